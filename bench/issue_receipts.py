@@ -1,0 +1,199 @@
+"""Benchmark: receipts issued per second (number + sign + store + commit) beside the bare signing rate.
+
+Runs on SQLite and PostgreSQL, with one process and with two, and prints each figure next to the
+bare XAdES signing rate of the same key measured in the same run. Targets (issue #2): issuing in
+one process on PostgreSQL at least half the bare signing rate; one issue under 20 ms at p99.
+
+    .venv/bin/python bench/issue_receipts.py [--receipts 600] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy
+from sqlalchemy import text
+
+from ereceipt.core.amount_words import amount_in_words
+from ereceipt.core.database import Database, migrate
+from ereceipt.core.demo import load_demo_data
+from ereceipt.core.issuing import IssueRequest, PaymentIn, ReceiptIssuer
+from ereceipt.core.pki import create_development_pki
+from ereceipt.core.receipt import CollectionInfo, IssuerInfo, PayerInfo, PaymentMethod, ReceiptContent
+from ereceipt.core.receipt_xml import receipt_element
+from ereceipt.core.signing_identity import load_signing_identity
+from ereceipt.core.xades import ReceiptSigner
+
+DEFAULT_POSTGRES = os.environ.get(
+    "ERECEIPT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def make_signer(keys: Path) -> ReceiptSigner:
+    identity = load_signing_identity(
+        keys / "issuer-signing.key.pem", keys / "issuer-signing.cert.pem", keys / "ca.cert.pem", None
+    )
+    return ReceiptSigner(identity)
+
+
+def request(tag: str, index: int) -> IssueRequest:
+    payment = PaymentIn(
+        source="bench",
+        reference=f"{tag}-{index}",
+        amount=1_000_000 + index,
+        payer=PayerInfo(name="Nguyễn Văn Bench", identity_number="001085012345", address="Ba Đình, Hà Nội"),
+        paid_at=datetime.now(UTC),
+        method=PaymentMethod.BANK_TRANSFER,
+        purpose="Thi hành án theo 123/QĐ-CCTHADS",
+    )
+    return IssueRequest(payment=payment, officer="bench", issuer_code="CCTHADS-BD")
+
+
+def issue_many(url: str, keys: str, tag: str, count: int) -> list[float]:
+    """Issue ``count`` receipts; returns each one's latency in seconds."""
+    issuer = ReceiptIssuer(Database.from_url(url), make_signer(Path(keys)))
+    issuer.issue(request(tag + "-warm", 0))
+    latencies = []
+    for index in range(count):
+        started = time.perf_counter()
+        issuer.issue(request(tag, index))
+        latencies.append(time.perf_counter() - started)
+    issuer.database.dispose()
+    return latencies
+
+
+def bare_signing_rate(keys: Path, seconds: float = 3.0) -> float:
+    signer = make_signer(keys)
+    database_free = request("bare", 0).payment
+    content = ReceiptContent(
+        issuer=IssuerInfo("CCTHADS-BD", "Chi cục Thi hành án dân sự quận Ba Đình", "0100000002", "Hà Nội"),
+        template_number="01BLTHA",
+        series_symbol="TH26E",
+        number=1,
+        issued_at=datetime.now(UTC),
+        payer=database_free.payer,
+        collection=CollectionInfo(database_free.purpose),
+        amount=database_free.amount,
+        amount_in_words=amount_in_words(database_free.amount),
+        payment_method=database_free.method,
+        payment_reference="bare-0",
+        issuing_officer="bench",
+        lookup_code="ABCD1234EFGH5678",
+    )
+    document = receipt_element(content)
+    signer.sign_bytes(document)
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        signer.sign_bytes(document)
+        count += 1
+    return count / (time.perf_counter() - started)
+
+
+def fresh_database(kind: str, workdir: Path, postgres: str) -> tuple[str, Callable[[], None]]:
+    if kind == "sqlite":
+        url = f"sqlite:///{workdir / f'bench-{uuid.uuid4().hex[:6]}.sqlite3'}"
+
+        def cleanup() -> None:
+            Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    else:
+        schema = f"bench_{uuid.uuid4().hex[:10]}"
+        admin = sqlalchemy.create_engine(postgres, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = f"{postgres}{'&' if '?' in postgres else '?'}options=-csearch_path%3D{schema}"
+
+        def cleanup() -> None:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+    database = Database.from_url(url)
+    migrate(database)
+    load_demo_data(database)
+    database.dispose()
+    return url, cleanup
+
+
+def measure(kind: str, processes: int, receipts: int, keys: Path, workdir: Path, postgres: str) -> dict:
+    url, cleanup = fresh_database(kind, workdir, postgres)
+    try:
+        context = multiprocessing.get_context("spawn")
+        per_process = receipts // processes
+        with context.Pool(processes) as pool:
+            started = time.perf_counter()
+            results = pool.starmap(
+                issue_many, [(url, str(keys), f"p{i}", per_process) for i in range(processes)]
+            )
+            elapsed = time.perf_counter() - started
+    finally:
+        cleanup()
+    latencies = sorted(latency for result in results for latency in result)
+    # Wall time includes the workers' start-up; the rate uses the sum of each worker's issuing time instead.
+    busiest = max(sum(result) for result in results)
+    return {
+        "kind": kind,
+        "processes": processes,
+        "rate": len(latencies) / busiest,
+        "p50": statistics.median(latencies) * 1000,
+        "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "wall": elapsed,
+    }
+
+
+def postgres_reachable(url: str) -> bool:
+    try:
+        engine = sqlalchemy.create_engine(url)
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except sqlalchemy.exc.OperationalError:
+        return False
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--receipts", type=int, default=600, help="receipts per measurement")
+    parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as temporary:
+        workdir = Path(temporary)
+        keys = workdir / "keys"
+        create_development_pki(keys)
+        bare = bare_signing_rate(keys)
+        kinds = ["sqlite"] + (["postgresql"] if postgres_reachable(args.postgres) else [])
+        rows = [
+            measure(kind, n, args.receipts, keys, workdir, args.postgres) for kind in kinds for n in (1, 2)
+        ]
+    print(
+        f"bare signxml XAdES signing, RSA-2048, same key, one process: {bare:8.1f} signatures/s  [baseline]"
+    )
+    print(f"{'database':<11}{'procs':>6}{'receipts/s':>12}{'vs bare':>9}{'p50 ms':>9}{'p99 ms':>9}")
+    for row in rows:
+        print(
+            f"{row['kind']:<11}{row['processes']:>6}{row['rate']:>12.1f}{row['rate'] / bare:>9.2f}"
+            f"{row['p50']:>9.2f}{row['p99']:>9.2f}"
+        )
+    target = next((r for r in rows if r["kind"] == "postgresql" and r["processes"] == 1), None)
+    if target is None:
+        print("target: not checked, PostgreSQL unreachable")
+        return
+    ratio_ok, p99_ok = target["rate"] >= bare / 2, target["p99"] < 20
+    print(
+        f"target one process on PostgreSQL >= 0.5 x bare: {target['rate'] / bare:.2f} x "
+        f"{'MET' if ratio_ok else 'MISSED'}; "
+        f"p99 < 20 ms: {target['p99']:.2f} ms {'MET' if p99_ok else 'MISSED'}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Adapters: one module per outside party (portal, banks, treasury, notifications)."""

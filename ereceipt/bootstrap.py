@@ -1,0 +1,90 @@
+"""Wiring: the only place that turns settings into a database, a signer and a trust store.
+
+Nothing here runs at import time; each entry point (CLI command, server, worker) calls the
+function it needs once per process.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from functools import cached_property
+
+from ereceipt.config import Settings
+from ereceipt.core.database import Database
+from ereceipt.core.issuing import ReceiptIssuer
+from ereceipt.core.pki import ensure_development_pki
+from ereceipt.core.signing_identity import SigningIdentity, load_signing_identity
+from ereceipt.core.verification import TrustStore
+from ereceipt.core.xades import ReceiptSigner, SignaturePolicy
+
+log = logging.getLogger("ereceipt")
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.logging.level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+def open_database(settings: Settings) -> Database:
+    return Database.from_url(
+        settings.database.url, echo=settings.database.echo, pool_size=settings.database.pool_size
+    )
+
+
+def ensure_keys(settings: Settings) -> bool:
+    """Create the development PKI when the configured key is missing and lives in the keys directory."""
+    keys = settings.keys
+    if keys.signing_key.exists() or keys.signing_key.parent.resolve() != keys.directory.resolve():
+        return False
+    ensure_development_pki(keys.directory)
+    return True
+
+
+def load_identity(settings: Settings) -> SigningIdentity:
+    keys = settings.keys
+    password = os.environ.get(keys.key_password_env)
+    is_bundle = keys.signing_key.suffix.lower() in {".p12", ".pfx"}
+    identity = load_signing_identity(
+        keys.signing_key,
+        None if is_bundle else keys.signing_certificate,
+        None if is_bundle else keys.certificate_chain,
+        password.encode() if password else None,
+    )
+    if identity.is_development:
+        log.warning(
+            "DEVELOPMENT signing keys are in use (%s); never issue real receipts with them", keys.signing_key
+        )
+    return identity
+
+
+def signature_policy(settings: Settings) -> SignaturePolicy | None:
+    policy = settings.signature
+    if not policy.policy_identifier:
+        return None
+    return SignaturePolicy(policy.policy_identifier, policy.policy_description, policy.policy_digest_sha256)
+
+
+@dataclass
+class Services:
+    """What one process needs, built on first use and then kept for the life of the process."""
+
+    settings: Settings
+
+    @cached_property
+    def database(self) -> Database:
+        return open_database(self.settings)
+
+    @cached_property
+    def signer(self) -> ReceiptSigner:
+        return ReceiptSigner(load_identity(self.settings), signature_policy(self.settings))
+
+    @cached_property
+    def trust(self) -> TrustStore:
+        return TrustStore.from_pem_file(self.settings.keys.trust_anchors)
+
+    @cached_property
+    def issuer(self) -> ReceiptIssuer:
+        return ReceiptIssuer(self.database, self.signer)

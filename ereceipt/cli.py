@@ -1,0 +1,214 @@
+"""The ``ereceipt`` command line: init, keys, issue, export, verify, serve.
+
+Each command parses its arguments, calls the engine through ``bootstrap`` and maps typed errors to
+one clear line on standard error and a non-zero exit code; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ereceipt import __version__
+from ereceipt.config import Settings, load_settings
+from ereceipt.core.errors import BadInput, EReceiptError, NotFound, XMLRejected
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _services(settings: Settings):
+    from ereceipt.bootstrap import Services, configure_logging
+
+    configure_logging(settings)
+    return Services(settings)
+
+
+def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
+    from ereceipt.bootstrap import ensure_keys
+    from ereceipt.core.database import migrate
+    from ereceipt.core.demo import load_demo_data
+
+    services = _services(settings)
+    migrate(services.database)
+    print(f"database ready: {services.database.engine.url.render_as_string(hide_password=True)}")
+    if ensure_keys(settings):
+        print(f"development keys created in {settings.keys.directory} (NOT for real receipts)")
+    if args.demo:
+        print(f"demo data: {load_demo_data(services.database)} rows added")
+    return EXIT_OK
+
+
+def cmd_keys_init(args: argparse.Namespace, settings: Settings) -> int:
+    from ereceipt.core.pki import create_development_pki, ensure_development_pki
+
+    directory = Path(args.directory) if args.directory else settings.keys.directory
+    if (directory / "ca.cert.pem").exists() and not args.force:
+        ensure_development_pki(directory)
+        print(f"development keys already present in {directory} (use --force to make new ones)")
+        return EXIT_OK
+    create_development_pki(directory, key_type=args.key_type)
+    print(f"development keys created in {directory} (NOT for real receipts)")
+    return EXIT_OK
+
+
+def cmd_issue(args: argparse.Namespace, settings: Settings) -> int:
+    from ereceipt.adapters.payment_json import parse_payment_json
+    from ereceipt.core.lookup_code import display_lookup_code
+
+    data = sys.stdin.buffer.read() if args.file == "-" else _read(args.file)
+    request = parse_payment_json(data)
+    issued = _services(settings).issuer.issue(request)
+    content = issued.content
+    result = {
+        "number": content.display_number,
+        "lookup_code": display_lookup_code(content.lookup_code),
+        "amount": content.amount,
+        "created": issued.created,
+    }
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print(f"receipt {result['number']}{'' if issued.created else ' (issued before for this payment)'}")
+        print(f"lookup code {result['lookup_code']}")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from ereceipt.core import lookup
+
+    database = _services(settings).database
+    with database.read() as session:
+        if args.number.isdigit():
+            found = lookup.by_number(
+                session,
+                int(args.number),
+                issuer_code=args.issuer,
+                series_symbol=args.series,
+                template_number=args.template,
+            )
+        else:
+            receipt = lookup.by_lookup_code(session, args.number)
+            found = [receipt] if receipt else []
+        if not found:
+            raise NotFound(f"no receipt {args.number}")
+        if len(found) > 1:
+            names = "; ".join(
+                f"{r.series.issuer.code} {r.series.template_number} {r.series.series_symbol}" for r in found
+            )
+            raise BadInput(f"number {args.number} exists in several series ({names}): add --issuer/--series")
+        signed_xml = found[0].signed_xml
+    if args.output:
+        Path(args.output).write_bytes(signed_xml)
+    else:
+        sys.stdout.buffer.write(signed_xml)
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from ereceipt.core.receipt_xml import RECEIPT_TAG, read_receipt
+    from ereceipt.core.verification import TrustStore, verify_signed_document
+    from ereceipt.core.xmlparse import parse_xml
+
+    data = _read(args.file)
+    try:
+        parse_xml(data)
+    except XMLRejected as exc:
+        print(f"ereceipt: {args.file} is unreadable: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
+    report = verify_signed_document(
+        data, TrustStore.from_pem_file(settings.keys.trust_anchors), expected_root=RECEIPT_TAG
+    )
+    output = report.as_dict()
+    if report.passed:
+        content = read_receipt(report.signed_xml)
+        output["receipt"] = {
+            "number": content.display_number,
+            "amount": content.amount,
+            "payer": content.payer.name,
+        }
+    if args.json:
+        print(json.dumps(output, ensure_ascii=False, default=str))
+    else:
+        for key, value in output.items():
+            print(f"{key}: {value}")
+    return EXIT_OK if report.passed else EXIT_FAILED
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from ereceipt.web.server import serve
+
+    services = _services(settings)
+    services.signer  # noqa: B018 (load the keys in the parent process: fail fast and warn once)
+    serve(settings, host=args.host, port=args.port, workers=args.workers)
+    return EXIT_OK
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ereceipt", description="E-receipt gateway of civil judgment enforcement."
+    )
+    parser.add_argument("--version", action="version", version=f"ereceipt {__version__}")
+    parser.add_argument("--config", help="config file (default: $ERECEIPT_CONFIG, else ./config.ini)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    init = commands.add_parser("init", help="migrate the database, create development keys if missing")
+    init.add_argument("--demo", action="store_true", help="also add demonstration issuers, series and cases")
+    init.set_defaults(handler=cmd_init)
+
+    keys = commands.add_parser("keys", help="key management").add_subparsers(
+        dest="keys_command", required=True
+    )
+    keys_init = keys.add_parser("init", help="create a development PKI (root CA, issuer, SOAP, portal, bank)")
+    keys_init.add_argument("--directory", help="where to write (default: [keys] directory)")
+    keys_init.add_argument("--key-type", choices=["rsa", "ec"], default="rsa")
+    keys_init.add_argument("--force", action="store_true", help="replace existing development keys")
+    keys_init.set_defaults(handler=cmd_keys_init)
+
+    issue = commands.add_parser("issue", help="issue a receipt from a JSON payment description")
+    issue.add_argument("file", help="payment JSON file, or - for standard input (see examples/payment.json)")
+    issue.add_argument("--json", action="store_true", help="print the result as JSON")
+    issue.set_defaults(handler=cmd_issue)
+
+    export = commands.add_parser("export", help="write a receipt's signed XML")
+    export.add_argument("number", help="7-digit receipt number, or the receipt's lookup code")
+    export.add_argument("--issuer", help="issuer code, when the number exists in several series")
+    export.add_argument("--series", help="series symbol, e.g. TH25E")
+    export.add_argument("--template", help="template number")
+    export.add_argument("-o", "--output", help="file to write (default: standard output)")
+    export.set_defaults(handler=cmd_export)
+
+    verify = commands.add_parser(
+        "verify", help="verify a signed receipt XML; exit 0 valid, 1 invalid, 2 unreadable"
+    )
+    verify.add_argument("file")
+    verify.add_argument("--json", action="store_true", help="print the report as JSON")
+    verify.set_defaults(handler=cmd_verify)
+
+    serve = commands.add_parser("serve", help="run the web server (health checks, public lookup page)")
+    serve.add_argument("--host", help="address to listen on (default: [server] host)")
+    serve.add_argument("--port", type=int, help="port (default: [server] port)")
+    serve.add_argument("--workers", type=int, help="worker processes (default: [server] workers)")
+    serve.set_defaults(handler=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        return args.handler(args, settings)
+    except EReceiptError as exc:
+        print(f"ereceipt: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(exc, BadInput) and args.command == "verify" else EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130

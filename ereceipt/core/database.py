@@ -1,0 +1,126 @@
+"""Database access (SQLAlchemy 2): engines for SQLite and PostgreSQL, units of work, Alembic migrations.
+
+SQLite serialises writers on one file lock. A transaction that reads before it writes can be
+refused outright (SQLITE_BUSY, no waiting) when another writer commits in between, so write
+transactions start with ``BEGIN IMMEDIATE`` and wait for the lock instead; read transactions
+stay deferred and, with WAL, never wait for writers. PostgreSQL needs none of this: row locks
+taken by the numbering UPDATE do the serialising there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ereceipt.core.errors import TransientOutage
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _sqlite_engine(url: str, echo: bool) -> Engine:
+    path = url.removeprefix("sqlite:///")
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        # Take transaction control from the sqlite3 module so that BEGIN is ours to emit.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        mode = "DEFERRED" if connection.get_execution_options().get("read_only") else "IMMEDIATE"
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> Engine:
+    """An engine for ``url``; connects lazily, at the first unit of work."""
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url, echo)
+    return create_engine(url, echo=echo, pool_size=pool_size, pool_pre_ping=True)
+
+
+class Database:
+    """Hands out units of work; a unit of work rolls back unless its block ends normally."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._writer = sessionmaker(engine, expire_on_commit=False)
+        self._reader = sessionmaker(engine.execution_options(read_only=True), expire_on_commit=False)
+
+    @classmethod
+    def from_url(cls, url: str, *, echo: bool = False, pool_size: int = 5) -> Database:
+        return cls(make_engine(url, echo=echo, pool_size=pool_size))
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A transaction that commits when the block ends without an error, and rolls back otherwise."""
+        with _transient_errors(), self._writer() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A look that never commits; closing the session rolls its transaction back.
+
+        Objects read stay usable (detached, as loaded) after the block.
+        """
+        with _transient_errors(), self._reader() as session:
+            yield session
+
+    def ping(self) -> None:
+        """Raise ``TransientOutage`` when the database does not answer."""
+        with _transient_errors(), self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+@contextmanager
+def _transient_errors() -> Iterator[None]:
+    try:
+        yield
+    except OperationalError as exc:
+        # Lost connections, refused connections and lock time-outs: the same work may succeed later.
+        raise TransientOutage(f"database unavailable: {exc.orig}") from exc
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise TransientOutage(f"database connection lost: {exc.orig}") from exc
+        raise
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("ereceipt") / "migrations"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def migrate(database: Database) -> None:
+    """Upgrade the schema to the newest migration (what ``ereceipt init`` runs)."""
+    config = alembic_config(database.engine.url.render_as_string(hide_password=False))
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

@@ -1,0 +1,1 @@
+"""AMQP machinery: topology, consumer, publisher with confirms, outbox relay."""

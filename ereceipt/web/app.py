@@ -1,0 +1,58 @@
+"""The WSGI application (Flask): health checks and the public lookup page, one app for every endpoint."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template
+from werkzeug.exceptions import HTTPException
+
+from ereceipt.bootstrap import Services
+from ereceipt.core.errors import EReceiptError, TransientOutage
+
+log = logging.getLogger("ereceipt.web")
+
+
+def create_app(services: Services) -> Flask:
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = services.settings.server.max_body_bytes
+    app.extensions["ereceipt"] = services
+
+    from ereceipt.web.public import blueprint as public
+
+    app.register_blueprint(public)
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify(status="ok")
+
+    @app.get("/readyz")
+    def readyz():
+        checks = {}
+        for name, probe in (("database", services.database.ping), ("keys", lambda: services.signer)):
+            try:
+                probe()
+                checks[name] = "ok"
+            except (EReceiptError, OSError) as exc:
+                checks[name] = str(exc)
+        ready = all(value == "ok" for value in checks.values())
+        return jsonify(status="ready" if ready else "not ready", checks=checks), 200 if ready else 503
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        return render_template("error.html", status=error.code, message=error.description), error.code
+
+    @app.errorhandler(TransientOutage)
+    def outage(error: TransientOutage):
+        log.warning("service unavailable: %s", error)
+        message = "Hệ thống tạm thời chưa sẵn sàng. Vui lòng thử lại sau ít phút."
+        return render_template("error.html", status=503, message=message), 503
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        log.exception("unexpected error")
+        return render_template(
+            "error.html", status=500, message="Hệ thống đang gặp sự cố. Vui lòng thử lại sau."
+        ), 500
+
+    return app

@@ -1,0 +1,117 @@
+"""Shared fixtures: a development PKI, and migrated databases on SQLite and on PostgreSQL.
+
+PostgreSQL comes from ERECEIPT_TEST_POSTGRES_URL (default: postgres@127.0.0.1:5432/test). Each
+test gets a schema of its own, dropped afterwards. Under CI=true an unreachable PostgreSQL fails
+the tests that need it; elsewhere they are skipped with a message saying what to start.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy
+from sqlalchemy import text
+
+from ereceipt.core.database import Database, migrate
+from ereceipt.core.demo import load_demo_data
+from ereceipt.core.issuing import ReceiptIssuer
+from ereceipt.core.pki import DevelopmentPKI, create_development_pki
+from ereceipt.core.signing_identity import load_signing_identity
+from ereceipt.core.verification import TrustStore
+from ereceipt.core.xades import ReceiptSigner
+
+POSTGRES_URL = os.environ.get(
+    "ERECEIPT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def postgres_available_or_skip() -> None:
+    try:
+        engine = sqlalchemy.create_engine(POSTGRES_URL)
+        with engine.connect():
+            pass
+        engine.dispose()
+    except sqlalchemy.exc.OperationalError as exc:
+        message = (
+            f"PostgreSQL at {POSTGRES_URL} is unreachable ({exc.orig}); "
+            "start it or set ERECEIPT_TEST_POSTGRES_URL"
+        )
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def dev_pki(tmp_path_factory: pytest.TempPathFactory) -> DevelopmentPKI:
+    return create_development_pki(tmp_path_factory.mktemp("keys"))
+
+
+@pytest.fixture(scope="session")
+def signer(dev_pki: DevelopmentPKI) -> ReceiptSigner:
+    identity = load_signing_identity(
+        dev_pki.issuer_signing_key, dev_pki.issuer_signing_cert, dev_pki.ca_cert, None
+    )
+    return ReceiptSigner(identity)
+
+
+@pytest.fixture(scope="session")
+def trust(dev_pki: DevelopmentPKI) -> TrustStore:
+    return TrustStore.from_pem_file(dev_pki.ca_cert)
+
+
+@dataclass(frozen=True)
+class MigratedDatabase:
+    url: str
+    kind: str
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MigratedDatabase]:
+    """The URL of a freshly migrated database; PostgreSQL in a schema of its own."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'ereceipt.sqlite3'}"
+        database = Database.from_url(url)
+        migrate(database)
+        database.dispose()
+        yield MigratedDatabase(url, "sqlite")
+        return
+    postgres_available_or_skip()
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = sqlalchemy.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    url = f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    database = Database.from_url(url)
+    migrate(database)
+    database.dispose()
+    try:
+        yield MigratedDatabase(url, "postgresql")
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def database(database_url: MigratedDatabase) -> Iterator[Database]:
+    database = Database.from_url(database_url.url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def demo_database(database: Database) -> Database:
+    load_demo_data(database)
+    return database
+
+
+@pytest.fixture
+def issuer(demo_database: Database, signer: ReceiptSigner) -> ReceiptIssuer:
+    return ReceiptIssuer(demo_database, signer)

@@ -1,0 +1,130 @@
+"""The `ereceipt` command line, run as a real process against a real SQLite file and development keys."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "examples" / "payment.json"
+SCRIPT = Path(sys.executable).parent / "ereceipt"
+
+
+def run(home: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "ERECEIPT_CONFIG": str(home / "config.ini")}
+    return subprocess.run(
+        [sys.executable, "-m", "ereceipt", *args],
+        cwd=home,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("home")
+    (home / "config.ini").write_text(
+        "[database]\nurl = sqlite:///var/e.sqlite3\n[keys]\ndirectory = var/keys\n"
+    )
+    result = run(home, "init", "--demo")
+    assert result.returncode == 0, result.stderr
+    return home
+
+
+@pytest.fixture(scope="module")
+def issued(home: Path) -> dict:
+    result = run(home, "issue", str(EXAMPLE), "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_init_creates_database_and_development_keys(home: Path) -> None:
+    assert (home / "var" / "e.sqlite3").is_file()
+    assert (home / "var" / "keys" / "issuer-signing.key.pem").is_file()
+    again = run(home, "init")
+    assert again.returncode == 0, again.stderr
+    assert b"development keys created" not in again.stdout
+
+
+def test_issue_prints_number_and_lookup_code(issued: dict) -> None:
+    assert issued["number"].endswith("0000001")
+    assert len(issued["lookup_code"]) == 19
+    assert issued["created"] is True
+
+
+def test_issuing_the_same_payment_again_says_so(home: Path, issued: dict) -> None:
+    result = run(home, "issue", "-", stdin=EXAMPLE.read_bytes())
+    assert result.returncode == 0, result.stderr
+    assert b"issued before" in result.stdout
+    assert issued["number"].encode() in result.stdout
+
+
+def test_export_then_verify_is_valid(home: Path, issued: dict, tmp_path: Path) -> None:
+    exported = tmp_path / "receipt.xml"
+    result = run(home, "export", "1", "--issuer", "CCTHADS-BD", "-o", str(exported))
+    assert result.returncode == 0, result.stderr
+    by_code = run(home, "export", issued["lookup_code"].lower())
+    assert by_code.stdout == exported.read_bytes()
+    verified = run(home, "verify", str(exported), "--json")
+    assert verified.returncode == 0, verified.stderr
+    report = json.loads(verified.stdout)
+    assert report["indication"] == "TOTAL_PASSED"
+    assert report["receipt"]["amount"] == 1_015_000
+
+
+def test_verify_of_a_tampered_receipt_exits_1(home: Path, issued: dict, tmp_path: Path) -> None:
+    root = etree.fromstring(run(home, "export", issued["lookup_code"]).stdout)
+    root.find("{urn:ereceipt:thads:receipt:1.0}Amount").text = "9015000"
+    tampered = tmp_path / "tampered.xml"
+    tampered.write_bytes(etree.tostring(root))
+    result = run(home, "verify", str(tampered))
+    assert result.returncode == 1
+    assert b"HASH_FAILURE" in result.stdout
+
+
+def test_verify_of_an_unreadable_file_exits_2(home: Path, tmp_path: Path) -> None:
+    assert run(home, "verify", str(tmp_path / "missing.xml")).returncode == 2
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(b"<Receipt><unclosed></Receipt>")
+    result = run(home, "verify", str(broken))
+    assert result.returncode == 2
+    assert b"malformed" in result.stderr
+
+
+def test_errors_are_one_line_without_traceback(home: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"amount": 1.5}')
+    for args in (("issue", str(bad)), ("export", "9999999"), ("issue", str(tmp_path / "none.json"))):
+        result = run(home, *args)
+        assert result.returncode != 0
+        assert b"Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_wrong_setting_fails_at_start_naming_it(home: Path, tmp_path: Path) -> None:
+    config = tmp_path / "config.ini"
+    config.write_text("[server]\nport = eighty\n")
+    env = {**os.environ, "ERECEIPT_CONFIG": str(config)}
+    result = subprocess.run(
+        [sys.executable, "-m", "ereceipt", "init"], env=env, capture_output=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert b"[server] port" in result.stderr
+    assert b"Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command", [[], ["init"], ["keys", "init"], ["issue"], ["export"], ["verify"], ["serve"]]
+)
+def test_every_command_has_help(command: list[str]) -> None:
+    result = subprocess.run([str(SCRIPT), *command, "--help"], capture_output=True, timeout=60)
+    assert result.returncode == 0
+    assert b"usage: ereceipt" in result.stdout

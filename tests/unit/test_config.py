@@ -1,0 +1,84 @@
+"""Settings: defaults that work on one machine, overrides from the file and the environment, clear errors."""
+
+from pathlib import Path
+
+import pytest
+
+from ereceipt.config import load_settings
+from ereceipt.core.errors import ConfigurationError
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.ini"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_need_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(environ={})
+    assert settings.database.url == f"sqlite:///{tmp_path}/var/ereceipt.sqlite3"
+    assert settings.keys.directory == tmp_path / "var/keys"
+    assert settings.server.port == 8080
+
+
+def test_repository_config_ini_matches_the_defaults() -> None:
+    from_file = load_settings(REPO / "config.ini", environ={})
+    assert from_file.server == load_settings(REPO / "config.ini", environ={}).server
+    assert from_file.database.url.endswith("/var/ereceipt.sqlite3")
+    assert from_file.keys.trust_anchors == REPO / "var/keys/ca.cert.pem"
+    assert from_file.signature.policy_identifier == ""
+
+
+def test_relative_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "[keys]\ndirectory = secrets\n")
+    assert load_settings(path, environ={}).keys.directory == tmp_path / "secrets"
+
+
+def test_environment_overrides_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "[server]\nport = 9000\n")
+    settings = load_settings(
+        path, environ={"ERECEIPT_SERVER__PORT": "9100", "ERECEIPT_LOGGING__LEVEL": "debug"}
+    )
+    assert settings.server.port == 9100
+    assert settings.logging.level == "DEBUG"
+
+
+def test_config_file_can_come_from_the_environment(tmp_path: Path) -> None:
+    path = write(tmp_path, "[server]\nworkers = 7\n")
+    assert load_settings(environ={"ERECEIPT_CONFIG": str(path)}).server.workers == 7
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("[server]\nport = eighty\n", "[server] port"),
+        ("[server]\nport = 70000\n", "[server] port"),
+        ("[database]\nurl = mysql://x\n", "[database] url"),
+        ("[database]\necho = maybe\n", "[database] echo"),
+        ("[logging]\nlevel = LOUD\n", "[logging] level"),
+        ("[server]\nprot = 1\n", "[server] prot"),
+        ("[sever]\nport = 1\n", "[sever]"),
+    ],
+)
+def test_wrong_value_fails_naming_the_setting(tmp_path: Path, text: str, named: str) -> None:
+    with pytest.raises(ConfigurationError, match=named.replace("[", r"\[").replace("]", r"\]")):
+        load_settings(write(tmp_path, text), environ={})
+
+
+def test_wrong_environment_value_names_the_variable(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="ERECEIPT_SERVER__WORKERS"):
+        load_settings(write(tmp_path, ""), environ={"ERECEIPT_SERVER__WORKERS": "0"})
+
+
+def test_missing_config_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="does not exist"):
+        load_settings(tmp_path / "nope.ini", environ={})
+
+
+def test_settings_are_frozen(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, ""), environ={})
+    with pytest.raises(AttributeError):
+        settings.server.port = 1

@@ -1,0 +1,57 @@
+"""The payment JSON of `ereceipt issue`: the example reads, and every mistake is named."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ereceipt.adapters.payment_json import parse_payment_json
+from ereceipt.core.errors import BadInput, InvalidAmount
+from ereceipt.core.receipt import PaymentMethod
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "payment.json"
+
+
+def example(**changes) -> bytes:
+    document = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    document.update(changes)
+    return json.dumps({k: v for k, v in document.items() if v is not None}).encode()
+
+
+def test_example_payment_reads() -> None:
+    request = parse_payment_json(EXAMPLE.read_bytes())
+    assert request.payment.amount == 1_015_000
+    assert request.payment.method is PaymentMethod.CASH
+    assert request.payment.payer.identity_number == "001085012345"
+    assert request.payment.case_code == "THA2501"
+    assert request.officer == "can.bo.thu"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"reference": None}, "lacks reference"),
+        ({"colour": "red"}, "unknown field"),
+        ({"method": "CHEQUE"}, "'method'"),
+        ({"paid_at": "yesterday"}, "ISO 8601"),
+        ({"paid_at": "2026-11-25T09:30:00"}, "time zone"),
+        ({"payer": {"name": "A", "identity_number": "12345"}}, "12 digits"),
+        ({"payer": {"name": ""}}, "payer.name"),
+        ({"payer": {"name": "A", "phone": "1"}}, "'payer'"),
+    ],
+)
+def test_mistakes_are_named(changes: dict, message: str) -> None:
+    with pytest.raises(BadInput, match=message):
+        parse_payment_json(example(**changes))
+
+
+def test_fractional_amount_is_refused_without_a_float() -> None:
+    with pytest.raises(InvalidAmount, match="whole number"):
+        parse_payment_json(example().replace(b'"amount": 1015000', b'"amount": 1015000.5'))
+
+
+def test_not_json_is_bad_input() -> None:
+    with pytest.raises(BadInput, match="not JSON"):
+        parse_payment_json(b"{amount: 1}")
+    with pytest.raises(BadInput, match="object"):
+        parse_payment_json(b"[1]")
