@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -192,7 +193,11 @@ def _structure_problem(root: etree._Element, expected_root: str) -> str | None:
 
 
 def _certificate_problem(
-    trust: TrustStore, carried: list[x509.Certificate], claimed: datetime, detail: str
+    trust: TrustStore,
+    carried: list[x509.Certificate],
+    claimed: datetime,
+    detail: str,
+    integrity: Callable[[datetime], VerificationReport | None],
 ) -> VerificationReport:
     """Tell apart why signxml refused the certificate, strictest explanation first."""
     leaf = carried[0] if carried else None
@@ -201,6 +206,14 @@ def _certificate_problem(
             SubIndication.NO_CERTIFICATE_CHAIN_FOUND, "the signing certificate does not chain to a trusted CA"
         )
     signer = leaf.subject.rfc4514_string()
+    if not leaf.not_valid_before_utc <= claimed <= leaf.not_valid_after_utc:
+        # A verdict on the signing time needs a signing time that is signed: check integrity at a
+        # moment the certificate was valid, so that a forged SigningTime shows as a hash failure.
+        broken = integrity(
+            leaf.not_valid_before_utc + (leaf.not_valid_after_utc - leaf.not_valid_before_utc) / 2
+        )
+        if broken is not None:
+            return broken
     if claimed > leaf.not_valid_after_utc:
         return _fail(
             SubIndication.EXPIRED, f"signed at {claimed.isoformat()}, after the certificate expired", signer
@@ -249,36 +262,57 @@ def verify_signed_document(
     claimed = _signing_time(signature.findtext(SIGNING_TIME, namespaces=NS))
     if claimed is None:
         return _fail(SubIndication.FORMAT_FAILURE, "the signature has no valid xades:SigningTime")
-    config = XAdESSignatureConfiguration(
-        expect_references=3,
-        location="./",
-        signature_methods=STRONG_SIGNATURES,
-        digest_algorithms=STRONG_DIGESTS,
-        verification_time=claimed,
-    )
-    try:
-        results = XAdESVerifier().verify(
+
+    def run_signxml(at: datetime) -> list:
+        config = XAdESSignatureConfiguration(
+            expect_references=3,
+            location="./",
+            signature_methods=STRONG_SIGNATURES,
+            digest_algorithms=STRONG_DIGESTS,
+            verification_time=at,
+        )
+        return XAdESVerifier().verify(
             data,
             ca_pem_file=str(trust.pem_file),
             parser=hardened_parser(),
             expect_config=config,
             expect_signature_policy=expected_policy.as_xades() if expected_policy else None,
         )
-    except InvalidDigest as exc:
-        return _fail(SubIndication.HASH_FAILURE, str(exc))
+
+    def integrity(at: datetime) -> VerificationReport | None:
+        try:
+            run_signxml(at)
+        except InvalidCertificate:
+            return None
+        except SIGNXML_REFUSALS as exc:
+            return _signxml_failure(exc)
+        return None
+
+    try:
+        results = run_signxml(claimed)
     except InvalidCertificate as exc:
-        return _certificate_problem(trust, carried, claimed, str(exc))
-    except InvalidInput as exc:
+        return _certificate_problem(trust, carried, claimed, str(exc), integrity)
+    except SIGNXML_REFUSALS as exc:
+        return _signxml_failure(exc)
+    return _report(results, carried, claimed, expected_root, now or datetime.now(UTC))
+
+
+SIGNXML_REFUSALS = (SignXMLException, etree.LxmlError, ValueError, KeyError)
+
+
+def _signxml_failure(exc: Exception) -> VerificationReport:
+    """The report for a refusal by signxml other than of the certificate."""
+    if isinstance(exc, InvalidDigest):
+        return _fail(SubIndication.HASH_FAILURE, str(exc))
+    if isinstance(exc, InvalidInput):
         if "forbidden by configuration" in str(exc):
             return _fail(SubIndication.CRYPTO_CONSTRAINTS_FAILURE, str(exc))
         return _fail(SubIndication.FORMAT_FAILURE, str(exc))
-    except InvalidSignature as exc:
+    if isinstance(exc, InvalidSignature):
         if "Expected to find" in str(exc):
             return _fail(SubIndication.FORMAT_FAILURE, str(exc))
         return _fail(SubIndication.SIG_CRYPTO_FAILURE, str(exc) or "the signature value does not match")
-    except (SignXMLException, etree.LxmlError, ValueError, KeyError) as exc:
-        return _fail(SubIndication.FORMAT_FAILURE, f"the signature is malformed: {exc}")
-    return _report(results, carried, claimed, expected_root, now or datetime.now(UTC))
+    return _fail(SubIndication.FORMAT_FAILURE, f"the signature is malformed: {exc}")
 
 
 def _report(
