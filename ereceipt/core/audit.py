@@ -1,24 +1,36 @@
 """The audit trail: an append-only record of who did what and when, written in the same transaction."""
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from ereceipt.core.tables import AuditEvent
+
+INSERT_EVENTS = insert(AuditEvent.__table__)
+
+
+def _row(actor: str, action: str, entity: str, entity_id: object, details: dict, at: datetime) -> dict:
+    return {
+        "at": at,
+        "actor": actor,
+        "action": action,
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "details": json.dumps(details, ensure_ascii=False, sort_keys=True, default=str),
+    }
 
 
 def record(
     session: Session, actor: str, action: str, entity: str, entity_id: object, **details: object
 ) -> None:
     """Add one audit event; it commits or rolls back with the change it describes."""
-    session.add(
-        AuditEvent(
-            at=datetime.now(UTC),
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            details=json.dumps(details, ensure_ascii=False, sort_keys=True, default=str),
-        )
-    )
+    session.execute(INSERT_EVENTS, [_row(actor, action, entity, entity_id, details, datetime.now(UTC))])
+
+
+def record_many(session: Session, events: Iterable[tuple[str, str, str, object, dict]]) -> None:
+    """Add many events (actor, action, entity, entity id, details) in one statement."""
+    now = datetime.now(UTC)
+    session.execute(INSERT_EVENTS, [_row(*event, now) for event in events])

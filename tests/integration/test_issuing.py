@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from ereceipt.core.database import Database
 from ereceipt.core.errors import BadInput, Conflict, InvalidAmount, NotFound
 from ereceipt.core.issuing import IssueRequest, PaymentIn, ReceiptIssuer
-from ereceipt.core.numbering import take_next_number
+from ereceipt.core.numbering import take_numbers
 from ereceipt.core.receipt import PayerInfo, PaymentMethod
 from ereceipt.core.receipt_xml import RECEIPT_TAG, read_receipt, validate_receipt
 from ereceipt.core.tables import AuditEvent, Payment, Receipt, ReceiptSeries
@@ -121,9 +121,13 @@ def test_payment_without_case_needs_issuer_and_purpose(issuer: ReceiptIssuer) ->
 def test_numbering_is_per_series_and_restarts_each_year(demo_database: Database) -> None:
     with demo_database.write() as session:
         first, second = session.scalars(select(ReceiptSeries.id).order_by(ReceiptSeries.id)).all()
-        taken = [take_next_number(session, first, 2026) for _ in range(3)]
-        taken += [take_next_number(session, second, 2026), take_next_number(session, first, 2027)]
-    assert taken == [1, 2, 3, 1, 1]
+        taken = [n for _ in range(3) for n in take_numbers(session, first, 2026)]
+        taken += [
+            *take_numbers(session, second, 2026),
+            *take_numbers(session, first, 2027),
+            *take_numbers(session, first, 2026, 3),
+        ]
+    assert taken == [1, 2, 3, 1, 1, 4, 5, 6]
 
 
 def test_cancelled_receipt_keeps_its_number_and_records_who_why_when(
@@ -156,6 +160,7 @@ def test_replacement_gets_a_new_number_and_names_the_original(
     assert content.number == 2
     assert content.payer.name == "Nguyễn Văn Ân"
     assert content.replaces == original.content.ref
+    assert content.lookup_code != original.content.lookup_code
     with demo_database.read() as session:
         stored = session.get(Receipt, replacement.receipt_id)
         assert stored.replaces_id == original.receipt_id
@@ -181,3 +186,32 @@ def test_stored_signed_xml_is_what_was_returned(issuer: ReceiptIssuer, demo_data
         stored = session.get(Receipt, issued.receipt_id).signed_xml
     assert stored == issued.signed_xml
     assert parse_xml(stored).tag == RECEIPT_TAG
+
+
+def test_batch_is_numbered_in_order_in_one_transaction(
+    issuer: ReceiptIssuer, demo_database: Database, trust
+) -> None:
+    issued = issuer.issue_batch([cash(f"B-{i}", amount=1_000 + i) for i in range(5)])
+    assert [receipt.content.number for receipt in issued] == [1, 2, 3, 4, 5]
+    assert [receipt.content.amount for receipt in issued] == [1_000, 1_001, 1_002, 1_003, 1_004]
+    assert all(verify_signed_document(r.signed_xml, trust, expected_root=RECEIPT_TAG).passed for r in issued)
+    assert numbers(demo_database) == [1, 2, 3, 4, 5]
+
+
+def test_batch_with_one_bad_payment_stores_nothing(issuer: ReceiptIssuer, demo_database: Database) -> None:
+    with pytest.raises(Conflict, match="still owes"):
+        issuer.issue_batch([cash("B-1", amount=20_000_000), cash("B-2", amount=5_000_001)])
+    assert numbers(demo_database) == []
+    assert issuer.issue(cash("B-3", amount=1_000)).content.number == 1
+
+
+def test_batch_repeating_an_earlier_payment_returns_its_receipt(
+    issuer: ReceiptIssuer, demo_database: Database
+) -> None:
+    first = issuer.issue(cash("B-1", amount=1_000))
+    issued = issuer.issue_batch(
+        [cash("B-0", amount=1_000), cash("B-1", amount=1_000), cash("B-2", amount=1_000)]
+    )
+    assert [(r.content.number, r.created) for r in issued] == [(2, True), (1, False), (3, True)]
+    assert issued[1].receipt_id == first.receipt_id
+    assert numbers(demo_database) == [1, 2, 3]

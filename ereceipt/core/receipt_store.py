@@ -1,0 +1,153 @@
+"""Stored receipts, payments, cases and series: the queries and inserts the receipt commands are made of.
+
+Hot-path writes are Core ``INSERT … RETURNING`` statements built once, given rows per call, so
+SQLAlchemy compiles them once and sends many rows in one statement ("insertmanyvalues").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from ereceipt.core import audit
+from ereceipt.core.errors import BadInput, Conflict, NotFound
+from ereceipt.core.receipt import VIETNAM, IssuerInfo, ReceiptContent, ReceiptRef, series_year
+from ereceipt.core.receipt_xml import read_receipt
+from ereceipt.core.tables import EnforcementCase, Issuer, Payment, Receipt, ReceiptSeries
+from ereceipt.core.xmlparse import parse_xml
+
+ISSUED = "ISSUED"
+CANCELLED = "CANCELLED"
+DS_SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"
+
+INSERT_PAYMENTS = insert(Payment.__table__).returning(Payment.__table__.c.id, sort_by_parameter_order=True)
+INSERT_RECEIPTS = insert(Receipt.__table__).returning(Receipt.__table__.c.id, sort_by_parameter_order=True)
+
+
+@dataclass(frozen=True)
+class SeriesInfo:
+    """What issuing needs of a series and its issuer, read without the ORM."""
+
+    id: int
+    issuer_id: int
+    template_number: str
+    series_symbol: str
+    issuer: IssuerInfo
+
+    @classmethod
+    def of(cls, series: ReceiptSeries) -> SeriesInfo:
+        issuer = series.issuer
+        info = IssuerInfo(
+            code=issuer.code, name=issuer.name, tax_code=issuer.tax_code, address=issuer.address
+        )
+        return cls(series.id, series.issuer_id, series.template_number, series.series_symbol, info)
+
+
+def stored_content(receipt: Receipt) -> ReceiptContent:
+    """The content of a receipt we stored ourselves (our own signed bytes, read to repeat an answer)."""
+    root = parse_xml(receipt.signed_xml)
+    for signature in root.findall(DS_SIGNATURE):
+        root.remove(signature)
+    return read_receipt(root)
+
+
+def receipt_of_payment(session: Session, source: str, reference: str, amount: int) -> Receipt | None:
+    """The receipt of a payment recorded before, or None when there is no such payment."""
+    payment = session.scalar(
+        select(Payment).where(Payment.source == source, Payment.external_reference == reference)
+    )
+    if payment is None:
+        return None
+    if payment.amount != amount:
+        raise Conflict(f"payment {source}/{reference} was recorded with {payment.amount} đồng, not {amount}")
+    receipt = session.scalar(
+        select(Receipt)
+        .where(Receipt.payment_id == payment.id)
+        .order_by(Receipt.status == CANCELLED, Receipt.id)
+    )
+    if receipt is None:
+        raise Conflict(f"payment {source}/{reference} is recorded but has no receipt")
+    return receipt
+
+
+def find_case(session: Session, case_code: str) -> EnforcementCase:
+    case = session.scalar(select(EnforcementCase).where(EnforcementCase.payment_code == case_code.upper()))
+    if case is None:
+        raise NotFound(f"no enforcement case with payment code {case_code}")
+    return case
+
+
+def receipted_total(session: Session, case_id: int) -> int:
+    total = session.scalar(
+        select(func.coalesce(func.sum(Receipt.amount), 0)).where(
+            Receipt.case_id == case_id, Receipt.status == ISSUED
+        )
+    )
+    return int(total)
+
+
+def active_series(
+    session: Session, issuer_code: str, symbol: str | None, template: str | None, now: datetime
+) -> SeriesInfo:
+    """The issuer's one active series of the year (or the one named); refuses none or several."""
+    year = now.astimezone(VIETNAM).year
+    series, issuer = ReceiptSeries.__table__.c, Issuer.__table__.c
+    query = (
+        select(series.id, series.template_number, series.series_symbol, issuer.id, issuer.code, issuer.name)
+        .add_columns(issuer.tax_code, issuer.address)
+        .join_from(ReceiptSeries.__table__, Issuer.__table__, series.issuer_id == issuer.id)
+        .where(issuer.code == issuer_code, series.active.is_(True))
+    )
+    if symbol:
+        query = query.where(series.series_symbol == symbol)
+    if template:
+        query = query.where(series.template_number == template)
+    candidates = [
+        SeriesInfo(row[0], row[3], row[1], row[2], IssuerInfo(*row[4:]))
+        for row in session.execute(query)
+        if series_year(row[2]) == year
+    ]
+    if not candidates:
+        named = f" named {symbol}" if symbol else ""
+        raise Conflict(f"issuer {issuer_code} has no active receipt series for {year}{named}")
+    if len(candidates) > 1:
+        names = ", ".join(f"{s.template_number} {s.series_symbol}" for s in candidates)
+        raise BadInput(f"issuer {issuer_code} has several active series for {year} ({names}); name one")
+    return candidates[0]
+
+
+def get_receipt(session: Session, receipt_id: int, *, for_update: bool = False) -> Receipt:
+    query = select(Receipt).where(Receipt.id == receipt_id)
+    receipt = session.scalar(query.with_for_update(of=Receipt) if for_update else query)
+    if receipt is None:
+        raise NotFound(f"no receipt with id {receipt_id}")
+    return receipt
+
+
+def mark_cancelled(session: Session, receipt: Receipt, *, officer: str, reason: str, now: datetime) -> None:
+    if receipt.status == CANCELLED:
+        raise Conflict(f"receipt {receipt.id} was cancelled already")
+    receipt.status = CANCELLED
+    receipt.cancelled_at = now
+    receipt.cancelled_by = officer
+    receipt.cancel_reason = reason
+    audit.record(session, officer, "receipt.cancelled", "receipt", receipt.id, reason=reason)
+
+
+def receipt_id_by_ref(session: Session, issuer_id: int, ref: ReceiptRef) -> int:
+    receipt_id = session.scalar(
+        select(Receipt.id)
+        .join(ReceiptSeries)
+        .where(
+            Receipt.issuer_id == issuer_id,
+            ReceiptSeries.template_number == ref.template_number,
+            ReceiptSeries.series_symbol == ref.series_symbol,
+            Receipt.number == ref.number,
+        )
+    )
+    if receipt_id is None:
+        raise NotFound(f"no receipt {ref.template_number} {ref.series_symbol} {ref.number:07d}")
+    return receipt_id
