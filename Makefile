@@ -7,7 +7,9 @@ TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: run test lint format clean install bench
 
+# A fresh Debian has python3 but not always its venv module: install it when missing (needs root).
 $(BIN)/python:
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || { apt-get update -qq && apt-get install -y -qq python3-venv; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 

@@ -160,3 +160,4 @@ def test_server_keeps_serving_and_reports_not_ready_when_the_database_is_down(tm
     finally:
         output = stop(server)
     assert b"Traceback" not in output, output.decode()
+    assert b"DEVELOPMENT signing keys are in use" in output
