@@ -11,8 +11,11 @@ import os
 from dataclasses import dataclass
 from functools import cached_property
 
-from ereceipt.config import Settings
+from cryptography import x509
+
+from ereceipt.config import ClientAccess, Settings
 from ereceipt.core.database import Database
+from ereceipt.core.errors import ConfigurationError
 from ereceipt.core.issuing import ReceiptIssuer
 from ereceipt.core.pki import ensure_development_pki
 from ereceipt.core.signing_identity import SigningIdentity, load_signing_identity
@@ -88,3 +91,27 @@ class Services:
     @cached_property
     def issuer(self) -> ReceiptIssuer:
         return ReceiptIssuer(self.database, self.signer)
+
+    @cached_property
+    def soap_clients(self) -> dict[str, tuple[ClientAccess, x509.Certificate | None]]:
+        """The X-Road clients of ``[access]`` with their pinned certificates, read once."""
+        clients = {}
+        for client in self.settings.access:
+            certificate = None
+            if client.certificate is not None:
+                try:
+                    certificate = x509.load_pem_x509_certificate(client.certificate.read_bytes())
+                except (OSError, ValueError) as exc:
+                    raise ConfigurationError(
+                        f"pinned certificate {client.certificate} of client {client.client}: {exc}",
+                        setting=f"[access] {client.client}",
+                    ) from None
+            clients[client.client] = (client, certificate)
+        return clients
+
+    @cached_property
+    def soap_endpoint(self):
+        from ereceipt.adapters.portal import PortalOperations
+        from ereceipt.soap.endpoint import SoapEndpoint
+
+        return SoapEndpoint(self, PortalOperations(self).handlers, self.soap_clients)

@@ -146,6 +146,45 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_log_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from ereceipt.soap.message_log import verify_chain
+
+    check = verify_chain(_services(settings).database)
+    if check.reason is None:
+        print(f"message log intact: {check.records} records")
+        return EXIT_OK
+    where = f"record {check.broken_at}" if check.broken_at is not None else "the end of the chain"
+    print(f"message log broken at {where}: {check.reason} ({check.records} records before it are intact)")
+    return EXIT_FAILED
+
+
+def cmd_soap_sign(args: argparse.Namespace, settings: Settings) -> int:
+    import uuid
+
+    from lxml import etree
+
+    from ereceipt.core.xmlparse import parse_xml
+    from ereceipt.soap.wsse import sign_envelope
+    from ereceipt.soap.xroad import XROAD
+
+    envelope = parse_xml(_read(args.file))
+    soap = etree.QName(envelope).namespace
+    header, body = envelope.find(f"{{{soap}}}Header"), envelope.find(f"{{{soap}}}Body")
+    if header is None or body is None:
+        raise BadInput(f"{args.file} is not a SOAP envelope with a Header and a Body")
+    xroad = [element for element in header if etree.QName(element).namespace == XROAD]
+    for element in xroad:
+        if etree.QName(element).localname == "id":
+            element.text = str(uuid.uuid4())  # a fresh id each time: the server refuses replays
+    key = Path(args.key) if args.key else settings.keys.directory / "portal-client.key.pem"
+    certificate = (
+        Path(args.certificate) if args.certificate else settings.keys.directory / "portal-client.cert.pem"
+    )
+    sign_envelope(envelope, [body, *xroad], _read(str(key)), _read(str(certificate)))
+    sys.stdout.buffer.write(etree.tostring(envelope, xml_declaration=True, encoding="UTF-8"))
+    return EXIT_OK
+
+
 def _read(path: str) -> bytes:
     try:
         return Path(path).read_bytes()
@@ -194,7 +233,26 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
     verify.set_defaults(handler=cmd_verify)
 
-    serve = commands.add_parser("serve", help="run the web server (health checks, public lookup page)")
+    log_command = commands.add_parser("log", help="the SOAP message log").add_subparsers(
+        dest="log_command", required=True
+    )
+    log_verify = log_command.add_parser("verify", help="check the hash chain; names the first broken record")
+    log_verify.set_defaults(handler=cmd_log_verify)
+
+    soap = commands.add_parser("soap", help="SOAP tools").add_subparsers(dest="soap_command", required=True)
+    soap_sign = soap.add_parser(
+        "sign", help="sign a SOAP request as an X-Road client would (fresh id and timestamp)"
+    )
+    soap_sign.add_argument("file", help="an unsigned request, e.g. examples/soap-getCaseBalance.xml")
+    soap_sign.add_argument("--key", help="client key (default: the development portal key)")
+    soap_sign.add_argument(
+        "--certificate", help="client certificate (default: the development portal certificate)"
+    )
+    soap_sign.set_defaults(handler=cmd_soap_sign)
+
+    serve = commands.add_parser(
+        "serve", help="run the web server (SOAP service, public lookup page, metrics)"
+    )
     serve.add_argument("--host", help="address to listen on (default: [server] host)")
     serve.add_argument("--port", type=int, help="port (default: [server] port)")
     serve.add_argument("--workers", type=int, help="worker processes (default: [server] workers)")

@@ -49,6 +49,35 @@ class ServerSettings:
     workers: int = 2
     public_url: str = "http://127.0.0.1:8080"
     max_body_bytes: int = 2 * 1024 * 1024
+    metrics_directory: Path = Path("var/metrics")
+
+
+@dataclass(frozen=True)
+class SoapSettings:
+    service_key: Path = Path("var/keys/soap-server.key.pem")
+    service_certificate: Path = Path("var/keys/soap-server.cert.pem")
+    timestamp_skew_seconds: int = 300
+    xroad_instance: str = "VN"
+    member_class: str = "GOV"
+    member_code: str = "000000001"
+    subsystem_code: str = "ERECEIPT"
+
+
+@dataclass(frozen=True)
+class ClientAccess:
+    """One X-Road client allowed to call us: its pinned certificate and the operations it may call."""
+
+    client: str  # INSTANCE/MEMBERCLASS/MEMBERCODE/SUBSYSTEM
+    certificate: Path | None
+    operations: tuple[str, ...]  # ("*",) means every operation
+    signatures_required: bool = True
+
+    def may_call(self, operation: str) -> bool:
+        return "*" in self.operations or operation in self.operations
+
+
+DEVELOPMENT_PORTAL = "VN/GOV/000000002/DVCQG"
+DEFAULT_ACCESS = (ClientAccess(DEVELOPMENT_PORTAL, Path("var/keys/portal-client.cert.pem"), ("*",), True),)
 
 
 @dataclass(frozen=True)
@@ -67,8 +96,10 @@ class Settings:
     keys: KeysSettings = KeysSettings()
     signature: SignatureSettings = SignatureSettings()
     server: ServerSettings = ServerSettings()
+    soap: SoapSettings = SoapSettings()
     lookup: LookupSettings = LookupSettings()
     logging: LoggingSettings = LoggingSettings()
+    access: tuple[ClientAccess, ...] = DEFAULT_ACCESS
     source: str = "defaults"
 
 
@@ -145,6 +176,7 @@ def load_settings(
         path or environ.get("ERECEIPT_CONFIG") or ("config.ini" if Path("config.ini").is_file() else None)
     )
     parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # X-Road identifiers in [access] are case-sensitive
     base = Path.cwd()
     source = "defaults"
     if chosen:
@@ -156,7 +188,7 @@ def load_settings(
         source = str(file)
     sections = {}
     for section_field in fields(Settings):
-        if section_field.name == "source":
+        if section_field.name in {"source", "access"}:
             continue
         section, defaults = section_field.name, section_field.default
         known = {f.name for f in fields(defaults)}
@@ -187,9 +219,54 @@ def load_settings(
         if section == "logging":
             values["level"] = values["level"].upper()
         sections[section] = type(defaults)(**values)
-    unknown_sections = set(parser.sections()) - set(sections)
+    access = (
+        _load_access(parser, base) if parser.has_section("access") else _resolve_access(DEFAULT_ACCESS, base)
+    )
+    unknown_sections = set(parser.sections()) - set(sections) - {"access"}
     if unknown_sections:
         raise ConfigurationError(
             f"unknown section [{sorted(unknown_sections)[0]}] in {source}", setting=source
         )
-    return Settings(**sections, source=source)
+    return Settings(**sections, access=access, source=source)
+
+
+def _resolve_access(clients: tuple[ClientAccess, ...], base: Path) -> tuple[ClientAccess, ...]:
+    return tuple(
+        ClientAccess(
+            c.client, base / c.certificate if c.certificate else None, c.operations, c.signatures_required
+        )
+        for c in clients
+    )
+
+
+def _load_access(parser: configparser.ConfigParser, base: Path) -> tuple[ClientAccess, ...]:
+    """``[access]`` lines: ``CLIENT = CERTIFICATE | OPERATIONS | signed or unsigned``."""
+    clients = []
+    for client, value in parser.items("access"):
+        origin = f"[access] {client}"
+        parts = [part.strip() for part in value.split("|")]
+        if len(client.split("/")) != 4 or len(parts) != 3:
+            raise ConfigurationError(
+                f"setting {origin}: expected INSTANCE/CLASS/CODE/SUBSYSTEM = certificate | operations | "
+                "signed (or unsigned)",
+                setting=origin,
+            )
+        certificate, operations, signing = parts
+        if signing not in {"signed", "unsigned"}:
+            raise ConfigurationError(
+                f"setting {origin}: the last part must be signed or unsigned", setting=origin
+            )
+        if signing == "signed" and not certificate:
+            raise ConfigurationError(
+                f"setting {origin}: a signed client needs a pinned certificate", setting=origin
+            )
+        path = Path(certificate).expanduser() if certificate else None
+        clients.append(
+            ClientAccess(
+                client=client,
+                certificate=(path if path.is_absolute() else base / path) if path else None,
+                operations=tuple(op.strip() for op in operations.split(",") if op.strip()) or ("*",),
+                signatures_required=signing == "signed",
+            )
+        )
+    return tuple(clients)

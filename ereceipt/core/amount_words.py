@@ -1,10 +1,13 @@
-"""Amounts in Vietnamese words as accounting documents write them (Decree 123/2020/ND-CP receipts), and back.
+"""Amounts in Vietnamese words as accounting documents print them (Decree 123/2020/ND-CP), and back.
 
-1 015 000 → "Một triệu không trăm mười lăm nghìn đồng"; 105 → "Một trăm linh năm đồng";
-21 → "hai mươi mốt"; 24 → "hai mươi tư"; 25 → "hai mươi lăm". Scales are nghìn, triệu, tỷ, and
-above a tỷ the count of tỷ is itself read in words ("một nghìn tỷ"). The parser accepts what
-people and OCR produce (ngàn, tỉ, lẻ, any case, NFD, line breaks, a "Bằng chữ:" label) and names
-the first word it does not understand rather than guessing.
+Writing: 1 015 000 → "Một triệu không trăm mười lăm nghìn đồng", 105 → "Một trăm linh năm đồng",
+21 → "hai mươi mốt", 24 → "hai mươi tư", 25 → "hai mươi lăm", 14 → "mười bốn". Scales are nghìn,
+triệu and tỷ; the count of tỷ is itself read in words, so 10^12 is "một nghìn tỷ" and 10^18 "một tỷ tỷ".
+
+Parsing (for OCR of scanned documents) accepts what people and OCR produce: any case, NFD, line
+breaks, punctuation, ngàn/tỉ/lẻ, bốn/tư, năm/lăm, một/mốt, a "Bằng chữ:" label and a trailing "đồng
+chẵn". It never guesses: on paper "một trăm hai" would be 102 but in speech it is 120, so a lone digit
+after "trăm" or a scale word is refused, as is any word it does not know, with a ValueError naming it.
 """
 
 from __future__ import annotations
@@ -14,120 +17,139 @@ import unicodedata
 
 DIGITS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
 BILLION = 10**9
-LIMIT = 10**18
+LIMIT = BILLION**3  # would need "tỷ tỷ tỷ"; far above money.MAX_AMOUNT, and bounds work on absurd input
+_SCALES = {"triệu": 10**6, "nghìn": 10**3}
+# Accounting usage: after "mươi" the ones are mốt/tư/lăm; after "mười" only 5 changes (11 "mười
+# một", 14 "mười bốn", 15 "mười lăm"); everywhere else, including "linh năm", the plain digit.
+_ONES_AFTER_MUOI = {1: "mốt", 4: "tư", 5: "lăm"}
+_ONES_AFTER_MUOI_TEN = {5: "lăm"}
 
 
-def _triple(n: int, full: bool) -> list[str]:
-    """One group of three digits; ``full`` reads a zero hundreds digit ("không trăm") inside a number."""
-    hundreds, tens, units = n // 100, n // 10 % 10, n % 10
-    words = [DIGITS[hundreds], "trăm"] if hundreds or full else []
-    if tens == 0:
-        if units:
-            words += ["linh", DIGITS[units]] if words else [DIGITS[units]]
+def _group_words(n: int, inner: bool) -> list[str]:
+    """0 < n < 1000. An inner group says its zero hundreds ("không trăm") so no place goes missing."""
+    hundreds, tens, ones = n // 100, n // 10 % 10, n % 10
+    words = [DIGITS[hundreds], "trăm"] if hundreds or inner else []
+    if tens == 0 and ones:
+        words += ["linh", DIGITS[ones]] if words else [DIGITS[ones]]
     elif tens == 1:
-        words += ["mười"] + ({1: ["một"], 5: ["lăm"]}.get(units, [DIGITS[units]]) if units else [])
-    else:
-        words += [DIGITS[tens], "mươi"] + (
-            {1: ["mốt"], 4: ["tư"], 5: ["lăm"]}.get(units, [DIGITS[units]]) if units else []
-        )
+        words += ["mười"] + ([_ONES_AFTER_MUOI_TEN.get(ones, DIGITS[ones])] if ones else [])
+    elif tens:
+        words += [DIGITS[tens], "mươi"] + ([_ONES_AFTER_MUOI.get(ones, DIGITS[ones])] if ones else [])
     return words
 
 
-def _below_billion(n: int, full: bool) -> list[str]:
+def _below_billion(n: int, inner: bool) -> list[str]:
     words: list[str] = []
-    for scale, name in ((10**6, "triệu"), (10**3, "nghìn"), (1, "")):
+    for name, scale in (*_SCALES.items(), ("", 1)):
         group = n // scale % 1000
-        if group:
-            words += _triple(group, full or bool(words)) + ([name] if name else [])
+        if group:  # an all-zero group is left out: 1 000 000 is "một triệu", not "... không trăm nghìn"
+            words += _group_words(group, inner or bool(words)) + ([name] if name else [])
     return words
 
 
-def _words(n: int, full: bool = False) -> list[str]:
-    if n >= BILLION:
-        billions, rest = divmod(n, BILLION)
-        return _words(billions, full) + ["tỷ"] + (_below_billion(rest, True) if rest else [])
-    return _below_billion(n, full)
+def _number_words(n: int, inner: bool = False) -> list[str]:
+    if n < BILLION:
+        return _below_billion(n, inner)
+    billions, rest = divmod(n, BILLION)
+    return _number_words(billions, inner) + ["tỷ"] + (_below_billion(rest, True) if rest else [])
 
 
 def amount_in_words(amount: int) -> str:
-    """Whole đồng in words, first letter capitalised, ending in " đồng"."""
+    """Whole đồng in words, first letter capitalised, ending in " đồng": 105 → "Một trăm linh năm đồng"."""
     if isinstance(amount, bool) or not isinstance(amount, int):
         raise TypeError(f"amount must be an int of đồng, not {type(amount).__name__}")
     if amount < 0:
         raise ValueError(f"amount {amount} is negative")
     if amount >= LIMIT:
         raise ValueError(f"amount {amount} is too large to write in words")
-    text = " ".join(_words(amount)) if amount else "không"
+    text = " ".join(_number_words(amount)) or "không"
     return f"{text[0].upper()}{text[1:]} đồng"
 
 
 _VALUES = {word: value for value, word in enumerate(DIGITS)} | {"mốt": 1, "tư": 4, "lăm": 5, "bẩy": 7}
 _SPELLINGS = {"ngàn": "nghìn", "tỉ": "tỷ", "lẻ": "linh"}
-_LABEL = re.compile(r"^\s*(số\s+tiền\s+)?(viết\s+)?bằng\s+chữ\s*:?", re.IGNORECASE)
-_ENDINGS = {"đồng", "chẵn", "chẳn", "vnđ", "vnd"}
+_VOCABULARY = _VALUES.keys() | _SCALES.keys() | {"tỷ", "trăm", "mười", "mươi", "linh"}
+_LABEL = re.compile(r"^(số tiền )?(viết )?bằng chữ( |$)")
+_CURRENCY = re.compile(r"(^| )(đồng chẵn|đồng|chẵn)$")
 
 
-def _tokens(text: str) -> list[str]:
-    text = _LABEL.sub("", unicodedata.normalize("NFC", text).lower())
-    words = [_SPELLINGS.get(word, word) for word in re.sub(r"[.,:;()/\-]", " ", text).split()]
-    while words and words[-1] in _ENDINGS:
-        words.pop()
+def _words_of(text: str) -> list[str]:
+    """The number words of ``text``: NFC, lower case, no punctuation, label or trailing "đồng"."""
+    plain = " ".join(re.findall(r"\w+", unicodedata.normalize("NFC", text).lower()))
+    words = [_SPELLINGS.get(word, word) for word in _CURRENCY.sub("", _LABEL.sub("", plain)).split()]
     if not words:
-        raise ValueError(f"no amount in words in {text!r}")
+        raise ValueError("there are no number words")
+    unknown = next((word for word in words if word not in _VOCABULARY), None)
+    if unknown is not None:
+        raise ValueError(f"unknown word {unknown!r}")
     return words
 
 
-def _digit(word: str) -> int:
-    if word not in _VALUES:
-        raise ValueError(f"{word!r} is not a number word")
+def _digit(word: str, lowest: int, phrase: str) -> int:
+    if _VALUES.get(word, -1) < lowest:
+        raise ValueError(f"{word!r} is out of place in {phrase!r}")
     return _VALUES[word]
 
 
-def _parse_triple(words: list[str]) -> int:
-    """Words of one group (0-999): [d trăm] then [linh d | mười [d] | d mươi [d] | d]."""
-    value, rest = 0, list(words)
-    if len(rest) >= 2 and rest[1] == "trăm":
-        value, rest = 100 * _digit(rest[0]), rest[2:]
-    if not rest:
-        return value
-    head = rest[0]
-    if head == "linh" and len(rest) == 2:
-        return value + _digit(rest[1])
-    if head == "mười" and len(rest) <= 2:
-        return value + 10 + (_digit(rest[1]) if len(rest) == 2 else 0)
-    if len(rest) >= 2 and rest[1] == "mươi" and len(rest) <= 3:
-        return value + 10 * _digit(head) + (_digit(rest[2]) if len(rest) == 3 else 0)
-    if len(rest) == 1:
-        return value + _digit(head)
-    unknown = next((w for w in rest if w not in _VALUES and w not in {"mười", "mươi", "linh", "trăm"}), None)
-    raise ValueError(f"{unknown!r} is not a number word" if unknown else f"cannot read {' '.join(words)!r}")
+def _group_value(words: list[str], after: str | None, lone_digit_ok: bool) -> int:
+    """One group, 0-999: [d trăm] [linh d | mười [d] | d mươi [d] | d]; ``after`` is the word before it.
+
+    ``lone_digit_ok`` is false where a bare digit is ambiguous: at the end after a scale word
+    ("một nghìn hai": 1 002 on paper, 1 200 in speech) and after "trăm" ("một trăm hai nghìn").
+    """
+    phrase, hundreds, rest = " ".join(words), 0, words
+    if len(words) > 1 and words[1] == "trăm":
+        hundreds, rest, after, lone_digit_ok = 100 * _digit(words[0], 0, phrase), words[2:], "trăm", False
+        if not rest and not hundreds:
+            raise ValueError(f"'không trăm' with nothing after it in {phrase!r}")
+    match rest:
+        case []:
+            return hundreds
+        case ["linh", ones] if after:
+            return hundreds + _digit(ones, 1, phrase)
+        case ["mười", *ones] if len(ones) <= 1:
+            return hundreds + 10 + sum(_digit(word, 1, phrase) for word in ones)
+        case [tens, "mươi", *ones] if len(ones) <= 1:
+            return hundreds + 10 * _digit(tens, 2, phrase) + sum(_digit(word, 1, phrase) for word in ones)
+        case [ones] if lone_digit_ok:
+            return _digit(ones, 0, phrase)
+        case [ones] if ones in _VALUES:
+            raise ValueError(f"{ones!r} alone after {after!r} is ambiguous: units need 'linh', tens 'mươi'")
+    raise ValueError(f"cannot read {phrase!r} as a number from 0 to 999")
 
 
-def _parse_below_billion(words: list[str]) -> int:
-    total = 0
-    for name, scale in (("triệu", 10**6), ("nghìn", 10**3)):
-        if words.count(name) > 1:
-            raise ValueError(f"{name!r} appears twice in one group of {' '.join(words)!r}")
-        if name in words:
-            at = words.index(name)
-            if at == 0:
-                raise ValueError(f"{name!r} has no number before it")
-            total += _parse_triple(words[:at]) * scale
-            words = words[at + 1 :]
-    return total + (_parse_triple(words) if words else 0)
-
-
-def _parse(words: list[str]) -> int:
-    if "tỷ" in words:
-        at = len(words) - 1 - words[::-1].index("tỷ")
-        if at == 0:
-            raise ValueError("'tỷ' has no number before it")
-        return _parse(words[:at]) * BILLION + (
-            _parse_below_billion(words[at + 1 :]) if at + 1 < len(words) else 0
-        )
-    return _parse_below_billion(words)
+def _value(words: list[str]) -> int:
+    # Read left to right: each "tỷ" multiplies everything before it, which is how "một nghìn tỷ" and
+    # "một tỷ tỷ" read; between two tỷ, triệu then nghìn may each appear once, in that order.
+    total = segment = 0
+    group: list[str] = []
+    smallest, after = BILLION, None
+    for word in words:
+        scale = BILLION if word == "tỷ" else _SCALES.get(word)
+        if scale is None:
+            group.append(word)
+            continue
+        if scale < BILLION and scale >= smallest:
+            raise ValueError(f"{word!r} cannot come after {after!r}")
+        if not group and (word != "tỷ" or after is None):  # "nghìn tỷ", "tỷ tỷ": tỷ counts what went before
+            raise ValueError(f"{word!r} has no number before it")
+        count = _group_value(group, after, True) if group else 0
+        if group and not count:
+            raise ValueError(f"{word!r} after a count of zero")
+        if scale == BILLION:
+            total, segment = (total + segment + count) * BILLION, 0
+        else:
+            segment += count * scale
+        group, smallest, after = [], scale, word
+    return total + segment + (_group_value(group, after, after is None) if group else 0)
 
 
 def parse_amount_words(text: str) -> int:
-    """The amount a Vietnamese amount-in-words says; ``ValueError`` naming what it cannot read."""
-    return _parse(_tokens(text))
+    """The amount a Vietnamese amount in words says; ``ValueError`` naming what it cannot read."""
+    try:
+        amount = _value(_words_of(text))
+    except ValueError as error:
+        raise ValueError(f"cannot read amount in words {text!r}: {error}") from None
+    if amount >= LIMIT:
+        raise ValueError(f"amount in words {text!r} is too large")
+    return amount

@@ -26,6 +26,9 @@ ISSUERS = [
     ),
 ]
 
+# Fictitious accounts at a bank whose NAPAS BIN is 970436, for VietQR codes.
+BANK_ACCOUNTS = {"CTHADS-HN": ("970436", "0011000000001"), "CCTHADS-BD": ("970436", "0011000000002")}
+
 CASES = [
     ("CCTHADS-BD", "THA2501", "12/2024/DS-PT", "123/QĐ-CCTHADS", "Nguyễn Văn An", "001085012345", 25_000_000),
     (
@@ -50,12 +53,15 @@ def load_demo_data(database: Database, *, now: datetime | None = None) -> int:
         for code, name, tax_code, address in ISSUERS:  # the city's department first: it is the parent
             if code not in issuers:
                 parent = issuers.get("CTHADS-HN")
+                bank_bin, bank_account = BANK_ACCOUNTS[code]
                 issuers[code] = Issuer(
                     code=code,
                     name=name,
                     tax_code=tax_code,
                     address=address,
                     parent_id=parent.id if parent else None,
+                    bank_bin=bank_bin,
+                    bank_account=bank_account,
                 )
                 session.add(issuers[code])
                 session.flush()

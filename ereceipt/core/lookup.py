@@ -1,12 +1,15 @@
-"""Finding stored receipts: by public lookup code, or by issuer, series and 7-digit number."""
+"""Finding stored receipts: by public lookup code, by issuer, series and number, or by search filters."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ereceipt.core.lookup_code import normalise_lookup_code
-from ereceipt.core.tables import Issuer, Receipt, ReceiptSeries
+from ereceipt.core.receipt import VIETNAM
+from ereceipt.core.tables import EnforcementCase, Issuer, Receipt, ReceiptSeries
 
 
 def by_lookup_code(session: Session, typed: str) -> Receipt | None:
@@ -37,3 +40,42 @@ def by_number(
     if template_number:
         query = query.where(ReceiptSeries.template_number == template_number)
     return list(session.scalars(query.order_by(Receipt.id).limit(20)))
+
+
+def search(
+    session: Session,
+    *,
+    case_code: str | None = None,
+    payer_id_number: str | None = None,
+    issuer_code: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> tuple[int, list[Receipt]]:
+    """Receipts matching every given filter, newest first: the total count and one page."""
+    query = select(Receipt)
+    if case_code:
+        query = query.join(EnforcementCase, Receipt.case_id == EnforcementCase.id).where(
+            EnforcementCase.payment_code == case_code.upper()
+        )
+    if payer_id_number:
+        query = query.where(Receipt.payer_id_number == payer_id_number)
+    if issuer_code:
+        query = query.join(Issuer, Receipt.issuer_id == Issuer.id).where(Issuer.code == issuer_code)
+    if date_from:
+        query = query.where(Receipt.issued_at >= _start_of_day(date_from))
+    if date_to:
+        query = query.where(Receipt.issued_at < _start_of_day(date_to + timedelta(days=1)))
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = session.scalars(
+        query.order_by(Receipt.issued_at.desc(), Receipt.id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    return int(total), list(rows)
+
+
+def _start_of_day(day: date) -> datetime:
+    """Midnight in Vietnam, the day receipts are dated by."""
+    return datetime.combine(day, time.min, tzinfo=VIETNAM)

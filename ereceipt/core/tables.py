@@ -67,6 +67,9 @@ class Issuer(Base):
     tax_code: Mapped[str] = mapped_column(String(14))
     address: Mapped[str] = mapped_column(String(400))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("issuer.id"))
+    # The account payers transfer to, for VietQR codes (NAPAS bank BIN and account number).
+    bank_bin: Mapped[str | None] = mapped_column(String(6))
+    bank_account: Mapped[str | None] = mapped_column(String(19))
 
 
 class ReceiptSeries(Base):
@@ -182,3 +185,40 @@ class FailedLookup(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     client: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class MessageLogRecord(Base):
+    """One SOAP exchange, stored whole, in a hash chain: each record's hash covers the previous one's."""
+
+    __tablename__ = "message_log"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    client: Mapped[str | None] = mapped_column(String(200))
+    service: Mapped[str | None] = mapped_column(String(200))
+    operation: Mapped[str | None] = mapped_column(String(60))
+    xroad_id: Mapped[str | None] = mapped_column(String(100))
+    user_id: Mapped[str | None] = mapped_column(String(100))
+    outcome: Mapped[str] = mapped_column(String(60))
+    http_status: Mapped[int] = mapped_column(Integer)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    request: Mapped[bytes] = mapped_column(LargeBinary)
+    response: Mapped[bytes] = mapped_column(LargeBinary)
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class MessageLogHead(Base):
+    """The one row that holds the chain's last hash; locking it serialises appends across processes."""
+
+    __tablename__ = "message_log_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class SeenMessage(Base):
+    """X-Road message ids already accepted from a client, to refuse a replay."""
+
+    __tablename__ = "seen_message"
+    client: Mapped[str] = mapped_column(String(200), primary_key=True)
+    xroad_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ereceipt.bootstrap import Services
 from ereceipt.core.errors import EReceiptError, TransientOutage
+from ereceipt.soap import metrics
+from ereceipt.soap.faults import SoapFault
 
 log = logging.getLogger("ereceipt.web")
+
+
+def _read_soap_body(limit: int) -> bytes:
+    """At most ``limit`` bytes of the request body; werkzeug's own size refusal becomes a SOAP fault."""
+    try:
+        return request.stream.read(limit)
+    except RequestEntityTooLarge:
+        raise SoapFault("RequestTooLarge", "the request is over the size limit") from None
 
 
 def create_app(services: Services) -> Flask:
@@ -21,6 +31,23 @@ def create_app(services: Services) -> Flask:
     from ereceipt.web.public import blueprint as public
 
     app.register_blueprint(public)
+
+    @app.route("/soap", methods=["GET", "POST"])
+    def soap():
+        endpoint = services.soap_endpoint
+        if request.method == "GET":
+            name = "wsdl" if "wsdl" in request.args else request.args.get("xsd", "")
+            answer = endpoint.contract(name)
+            if answer is None:
+                return render_template("error.html", status=404, message="Không có tài liệu này."), 404
+        else:
+            answer = endpoint.handle(request.content_type, request.content_length, _read_soap_body)
+        return Response(answer.body, status=answer.status, content_type=answer.content_type)
+
+    @app.get("/metrics")
+    def prometheus_metrics():
+        body, content_type = metrics.exposition()
+        return Response(body, content_type=content_type)
 
     @app.get("/healthz")
     def healthz():

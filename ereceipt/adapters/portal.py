@@ -1,0 +1,234 @@
+"""The national public service portal's operations (receipt-service-1.0.xsd messages) as receipt-engine calls.
+
+Each operation takes the verified request element and returns the response element. Outcomes
+the portal must act on (not found, amount not owed, refused) are a Status in the response, not
+faults; faults are left to the SOAP layer for technical errors.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from datetime import date, datetime
+
+from lxml import etree
+from sqlalchemy import select
+
+from ereceipt.adapters.vietqr import vietqr_payload
+from ereceipt.bootstrap import Services
+from ereceipt.config import ClientAccess
+from ereceipt.core import lookup
+from ereceipt.core import receipt_store as store
+from ereceipt.core.errors import BadInput, Conflict, NotFound
+from ereceipt.core.issuing import IssueRequest, PaymentIn
+from ereceipt.core.receipt import VIETNAM, PayerInfo, PaymentMethod, format_number
+from ereceipt.core.receipt_xml import RECEIPT_TAG, read_receipt
+from ereceipt.core.tables import EnforcementCase, Issuer, Receipt
+from ereceipt.core.verification import verify_signed_document
+
+SERVICE_NS = "urn:ereceipt:thads:service:1.0"
+OPERATIONS = (
+    "getReceipt",
+    "searchReceipts",
+    "verifyReceipt",
+    "getCaseBalance",
+    "notifyOnlinePayment",
+    "listMethods",
+)
+
+
+def _q(name: str) -> str:
+    return f"{{{SERVICE_NS}}}{name}"
+
+
+def _text(element: etree._Element, name: str) -> str | None:
+    found = element.find(_q(name))
+    return found.text.strip() if found is not None and found.text else None
+
+
+def _add(parent: etree._Element, name: str, value: object) -> etree._Element:
+    child = etree.SubElement(parent, _q(name))
+    if value is not None:
+        child.text = str(value)
+    return child
+
+
+def _date(element: etree._Element, name: str) -> date | None:
+    text = _text(element, name)
+    return date.fromisoformat(text[:10]) if text else None
+
+
+def _response(operation: str, code: str | None = "OK", message: str | None = None) -> etree._Element:
+    response = etree.Element(_q(f"{operation}Response"), nsmap={None: SERVICE_NS})
+    if code is None:
+        return response
+    status = _add(response, "Status", None)
+    _add(status, "Code", code)
+    if message:
+        _add(status, "Message", message)
+    return response
+
+
+def _summary(
+    parent: etree._Element, receipt: Receipt, issuer: Issuer, case_code: str | None, *, signed: bool
+) -> None:
+    element = _add(parent, "Receipt", None)
+    for name, value in (
+        ("IssuerCode", issuer.code),
+        ("IssuerName", issuer.name),
+        ("TemplateNumber", receipt.series.template_number),
+        ("SeriesSymbol", receipt.series.series_symbol),
+        ("Number", format_number(receipt.number)),
+        ("IssuedAt", receipt.issued_at.astimezone(VIETNAM).isoformat(timespec="seconds")),
+        ("PayerName", receipt.payer_name),
+        ("Amount", receipt.amount),
+        ("PaymentMethod", receipt.payment_method),
+    ):
+        _add(element, name, value)
+    if case_code:
+        _add(element, "CaseCode", case_code)
+    _add(element, "State", receipt.status)
+    _add(element, "LookupCode", receipt.lookup_code)
+    if signed:
+        _add(element, "SignedXml", base64.b64encode(receipt.signed_xml).decode())
+
+
+class PortalOperations:
+    """One instance per process; each call opens its own unit of work."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.handlers: dict[str, Callable[[etree._Element, ClientAccess], etree._Element]] = {
+            "getReceipt": self.get_receipt,
+            "searchReceipts": self.search_receipts,
+            "verifyReceipt": self.verify_receipt,
+            "getCaseBalance": self.get_case_balance,
+            "notifyOnlinePayment": self.notify_online_payment,
+            "listMethods": self.list_methods,
+        }
+
+    def _describe(self, session, receipt: Receipt, parent: etree._Element, *, signed: bool) -> None:
+        issuer = session.get(Issuer, receipt.issuer_id)
+        case = session.get(EnforcementCase, receipt.case_id) if receipt.case_id else None
+        _summary(parent, receipt, issuer, case.payment_code if case else None, signed=signed)
+
+    def get_receipt(self, request: etree._Element, client: ClientAccess) -> etree._Element:
+        with self.services.database.read() as session:
+            code = _text(request, "LookupCode")
+            if code:
+                found = [r for r in [lookup.by_lookup_code(session, code)] if r]
+            else:
+                found = lookup.by_number(
+                    session,
+                    int(_text(request, "Number")),
+                    issuer_code=_text(request, "IssuerCode"),
+                    series_symbol=_text(request, "SeriesSymbol"),
+                    template_number=_text(request, "TemplateNumber"),
+                )
+            if len(found) != 1:
+                return _response("getReceipt", "NOT_FOUND", "no such receipt")
+            response = _response("getReceipt")
+            self._describe(session, found[0], response, signed=True)
+            return response
+
+    def search_receipts(self, request: etree._Element, client: ClientAccess) -> etree._Element:
+        page, size = int(_text(request, "Page") or 1), int(_text(request, "PageSize") or 20)
+        with self.services.database.read() as session:
+            total, receipts = lookup.search(
+                session,
+                case_code=_text(request, "CaseCode"),
+                payer_id_number=_text(request, "PayerIdentityNumber"),
+                issuer_code=_text(request, "IssuerCode"),
+                date_from=_date(request, "DateFrom"),
+                date_to=_date(request, "DateTo"),
+                page=page,
+                page_size=size,
+            )
+            response = _response("searchReceipts")
+            for name, value in (("Total", total), ("Page", page), ("PageSize", size)):
+                _add(response, name, value)
+            for receipt in receipts:
+                self._describe(session, receipt, response, signed=False)
+            return response
+
+    def verify_receipt(self, request: etree._Element, client: ClientAccess) -> etree._Element:
+        try:
+            data = base64.b64decode(_text(request, "SignedXml") or "", validate=True)
+        except ValueError:
+            data = b""
+        report = verify_signed_document(data, self.services.trust, expected_root=RECEIPT_TAG)
+        response = _response("verifyReceipt")
+        _add(response, "Indication", report.indication.value)
+        if report.sub_indication:
+            _add(response, "SubIndication", report.sub_indication.value)
+        _add(response, "Message", report.message)
+        if report.signer:
+            _add(response, "Signer", report.signer)
+        if report.signing_time:
+            _add(response, "SigningTime", report.signing_time.isoformat())
+        if report.passed:
+            content = read_receipt(report.signed_xml)
+            with self.services.database.read() as session:
+                stored = lookup.by_lookup_code(session, content.lookup_code)
+                if stored is not None and stored.number == content.number:
+                    self._describe(session, stored, response, signed=False)
+        return response
+
+    def get_case_balance(self, request: etree._Element, client: ClientAccess) -> etree._Element:
+        with self.services.database.read() as session:
+            code = _text(request, "CaseCode") or ""
+            case = session.scalar(select(EnforcementCase).where(EnforcementCase.payment_code == code.upper()))
+            if case is None:
+                return _response("getCaseBalance", "NOT_FOUND", f"no case with payment code {code}")
+            paid = store.receipted_total(session, case.id)
+            outstanding = max(case.amount_due - paid, 0)
+            response = _response("getCaseBalance")
+            for name, value in (
+                ("CaseCode", case.payment_code),
+                ("DecisionNumber", case.decision_number),
+                ("AmountDue", case.amount_due),
+                ("Paid", paid),
+                ("Outstanding", outstanding),
+            ):
+                _add(response, name, value)
+            issuer = case.issuer
+            if issuer.bank_bin and issuer.bank_account and outstanding > 0:
+                _add(
+                    response,
+                    "VietQr",
+                    vietqr_payload(issuer.bank_bin, issuer.bank_account, outstanding, code),
+                )
+            return response
+
+    def notify_online_payment(self, request: etree._Element, client: ClientAccess) -> etree._Element:
+        payer = request.find(_q("Payer"))
+        payment = PaymentIn(
+            source="portal",
+            reference=_text(request, "TransactionId"),
+            amount=int(_text(request, "Amount")),
+            payer=PayerInfo(_text(payer, "Name"), _text(payer, "IdentityNumber"), _text(payer, "Address")),
+            paid_at=datetime.fromisoformat(_text(request, "PaidAt").replace("Z", "+00:00")),
+            method=PaymentMethod.ONLINE,
+            case_code=_text(request, "CaseCode"),
+        )
+        try:
+            issued = self.services.issuer.issue(
+                IssueRequest(payment=payment, officer=f"portal {client.client}")
+            )
+        except NotFound as exc:
+            return _response("notifyOnlinePayment", "NOT_FOUND", exc.message)
+        except Conflict as exc:
+            return _response("notifyOnlinePayment", "AMOUNT_MISMATCH", exc.message)
+        except BadInput as exc:
+            return _response("notifyOnlinePayment", "REJECTED", exc.message)
+        response = _response("notifyOnlinePayment")
+        with self.services.database.read() as session:
+            self._describe(session, session.get(Receipt, issued.receipt_id), response, signed=True)
+        return response
+
+    def list_methods(self, request: etree._Element, client: ClientAccess) -> etree._Element:
+        response = _response("listMethods", code=None)
+        for name in OPERATIONS:
+            if client.may_call(name):
+                _add(response, "Method", name)
+        return response

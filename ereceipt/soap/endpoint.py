@@ -1,0 +1,234 @@
+"""The SOAP endpoint at ``/soap`` (WSDL 1.1 document/literal, SOAP 1.1 and 1.2, X-Road message protocol 4.0).
+
+A request passes, in order: size and media type, the hardened parser, the envelope, the X-Road
+headers, the client's access rights, its WS-Security signature, the replay guard and the message
+schema; only then is the operation called. Every refusal is a SOAP fault with a code and a reason.
+Every exchange, refused or not, goes to the message log and the metrics.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from importlib import resources
+
+from cryptography import x509
+from lxml import etree
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
+
+from ereceipt.config import ClientAccess
+from ereceipt.core.errors import EReceiptError, TransientOutage, XMLRejected
+from ereceipt.core.tables import SeenMessage
+from ereceipt.core.xmlparse import parse_xml
+from ereceipt.soap import message_log, metrics
+from ereceipt.soap.envelope import (
+    SOAP11,
+    SOAP12,
+    SOAP_1_1,
+    Envelope,
+    SoapVersion,
+    read_envelope,
+    version_for,
+    write_envelope,
+)
+from ereceipt.soap.faults import SoapFault, fault_response
+from ereceipt.soap.wsse import sign_envelope, verify_envelope
+from ereceipt.soap.xroad import XRoadHeaders, read_xroad_headers
+
+log = logging.getLogger("ereceipt.soap")
+CONTRACT_FILES = {
+    "wsdl": ("wsdl", "ReceiptService.wsdl"),
+    "receipt-service-1.0.xsd": ("xml_schemas", "receipt-service-1.0.xsd"),
+    "xroad.xsd": ("xml_schemas", "xroad.xsd"),
+    "xroad-identifiers.xsd": ("xml_schemas", "xroad-identifiers.xsd"),
+}
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    status: int
+    content_type: str
+    body: bytes
+
+
+def _contract_bytes(name: str) -> bytes:
+    folder, file = CONTRACT_FILES[name]
+    return resources.files("ereceipt").joinpath(folder, file).read_bytes()
+
+
+@cache
+def message_schema() -> etree.XMLSchema:
+    """The service's message XSD (our own package data, parsed once)."""
+    path = resources.files("ereceipt").joinpath("xml_schemas", "receipt-service-1.0.xsd")
+    return etree.XMLSchema(etree.parse(str(path)))
+
+
+class SoapEndpoint:
+    """One per process. ``operations`` maps an operation name to its handler (request, client) → response."""
+
+    def __init__(
+        self, services, operations: dict, clients: dict[str, tuple[ClientAccess, x509.Certificate | None]]
+    ):
+        self.services = services
+        self.settings = services.settings
+        self.operations = operations
+        self.clients = clients
+        soap = self.settings.soap
+        self.provider = "/".join(
+            (soap.xroad_instance, soap.member_class, soap.member_code, soap.subsystem_code)
+        )
+        self.skew = timedelta(seconds=soap.timestamp_skew_seconds)
+        self.service_key = soap.service_key.read_bytes()
+        self.service_certificate = soap.service_certificate.read_bytes()
+        self.public_url = self.settings.server.public_url.rstrip("/") + "/soap"
+
+    # -- the contract -------------------------------------------------------------------------
+
+    def contract(self, name: str) -> HttpAnswer | None:
+        """The WSDL (``?wsdl``) or one of its XSDs (``?xsd=NAME``), addresses pointing at this server."""
+        if name not in CONTRACT_FILES:
+            return None
+        text = _contract_bytes(name).decode()
+        text = text.replace("http://127.0.0.1:8080/soap", self.public_url)
+        for xsd in CONTRACT_FILES:
+            if xsd.endswith(".xsd"):
+                text = text.replace(
+                    f'schemaLocation="{xsd}"', f'schemaLocation="{self.public_url}?xsd={xsd}"'
+                )
+        return HttpAnswer(200, "text/xml; charset=utf-8", text.encode())
+
+    # -- a request ----------------------------------------------------------------------------
+
+    def handle(self, content_type: str | None, content_length: int | None, read_body) -> HttpAnswer:
+        started = time.perf_counter()
+        version = version_for(content_type) or SOAP_1_1
+        request, headers, operation = b"", None, None
+        try:
+            if version_for(content_type) is None:
+                raise SoapFault(
+                    "UnsupportedMediaType",
+                    f"Content-Type {content_type!r} is not text/xml or application/soap+xml",
+                )
+            limit = self.settings.server.max_body_bytes
+            if content_length is not None and content_length > limit:
+                raise SoapFault(
+                    "RequestTooLarge", f"the request of {content_length} bytes is over the limit of {limit}"
+                )
+            request = read_body(limit + 1)
+            if len(request) > limit:
+                raise SoapFault("RequestTooLarge", f"the request is over the limit of {limit} bytes")
+            envelope = self._envelope(request, version)
+            headers = read_xroad_headers(envelope.header)
+            client, operation = self._authorise(envelope, headers)
+            self._remember(headers)
+            response = self._call(operation, envelope, client)
+            answer = self._answer(version, headers, response)
+            outcome = "ok"
+        except SoapFault as fault:
+            status, body = fault_response(version, fault)
+            answer, outcome = HttpAnswer(status, version.content_type, body), fault.code
+        self._record(headers, operation, outcome, answer, request, time.perf_counter() - started)
+        return answer
+
+    def _envelope(self, request: bytes, version: SoapVersion) -> Envelope:
+        try:
+            root = parse_xml(request, max_bytes=self.settings.server.max_body_bytes)
+        except XMLRejected as exc:
+            raise SoapFault("InvalidXml", exc.message) from None
+        envelope = read_envelope(root, version)
+        if isinstance(envelope, str):
+            other = {SOAP11: SOAP12, SOAP12: SOAP11}[version.ns]
+            raise SoapFault(
+                "InvalidEnvelope", envelope, version_mismatch=etree.QName(root).namespace == other
+            )
+        return envelope
+
+    def _authorise(self, envelope: Envelope, headers: XRoadHeaders) -> tuple[ClientAccess, str]:
+        if headers.service.provider != self.provider:
+            raise SoapFault(
+                "UnknownService", f"this server provides {self.provider}, not {headers.service.provider}"
+            )
+        operation = headers.service.code
+        if operation not in self.operations:
+            raise SoapFault("UnknownService", f"there is no service {operation!r}")
+        payload = envelope.payload
+        if payload is None or etree.QName(payload).localname != operation:
+            raise SoapFault(
+                "InvalidRequest", f"the Body must hold one {operation} element, as the service header says"
+            )
+        if headers.client not in self.clients:
+            raise SoapFault("AccessDenied", f"client {headers.client} may not use this service")
+        client, certificate = self.clients[headers.client]
+        if not client.may_call(operation):
+            raise SoapFault("AccessDenied", f"client {headers.client} may not call {operation}")
+        if client.signatures_required:
+            verify_envelope(envelope.root, [envelope.body, *headers.elements], certificate, skew=self.skew)
+        return client, operation
+
+    def _remember(self, headers: XRoadHeaders) -> None:
+        """Refuse an X-Road message id this client has used before (a replay)."""
+        row = {"client": headers.client, "xroad_id": headers.message_id, "seen_at": datetime.now(UTC)}
+        try:
+            with self.services.database.write() as session:
+                session.execute(insert(SeenMessage.__table__), [row])
+        except IntegrityError:
+            raise SoapFault(
+                "DuplicateMessageId", f"message id {headers.message_id!r} was used before"
+            ) from None
+        except TransientOutage:
+            raise SoapFault(
+                "ServiceUnavailable", "the service is temporarily unavailable", client=False
+            ) from None
+
+    def _call(self, operation: str, envelope: Envelope, client: ClientAccess) -> etree._Element:
+        payload = envelope.payload
+        schema = message_schema()
+        if not schema.validate(payload):
+            raise SoapFault("InvalidRequest", f"{operation}: {schema.error_log.last_error.message}")
+        try:
+            return self.operations[operation](payload, client)
+        except TransientOutage:
+            raise SoapFault(
+                "ServiceUnavailable", "the service is temporarily unavailable", client=False
+            ) from None
+        except EReceiptError as exc:
+            raise SoapFault("InvalidRequest", exc.message) from None
+        except Exception:
+            log.exception("operation %s failed", operation)
+            raise SoapFault(
+                "InternalError", "the service failed to answer; try again later", client=False
+            ) from None
+
+    def _answer(self, version: SoapVersion, headers: XRoadHeaders, response: etree._Element) -> HttpAnswer:
+        envelope = write_envelope(version, list(headers.elements), response)
+        header, body = envelope[0], envelope[1]
+        sign_envelope(envelope, [body, *header], self.service_key, self.service_certificate)
+        return HttpAnswer(
+            200, version.content_type, etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
+        )
+
+    def _record(
+        self, headers, operation, outcome: str, answer: HttpAnswer, request: bytes, seconds: float
+    ) -> None:
+        client = headers.client if headers else None
+        metrics.observe(operation, client, outcome, seconds)
+        exchange = message_log.Exchange(
+            client=client,
+            service=f"{headers.service.provider}/{headers.service.code}" if headers else None,
+            operation=operation,
+            xroad_id=headers.message_id if headers else None,
+            user_id=headers.user_id if headers else None,
+            outcome=outcome,
+            http_status=answer.status,
+            duration_ms=round(seconds * 1000),
+            request=request,
+            response=answer.body,
+        )
+        try:
+            message_log.append(self.services.database, exchange)
+        except TransientOutage:
+            log.error("message log unavailable; exchange %s of %s not logged", exchange.xroad_id, client)

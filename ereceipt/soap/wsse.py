@@ -1,0 +1,216 @@
+"""WS-Security 1.1 X.509 token profile signatures on SOAP messages (OASIS WSS), made and checked with xmlsec.
+
+A signed message carries in ``wsse:Security`` a ``wsu:Timestamp``, a ``wsse:BinarySecurityToken``
+with the signer's certificate and one ``ds:Signature`` whose references cover the Body, the
+Timestamp and every X-Road header. Checking is strict: the certificate must be the client's pinned
+one, every wsu:Id unique, and the signed elements exactly the Body we process (the Envelope's
+own Body, not a copy moved elsewhere), the Timestamp and the X-Road headers: nothing missing,
+nothing else. Only then does xmlsec check digests and the signature value.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import xmlsec
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from lxml import etree
+
+from ereceipt.soap.faults import SoapFault
+
+WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+WSU = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
+DS = "http://www.w3.org/2000/09/xmldsig#"
+X509_TOKEN = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509v3"  # noqa: S105
+BASE64 = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary"
+WSU_ID = f"{{{WSU}}}Id"
+EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
+SIGNATURE_METHODS = {
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
+    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
+}
+DIGEST_METHODS = {"http://www.w3.org/2001/04/xmlenc#sha256", "http://www.w3.org/2001/04/xmlenc#sha512"}
+NS = {"wsse": WSSE, "wsu": WSU, "ds": DS}
+
+
+def _timestamp_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _ensure_id(element: etree._Element, prefix: str) -> str:
+    value = element.get(WSU_ID)
+    if not value:
+        value = f"{prefix}-{base64.b32encode(os.urandom(10)).decode().lower()}"
+        element.set(WSU_ID, value)
+    return value
+
+
+def sign_envelope(
+    envelope: etree._Element,
+    signed: list[etree._Element],
+    key_pem: bytes,
+    certificate_pem: bytes,
+    *,
+    lifetime: timedelta = timedelta(minutes=5),
+    now: datetime | None = None,
+) -> None:
+    """Add a Timestamp, a BinarySecurityToken and a Signature over the Timestamp and ``signed``."""
+    soap = etree.QName(envelope).namespace
+    header = envelope.find(f"{{{soap}}}Header")
+    if header is None:
+        header = etree.Element(f"{{{soap}}}Header")
+        envelope.insert(0, header)
+    security = header.find(f"{{{WSSE}}}Security")
+    if security is None:
+        security = etree.SubElement(header, f"{{{WSSE}}}Security", nsmap={"wsse": WSSE, "wsu": WSU})
+    moment = now or datetime.now(UTC)
+    timestamp = etree.SubElement(security, f"{{{WSU}}}Timestamp")
+    etree.SubElement(timestamp, f"{{{WSU}}}Created").text = _timestamp_text(moment)
+    etree.SubElement(timestamp, f"{{{WSU}}}Expires").text = _timestamp_text(moment + lifetime)
+    certificate = x509.load_pem_x509_certificate(certificate_pem)
+    token = etree.SubElement(
+        security, f"{{{WSSE}}}BinarySecurityToken", ValueType=X509_TOKEN, EncodingType=BASE64
+    )
+    token.text = base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode()
+    token_id = _ensure_id(token, "token")
+    key = xmlsec.Key.from_memory(key_pem, xmlsec.constants.KeyDataFormatPem)
+    method = (
+        xmlsec.Transform.ECDSA_SHA256
+        if "EC" in type(certificate.public_key()).__name__
+        else xmlsec.Transform.RSA_SHA256
+    )
+    signature = xmlsec.template.create(envelope, xmlsec.Transform.EXCL_C14N, method)
+    security.append(signature)
+    context = xmlsec.SignatureContext()
+    for index, element in enumerate([timestamp, *signed]):
+        reference = xmlsec.template.add_reference(
+            signature, xmlsec.Transform.SHA256, uri="#" + _ensure_id(element, f"part{index}")
+        )
+        xmlsec.template.add_transform(reference, xmlsec.Transform.EXCL_C14N)
+        context.register_id(element, "Id", WSU)
+    key_info = xmlsec.template.ensure_key_info(signature)
+    reference = etree.SubElement(
+        etree.SubElement(key_info, f"{{{WSSE}}}SecurityTokenReference"), f"{{{WSSE}}}Reference"
+    )
+    reference.set("URI", "#" + token_id)
+    reference.set("ValueType", X509_TOKEN)
+    context.key = key
+    context.sign(signature)
+
+
+def _only(parent: etree._Element, tag: str, what: str) -> etree._Element:
+    found = parent.findall(tag)
+    if len(found) != 1:
+        raise SoapFault("InvalidSecurityHeader", f"wsse:Security must hold exactly one {what}")
+    return found[0]
+
+
+def _check_timestamp(timestamp: etree._Element, now: datetime, skew: timedelta) -> None:
+    try:
+        created = datetime.fromisoformat(timestamp.findtext(f"{{{WSU}}}Created", "").replace("Z", "+00:00"))
+        expires = datetime.fromisoformat(timestamp.findtext(f"{{{WSU}}}Expires", "").replace("Z", "+00:00"))
+    except ValueError:
+        raise SoapFault(
+            "InvalidSecurityHeader", "wsu:Timestamp needs Created and Expires date-times"
+        ) from None
+    if created.tzinfo is None or expires.tzinfo is None:
+        raise SoapFault("InvalidSecurityHeader", "wsu:Timestamp times must carry a time zone")
+    if created > now + skew:
+        raise SoapFault("TimestampInFuture", "wsu:Timestamp Created is later than the allowed clock skew")
+    if created < now - skew or expires < now - skew:
+        raise SoapFault(
+            "TimestampExpired", "wsu:Timestamp is older than the allowed clock skew or has expired"
+        )
+
+
+def verify_envelope(
+    envelope: etree._Element,
+    required: list[etree._Element],
+    pinned: x509.Certificate,
+    *,
+    skew: timedelta,
+    now: datetime | None = None,
+) -> None:
+    """Raise ``SoapFault`` unless signed by ``pinned`` over exactly the Timestamp and ``required``."""
+    soap = etree.QName(envelope).namespace
+    header = envelope.find(f"{{{soap}}}Header")
+    securities = [] if header is None else header.findall(f"{{{WSSE}}}Security")
+    if not securities:
+        raise SoapFault("MissingSignature", "the message carries no WS-Security signature")
+    if len(securities) > 1:
+        raise SoapFault("InvalidSecurityHeader", "the message carries more than one wsse:Security header")
+    security = securities[0]
+    if len(list(envelope.iter(f"{{{DS}}}Signature"))) != 1:
+        raise SoapFault("InvalidSecurityHeader", "the message must carry exactly one ds:Signature")
+    signature = _only(security, f"{{{DS}}}Signature", "ds:Signature")
+    timestamp = _only(security, f"{{{WSU}}}Timestamp", "wsu:Timestamp")
+    token = _only(security, f"{{{WSSE}}}BinarySecurityToken", "wsse:BinarySecurityToken")
+    try:
+        carried = x509.load_der_x509_certificate(base64.b64decode("".join((token.text or "").split())))
+    except ValueError:
+        raise SoapFault(
+            "InvalidSecurityHeader", "wsse:BinarySecurityToken is not an X.509 certificate"
+        ) from None
+    if carried != pinned:
+        raise SoapFault(
+            "WrongCertificate", "the message is not signed with the certificate pinned for this client"
+        )
+    ids = Counter(element.get(WSU_ID) for element in envelope.iter() if element.get(WSU_ID) is not None)
+    duplicated = [value for value, count in ids.items() if count > 1]
+    if duplicated:
+        raise SoapFault("InvalidSecurityHeader", f"wsu:Id {duplicated[0]!r} appears more than once")
+    by_id = {element.get(WSU_ID): element for element in envelope.iter() if element.get(WSU_ID) is not None}
+    _check_algorithms(signature)
+    referenced = []
+    for reference in signature.findall("ds:SignedInfo/ds:Reference", NS):
+        uri = reference.get("URI") or ""
+        if not uri.startswith("#") or uri[1:] not in by_id:
+            raise SoapFault(
+                "SignatureCoverage", f"signature reference {uri!r} does not name an element of the message"
+            )
+        referenced.append(by_id[uri[1:]])
+    expected = [timestamp, *required]
+    if len(referenced) != len(expected) or {id(e) for e in referenced} != {id(e) for e in expected}:
+        raise SoapFault(
+            "SignatureCoverage",
+            "the signature must cover exactly the SOAP Body, the wsu:Timestamp and the X-Road headers",
+        )
+    context = xmlsec.SignatureContext()
+    for element in referenced:
+        context.register_id(element, "Id", WSU)
+    context.key = xmlsec.Key.from_memory(
+        pinned.public_bytes(serialization.Encoding.PEM), xmlsec.constants.KeyDataFormatCertPem
+    )
+    try:
+        context.verify(signature)
+    except xmlsec.Error:
+        raise SoapFault("InvalidSignature", "the message signature does not verify") from None
+    _check_timestamp(timestamp, now or datetime.now(UTC), skew)
+
+
+def _check_algorithms(signature: etree._Element) -> None:
+    signed_info = signature.find("ds:SignedInfo", NS)
+    if signed_info is None:
+        raise SoapFault("InvalidSecurityHeader", "ds:Signature has no SignedInfo")
+    c14n = signed_info.find("ds:CanonicalizationMethod", NS)
+    method = signed_info.find("ds:SignatureMethod", NS)
+    if c14n is None or c14n.get("Algorithm") != EXC_C14N:
+        raise SoapFault("UnsupportedAlgorithm", "SignedInfo must use exclusive canonicalisation")
+    if method is None or method.get("Algorithm") not in SIGNATURE_METHODS:
+        raise SoapFault(
+            "UnsupportedAlgorithm", "the signature method must be RSA or ECDSA with SHA-256 or stronger"
+        )
+    for reference in signed_info.findall("ds:Reference", NS):
+        digest = reference.find("ds:DigestMethod", NS)
+        if digest is None or digest.get("Algorithm") not in DIGEST_METHODS:
+            raise SoapFault(
+                "UnsupportedAlgorithm", "every reference must be digested with SHA-256 or stronger"
+            )
+        transforms = [t.get("Algorithm") for t in reference.findall("ds:Transforms/ds:Transform", NS)]
+        if any(transform != EXC_C14N for transform in transforms):
+            raise SoapFault("UnsupportedAlgorithm", "references may only use the exclusive c14n transform")

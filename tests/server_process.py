@@ -1,0 +1,73 @@
+"""Starting and stopping a real ``ereceipt serve`` (gunicorn) for end-to-end tests, and HTTP calls to it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def ereceipt(home: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "ERECEIPT_CONFIG": str(home / "config.ini")}
+    return subprocess.run(
+        [sys.executable, "-m", "ereceipt", *args],
+        cwd=home,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def http(url: str, data: bytes | None = None, headers: dict | None = None) -> tuple[int, bytes, dict]:
+    request = urllib.request.Request(url, data=data, headers=headers or {})  # noqa: S310 (our own test server)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return response.status, response.read(), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), dict(error.headers)
+
+
+class Server:
+    """``ereceipt serve`` in ``home`` with ``config`` (a port and the public URL are added)."""
+
+    def __init__(self, home: Path, config: str, workers: int = 2) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        (home / "config.ini").write_text(
+            config + f"\n[server]\nport = {self.port}\nworkers = {workers}\npublic_url = {self.base}\n",
+            encoding="utf-8",
+        )
+        env = {**os.environ, "ERECEIPT_CONFIG": str(home / "config.ini")}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "ereceipt", "serve"],
+            cwd=home,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for _ in range(300):
+            try:
+                if http(self.base + "/healthz")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.05)
+        self.process.kill()
+        raise AssertionError(self.process.stdout.read().decode())
+
+    def stop(self) -> bytes:
+        """Stop the server; returns everything it printed."""
+        self.process.terminate()
+        output, _ = self.process.communicate(timeout=30)
+        return output
