@@ -18,8 +18,10 @@ from ereceipt.core.database import Database
 from ereceipt.core.errors import ConfigurationError
 from ereceipt.core.issuing import ReceiptIssuer
 from ereceipt.core.pki import ensure_development_pki
+from ereceipt.core.receipt_xml import RECEIPT_TAG
 from ereceipt.core.signing_identity import SigningIdentity, load_signing_identity
-from ereceipt.core.verification import TrustStore
+from ereceipt.core.trust import TrustStore
+from ereceipt.core.verification import VerificationReport, verify_signed_document
 from ereceipt.core.xades import ReceiptSigner, SignaturePolicy
 
 log = logging.getLogger("ereceipt")
@@ -87,6 +89,16 @@ class Services:
     @cached_property
     def trust(self) -> TrustStore:
         return TrustStore.from_pem_file(self.settings.keys.trust_anchors)
+
+    @cached_property
+    def expected_policy(self) -> SignaturePolicy | None:
+        return signature_policy(self.settings)
+
+    def verify_receipt(self, data: bytes) -> VerificationReport:
+        """Verify a signed receipt against the pinned trust anchors and the configured signature policy."""
+        return verify_signed_document(
+            data, self.trust, expected_root=RECEIPT_TAG, expected_policy=self.expected_policy
+        )
 
     @cached_property
     def issuer(self) -> ReceiptIssuer:

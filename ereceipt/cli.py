@@ -108,8 +108,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
-    from ereceipt.core.receipt_xml import RECEIPT_TAG, read_receipt
-    from ereceipt.core.verification import TrustStore, verify_signed_document
+    from ereceipt.core.receipt_xml import read_receipt
     from ereceipt.core.xmlparse import parse_xml
 
     data = _read(args.file)
@@ -118,9 +117,7 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     except XMLRejected as exc:
         print(f"ereceipt: {args.file} is unreadable: {exc.message}", file=sys.stderr)
         return EXIT_USAGE
-    report = verify_signed_document(
-        data, TrustStore.from_pem_file(settings.keys.trust_anchors), expected_root=RECEIPT_TAG
-    )
+    report = _services(settings).verify_receipt(data)
     output = report.as_dict()
     if report.passed:
         content = read_receipt(report.signed_xml)

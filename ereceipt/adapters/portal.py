@@ -22,9 +22,8 @@ from ereceipt.core import receipt_store as store
 from ereceipt.core.errors import BadInput, Conflict, NotFound
 from ereceipt.core.issuing import IssueRequest, PaymentIn
 from ereceipt.core.receipt import VIETNAM, PayerInfo, PaymentMethod, format_number
-from ereceipt.core.receipt_xml import RECEIPT_TAG, read_receipt
+from ereceipt.core.receipt_xml import read_receipt
 from ereceipt.core.tables import EnforcementCase, Issuer, Receipt
-from ereceipt.core.verification import verify_signed_document
 
 SERVICE_NS = "urn:ereceipt:thads:service:1.0"
 OPERATIONS = (
@@ -156,7 +155,7 @@ class PortalOperations:
             data = base64.b64decode(_text(request, "SignedXml") or "", validate=True)
         except ValueError:
             data = b""
-        report = verify_signed_document(data, self.services.trust, expected_root=RECEIPT_TAG)
+        report = self.services.verify_receipt(data)
         response = _response("verifyReceipt")
         _add(response, "Indication", report.indication.value)
         if report.sub_indication:

@@ -1,25 +1,37 @@
-"""Development PKI (RFC 5280 X.509 v3): a root CA and the certificates every party of the system needs.
+"""Development PKI (RFC 5280 X.509 v3 profile): a root CA and a certificate for every party of the gateway.
 
-Made by ``ereceipt keys init`` for one-machine use and tests: the issuer's signing certificate,
+Made by ``ereceipt keys init`` for one-machine use and by tests: the issuer's signing certificate,
 the SOAP server's, and client certificates for a portal and a bank. Every subject carries
-O = "E-receipt DEVELOPMENT ONLY" so the server can warn while such keys are in use.
+O = "E-receipt DEVELOPMENT ONLY" so that the server can warn while such keys are in use. The same
+functions make the bad certificates (expired, wrong usage, foreign CA) that tests need.
 """
 
 from __future__ import annotations
 
+import fcntl
 import ipaddress
 import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from ereceipt.core.errors import ConfigurationError
+
 DEVELOPMENT_ORGANISATION = "E-receipt DEVELOPMENT ONLY"
+ROOT_CA_NAME = "E-receipt DEVELOPMENT Root CA"
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+Authority = tuple[x509.Certificate, PrivateKey]
+# A little backdating, so that a certificate made now is valid on a machine whose clock lags a bit.
+BACKDATE = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -36,9 +48,19 @@ SIGNING = Usage(content_commitment=True)
 SERVER = Usage(key_encipherment=True, extended=(ExtendedKeyUsageOID.SERVER_AUTH,))
 CLIENT = Usage(extended=(ExtendedKeyUsageOID.CLIENT_AUTH,))
 
+# name: (common name, usage, DNS names, IP addresses)
+PARTIES: dict[str, tuple[str, Usage, tuple[str, ...], tuple[str, ...]]] = {
+    "issuer-signing": ("E-receipt DEVELOPMENT issuer signing", SIGNING, (), ()),
+    "soap-server": ("localhost", SERVER, ("localhost",), ("127.0.0.1",)),
+    "portal-client": ("E-receipt DEVELOPMENT portal client", CLIENT, (), ()),
+    "bank-client": ("E-receipt DEVELOPMENT bank client", CLIENT, (), ()),
+}
+
 
 @dataclass(frozen=True)
 class DevelopmentPKI:
+    """The PEM files of a development PKI: ``<name>.cert.pem`` and ``<name>.key.pem`` per party."""
+
     directory: Path
 
     def cert(self, name: str) -> Path:
@@ -69,39 +91,78 @@ def new_key(key_type: str = "rsa") -> PrivateKey:
         return rsa.generate_private_key(public_exponent=65537, key_size=2048)
     if key_type == "ec":
         return ec.generate_private_key(ec.SECP256R1())
-    raise ValueError(f"key type {key_type!r} is not rsa or ec")
+    raise ValueError(f"key type {key_type!r} is not 'rsa' or 'ec'")
 
 
-def _name(common_name: str) -> x509.Name:
+def _name(common_name: str, organisation: str) -> x509.Name:
     return x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, DEVELOPMENT_ORGANISATION),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
             x509.NameAttribute(NameOID.COMMON_NAME, common_name),
         ]
     )
 
 
-def make_ca(
-    common_name: str = "E-receipt DEVELOPMENT Root CA", key_type: str = "rsa"
-) -> tuple[x509.Certificate, PrivateKey]:
-    key = new_key(key_type)
-    now = datetime.now(UTC)
-    subject = _name(common_name)
-    certificate = (
+def _key_usage(*, signature: bool, commitment: bool, encipherment: bool, ca: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=signature,
+        content_commitment=commitment,
+        key_encipherment=encipherment,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=ca,
+        crl_sign=ca,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _builder(
+    common_name: str,
+    organisation: str,
+    key: PrivateKey,
+    issuer: Authority | None,
+    validity: tuple[datetime | None, datetime | None],
+    days: int,
+) -> x509.CertificateBuilder:
+    """Subject, validity (``days`` from now unless given), SKI, and AKI under an issuer (RFC 5280 4.2.1)."""
+    subject, now = _name(common_name, organisation), datetime.now(UTC)
+    builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
-        .issuer_name(subject)
+        .issuer_name(issuer[0].subject if issuer else subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(hours=1))
-        .not_valid_after(now + timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
-        )  # keyCertSign, cRLSign
+        .not_valid_before(validity[0] or now - BACKDATE)
+        .not_valid_after(validity[1] or now + timedelta(days=days))
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
+    )
+    if issuer:
+        aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer[0].public_key())
+        builder = builder.add_extension(aki, critical=False)
+    return builder
+
+
+def make_ca(
+    common_name: str = ROOT_CA_NAME,
+    key_type: str = "rsa",
+    *,
+    issuer: Authority | None = None,
+    key: PrivateKey | None = None,
+    organisation: str = DEVELOPMENT_ORGANISATION,
+    not_before: datetime | None = None,
+    not_after: datetime | None = None,
+) -> Authority:
+    """A CA: self-signed root, or an intermediate when ``issuer`` is given (webpki CA profile)."""
+    key = key or new_key(key_type)
+    certificate = (
+        _builder(common_name, organisation, key, issuer, (not_before, not_after), days=3650)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0 if issuer else None), critical=True)
+        .add_extension(
+            _key_usage(signature=False, commitment=False, encipherment=False, ca=True), critical=True
+        )
+        .sign(issuer[1] if issuer else key, hashes.SHA256())
     )
     return certificate, key
 
@@ -113,95 +174,131 @@ def issue_certificate(
     *,
     usage: Usage = SIGNING,
     key: PrivateKey | None = None,
+    key_type: str = "rsa",
     not_before: datetime | None = None,
     not_after: datetime | None = None,
     dns_names: tuple[str, ...] = (),
     ip_addresses: tuple[str, ...] = (),
-) -> tuple[x509.Certificate, PrivateKey]:
-    """An end-entity certificate signed by the CA; tests use the time and usage arguments for bad ones."""
-    key = key or new_key("rsa")
-    now = datetime.now(UTC)
+    organisation: str = DEVELOPMENT_ORGANISATION,
+) -> Authority:
+    """An end-entity certificate signed by the CA, valid for two years unless told otherwise."""
+    key = key or new_key(key_type)
     builder = (
-        x509.CertificateBuilder()
-        .subject_name(_name(common_name))
-        .issuer_name(ca_certificate.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before or now - timedelta(hours=1))
-        .not_valid_after(not_after or now + timedelta(days=730))
+        _builder(common_name, organisation, key, (ca_certificate, ca_key), (not_before, not_after), days=730)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
-            x509.KeyUsage(
-                digital_signature=usage.digital_signature,
-                content_commitment=usage.content_commitment,
-                key_encipherment=usage.key_encipherment,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
+            _key_usage(
+                signature=usage.digital_signature,
+                commitment=usage.content_commitment,
+                # RFC 5480 section 3: an EC key cannot encipher keys, so keyEncipherment is for RSA only.
+                encipherment=usage.key_encipherment and isinstance(key, rsa.RSAPrivateKey),
+                ca=False,
             ),
             critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_certificate.public_key()), critical=False
         )
     )
     if usage.extended:
         builder = builder.add_extension(x509.ExtendedKeyUsage(list(usage.extended)), critical=False)
-    alternative_names = [x509.DNSName(name) for name in dns_names] + [
-        x509.IPAddress(ipaddress.ip_address(address)) for address in ip_addresses
+    names = [x509.DNSName(n) for n in dns_names] + [
+        x509.IPAddress(ipaddress.ip_address(a)) for a in ip_addresses
     ]
-    if alternative_names:
-        builder = builder.add_extension(x509.SubjectAlternativeName(alternative_names), critical=False)
+    if names:
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
     return builder.sign(ca_key, hashes.SHA256()), key
 
 
+def _replace_file(path: Path, data: bytes, mode: int) -> None:
+    # A temporary file made 0600 by mkstemp, then renamed: a key is never readable by others, and
+    # a reader never sees half a file. (Opening the old file with O_TRUNC would keep its old mode.)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
 def write_pem(directory: Path, name: str, certificate: x509.Certificate, key: PrivateKey) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    key_path = directory / f"{name}.key.pem"
-    # Created with 0600 from the start: the key is never readable by others, not even for a moment.
-    descriptor = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(
-            key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-        )
-    (directory / f"{name}.cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    """Write ``<name>.key.pem`` (PKCS#8, mode 0600) and ``<name>.cert.pem`` into ``directory``."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    pkcs8 = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    _replace_file(directory / f"{name}.key.pem", pkcs8, 0o600)
+    _replace_file(directory / f"{name}.cert.pem", certificate.public_bytes(serialization.Encoding.PEM), 0o644)
 
 
-def create_development_pki(directory: Path, *, key_type: str = "rsa") -> DevelopmentPKI:
-    """Write a new development PKI into ``directory``, replacing one that is there."""
+@contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    # Several server processes may start at once on a fresh machine; one makes the PKI, the others wait.
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with open(directory / ".pki.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _create(directory: Path, key_type: str) -> DevelopmentPKI:
     ca_certificate, ca_key = make_ca(key_type=key_type)
-    write_pem(directory, "ca", ca_certificate, ca_key)
-    parties = {
-        "issuer-signing": ("E-receipt DEVELOPMENT issuer signing", SIGNING, (), ()),
-        "soap-server": ("localhost", SERVER, ("localhost",), ("127.0.0.1",)),
-        "portal-client": ("E-receipt DEVELOPMENT portal client", CLIENT, (), ()),
-        "bank-client": ("E-receipt DEVELOPMENT bank client", CLIENT, (), ()),
-    }
-    for name, (common_name, usage, dns_names, addresses) in parties.items():
+    for name, (common_name, usage, dns_names, addresses) in PARTIES.items():
         certificate, key = issue_certificate(
             ca_certificate,
             ca_key,
             common_name,
             usage=usage,
-            key=new_key(key_type),
+            key_type=key_type,
             dns_names=dns_names,
             ip_addresses=addresses,
         )
         write_pem(directory, name, certificate, key)
+    # The CA certificate is written last: its presence means that the whole set is there.
+    write_pem(directory, "ca", ca_certificate, ca_key)
     return DevelopmentPKI(directory)
 
 
+def create_development_pki(directory: Path, *, key_type: str = "rsa") -> DevelopmentPKI:
+    """Write a new development PKI into ``directory``, replacing the one that is there."""
+    with _locked(directory):
+        return _create(directory, key_type)
+
+
 def ensure_development_pki(directory: Path, *, key_type: str = "rsa") -> DevelopmentPKI:
-    """The development PKI in ``directory``, made only when there is none; existing keys are never touched."""
-    if (directory / "ca.cert.pem").exists():
-        return DevelopmentPKI(directory)
-    return create_development_pki(directory, key_type=key_type)
+    """The development PKI in ``directory``, made only if ``ca.cert.pem`` is missing; never replaces a key."""
+    pki = DevelopmentPKI(directory)
+    if pki.ca_cert.exists():
+        return pki
+    with _locked(directory):
+        if pki.ca_cert.exists():
+            return pki
+        for name in ("ca", *PARTIES):
+            if pki.key(name).exists():
+                raise ConfigurationError(
+                    f"{pki.key(name)} exists but {pki.ca_cert} does not; refusing to replace a key "
+                    "(move the files away, or run `ereceipt keys init --force`)",
+                    setting=str(directory),
+                )
+        return _create(directory, key_type)
+
+
+def is_ca(certificate: x509.Certificate) -> bool:
+    try:
+        return certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        return False
+
+
+def issued_by(child: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """Whether ``issuer``'s key signed ``child`` under ``issuer``'s name (RFC 5280 6.1.3 a.1 and a.4)."""
+    try:
+        child.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
 
 
 def is_development_certificate(certificate: x509.Certificate) -> bool:

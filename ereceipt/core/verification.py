@@ -1,58 +1,53 @@
-"""Strict verification of XAdES-signed documents, reported as ETSI EN 319 102-1 indications.
+"""Strict verification of enveloped XAdES receipts, reported as ETSI EN 319 102-1 indications.
 
-Trust comes only from the pinned CA file of a ``TrustStore``: never the system store, never a
-certificate that a document carries. The document must be exactly what we sign: the expected root,
-one enveloped signature as its last child, no comments or processing instructions (c14n drops
-them, so they could make a reader see what was not signed), no duplicate Ids. The content is
-then read only from the XML signxml returns as signed. Nothing here raises for a bad document:
-every outcome is a ``VerificationReport``.
+Trust comes only from the anchors a ``TrustStore`` loaded from the configured CA file: never the
+system store, never a certificate that the document carries. A document must have the shape that
+``ReceiptSigner`` writes: the expected root, one ``ds:Signature`` as its last child, no comments or
+processing instructions, no duplicate Ids, three references of which one, ``URI=""``, covers the
+whole document. signxml checks digests, the signature value and the chain at the claimed signing
+time; the report then carries only what signxml returned as signed, and the signer named by the
+chain that was verified. Nothing here raises for a bad document: every outcome is a report.
 """
 
 from __future__ import annotations
 
 import base64
-from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from pathlib import Path
 
-import cryptography.exceptions
+from cryptography import exceptions as crypto
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from lxml import etree
-from signxml import DigestAlgorithm, SignatureMethod
-from signxml.exceptions import (
-    InvalidCertificate,
-    InvalidDigest,
-    InvalidInput,
-    InvalidSignature,
-    SignXMLException,
-)
+from signxml import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
+from signxml.exceptions import InvalidCertificate, InvalidDigest, SignXMLException
 from signxml.xades import XAdESSignatureConfiguration, XAdESVerifier
 
-from ereceipt.core.errors import ConfigurationError, XMLRejected
-from ereceipt.core.xades import SignaturePolicy
+from ereceipt.core.errors import XMLRejected
+from ereceipt.core.pki import is_ca
+from ereceipt.core.signing_identity import CURVES, MIN_RSA_BITS
+from ereceipt.core.trust import PinnedVerifier, TrustStore
+from ereceipt.core.xades import C14N, DS, XADES, SignaturePolicy, content_problem
 from ereceipt.core.xmlparse import DEFAULT_MAX_BYTES, hardened_parser, parse_xml
 
-DS = "http://www.w3.org/2000/09/xmldsig#"
-XADES = "http://uri.etsi.org/01903/v1.3.2#"
 NS = {"ds": DS, "xades": XADES}
-SIGNING_TIME = "/".join(
-    [
-        "ds:Object",
-        "xades:QualifyingProperties",
-        "xades:SignedProperties",
-        "xades:SignedSignatureProperties",
-        "xades:SigningTime",
-    ]
-)
-# Public-key signatures without SHA-1; HMAC (a shared secret) and DSA have no place in receipts.
+PROPERTIES = "ds:Object/xades:QualifyingProperties/xades:SignedProperties/xades:SignedSignatureProperties"
+CLOCK_SKEW = timedelta(minutes=5)  # signing servers' clocks differ a little, not more
+M = SignatureMethod
 STRONG_SIGNATURES = frozenset(
-    m for m in SignatureMethod if "SHA1" not in m.name and not m.name.startswith(("HMAC", "DSA"))
+    {M.RSA_SHA256, M.RSA_SHA384, M.RSA_SHA512, M.SHA256_RSA_MGF1, M.SHA384_RSA_MGF1}
 )
-STRONG_DIGESTS = frozenset(d for d in DigestAlgorithm if d.name in {"SHA256", "SHA384", "SHA512"})
+STRONG_SIGNATURES |= {M.SHA512_RSA_MGF1, M.ECDSA_SHA256, M.ECDSA_SHA384, M.ECDSA_SHA512}
+SIGNATURE_URIS = {m.value for m in STRONG_SIGNATURES}
+D = DigestAlgorithm
+DIGESTS = {D.SHA256.value: hashes.SHA256(), D.SHA384.value: hashes.SHA384(), D.SHA512.value: hashes.SHA512()}
+ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+CANONICAL = {m.value for m in CanonicalizationMethod if not m.value.endswith("WithComments")}
+# What signxml lets escape on hostile input: missing text, bad base64, unknown URIs, schema errors.
+SIGNXML_ERRORS = (SignXMLException, crypto.InvalidSignature, crypto.UnsupportedAlgorithm, etree.LxmlError)
+SIGNXML_ERRORS += (ValueError, TypeError, AttributeError, KeyError, IndexError)
 
 
 class Indication(StrEnum):
@@ -67,20 +62,17 @@ class SubIndication(StrEnum):
     SIG_CRYPTO_FAILURE = "SIG_CRYPTO_FAILURE"
     EXPIRED = "EXPIRED"
     NOT_YET_VALID = "NOT_YET_VALID"
+    NO_SIGNING_CERTIFICATE_FOUND = "NO_SIGNING_CERTIFICATE_FOUND"
     NO_CERTIFICATE_CHAIN_FOUND = "NO_CERTIFICATE_CHAIN_FOUND"
     CHAIN_CONSTRAINTS_FAILURE = "CHAIN_CONSTRAINTS_FAILURE"
-    CRYPTO_CONSTRAINTS_FAILURE = "CRYPTO_CONSTRAINTS_FAILURE"
+    SIG_CONSTRAINTS_FAILURE = "SIG_CONSTRAINTS_FAILURE"
     OUT_OF_BOUNDS_NO_POE = "OUT_OF_BOUNDS_NO_POE"
     SIGNED_DATA_NOT_FOUND = "SIGNED_DATA_NOT_FOUND"
+    CRYPTO_CONSTRAINTS_FAILURE = "CRYPTO_CONSTRAINTS_FAILURE"
 
 
-_FAILED = {
-    SubIndication.FORMAT_FAILURE,
-    SubIndication.HASH_FAILURE,
-    SubIndication.SIG_CRYPTO_FAILURE,
-    SubIndication.EXPIRED,
-    SubIndication.NOT_YET_VALID,
-}
+# EN 319 102-1 table 5: these make TOTAL_FAILED; every other sub-indication is INDETERMINATE.
+_TOTAL_FAILED = {"FORMAT_FAILURE", "HASH_FAILURE", "SIG_CRYPTO_FAILURE", "EXPIRED", "NOT_YET_VALID"}
 
 
 @dataclass(frozen=True)
@@ -106,137 +98,237 @@ class VerificationReport:
         }
 
 
-def _fail(sub: SubIndication, message: str, signer: str | None = None) -> VerificationReport:
-    indication = Indication.TOTAL_FAILED if sub in _FAILED else Indication.INDETERMINATE
-    return VerificationReport(indication, sub, message, signer)
+class _Refused(Exception):
+    """Ends verification early with a report; never leaves this module."""
+
+    def __init__(self, sub: SubIndication, message: str, signer: str | None = None) -> None:
+        super().__init__(message)
+        indication = Indication.TOTAL_FAILED if sub in _TOTAL_FAILED else Indication.INDETERMINATE
+        self.report = VerificationReport(indication, sub, " ".join(message.split())[:300], signer)
 
 
-@dataclass(frozen=True)
-class TrustStore:
-    """The pinned trust anchors: a PEM file of CA certificates chosen by configuration."""
-
-    pem_file: Path
-    anchors: tuple[x509.Certificate, ...]
-
-    @classmethod
-    def from_pem_file(cls, path: Path) -> TrustStore:
-        try:
-            anchors = tuple(x509.load_pem_x509_certificates(Path(path).read_bytes()))
-        except (OSError, ValueError) as exc:
-            raise ConfigurationError(
-                f"trust anchors {path} cannot be read: {exc}", setting=str(path)
-            ) from None
-        return cls(Path(path), anchors)
-
-    def chains_to_anchor(self, leaf: x509.Certificate, carried: list[x509.Certificate]) -> bool:
-        """Whether ``leaf`` chains to a pinned anchor through the certificates the document carries."""
-        current = leaf
-        for _ in range(8):
-            for anchor in self.anchors:
-                if _issued_by(current, anchor):
-                    return True
-            parent = next((c for c in carried if c != current and _issued_by(current, c)), None)
-            if parent is None:
-                return False
-            current = parent
-        return False
-
-
-def _issued_by(child: x509.Certificate, issuer: x509.Certificate) -> bool:
-    try:
-        child.verify_directly_issued_by(issuer)
-        return True
-    except (ValueError, TypeError, cryptography.exceptions.InvalidSignature):
-        return False
-
-
-def _carried_certificates(signature: etree._Element) -> list[x509.Certificate]:
-    certificates = []
-    for element in signature.findall("ds:KeyInfo/ds:X509Data/ds:X509Certificate", NS):
-        try:
-            certificates.append(x509.load_der_x509_certificate(_b64(element.text or "")))
-        except ValueError:
-            continue
-    return certificates
-
-
-def _b64(text: str) -> bytes:
-    return base64.b64decode("".join(text.split()))
-
-
-def _signing_time(text: str | None) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat((text or "").strip())
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None
-
-
-def _structure_problem(root: etree._Element, expected_root: str) -> str | None:
-    if root.tag != expected_root:
-        return f"root element is {root.tag}, expected {expected_root}"
-    if root.xpath("//comment() | //processing-instruction()"):
-        return "the document contains comments or processing instructions"
-    signatures = list(root.iter(f"{{{DS}}}Signature"))
-    if len(signatures) != 1 or signatures[0].getparent() is not root or root[-1] is not signatures[0]:
-        return "the document must carry exactly one signature, as the last child of its root"
-    ids = Counter(
-        value
-        for element in root.iter()
-        for name, value in element.attrib.items()
-        if name in {"Id", "ID", "id"}
+def _config(at: datetime) -> XAdESSignatureConfiguration:
+    return XAdESSignatureConfiguration(
+        location="./",
+        expect_references=3,
+        signature_methods=STRONG_SIGNATURES,
+        digest_algorithms=frozenset(D(uri) for uri in DIGESTS),
+        verification_time=at,
+        default_reference_c14n_method=C14N,
     )
-    duplicated = [value for value, count in ids.items() if count > 1]
-    if duplicated:
-        return f"Id {duplicated[0]!r} appears more than once"
+
+
+def _signxml(data: bytes, trust: TrustStore, at: datetime) -> tuple[list, x509.Certificate]:
+    """signxml's results at validation time ``at`` and the signing certificate it verified; or it raises."""
+    verifier = PinnedVerifier(trust.anchors)  # a new one per call: signxml keeps per-call state on it
+    config = _config(at)
+    results = verifier.verify(
+        data, ca_pem_file=str(trust.pem_file), parser=hardened_parser(), expect_config=config
+    )
+    if verifier.chain is None or verifier.chain.leaf is None:
+        raise AssertionError("signxml returned without checking a certificate chain")  # signxml changed
+    return results, verifier.chain.leaf
+
+
+def _integrity_refusal(data: bytes, leaf: x509.Certificate) -> _Refused | None:
+    """Whether the document is intact and signed by ``leaf``'s key, leaving the chain and the time aside."""
+    middle = leaf.not_valid_before_utc + (leaf.not_valid_after_utc - leaf.not_valid_before_utc) / 2
+    try:
+        XAdESVerifier().verify(data, x509_cert=leaf, parser=hardened_parser(), expect_config=_config(middle))
+    except InvalidCertificate:
+        return None
+    except SIGNXML_ERRORS as exc:
+        return _signxml_refusal(exc)
     return None
 
 
-def _certificate_problem(
-    trust: TrustStore,
-    carried: list[x509.Certificate],
-    claimed: datetime,
-    detail: str,
-    integrity: Callable[[datetime], VerificationReport | None],
-) -> VerificationReport:
-    """Tell apart why signxml refused the certificate, strictest explanation first."""
-    leaf = carried[0] if carried else None
-    if leaf is None or not trust.chains_to_anchor(leaf, carried):
-        return _fail(
-            SubIndication.NO_CERTIFICATE_CHAIN_FOUND, "the signing certificate does not chain to a trusted CA"
-        )
-    signer = leaf.subject.rfc4514_string()
-    if not leaf.not_valid_before_utc <= claimed <= leaf.not_valid_after_utc:
-        # A verdict on the signing time needs a signing time that is signed: check integrity at a
-        # moment the certificate was valid, so that a forged SigningTime shows as a hash failure.
-        broken = integrity(
-            leaf.not_valid_before_utc + (leaf.not_valid_after_utc - leaf.not_valid_before_utc) / 2
-        )
-        if broken is not None:
-            return broken
-    if claimed > leaf.not_valid_after_utc:
-        return _fail(
-            SubIndication.EXPIRED, f"signed at {claimed.isoformat()}, after the certificate expired", signer
-        )
-    if claimed < leaf.not_valid_before_utc:
-        return _fail(
-            SubIndication.NOT_YET_VALID,
-            f"signed at {claimed.isoformat()}, before the certificate was valid",
-            signer,
-        )
+def _signxml_refusal(exc: Exception) -> _Refused:
+    if isinstance(exc, InvalidDigest):
+        return _Refused(SubIndication.HASH_FAILURE, str(exc))
+    if isinstance(exc, crypto.InvalidSignature):
+        return _Refused(SubIndication.SIG_CRYPTO_FAILURE, str(exc) or "the signature value does not match")
+    return _Refused(SubIndication.FORMAT_FAILURE, f"the signature is malformed: {exc}")
+
+
+def _b64(text: str | None) -> bytes:
     try:
-        usage = leaf.extensions.get_extension_for_class(x509.KeyUsage).value
-        allows_signing = usage.digital_signature
+        return base64.b64decode("".join((text or "").split()), validate=True)
+    except ValueError:
+        return b""
+
+
+def _time(text: str | None) -> datetime:
+    try:
+        moment = datetime.fromisoformat((text or "").strip())
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise _Refused(SubIndication.FORMAT_FAILURE, f"SigningTime {text!r} is no dateTime with a time zone")
+    return moment.astimezone(UTC)
+
+
+def _format(problem: str) -> _Refused:
+    return _Refused(SubIndication.FORMAT_FAILURE, problem)
+
+
+def _signature(root: etree._Element, expected_root: str) -> etree._Element:
+    """The one signature, once the document has the shape we sign and names only strong algorithms."""
+    if root.tag != expected_root:
+        raise _format(f"root element is {root.tag}, expected {expected_root}")
+    problem = content_problem(root)
+    if problem:
+        raise _format(problem)
+    signatures = list(root.iter(f"{{{DS}}}Signature"))
+    if len(signatures) != 1 or root[-1] is not signatures[0]:
+        raise _format("the document must carry exactly one signature, as the last child of its root")
+    signature = signatures[0]
+    if (
+        len(signature.findall(PROPERTIES, NS)) != 1
+        or len(list(root.iter(f"{{{XADES}}}SignedProperties"))) != 1
+    ):
+        raise _format("the signature must carry the one xades:SignedProperties, in its ds:Object")
+    if len(signature.findall("ds:SignedInfo/ds:Reference", NS)) != 3:
+        raise _format("the signature must have three references: document, SignedProperties, KeyInfo")
+    used = [
+        (m.get("Algorithm"), SIGNATURE_URIS)
+        for m in signature.findall("ds:SignedInfo/ds:SignatureMethod", NS)
+    ]
+    used += [(d.get("Algorithm"), DIGESTS) for d in signature.iter(f"{{{DS}}}DigestMethod")]
+    weak = [uri for uri, allowed in used if uri not in allowed]
+    if weak:
+        raise _Refused(SubIndication.CRYPTO_CONSTRAINTS_FAILURE, f"algorithm {weak[0]} is not allowed")
+    return signature
+
+
+def _certificate_refusal(
+    data: bytes, signature: etree._Element, trust: TrustStore, claimed: datetime, detail: str
+) -> _Refused:
+    """Why signxml refused the certificate, found out from the certificates; strictest reason first."""
+    carried = []
+    for element in signature.findall("ds:KeyInfo/ds:X509Data/ds:X509Certificate", NS):
+        try:
+            carried.append(x509.load_der_x509_certificate(_b64(element.text)))
+        except ValueError:
+            continue
+    leaf = next((c for c in carried if not is_ca(c) and trust.reaches_anchor(c, carried)), None)
+    if leaf is None:
+        return _Refused(SubIndication.NO_CERTIFICATE_CHAIN_FOUND, "no chain from the signer to a trusted CA")
+    signer, begin, end = leaf.subject.rfc4514_string(), leaf.not_valid_before_utc, leaf.not_valid_after_utc
+    if not begin <= claimed <= end:
+        # A verdict on the signing time needs a signed signing time: a forged one is a hash failure.
+        broken = _integrity_refusal(data, leaf)
+        sub = SubIndication.EXPIRED if claimed > end else SubIndication.NOT_YET_VALID
+        message = f"signed at {claimed}, outside the certificate's validity from {begin} to {end}"
+        return broken or _Refused(sub, message, signer)
+    try:
+        signs = leaf.extensions.get_extension_for_class(x509.KeyUsage).value.digital_signature
     except x509.ExtensionNotFound:
-        allows_signing = False
-    if not allows_signing:
-        return _fail(
-            SubIndication.CHAIN_CONSTRAINTS_FAILURE,
-            "the certificate's key usage does not allow signing",
-            signer,
+        signs = False
+    if not signs:
+        return _Refused(SubIndication.CHAIN_CONSTRAINTS_FAILURE, "keyUsage lacks digitalSignature", signer)
+    return _Refused(SubIndication.CHAIN_CONSTRAINTS_FAILURE, f"the chain is not acceptable: {detail}", signer)
+
+
+def _whole_document(results: list, expected_root: str) -> etree._Element:
+    """The verified payload of the one URI="" reference, the only XML a caller may act on."""
+    references = results[0].signature_xml.findall("ds:SignedInfo/ds:Reference", NS)
+    whole = [(ref, result) for ref, result in zip(references, results, strict=True) if ref.get("URI") == ""]
+    if len(whole) != 1:
+        raise _Refused(SubIndication.SIGNED_DATA_NOT_FOUND, "no signed reference covers the whole document")
+    reference, result = whole[0]
+    transforms = [t.get("Algorithm") for t in reference.findall("ds:Transforms/ds:Transform", NS)]
+    if transforms[:1] != [ENVELOPED] or len(transforms) > 2 or not CANONICAL.issuperset(transforms[1:]):
+        raise _format(f"the document reference has transforms {transforms}")
+    if result.signed_xml is None or result.signed_xml.tag != expected_root:
+        raise _format("the signed document is not the expected root element")
+    return result.signed_xml
+
+
+def _check_key(leaf: x509.Certificate, signer: str) -> None:
+    # cryptography's chain policy judges the keys that sign certificates, not the signing key itself.
+    key = leaf.public_key()
+    if isinstance(key, rsa.RSAPublicKey) and key.key_size < MIN_RSA_BITS:
+        raise _Refused(
+            SubIndication.CRYPTO_CONSTRAINTS_FAILURE, f"the signing key is RSA-{key.key_size}", signer
         )
-    return _fail(
-        SubIndication.CHAIN_CONSTRAINTS_FAILURE, f"the certificate chain is not acceptable: {detail}", signer
+    if isinstance(key, ec.EllipticCurvePublicKey) and not isinstance(key.curve, CURVES):
+        raise _Refused(
+            SubIndication.CRYPTO_CONSTRAINTS_FAILURE, f"the signing key is on {key.curve.name}", signer
+        )
+
+
+def _check_signed_properties(
+    properties: etree._Element, leaf: x509.Certificate, policy: SignaturePolicy | None, signer: str
+) -> None:
+    # signxml 5.2 checks SigningCertificateV2 against the first carried certificate with the signing
+    # key, which need not be the one it verified: anyone can wrap a key in a self-signed look-alike.
+    cert = properties.find("xades:SigningCertificateV2/xades:Cert/xades:CertDigest", NS)
+    if cert is None:
+        cert = properties.find("xades:SigningCertificate/xades:Cert/xades:CertDigest", NS)
+    algorithm = DIGESTS.get(_method(cert)) if cert is not None else None
+    if algorithm is None or _digest_of(cert) != leaf.fingerprint(algorithm):
+        message = "the signed reference to the signing certificate does not name the verified one"
+        raise _Refused(SubIndication.NO_SIGNING_CERTIFICATE_FOUND, message, signer)
+    # signxml 5.2 accepts a signature without any policy even when one is expected.
+    if policy is not None:
+        found = properties.find("xades:SignaturePolicyIdentifier/xades:SignaturePolicyId", NS)
+        hashed = found.find("xades:SigPolicyHash", NS) if found is not None else None
+        if (
+            found is None
+            or found.findtext("xades:SigPolicyId/xades:Identifier", None, NS) != policy.identifier
+            or hashed is None
+            or _method(hashed) != D.SHA256.value
+            or _digest_of(hashed) != _b64(policy.digest_sha256_b64)
+        ):
+            message = f"the signature is not made under policy {policy.identifier}"
+            raise _Refused(SubIndication.SIG_CONSTRAINTS_FAILURE, message, signer)
+
+
+def _method(parent: etree._Element) -> str | None:
+    method = parent.find("ds:DigestMethod", NS)
+    return method.get("Algorithm") if method is not None else None
+
+
+def _digest_of(parent: etree._Element) -> bytes:
+    return _b64(parent.findtext("ds:DigestValue", None, NS))
+
+
+def _verify(
+    data: bytes, trust: TrustStore, root_tag: str, now: datetime, policy: SignaturePolicy | None, limit: int
+) -> VerificationReport:
+    try:
+        root = parse_xml(data, max_bytes=limit)
+    except XMLRejected as exc:
+        raise _format(exc.message) from None
+    signature = _signature(root, root_tag)
+    claims = signature.findall(f"{PROPERTIES}/xades:SigningTime", NS)
+    if len(claims) != 1:
+        raise _format("the signature must carry exactly one xades:SigningTime")
+    # Read from the unverified document only to choose the validation time; compared with the signed one.
+    claimed = _time(claims[0].text)
+    try:
+        results, leaf = _signxml(data, trust, claimed)
+    except InvalidCertificate as exc:
+        raise _certificate_refusal(data, signature, trust, claimed, str(exc)) from None
+    except SIGNXML_ERRORS as exc:
+        raise _signxml_refusal(exc) from None
+    signed_xml = _whole_document(results, root_tag)
+    properties = next(r.signed_properties for r in results if hasattr(r, "signed_properties"))
+    signing_time = _time(properties.findtext("xades:SigningTime", None, NS))
+    signer = leaf.subject.rfc4514_string()
+    if signing_time != claimed:
+        raise _format("the SigningTime read before verification is not the signed one")
+    _check_key(leaf, signer)
+    _check_signed_properties(properties, leaf, policy, signer)
+    if signing_time > now + CLOCK_SKEW:
+        raise _Refused(
+            SubIndication.SIG_CONSTRAINTS_FAILURE, f"signed at {signing_time}, after {now}", signer
+        )
+    if now > leaf.not_valid_after_utc:
+        message = "the certificate has expired since signing, and nothing proves when the signature existed"
+        raise _Refused(SubIndication.OUT_OF_BOUNDS_NO_POE, message, signer)
+    return VerificationReport(
+        Indication.TOTAL_PASSED, None, "the signature is valid", signer, signing_time, signed_xml
     )
 
 
@@ -249,100 +341,11 @@ def verify_signed_document(
     expected_policy: SignaturePolicy | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> VerificationReport:
+    """Verify one signed document; ``expected_root`` is a Clark-notation tag such as ``{urn:x}Receipt``."""
+    now = now or datetime.now(UTC)
+    if now.tzinfo is None:
+        raise ValueError("now must carry a time zone")
     try:
-        root = parse_xml(data, max_bytes=max_bytes)
-    except XMLRejected as exc:
-        return _fail(SubIndication.FORMAT_FAILURE, exc.message)
-    problem = _structure_problem(root, expected_root)
-    if problem:
-        return _fail(SubIndication.FORMAT_FAILURE, problem)
-    signature = root[-1]
-    carried = _carried_certificates(signature)
-    # Read from the unverified document only to choose the validation time; checked against the signed one.
-    claimed = _signing_time(signature.findtext(SIGNING_TIME, namespaces=NS))
-    if claimed is None:
-        return _fail(SubIndication.FORMAT_FAILURE, "the signature has no valid xades:SigningTime")
-
-    def run_signxml(at: datetime) -> list:
-        config = XAdESSignatureConfiguration(
-            expect_references=3,
-            location="./",
-            signature_methods=STRONG_SIGNATURES,
-            digest_algorithms=STRONG_DIGESTS,
-            verification_time=at,
-        )
-        return XAdESVerifier().verify(
-            data,
-            ca_pem_file=str(trust.pem_file),
-            parser=hardened_parser(),
-            expect_config=config,
-            expect_signature_policy=expected_policy.as_xades() if expected_policy else None,
-        )
-
-    def integrity(at: datetime) -> VerificationReport | None:
-        try:
-            run_signxml(at)
-        except InvalidCertificate:
-            return None
-        except SIGNXML_REFUSALS as exc:
-            return _signxml_failure(exc)
-        return None
-
-    try:
-        results = run_signxml(claimed)
-    except InvalidCertificate as exc:
-        return _certificate_problem(trust, carried, claimed, str(exc), integrity)
-    except SIGNXML_REFUSALS as exc:
-        return _signxml_failure(exc)
-    return _report(results, carried, claimed, expected_root, now or datetime.now(UTC))
-
-
-SIGNXML_REFUSALS = (SignXMLException, etree.LxmlError, ValueError, KeyError)
-
-
-def _signxml_failure(exc: Exception) -> VerificationReport:
-    """The report for a refusal by signxml other than of the certificate."""
-    if isinstance(exc, InvalidDigest):
-        return _fail(SubIndication.HASH_FAILURE, str(exc))
-    if isinstance(exc, InvalidInput):
-        if "forbidden by configuration" in str(exc):
-            return _fail(SubIndication.CRYPTO_CONSTRAINTS_FAILURE, str(exc))
-        return _fail(SubIndication.FORMAT_FAILURE, str(exc))
-    if isinstance(exc, InvalidSignature):
-        if "Expected to find" in str(exc):
-            return _fail(SubIndication.FORMAT_FAILURE, str(exc))
-        return _fail(SubIndication.SIG_CRYPTO_FAILURE, str(exc) or "the signature value does not match")
-    return _fail(SubIndication.FORMAT_FAILURE, f"the signature is malformed: {exc}")
-
-
-def _report(
-    results: list, carried: list[x509.Certificate], claimed: datetime, expected_root: str, now: datetime
-) -> VerificationReport:
-    references = results[0].signature_xml.findall("ds:SignedInfo/ds:Reference", NS)
-    whole = [
-        result for reference, result in zip(references, results, strict=True) if reference.get("URI") == ""
-    ]
-    if len(whole) != 1 or whole[0].signed_xml is None or whole[0].signed_xml.tag != expected_root:
-        return _fail(SubIndication.SIGNED_DATA_NOT_FOUND, "no signed reference covers the whole document")
-    properties = next(r.signed_properties for r in results if hasattr(r, "signed_properties"))
-    signed_time = _signing_time(properties.findtext("xades:SigningTime", namespaces=NS))
-    if signed_time != claimed:
-        return _fail(
-            SubIndication.FORMAT_FAILURE, "the signing time read before verification is not the signed one"
-        )
-    public = serialization.PublicFormat.SubjectPublicKeyInfo
-    leaf = next(
-        c
-        for c in carried
-        if c.public_key().public_bytes(serialization.Encoding.PEM, public) == whole[0].signature_key
-    )
-    signer = leaf.subject.rfc4514_string()
-    if now > leaf.not_valid_after_utc:
-        return _fail(
-            SubIndication.OUT_OF_BOUNDS_NO_POE,
-            "the certificate has expired since signing and there is no proof of when the signature existed",
-            signer,
-        )
-    return VerificationReport(
-        Indication.TOTAL_PASSED, None, "the signature is valid", signer, signed_time, whole[0].signed_xml
-    )
+        return _verify(data, trust, expected_root, now, expected_policy, max_bytes)
+    except _Refused as refused:
+        return refused.report

@@ -1,40 +1,94 @@
-"""Enveloped XAdES-BES / XAdES-EPES signatures of receipts (ETSI EN 319 132-1, W3C XML Signature 1.1).
+"""Enveloped XAdES-BES / XAdES-EPES signatures of receipts (ETSI EN 319 132-1 on W3C XML Signature 1.1).
 
-RSA-SHA256 or ECDSA-SHA256 by the key's type, SHA-256 digests, Canonical XML 1.1,
-SigningTime and SigningCertificateV2, and a SignaturePolicyIdentifier when a policy is
-configured (EPES). The data reference is ``URI=""``: the whole receipt is signed.
+RSA-SHA256 or ECDSA-SHA256 by the key's type, SHA-256 digests, SigningTime and
+SigningCertificateV2, and a SignaturePolicyIdentifier when a policy is configured (EPES). The
+data reference is ``URI=""`` with the enveloped-signature transform: the whole receipt is signed.
+KeyInfo carries the signing certificate, then its chain, and no KeyValue (two statements of the
+key would be an ambiguity for verifiers to resolve).
+
+Canonicalization is Canonical XML 1.0 (inclusive, without comments), because signxml 5.2 writes
+the SignedProperties and KeyInfo references without Transforms. XML Signature says such a
+reference is canonicalized with Canonical XML 1.0, and signxml computes exactly that (lxml's
+``c14n``), whatever URI it is told. Exclusive c14n would make those two digests differ between
+signxml and conforming verifiers (Apache Santuario, xmlsec, .NET), and signxml's "1.1" URI would
+name an algorithm that is not the one computed and that .NET does not implement.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+from collections import Counter
 from dataclasses import dataclass
 
 from lxml import etree
 from signxml import CanonicalizationMethod, DigestAlgorithm
 from signxml.xades import XAdESSignaturePolicy, XAdESSigner
 
+from ereceipt.core.errors import BadInput, ConfigurationError
 from ereceipt.core.signing_identity import SigningIdentity
 
-# Canonical XML 1.1, signxml's default. Exclusive c14n was tried: signxml 5.2 signs the
-# SignedProperties reference with it but verifies that reference (which has no Transforms) with
-# inclusive c14n, so its own signatures fail with a digest mismatch. A receipt embedded in another
-# document is therefore carried as its own bytes and verified on its own.
-C14N = CanonicalizationMethod.CANONICAL_XML_1_1
+DS = "http://www.w3.org/2000/09/xmldsig#"
+XADES = "http://uri.etsi.org/01903/v1.3.2#"
+C14N = CanonicalizationMethod.CANONICAL_XML_1_0
+DIGEST = DigestAlgorithm.SHA256
+ID_NAMES = frozenset({"Id", "ID", "id"})
 
 
 @dataclass(frozen=True)
 class SignaturePolicy:
+    """The signature policy of an EPES signature: its identifier, a description and its SHA-256 digest."""
+
     identifier: str
     description: str
     digest_sha256_b64: str
+
+    def __post_init__(self) -> None:
+        try:
+            digest = base64.b64decode(self.digest_sha256_b64, validate=True)
+        except binascii.Error:
+            digest = b""
+        if not self.identifier or len(digest) != 32:
+            raise ConfigurationError(
+                "a signature policy needs an identifier and the base64 of its 32-byte SHA-256 digest"
+            )
 
     def as_xades(self) -> XAdESSignaturePolicy:
         return XAdESSignaturePolicy(
             Identifier=self.identifier,
             Description=self.description,
-            DigestMethod=DigestAlgorithm.SHA256,
+            DigestMethod=DIGEST,
             DigestValue=self.digest_sha256_b64,
         )
+
+
+def content_problem(root: etree._Element) -> str | None:
+    """Why a document is neither signed nor accepted by this gateway, or None.
+
+    Comments and processing instructions are left out by canonicalization, so they could make a
+    reader see what was not signed; a duplicate Id makes a reference ambiguous.
+    """
+    if root.xpath("//comment() | //processing-instruction()"):
+        return "the document contains comments or processing instructions"
+    ids = Counter(
+        value
+        for element in root.iter(etree.Element)
+        for name, value in element.attrib.items()
+        if etree.QName(name).localname in ID_NAMES
+    )
+    duplicated = [value for value, count in ids.items() if count > 1]
+    return f"Id {duplicated[0]!r} appears more than once" if duplicated else None
+
+
+def _unsignable(root: etree._Element) -> str | None:
+    if root.getparent() is not None:
+        return "only a whole document (a root element) can be signed"
+    if any(True for _ in root.iter(f"{{{DS}}}Signature")):
+        return "the document already carries a ds:Signature"
+    if root.get("Id") is not None or root.get("ID") is not None:
+        # signxml would then sign the root by reference to its Id instead of URI="".
+        return "the root element must not carry an Id attribute"
+    return content_problem(root)
 
 
 class ReceiptSigner:
@@ -43,16 +97,27 @@ class ReceiptSigner:
     def __init__(self, identity: SigningIdentity, policy: SignaturePolicy | None = None) -> None:
         self.identity = identity
         self.policy = policy
+        self._algorithm = (
+            identity.signature_algorithm
+        )  # refuses an unusable key now, not at the first receipt
         self._certificates = [identity.certificate, *identity.chain]
 
     def sign(self, root: etree._Element) -> etree._Element:
+        """A new root: the document with an enveloped ``ds:Signature`` as last child; ``root`` stays."""
+        problem = _unsignable(root)
+        if problem:
+            raise BadInput(f"cannot sign: {problem}")
+        # signxml keeps per-call state on the signer object, so one is made for every call.
         signer = XAdESSigner(
             signature_policy=self.policy.as_xades() if self.policy else None,
-            signature_algorithm=self.identity.signature_algorithm,
-            digest_algorithm=DigestAlgorithm.SHA256,
+            signature_algorithm=self._algorithm,
+            digest_algorithm=DIGEST,
             c14n_algorithm=C14N,
         )
-        return signer.sign(root, key=self.identity.private_key, cert=self._certificates)
+        return signer.sign(
+            root, key=self.identity.private_key, cert=self._certificates, always_add_key_value=False
+        )
 
     def sign_bytes(self, root: etree._Element) -> bytes:
+        """The signed document as UTF-8 bytes with an XML declaration."""
         return etree.tostring(self.sign(root), xml_declaration=True, encoding="UTF-8")

@@ -36,7 +36,7 @@ from ereceipt.soap.envelope import (
     write_envelope,
 )
 from ereceipt.soap.faults import SoapFault, fault_response
-from ereceipt.soap.wsse import sign_envelope, verify_envelope
+from ereceipt.soap.wsse import WSU_ID, sign_envelope, verify_envelope
 from ereceipt.soap.xroad import XRoadHeaders, read_xroad_headers
 
 log = logging.getLogger("ereceipt.soap")
@@ -206,6 +206,8 @@ class SoapEndpoint:
     def _answer(self, version: SoapVersion, headers: XRoadHeaders, response: etree._Element) -> HttpAnswer:
         envelope = write_envelope(version, list(headers.elements), response)
         header, body = envelope[0], envelope[1]
+        for element in header:  # the request's signature ids are not header values: the answer gets its own
+            element.attrib.pop(WSU_ID, None)
         sign_envelope(envelope, [body, *header], self.service_key, self.service_certificate)
         return HttpAnswer(
             200, version.content_type, etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")

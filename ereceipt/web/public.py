@@ -15,9 +15,8 @@ from ereceipt.core import lookup
 from ereceipt.core.lookup_code import display_lookup_code, normalise_lookup_code
 from ereceipt.core.money import format_vnd
 from ereceipt.core.receipt import format_number
-from ereceipt.core.receipt_xml import RECEIPT_TAG, read_receipt
+from ereceipt.core.receipt_xml import read_receipt
 from ereceipt.core.tables import FailedLookup
-from ereceipt.core.verification import verify_signed_document
 
 blueprint = Blueprint("public", __name__)
 WINDOW = timedelta(minutes=1)
@@ -83,7 +82,7 @@ def result():
             "lookup.html", typed=typed, error="Mã tra cứu gồm 16 ký tự, ví dụ ABCD-1234-EFGH-5678."
         ), 400
     services, receipt = _find(typed)
-    report = verify_signed_document(receipt.signed_xml, services.trust, expected_root=RECEIPT_TAG)
+    report = services.verify_receipt(receipt.signed_xml)
     content = read_receipt(report.signed_xml) if report.passed else None
     return render_template(
         "receipt.html",
