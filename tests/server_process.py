@@ -50,13 +50,16 @@ class Server:
             encoding="utf-8",
         )
         env = {**os.environ, "ERECEIPT_CONFIG": str(home / "config.ini")}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "ereceipt", "serve"],
-            cwd=home,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        # A file, not a pipe: nobody reads a pipe while the server runs, and a full one stalls it.
+        self.log = home / f"serve-{self.port}.log"
+        with self.log.open("wb") as output:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "ereceipt", "serve"],
+                cwd=home,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
         for _ in range(300):
             try:
                 if http(self.base + "/healthz")[0] == 200:
@@ -64,10 +67,10 @@ class Server:
             except OSError:
                 time.sleep(0.05)
         self.process.kill()
-        raise AssertionError(self.process.stdout.read().decode())
+        raise AssertionError(self.log.read_text())
 
     def stop(self) -> bytes:
         """Stop the server; returns everything it printed."""
         self.process.terminate()
-        output, _ = self.process.communicate(timeout=30)
-        return output
+        self.process.wait(timeout=30)
+        return self.log.read_bytes()

@@ -126,7 +126,7 @@ class SoapEndpoint:
             client, operation = self._authorise(envelope, headers)
             self._remember(headers)
             response = self._call(operation, envelope, client)
-            answer = self._answer(version, headers, response)
+            answer = self._answer(version, headers, response, signed=client.signatures_required)
             outcome = "ok"
         except SoapFault as fault:
             status, body = fault_response(version, fault)
@@ -203,12 +203,17 @@ class SoapEndpoint:
                 "InternalError", "the service failed to answer; try again later", client=False
             ) from None
 
-    def _answer(self, version: SoapVersion, headers: XRoadHeaders, response: etree._Element) -> HttpAnswer:
+    def _answer(
+        self, version: SoapVersion, headers: XRoadHeaders, response: etree._Element, *, signed: bool
+    ) -> HttpAnswer:
         envelope = write_envelope(version, list(headers.elements), response)
         header, body = envelope[0], envelope[1]
         for element in header:  # the request's signature ids are not header values: the answer gets its own
             element.attrib.pop(WSU_ID, None)
-        sign_envelope(envelope, [body, *header], self.service_key, self.service_certificate)
+        # A client that signs gets signed answers. One behind an X-Road security server does not sign:
+        # the security servers sign and check both directions between them, so we do not either.
+        if signed:
+            sign_envelope(envelope, [body, *header], self.service_key, self.service_certificate)
         return HttpAnswer(
             200, version.content_type, etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
         )

@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from ereceipt.core.database import Database
 from ereceipt.core.tables import MessageLogHead, MessageLogRecord
@@ -48,17 +48,22 @@ def chain_hash(previous: str, at: datetime, exchange: Exchange) -> str:
     return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
 
 
+HEAD = MessageLogHead.__table__
+LOCK_HEAD = select(HEAD.c.last_hash).where(HEAD.c.id == 1).with_for_update()
+MOVE_HEAD = update(HEAD).where(HEAD.c.id == 1)
+INSERT_RECORD = insert(MessageLogRecord.__table__)
+
+
 def append(database: Database, exchange: Exchange) -> None:
-    """Store one exchange at the end of the chain."""
+    """Store one exchange at the end of the chain (Core statements: this runs for every request)."""
     with database.write() as session:
-        head = session.scalar(select(MessageLogHead).where(MessageLogHead.id == 1).with_for_update())
+        previous = session.execute(LOCK_HEAD).scalar_one()
         at = datetime.now(UTC)  # both databases keep microseconds, so it hashes the same when read back
-        digest = chain_hash(head.last_hash, at, exchange)
+        digest = chain_hash(previous, at, exchange)
         session.execute(
-            insert(MessageLogRecord.__table__),
-            [{**exchange.__dict__, "at": at, "previous_hash": head.last_hash, "hash": digest}],
+            INSERT_RECORD, [{**exchange.__dict__, "at": at, "previous_hash": previous, "hash": digest}]
         )
-        head.last_hash = digest
+        session.execute(MOVE_HEAD, {"last_hash": digest})
 
 
 @dataclass(frozen=True)

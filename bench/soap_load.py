@@ -1,0 +1,266 @@
+"""Benchmark: getReceipt over SOAP against the production server (gunicorn), PostgreSQL with 100 000 receipts.
+
+Requests per second and p50/p99 latency with 1, 8 and 64 concurrent clients, unsigned (a client
+behind an X-Road security server) and signed (WS-Security, the portal's certificate), printed
+beside the targets of issue #3: at least 1 500 unsigned and 500 signed requests per second, p99
+under 50 ms at 64 clients. The load comes from wrk (Debian package ``wrk``), replaying requests
+prepared beforehand: each has its own X-Road id, since the server refuses replays. Every answer
+is signed by the server and every exchange goes to the message log, as in production.
+
+    .venv/bin/python bench/soap_load.py [--seconds 8] [--receipts 100000] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy
+from lxml import etree
+from sqlalchemy import text
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from server_process import Server, ereceipt  # the tests' helper that starts `ereceipt serve`
+
+from ereceipt.bootstrap import Services
+from ereceipt.config import load_settings
+from ereceipt.core.database import Database
+from ereceipt.core.issuing import IssueRequest, PaymentIn, ReceiptIssuer
+from ereceipt.core.receipt import PayerInfo, PaymentMethod
+from ereceipt.soap.wsse import sign_envelope
+
+DEFAULT_POSTGRES = os.environ.get(
+    "ERECEIPT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+S11, XRD, ID = (
+    "http://schemas.xmlsoap.org/soap/envelope/",
+    "http://x-road.eu/xsd/xroad.xsd",
+    "http://x-road.eu/xsd/identifiers",
+)
+ES = "urn:ereceipt:thads:service:1.0"
+ACCESS = """
+[access]
+VN/GOV/000000002/DVCQG = var/keys/portal-client.cert.pem | * | signed
+VN/GOV/000000003/SECSERVER = | getReceipt | unsigned
+"""
+LUA = """
+local bodies, index = {}, 0
+local counter = 0
+function setup(thread) counter = counter + 1; thread:set("slot", counter) end
+function init(args)
+  local slot, slots, n = tonumber(wrk.thread:get("slot")), tonumber(args[2]), 0
+  for line in io.lines(args[1]) do
+    n = n + 1
+    if n % slots == slot - 1 then bodies[#bodies + 1] = line end
+  end
+end
+function request()
+  index = index + 1
+  if index > #bodies then index = 1 end
+  return wrk.format("POST", "/soap", {["Content-Type"] = "text/xml; charset=utf-8"}, bodies[index])
+end
+"""
+
+
+def fill(url: str, home: Path, receipts: int) -> list[str]:
+    """Issue 500 real receipts, then copy them (new numbers and lookup codes) up to ``receipts``."""
+    database = Database.from_url(url)
+    services = Services(load_settings(home / "config.ini", environ={}))
+    issuer = ReceiptIssuer(database, services.signer)
+    for batch in range(10):
+        issuer.issue_batch(
+            [
+                IssueRequest(
+                    PaymentIn(
+                        source="bench",
+                        reference=f"B{batch}-{i}",
+                        amount=1_000_000 + i,
+                        payer=PayerInfo("Nguyễn Văn Bench", "001085012345"),
+                        paid_at=datetime.now(UTC),
+                        method=PaymentMethod.BANK_TRANSFER,
+                        purpose="Thi hành án theo 123/QĐ-CCTHADS",
+                    ),
+                    officer="bench",
+                    issuer_code="CCTHADS-BD",
+                )
+                for i in range(50)
+            ]
+        )
+    with database.write() as session:
+        # Synthetic copies of the real ones: same signed bytes, distinct numbers and lookup codes.
+        session.execute(
+            text(
+                """
+                INSERT INTO receipt (issuer_id, series_id, year, number, lookup_code, status, issued_at,
+                    amount, payer_name, payer_id_number, case_id, payment_id, payment_method,
+                    payment_reference, issuing_officer, replaces_id, signed_xml)
+                SELECT r.issuer_id, r.series_id, r.year, 1000 + g, upper(substr(md5(g::text || 'x'), 1, 16)),
+                    r.status, r.issued_at, r.amount, r.payer_name, r.payer_id_number, r.case_id, NULL,
+                    r.payment_method, r.payment_reference, r.issuing_officer, NULL, r.signed_xml
+                FROM generate_series(1, :copies) AS g
+                JOIN receipt r ON r.id = (SELECT min(id) FROM receipt) + (g % 500)
+                """
+            ),
+            {"copies": receipts - 500},
+        )
+        session.execute(text("ANALYZE receipt"))
+        codes = [row[0] for row in session.execute(text("SELECT lookup_code FROM receipt"))]
+    database.dispose()
+    return codes
+
+
+def request_body(code: str, client: tuple[str, str, str], keys: Path | None) -> bytes:
+    envelope = etree.Element(f"{{{S11}}}Envelope", nsmap={"soap": S11, "xrd": XRD, "id": ID, "es": ES})
+    header = etree.SubElement(envelope, f"{{{S11}}}Header")
+    client_element = etree.SubElement(header, f"{{{XRD}}}client", {f"{{{ID}}}objectType": "SUBSYSTEM"})
+    for name, value in zip(
+        ("xRoadInstance", "memberClass", "memberCode", "subsystemCode"), ("VN", *client), strict=True
+    ):
+        etree.SubElement(client_element, f"{{{ID}}}{name}").text = value
+    service = etree.SubElement(header, f"{{{XRD}}}service", {f"{{{ID}}}objectType": "SERVICE"})
+    for name, value in zip(
+        ("xRoadInstance", "memberClass", "memberCode", "subsystemCode", "serviceCode"),
+        ("VN", "GOV", "000000001", "ERECEIPT", "getReceipt"),
+        strict=True,
+    ):
+        etree.SubElement(service, f"{{{ID}}}{name}").text = value
+    etree.SubElement(header, f"{{{XRD}}}id").text = str(uuid.uuid4())
+    etree.SubElement(header, f"{{{XRD}}}protocolVersion").text = "4.0"
+    body = etree.SubElement(envelope, f"{{{S11}}}Body")
+    etree.SubElement(etree.SubElement(body, f"{{{ES}}}getReceipt"), f"{{{ES}}}LookupCode").text = code
+    if keys is not None:
+        xroad = list(header)
+        sign_envelope(
+            envelope,
+            [body, *xroad],
+            (keys / "portal-client.key.pem").read_bytes(),
+            (keys / "portal-client.cert.pem").read_bytes(),
+        )
+    # One request per line for wrk; a newline written as &#10; parses to the same document, so the
+    # signature (whose SignedInfo holds newlines) still verifies.
+    return etree.tostring(envelope).replace(b"\n", b"&#10;")
+
+
+def run_wrk(base: str, bodies: Path, clients: int, seconds: int, script: Path) -> dict:
+    threads = min(clients, 2)
+    output = subprocess.run(
+        [
+            *(
+                "wrk",
+                "-t",
+                str(threads),
+                "-c",
+                str(clients),
+                "-d",
+                f"{seconds}s",
+                "--latency",
+                "--timeout",
+                "10s",
+            ),
+            *("-s", str(script), f"{base}/soap", "--", str(bodies), str(threads)),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", output, re.MULTILINE))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rate": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": _ms(latency["50"]),
+        "p99": _ms(latency["99"]),
+        "errors": int(errors.group(1)) if errors else 0,
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+    }
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--receipts", type=int, default=100_000)
+    parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed: apt-get install wrk")
+    schema = f"bench_soap_{uuid.uuid4().hex[:8]}"
+    admin = sqlalchemy.create_engine(args.postgres, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{args.postgres}{'&' if '?' in args.postgres else '?'}options=-csearch_path%3D{schema}"
+    home = Path(tempfile.mkdtemp(prefix="soap-bench-"))
+    try:
+        (home / "config.ini").write_text(f"[database]\nurl = {url}\n")
+        assert ereceipt(home, "init", "--demo").returncode == 0
+        keys = home / "var" / "keys"
+        codes = fill(url, home, args.receipts)
+        server = Server(home, f"[database]\nurl = {url}\n" + ACCESS, workers=2)
+        try:
+            rows = measure(server.base, codes, keys, home, args.seconds)
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+    report(rows, args.receipts)
+
+
+def measure(base: str, codes: list[str], keys: Path, home: Path, seconds: int) -> list[dict]:
+    script = home / "replay.lua"
+    script.write_text(LUA)
+    rows = []
+    for mode, rate_guess in (("unsigned", 2500), ("signed", 900)):
+        for clients in (1, 8, 64):
+            bodies = home / f"{mode}-{clients}.txt"
+            count = rate_guess * (seconds + 2)
+            client = (
+                ("GOV", "000000003", "SECSERVER") if mode == "unsigned" else ("GOV", "000000002", "DVCQG")
+            )
+            with bodies.open("wb") as file:
+                for _ in range(count):
+                    file.write(
+                        request_body(random.choice(codes), client, keys if mode == "signed" else None) + b"\n"
+                    )
+            result = run_wrk(base, bodies, clients, seconds, script)
+            if result["requests"] > count:
+                result["note"] = "requests repeated: replays refused"
+            rows.append({"mode": mode, "clients": clients, **result})
+    return rows
+
+
+def report(rows: list[dict], receipts: int) -> None:
+    print(
+        f"getReceipt over SOAP, gunicorn 2 workers x 4 threads, PostgreSQL with {receipts} receipts, 2 cores"
+    )
+    print(f"{'mode':<10}{'clients':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}")
+    for row in rows:
+        print(
+            f"{row['mode']:<10}{row['clients']:>8}{row['rate']:>10.1f}{row['p50']:>9.2f}{row['p99']:>9.2f}"
+            f"{row['errors']:>9}  {row.get('note', '')}"
+        )
+    best = {mode: max(r["rate"] for r in rows if r["mode"] == mode) for mode in ("unsigned", "signed")}
+    for mode, target in (("unsigned", 1500), ("signed", 500)):
+        verdict = "MET" if best[mode] >= target else "MISSED"
+        print(f"target {mode} >= {target} req/s: best {best[mode]:.0f} req/s {verdict}")
+    for mode in ("unsigned", "signed"):
+        p99 = next(r["p99"] for r in rows if r["mode"] == mode and r["clients"] == 64)
+        print(f"target {mode} p99 < 50 ms at 64 clients: {p99:.1f} ms {'MET' if p99 < 50 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
