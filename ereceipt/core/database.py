@@ -123,4 +123,4 @@ def migrate(database: Database) -> None:
     config = alembic_config(database.engine.url.render_as_string(hide_password=False))
     with database.engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")  # parallel branches of migrations are merged only later
