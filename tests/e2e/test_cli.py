@@ -10,22 +10,14 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from server_process import ereceipt
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "payment.json"
 SCRIPT = Path(sys.executable).parent / "ereceipt"
 
 
-def run(home: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "ERECEIPT_CONFIG": str(home / "config.ini")}
-    return subprocess.run(
-        [sys.executable, "-m", "ereceipt", *args],
-        cwd=home,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        timeout=120,
-    )
+run = ereceipt
 
 
 @pytest.fixture(scope="module")
