@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
 from ereceipt.core.pki import SIGNING, Authority, DevelopmentPKI, create_development_pki, issue_certificate
-from ereceipt.core.signing_identity import SigningIdentity, load_signing_identity
+from ereceipt.core.signing_identity import SigningIdentity
 from ereceipt.core.verification import TrustStore
 from ereceipt.core.xades import ReceiptSigner
 
@@ -29,8 +29,9 @@ RECEIPT = f"""<Receipt xmlns="{TEST_NS}" version="1.0">
 
 
 @pytest.fixture(scope="session")
-def rsa_pki(tmp_path_factory: pytest.TempPathFactory) -> DevelopmentPKI:
-    return create_development_pki(tmp_path_factory.mktemp("rsa-keys"))
+def rsa_pki(dev_pki: DevelopmentPKI) -> DevelopmentPKI:
+    """The suite's development PKI (tests/conftest.py), RSA keys."""
+    return dev_pki
 
 
 @pytest.fixture(scope="session")
@@ -45,16 +46,13 @@ def ca(rsa_pki: DevelopmentPKI) -> Authority:
 
 
 @pytest.fixture(scope="session")
-def trust_store(rsa_pki: DevelopmentPKI) -> TrustStore:
-    return TrustStore.from_pem_file(rsa_pki.ca_cert)
+def trust_store(trust: TrustStore) -> TrustStore:
+    return trust
 
 
 @pytest.fixture(scope="session")
-def rsa_signer(rsa_pki: DevelopmentPKI) -> ReceiptSigner:
-    identity = load_signing_identity(
-        rsa_pki.issuer_signing_key, rsa_pki.issuer_signing_cert, rsa_pki.ca_cert, None
-    )
-    return ReceiptSigner(identity)
+def rsa_signer(signer: ReceiptSigner) -> ReceiptSigner:
+    return signer
 
 
 @pytest.fixture(scope="session")
