@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint format clean install bench
+.PHONY: run test lint format clean install bench browser-deps
 
 # A fresh Debian has python3 but not always its venv module: install it when missing (needs root).
 $(BIN)/python:
@@ -27,7 +27,13 @@ run: $(STAMP)
 	$(BIN)/ereceipt init --demo
 	$(BIN)/ereceipt serve
 
-test: $(TEST_STAMP)
+# The admin page's browser tests drive the Debian chromium (never a browser Playwright downloads);
+# PDFs need the DejaVu fonts for Vietnamese. Installed when missing (needs root).
+browser-deps:
+	@test -x /usr/bin/chromium && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf || \
+	  { apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core; }
+
+test: $(TEST_STAMP) browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest

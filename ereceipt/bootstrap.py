@@ -102,7 +102,38 @@ class Services:
 
     @cached_property
     def issuer(self) -> ReceiptIssuer:
-        return ReceiptIssuer(self.database, self.signer)
+        from ereceipt.core.outbox import write_receipt_events
+
+        return ReceiptIssuer(self.database, self.signer, on_issued=write_receipt_events)
+
+    @cached_property
+    def bank_intake(self):
+        from ereceipt.core.bank_intake import BankIntake
+
+        return BankIntake(self.database, self.issuer)
+
+    def payment_consumer(self):
+        """The bank notification consumer (issue #4); connects only when run."""
+        from ereceipt.adapters.bank import BankNotifications
+        from ereceipt.queue.consumer import Consumer
+        from ereceipt.queue.topology import Topology, connection_parameters
+
+        queue = self.settings.queue
+        return Consumer(
+            connection_parameters(queue, "consumer"),
+            Topology.of(queue),
+            BankNotifications(self.bank_intake),
+            prefetch=queue.prefetch,
+            reconnect_max_seconds=queue.reconnect_max_seconds,
+        )
+
+    def outbox_relay(self):
+        """Publishes outbox events to ``[queue] events_exchange`` with confirms; connects only when run."""
+        from ereceipt.queue.relay import OutboxRelay
+        from ereceipt.queue.topology import connection_parameters
+
+        queue = self.settings.queue
+        return OutboxRelay(self.database, connection_parameters(queue, "relay"), queue.events_exchange)
 
     @cached_property
     def soap_clients(self) -> dict[str, tuple[ClientAccess, x509.Certificate | None]]:

@@ -1,4 +1,4 @@
-"""The ``ereceipt`` command line: init, keys, issue, export, verify, serve.
+"""The ``ereceipt`` command line: init, keys, issue, export, verify, serve, queue setup, worker.
 
 Each command parses its arguments, calls the engine through ``bootstrap`` and maps typed errors to
 one clear line on standard error and a non-zero exit code; never a traceback.
@@ -38,6 +38,9 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
         print(f"development keys created in {settings.keys.directory} (NOT for real receipts)")
     if args.demo:
         print(f"demo data: {load_demo_data(services.database)} rows added")
+    from ereceipt.web.admin.commands import after_init
+
+    after_init(services)
     return EXIT_OK
 
 
@@ -140,6 +143,81 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     services = _services(settings)
     services.signer  # noqa: B018 (load the keys in the parent process: fail fast and warn once)
     serve(settings, host=args.host, port=args.port, workers=args.workers)
+    return EXIT_OK
+
+
+def cmd_queue_setup(args: argparse.Namespace, settings: Settings) -> int:
+    import pika
+    import pika.exceptions
+
+    from ereceipt.core.errors import TransientOutage
+    from ereceipt.queue.topology import Topology, connection_parameters
+
+    topology = Topology.of(settings.queue)
+    try:
+        connection = pika.BlockingConnection(connection_parameters(settings.queue))
+    except pika.exceptions.AMQPError as exc:
+        raise TransientOutage(f"RabbitMQ unreachable: {exc!r}") from None
+    try:
+        topology.declare(connection.channel())
+    finally:
+        connection.close()
+    print(
+        f"declared {topology.payments_exchange} -> {topology.payments_queue} (quorum, delivery limit "
+        f"{topology.delivery_limit}, dead letters {topology.dead_letter_exchange} -> "
+        f"{topology.dead_letter_queue}), {topology.events_exchange}"
+    )
+    return EXIT_OK
+
+
+def cmd_queue_publish(args: argparse.Namespace, settings: Settings) -> int:
+    """Publish a camt file as a bank would (for trying things out and for integration tests)."""
+    import uuid
+
+    import pika
+    import pika.exceptions
+
+    from ereceipt.core.errors import TransientOutage
+    from ereceipt.queue.topology import connection_parameters
+
+    body, message_id = _read(args.file), args.message_id or str(uuid.uuid4())
+    properties = pika.BasicProperties(
+        message_id=message_id, app_id=args.bank, content_type="application/xml", delivery_mode=2
+    )
+    try:
+        connection = pika.BlockingConnection(connection_parameters(settings.queue))
+        channel = connection.channel()
+        channel.confirm_delivery()
+        channel.basic_publish(settings.queue.payments_exchange, "camt", body, properties, mandatory=True)
+        connection.close()
+    except pika.exceptions.AMQPError as exc:
+        raise TransientOutage(f"not published: {exc!r}") from None
+    print(f"published {args.file} as message {message_id} from {args.bank}")
+    return EXIT_OK
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    import logging
+    import signal
+    import threading
+
+    services = _services(settings)
+    consumer, relay = services.payment_consumer(), services.outbox_relay()
+    logging.getLogger("pika").setLevel(logging.WARNING)  # pika logs every channel step at INFO
+
+    def stop(*_) -> None:
+        consumer.stop()
+        relay.stop()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
+    relaying = threading.Thread(target=relay.run, name="ereceipt-outbox-relay")
+    relaying.start()
+    try:
+        consumer.run()
+    finally:
+        relay.stop()
+        relaying.join()
     return EXIT_OK
 
 
@@ -247,6 +325,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     soap_sign.set_defaults(handler=cmd_soap_sign)
 
+    queue = commands.add_parser("queue", help="RabbitMQ").add_subparsers(dest="queue_command", required=True)
+    queue_setup = queue.add_parser("setup", help="declare the exchanges and queues of [queue]")
+    queue_setup.set_defaults(handler=cmd_queue_setup)
+    queue_publish = queue.add_parser("publish", help="publish a camt.054/053 file as a bank would")
+    queue_publish.add_argument("file", help="e.g. examples/camt054-bank-transfer.xml")
+    queue_publish.add_argument("--bank", required=True, help="the bank's BIC (the AMQP app_id)")
+    queue_publish.add_argument("--message-id", help="AMQP message_id (default: a new UUID)")
+    queue_publish.set_defaults(handler=cmd_queue_publish)
+
+    worker = commands.add_parser(
+        "worker", help="consume bank notifications (camt.054) and relay outbox events, over RabbitMQ"
+    )
+    worker.set_defaults(handler=cmd_worker)
+
     serve = commands.add_parser(
         "serve", help="run the web server (SOAP service, public lookup page, metrics)"
     )
@@ -254,6 +346,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (default: [server] port)")
     serve.add_argument("--workers", type=int, help="worker processes (default: [server] workers)")
     serve.set_defaults(handler=cmd_serve)
+
+    from ereceipt.web.admin.commands import add_user_commands
+
+    add_user_commands(commands)
     return parser
 
 

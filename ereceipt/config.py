@@ -50,6 +50,7 @@ class ServerSettings:
     public_url: str = "http://127.0.0.1:8080"
     max_body_bytes: int = 2 * 1024 * 1024
     metrics_directory: Path = Path("var/metrics")
+    session_secret_file: Path = Path("var/session-secret")
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,23 @@ DEFAULT_ACCESS = (ClientAccess(DEVELOPMENT_PORTAL, Path("var/keys/portal-client.
 
 
 @dataclass(frozen=True)
+class QueueSettings:
+    """RabbitMQ: where bank notifications arrive and where our events go (issue #4)."""
+
+    url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
+    payments_exchange: str = "bank.payments"
+    payments_binding: str = "#"
+    payments_queue: str = "ereceipt.bank.payments"
+    dead_letter_exchange: str = "ereceipt.dlx"
+    dead_letter_queue: str = "ereceipt.bank.payments.dead"
+    events_exchange: str = "ereceipt.events"
+    delivery_limit: int = 5
+    prefetch: int = 50
+    heartbeat_seconds: int = 30
+    reconnect_max_seconds: int = 30
+
+
+@dataclass(frozen=True)
 class LookupSettings:
     failed_lookups_per_minute: int = 10
 
@@ -97,6 +115,7 @@ class Settings:
     signature: SignatureSettings = SignatureSettings()
     server: ServerSettings = ServerSettings()
     soap: SoapSettings = SoapSettings()
+    queue: QueueSettings = QueueSettings()
     lookup: LookupSettings = LookupSettings()
     logging: LoggingSettings = LoggingSettings()
     access: tuple[ClientAccess, ...] = DEFAULT_ACCESS

@@ -89,11 +89,17 @@ class ReceiptIssuer:
     """The receipt engine's commands; one instance per process, safe to share between threads."""
 
     def __init__(
-        self, database: Database, signer: ReceiptSigner, clock: Callable[[], datetime] | None = None
+        self,
+        database: Database,
+        signer: ReceiptSigner,
+        clock: Callable[[], datetime] | None = None,
+        on_issued: Callable[[Session, list[IssuedReceipt]], None] | None = None,
     ):
         self.database = database
         self.signer = signer
         self.clock = clock or (lambda: datetime.now(UTC))
+        # Called with every batch of new receipts inside the issuing transaction (the outbox).
+        self.on_issued = on_issued
 
     def issue(self, request: IssueRequest) -> IssuedReceipt:
         """Record the payment and issue its receipt; a repeat of a payment returns its first receipt."""
@@ -205,10 +211,13 @@ class ReceiptIssuer:
             signed.append(signed_xml)
             rows.append(_receipt_row(plan, content, year, signed_xml))
         receipt_ids = session.execute(store.INSERT_RECEIPTS, rows).scalars().all()
-        return [
+        issued = [
             IssuedReceipt(receipt_id, content, signed_xml, created=True)
             for receipt_id, content, signed_xml in zip(receipt_ids, contents, signed, strict=True)
         ]
+        if self.on_issued is not None:
+            self.on_issued(session, issued)
+        return issued
 
 
 class _BatchLookups:

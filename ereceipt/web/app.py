@@ -32,6 +32,11 @@ def create_app(services: Services) -> Flask:
 
     app.register_blueprint(public)
 
+    from ereceipt.web import admin
+
+    secret = admin.session_secret(services.settings.server.session_secret_file)
+    admin.configure(app, secret, services.settings.server.public_url)
+
     @app.route("/soap", methods=["GET", "POST"])
     def soap():
         endpoint = services.soap_endpoint
@@ -63,6 +68,10 @@ def create_app(services: Services) -> Flask:
             except (EReceiptError, OSError) as exc:
                 checks[name] = str(exc)
         ready = all(value == "ok" for value in checks.values())
+        from ereceipt.queue.topology import broker_status
+
+        # The web service does not need the broker: it is reported, and readiness does not depend on it.
+        checks["broker"] = broker_status(services.settings.queue)
         return jsonify(status="ready" if ready else "not ready", checks=checks), 200 if ready else 503
 
     @app.errorhandler(HTTPException)

@@ -32,7 +32,9 @@ def test_health_and_readiness(site) -> None:
     assert http(base + "/healthz")[0] == 200
     status, body, _ = http(base + "/readyz")
     assert status == 200
-    assert json.loads(body)["checks"] == {"database": "ok", "keys": "ok"}
+    checks = json.loads(body)["checks"]
+    # The broker is reported too, without deciding readiness (tests/e2e/test_bank_worker.py).
+    assert (checks["database"], checks["keys"]) == ("ok", "ok")
 
 
 def test_lookup_form_is_served_in_vietnamese(site) -> None:

@@ -1,0 +1,141 @@
+"""Benchmark: bank transfers to signed receipts per second, end to end over RabbitMQ, on PostgreSQL.
+
+Publishes camt.054 messages of 1 and of 50 transactions to a topology of its own, runs one and two
+``ereceipt worker`` processes, and measures receipts per second from the first payment recorded to
+the last (consumed, matched, numbered, signed, committed, acknowledged: the queue must be empty),
+printed beside the bare XAdES signing rate of the same key measured in the same run.
+Target (issue #4): at least 500 receipts per second with two workers on a 2-core machine.
+
+    .venv/bin/python bench/bank_ingest.py [--transactions 20000] [--postgres URL] [--amqp URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pika
+import sqlalchemy
+from issue_receipts import DEFAULT_POSTGRES, bare_signing_rate
+from sqlalchemy import func, select, text
+
+from ereceipt.core.database import Database, migrate
+from ereceipt.core.demo import load_demo_data
+from ereceipt.core.pki import create_development_pki
+from ereceipt.core.tables import Payment, Receipt
+from ereceipt.queue.topology import Topology
+
+DEFAULT_AMQP = os.environ.get("ERECEIPT_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from camt_builder import Tx, camt054  # noqa: E402 (test helper, found through the path above)
+
+
+def publish_all(amqp: str, topology: Topology, transactions: int, per_message: int, tag: str) -> None:
+    connection = pika.BlockingConnection(pika.URLParameters(amqp))
+    channel = connection.channel()
+    channel.confirm_delivery()
+    for first in range(0, transactions, per_message):
+        txs = [
+            Tx(f"{tag}-{i}", "50000", f"NGUYEN VAN AN CK THA2503 {i}")
+            for i in range(first, min(first + per_message, transactions))
+        ]
+        properties = pika.BasicProperties(message_id=f"{tag}-{first}", app_id="BFTVVNVX", delivery_mode=2)
+        channel.basic_publish(topology.payments_exchange, "camt054", camt054(tag, [txs]), properties)
+    connection.close()
+
+
+def run(args, keys: Path, workdir: Path, per_message: int, workers: int) -> float:
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = sqlalchemy.create_engine(args.postgres, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{args.postgres}{'&' if '?' in args.postgres else '?'}options=-csearch_path%3D{schema}"
+    database = Database.from_url(url)
+    migrate(database)
+    load_demo_data(database)
+    suffix = uuid.uuid4().hex[:8]
+    topology = Topology(
+        f"bench.bank.{suffix}", "#", f"bench.payments.{suffix}", f"bench.dlx.{suffix}",
+        f"bench.dead.{suffix}", f"bench.events.{suffix}", 5,
+    )  # fmt: skip
+    broker = pika.BlockingConnection(pika.URLParameters(args.amqp))
+    topology.declare(broker.channel())
+    events = broker.channel()  # a subscriber to the events, which the relay publishes as mandatory
+    events.queue_declare(f"bench.events.{suffix}", arguments={"x-queue-type": "quorum"}, durable=True)
+    events.queue_bind(f"bench.events.{suffix}", topology.events_exchange, routing_key="#")
+    config = workdir / f"config-{suffix}.ini"
+    config.write_text(
+        f"[database]\nurl = {url}\n[keys]\ndirectory = {keys}\n"
+        f"signing_key = {keys / 'issuer-signing.key.pem'}\n"
+        f"signing_certificate = {keys / 'issuer-signing.cert.pem'}\n"
+        f"certificate_chain = {keys / 'ca.cert.pem'}\ntrust_anchors = {keys / 'ca.cert.pem'}\n"
+        f"[queue]\nurl = {args.amqp}\npayments_exchange = {topology.payments_exchange}\n"
+        f"payments_queue = {topology.payments_queue}\n"
+        f"dead_letter_exchange = {topology.dead_letter_exchange}\n"
+        f"dead_letter_queue = {topology.dead_letter_queue}\nevents_exchange = {topology.events_exchange}\n"
+        f"prefetch = {max(10, 2 * 50 // per_message)}\n[logging]\nlevel = WARNING\n"
+    )
+    publish_all(args.amqp, topology, args.transactions, per_message, suffix)
+    env = {**os.environ, "ERECEIPT_CONFIG": str(config)}
+    processes = [
+        subprocess.Popen([sys.executable, "-m", "ereceipt", "worker"], env=env) for _ in range(workers)
+    ]
+    try:
+        started = None
+        while True:
+            with database.read() as session:
+                payments = session.scalar(select(func.count()).select_from(Payment))
+            if payments and started is None:
+                started = time.perf_counter()
+            if payments == args.transactions:
+                break
+            time.sleep(0.05)
+        ended = time.perf_counter()
+        while broker.channel().queue_declare(topology.payments_queue, passive=True).method.message_count:
+            time.sleep(0.05)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=60)
+    with database.read() as session:
+        receipts = session.scalar(select(func.count()).select_from(Receipt))
+    assert receipts == args.transactions, f"{receipts} receipts for {args.transactions} transactions"
+    broker.channel().queue_delete(f"bench.events.{suffix}")
+    topology.delete(broker.channel())
+    broker.close()
+    database.dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+    return receipts / (ended - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--transactions", type=int, default=20_000)
+    parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
+    parser.add_argument("--amqp", default=DEFAULT_AMQP)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as temporary:
+        workdir = Path(temporary)
+        keys = create_development_pki(workdir / "keys").directory
+        bare = bare_signing_rate(keys)
+        print(f"bare XAdES signing, one process: {bare:8.0f} signatures/s")
+        for per_message in (50, 1):
+            for workers in (1, 2):
+                rate = run(args, keys, workdir, per_message, workers)
+                print(
+                    f"{args.transactions} transactions, {per_message:2d} per message, {workers} worker(s), "
+                    f"PostgreSQL: {rate:8.0f} receipts/s ({rate / bare:.0%} of bare signing)"
+                )
+
+
+if __name__ == "__main__":
+    main()

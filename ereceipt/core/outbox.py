@@ -1,0 +1,84 @@
+"""The transactional outbox: messages written in the issuing transaction, published later (at least once).
+
+A ``receipt.issued`` event (routing key ``receipt.issued.<issuer code>``, body the signed receipt
+XML, ``message_id`` stable per receipt) is written beside every new receipt, so an event exists
+if and only if its receipt was committed. The relay (``ereceipt.queue.relay``) publishes pending
+rows and marks them sent only after the broker's confirm; consumers de-duplicate on message_id.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Integer, LargeBinary, String, insert, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from ereceipt.core.issuing import IssuedReceipt
+from ereceipt.core.tables import Base, Id, UTCDateTime
+
+RECEIPT_ISSUED = "receipt.issued"
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox_message"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    routing_key: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_error: Mapped[str | None] = mapped_column(String(400))
+
+
+def receipt_issued_message_id(receipt_id: int) -> str:
+    return f"{RECEIPT_ISSUED}.{receipt_id}"
+
+
+def write_receipt_events(session: Session, issued: list[IssuedReceipt]) -> None:
+    """The ``on_issued`` hook of ``ReceiptIssuer``: one event row per new receipt, same transaction."""
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "message_id": receipt_issued_message_id(receipt.receipt_id),
+            "kind": RECEIPT_ISSUED,
+            "routing_key": f"{RECEIPT_ISSUED}.{receipt.content.issuer.code}",
+            "content_type": "application/xml",
+            "body": receipt.signed_xml,
+            "created_at": now,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "sent_at": None,
+            "last_error": None,
+        }
+        for receipt in issued
+    ]
+    if rows:
+        session.execute(insert(OutboxMessage.__table__), rows)
+
+
+def due(session: Session, limit: int, now: datetime) -> list[OutboxMessage]:
+    """Unsent messages whose time has come, oldest first; locked against other relays on PostgreSQL."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(session.scalars(query))
+
+
+def mark_sent(session: Session, ids: list[int], now: datetime) -> None:
+    if ids:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(sent_at=now))
+
+
+def mark_failed(session: Session, message: OutboxMessage, error: str, now: datetime, cap: float) -> None:
+    message.attempts += 1
+    message.last_error = error[:400]
+    message.next_attempt_at = now + timedelta(seconds=min(cap, 2 ** min(message.attempts, 16)))

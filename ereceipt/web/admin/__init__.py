@@ -1,0 +1,126 @@
+"""The officers' admin page under ``/admin`` (issue #5): sessions, CSRF, roles, scoping (OWASP ASVS 4.0).
+
+Log-in with a user name and an argon2id password; the signed session cookie is HttpOnly,
+SameSite=Lax and Secure when ``[server] public_url`` is https. Every POST carries the session's
+CSRF token. Pages refuse the anonymous (redirect to the log-in page, 401 for JSON) and the wrong
+role (403); a receipt of another agency is answered as not found (404), so its existence does not leak.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from pathlib import Path
+
+from flask import Blueprint, Flask, abort, current_app, g, jsonify, redirect, request, session, url_for
+
+from ereceipt.core.users import load_user
+
+blueprint = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+PUBLIC_ENDPOINTS = {"admin.login"}
+SESSION_LIFETIME = timedelta(hours=8)
+ROLE_LABELS = {
+    "officer": "Cán bộ nghiệp vụ",
+    "approver": "Người phê duyệt",
+    "auditor": "Kiểm toán viên",
+    "administrator": "Quản trị viên",
+}
+
+
+def session_secret(path: Path) -> bytes:
+    """The key that signs session cookies: made once (random, mode 0600) and then read by every process."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        secret = path.read_bytes().strip()
+        if len(secret) < 32:
+            raise ValueError(f"session secret {path} is shorter than 32 bytes") from None
+        return secret
+    with os.fdopen(descriptor, "wb") as output:
+        secret = secrets.token_hex(32).encode()
+        output.write(secret + b"\n")
+    return secret
+
+
+def configure(app: Flask, secret: bytes, public_url: str) -> None:
+    """Session cookie settings and the blueprint; called by ``create_app``."""
+    app.secret_key = secret
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=public_url.startswith("https://"),
+        SESSION_COOKIE_NAME="ereceipt_admin",
+        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
+    )
+    from ereceipt.web.admin import views  # noqa: F401 (registers the routes)
+
+    app.register_blueprint(blueprint)
+
+
+def csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+@blueprint.app_template_global("csrf_field")
+def csrf_field():
+    from markupsafe import Markup
+
+    return Markup('<input type="hidden" name="csrf_token" value="{}">').format(csrf_token())
+
+
+@blueprint.before_request
+def guard():
+    """CSRF on every POST, then the logged-in user (re-read from the database on every request)."""
+    if request.method == "POST":
+        sent, expected = request.form.get("csrf_token", ""), session.get("csrf", "")
+        if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+            abort(403, "Phiên làm việc không hợp lệ hoặc đã hết hạn. Vui lòng tải lại trang.")
+    g.user = None
+    user_id = session.get("user_id")
+    if user_id is not None:
+        services = current_app.extensions["ereceipt"]
+        with services.database.read() as db:
+            g.user = load_user(db, user_id)
+    if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:
+        if request.path.endswith(".json"):
+            return jsonify(error="chưa đăng nhập"), 401
+        return redirect(url_for("admin.login", next=request.path))
+    return None
+
+
+@blueprint.after_request
+def no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+    )
+    return response
+
+
+def require(*roles: str) -> Callable:
+    """Refuse (403) a user whose role is not one of ``roles``."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def checked(*args, **kwargs):
+            if g.user.role not in roles:
+                abort(403, "Bạn không có quyền thực hiện thao tác này.")
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorate
+
+
+@blueprint.app_template_filter("role_label")
+def role_label(role: str) -> str:
+    return ROLE_LABELS.get(role, role)

@@ -1,0 +1,57 @@
+"""The admin page's commands: `ereceipt users add`, the first administrator at `init` (OWASP ASVS V2).
+
+Passwords are typed at a prompt that does not echo, or read from standard input with
+``--password-stdin`` for scripts; never taken from the command line, where ``ps`` would show them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from ereceipt.core.admin_tables import ROLES
+from ereceipt.core.errors import BadInput
+
+
+def after_init(services) -> None:
+    """Make the session secret and, when there is no user yet, the administrator ``admin``."""
+    from ereceipt.core.users import ensure_first_administrator
+    from ereceipt.web.admin import session_secret
+
+    session_secret(services.settings.server.session_secret_file)
+    created = ensure_first_administrator(services.database)
+    if created:
+        name, password = created
+        print(f"first administrator created: user {name}, password {password}")
+        print("this password is shown only once; log in at /admin and keep it safe")
+
+
+def cmd_users_add(args: argparse.Namespace, settings) -> int:
+    from ereceipt.bootstrap import Services, configure_logging
+    from ereceipt.core.users import add_user
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"password for {args.name}: ")
+        if getpass.getpass("again: ") != password:
+            raise BadInput("the two passwords differ")
+    configure_logging(settings)
+    services = Services(settings)
+    with services.database.write() as session:
+        add_user(session, args.name, args.role, args.agency, password, actor="ereceipt users add")
+    print(f"user {args.name} added: {args.role}, {args.agency or 'national level (every agency)'}")
+    return 0
+
+
+def add_user_commands(commands) -> None:
+    users = commands.add_parser("users", help="admin page users").add_subparsers(
+        dest="users_command", required=True
+    )
+    add = users.add_parser("add", help="add a user of the admin page (password prompted)")
+    add.add_argument("name", help="user name")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--agency", help="issuer code of the user's agency; omit for the national level")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.set_defaults(handler=cmd_users_add)

@@ -1,0 +1,316 @@
+"""The admin page's screens: log-in, dashboard, receipts, users, audit trail, held payments (issue #5).
+
+Receipt fields shown, printed or downloaded come only from the XML the verifier returned as signed.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from sqlalchemy import select
+
+from ereceipt.core import audit
+from ereceipt.core.admin_tables import ROLES, AdminUser
+from ereceipt.core.errors import BadInput, Conflict, NotFound
+from ereceipt.core.lookup_code import display_lookup_code
+from ereceipt.core.money import format_vnd
+from ereceipt.core.receipt import VIETNAM, PayerInfo, format_number
+from ereceipt.core.receipt_pdf import receipt_pdf
+from ereceipt.core.receipt_store import CANCELLED, ISSUED
+from ereceipt.core.receipt_xml import read_receipt
+from ereceipt.core.tables import AuditEvent, Issuer, Payment, Receipt
+from ereceipt.core.users import add_user, authenticate
+from ereceipt.web.admin import blueprint, csrf_token, queries, require
+
+EVERYONE = ("officer", "approver", "auditor", "administrator")
+CHANGES = ("approver",)
+AUDIT_PAGE = 100
+
+
+def _services():
+    return current_app.extensions["ereceipt"]
+
+
+@blueprint.app_template_filter("vnd")
+def vnd(amount: int) -> str:
+    return format_vnd(amount)
+
+
+@blueprint.app_template_filter("lookup_code")
+def lookup_code(code: str) -> str:
+    return display_lookup_code(code)
+
+
+@blueprint.app_template_filter("vn_time")
+def vn_time(moment: datetime | None) -> str:
+    return "" if moment is None else moment.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
+
+
+@blueprint.route("/dang-nhap", methods=["GET", "POST"])
+def login():
+    csrf_token()
+    if request.method == "GET":
+        return render_template("admin_login.html")
+    result = authenticate(
+        _services().database, request.form.get("username", "")[:100], request.form.get("password", "")[:200]
+    )
+    if result.user is None:
+        message = "Tên đăng nhập hoặc mật khẩu không đúng."
+        if result.locked_until:
+            until = result.locked_until.astimezone(VIETNAM).strftime("%H:%M:%S")
+            message = f"Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau {until}."
+        return render_template("admin_login.html", error=message), 401
+    session.clear()  # a new session at log-in: no fixation
+    session.permanent = True
+    session["user_id"] = result.user.id
+    csrf_token()
+    target = request.args.get("next", "")
+    if not target.startswith("/admin/") or target.startswith("//"):
+        target = url_for("admin.dashboard")
+    return redirect(target)
+
+
+@blueprint.post("/dang-xuat")
+def logout():
+    with _services().database.write() as db:
+        audit.record(db, g.user.username, "user.logged_out", "admin_user", g.user.id)
+    session.clear()
+    return redirect(url_for("admin.login"))
+
+
+@blueprint.get("/")
+@require(*EVERYONE)
+def dashboard():
+    with _services().database.read() as db:
+        data = queries.figures(db, g.user, datetime.now(UTC))
+    return render_template("admin_dashboard.html", data=data)
+
+
+@blueprint.get("/so-lieu.json")
+@require(*EVERYONE)
+def dashboard_figures():
+    with _services().database.read() as db:
+        return jsonify(queries.figures(db, g.user, datetime.now(UTC)))
+
+
+def _date(name: str) -> date | None:
+    text = request.args.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        abort(400, "Ngày phải có dạng YYYY-MM-DD.")
+
+
+def _int(name: str, default: int | None = None) -> int | None:
+    text = request.args.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or len(text) > 7:
+        abort(400, "Số biên lai và số trang là số nguyên dương.")
+    return int(text)
+
+
+@blueprint.get("/bien-lai")
+@require(*EVERYONE)
+def receipts():
+    page = max(_int("trang", 1), 1)
+    filters = {
+        "number": _int("so"),
+        "series": request.args.get("ky_hieu", "").strip()[:10] or None,
+        "payer": request.args.get("nguoi_nop", "").strip()[:100] or None,
+        "identity": request.args.get("dinh_danh", "").strip()[:12] or None,
+        "case_code": request.args.get("ho_so", "").strip()[:16] or None,
+        "date_from": _date("tu_ngay"),
+        "date_to": _date("den_ngay"),
+    }
+    with _services().database.read() as db:
+        total, rows = queries.search_receipts(db, g.user, page=page, **filters)
+    pages = max((total + queries.PAGE_SIZE - 1) // queries.PAGE_SIZE, 1)
+    return render_template(
+        "admin_receipts.html",
+        total=total,
+        rows=rows,
+        page=page,
+        pages=pages,
+        args=request.args,
+        kept={key: value for key, value in request.args.items() if key != "trang"},
+    )
+
+
+def _receipt(receipt_id: int) -> Receipt:
+    """The receipt if this user may see it; another agency's receipt is answered as not found."""
+    with _services().database.read() as db:
+        receipt = db.get(Receipt, receipt_id)
+    if receipt is None or not g.user.sees_issuer(receipt.issuer_id):
+        abort(404, "Không tìm thấy biên lai.")
+    return receipt
+
+
+def _verified(receipt: Receipt):
+    report = _services().verify_receipt(receipt.signed_xml)
+    return report, (read_receipt(report.signed_xml) if report.passed else None)
+
+
+@blueprint.get("/bien-lai/<int:receipt_id>")
+@require(*EVERYONE)
+def receipt_detail(receipt_id: int):
+    receipt = _receipt(receipt_id)
+    report, content = _verified(receipt)
+    with _services().database.read() as db:
+        replacement = db.scalar(select(Receipt).where(Receipt.replaces_id == receipt.id))
+    return render_template(
+        "admin_receipt.html",
+        receipt=receipt,
+        report=report,
+        content=content,
+        number=format_number(receipt.number),
+        replacement=replacement,
+        may_change=g.user.role in CHANGES and receipt.status == ISSUED,
+    )
+
+
+def _filename(receipt: Receipt, suffix: str) -> str:
+    return f"bien-lai-{receipt.series.series_symbol}-{format_number(receipt.number)}.{suffix}"
+
+
+@blueprint.get("/bien-lai/<int:receipt_id>.xml")
+@require(*EVERYONE)
+def receipt_xml(receipt_id: int):
+    receipt = _receipt(receipt_id)
+    disposition = f'attachment; filename="{_filename(receipt, "xml")}"'
+    return Response(
+        receipt.signed_xml, mimetype="application/xml", headers={"Content-Disposition": disposition}
+    )
+
+
+@blueprint.get("/bien-lai/<int:receipt_id>.pdf")
+@require(*EVERYONE)
+def receipt_pdf_download(receipt_id: int):
+    receipt = _receipt(receipt_id)
+    _, content = _verified(receipt)
+    if content is None:
+        abort(409, "Chữ ký số của biên lai không hợp lệ; không in được bản PDF.")
+    public_url = _services().settings.server.public_url
+    body = receipt_pdf(content, public_url=public_url, cancelled=receipt.status == CANCELLED)
+    disposition = f'attachment; filename="{_filename(receipt, "pdf")}"'
+    return Response(body, mimetype="application/pdf", headers={"Content-Disposition": disposition})
+
+
+def _reason() -> str:
+    reason = request.form.get("reason", "").strip()
+    if not reason:
+        abort(400, "Cần ghi lý do.")
+    return reason[:400]
+
+
+@blueprint.post("/bien-lai/<int:receipt_id>/huy")
+@require(*CHANGES)
+def receipt_cancel(receipt_id: int):
+    receipt = _receipt(receipt_id)
+    try:
+        _services().issuer.cancel(receipt.id, officer=g.user.username, reason=_reason())
+        flash(f"Đã hủy biên lai số {format_number(receipt.number)}.", "ok")
+    except (BadInput, Conflict, NotFound) as exc:
+        flash(f"Không hủy được: {exc.message}", "error")
+    return redirect(url_for("admin.receipt_detail", receipt_id=receipt.id))
+
+
+@blueprint.post("/bien-lai/<int:receipt_id>/thay-the")
+@require(*CHANGES)
+def receipt_replace(receipt_id: int):
+    receipt = _receipt(receipt_id)
+    form = request.form
+    payer = None
+    if form.get("payer_name", "").strip():
+        identity = form.get("payer_identity", "").strip() or None
+        if identity and (not identity.isdigit() or len(identity) not in (9, 12)):
+            abort(400, "Số định danh gồm 12 chữ số (hoặc 9 chữ số với CMND cũ).")
+        payer = PayerInfo(
+            form["payer_name"].strip()[:400], identity, form.get("payer_address", "").strip()[:400] or None
+        )
+    purpose = form.get("purpose", "").strip()[:400] or None
+    try:
+        issued = _services().issuer.replace(
+            receipt.id, officer=g.user.username, reason=_reason(), payer=payer, purpose=purpose
+        )
+    except (BadInput, Conflict, NotFound) as exc:
+        flash(f"Không thay thế được: {exc.message}", "error")
+        return redirect(url_for("admin.receipt_detail", receipt_id=receipt.id))
+    flash(f"Đã lập biên lai thay thế số {format_number(issued.content.number)}.", "ok")
+    return redirect(url_for("admin.receipt_detail", receipt_id=issued.receipt_id))
+
+
+@blueprint.route("/nguoi-dung", methods=["GET", "POST"])
+@require("administrator")
+def users():
+    services = _services()
+    if request.method == "POST":
+        form = request.form
+        try:
+            with services.database.write() as db:
+                add_user(
+                    db,
+                    form.get("username", ""),
+                    form.get("role", ""),
+                    form.get("agency", "").strip() or None,
+                    form.get("password", ""),
+                    actor=g.user.username,
+                )
+            flash(f"Đã tạo người dùng {form.get('username', '').strip()}.", "ok")
+        except (BadInput, Conflict) as exc:
+            flash(f"Không tạo được người dùng: {exc.message}", "error")
+        return redirect(url_for("admin.users"))
+    with services.database.read() as db:
+        issuers = list(db.scalars(select(Issuer).order_by(Issuer.code)))
+        codes = {issuer.id: issuer.code for issuer in issuers}
+        rows = [
+            (user, codes.get(user.issuer_id))
+            for user in db.scalars(select(AdminUser).order_by(AdminUser.username))
+        ]
+    return render_template("admin_users.html", rows=rows, issuers=issuers, roles=ROLES)
+
+
+@blueprint.get("/nhat-ky")
+@require("administrator", "auditor")
+def audit_trail():
+    page = max(_int("trang", 1), 1)
+    actor = request.args.get("nguoi", "").strip()[:100]
+    query = select(AuditEvent)
+    if actor:
+        query = query.where(AuditEvent.actor == actor)
+    with _services().database.read() as db:
+        events = list(
+            db.scalars(
+                query.order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE + 1).offset((page - 1) * AUDIT_PAGE)
+            )
+        )
+    rows = [(event, json.loads(event.details or "{}")) for event in events[:AUDIT_PAGE]]
+    return render_template(
+        "admin_audit.html", rows=rows, page=page, more=len(events) > AUDIT_PAGE, actor=actor
+    )
+
+
+@blueprint.get("/thanh-toan-treo")
+@require(*EVERYONE)
+def held_payments():
+    with _services().database.read() as db:
+        rows = list(
+            db.scalars(queries.held_payments_query(g.user).order_by(Payment.recorded_at.desc()).limit(200))
+        )
+    return render_template("admin_held.html", rows=rows)

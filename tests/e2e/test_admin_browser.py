@@ -1,0 +1,142 @@
+"""The admin page in real headless Chromium (Debian package, driven by Playwright) against `ereceipt serve`.
+
+Log in, see the dashboard refresh without a reload, find a receipt, download its XML and PDF, cancel
+it. With ERECEIPT_SCREENSHOTS=DIR the dashboard and the receipt detail page are saved there as PNG.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from server_process import Server, ereceipt
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("ERECEIPT_TEST_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "mat-khau-phe-duyet"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, dict]]:
+    if not CHROMIUM.is_file():
+        message = f"{CHROMIUM} is missing: `make test` installs the Debian package chromium"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    home = tmp_path_factory.mktemp("admin-site")
+    config = "[database]\nurl = sqlite:///var/e.sqlite3\n"
+    (home / "config.ini").write_text(config)
+    init = ereceipt(home, "init", "--demo")
+    assert init.returncode == 0, init.stderr
+    assert re.search(rb"first administrator created: user admin, password \S{20}", init.stdout)
+    added = ereceipt(
+        home, "users", "add", "bd-approver", "--role", "approver", "--agency", "CCTHADS-BD",
+        "--password-stdin", stdin=PASSWORD.encode() + b"\n",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    done = ereceipt(home, "issue", str(REPO / "examples" / "payment.json"), "--json")
+    assert done.returncode == 0, done.stderr
+    server = Server(home, config)
+    yield server.base, home, json.loads(done.stdout)
+    output = server.stop()
+    assert b"Traceback" not in output, output.decode()
+
+
+@pytest.fixture(scope="module")
+def browser(site):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+def _screenshot(page, name: str, tmp_path: Path) -> None:
+    target = tmp_path / name
+    page.screenshot(path=str(target), full_page=True)
+    directory = os.environ.get("ERECEIPT_SCREENSHOTS")
+    if directory:
+        shutil.copy(target, Path(directory) / name)
+
+
+def test_approver_logs_in_finds_downloads_and_cancels_a_receipt(site, browser, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    base, home, issued = site
+    context = browser.new_context(
+        accept_downloads=True, viewport={"width": 1200, "height": 900}, locale="vi-VN"
+    )
+    page = context.new_page()
+    page.goto(base + "/admin/")
+    assert "/admin/dang-nhap" in page.url
+    page.fill("#username", "bd-approver")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#today-count")
+    assert page.text_content("#today-count") == "1"
+    assert page.text_content("#today-amount") == "1.015.000 đồng"
+    assert page.locator("#chart rect").count() == 30
+
+    # A second payment arrives; the figures refresh without reloading the page.
+    second = json.loads((REPO / "examples" / "payment.json").read_text(encoding="utf-8"))
+    second.update(reference="PT-2026-000124", amount=500_000)
+    (home / "second.json").write_text(json.dumps(second, ensure_ascii=False), encoding="utf-8")
+    assert ereceipt(home, "issue", str(home / "second.json")).returncode == 0
+    page.evaluate("window.__notReloaded = true")
+    page.evaluate("window.refreshFigures()")
+    expect(page.locator("#today-count")).to_have_text("2")
+    assert page.text_content("#today-amount") == "1.515.000 đồng"
+    assert page.evaluate("window.__notReloaded") is True
+    _screenshot(page, "admin-dashboard.png", tmp_path)
+
+    page.click("nav a[href='/admin/bien-lai']")
+    page.fill("#nguoi_nop", "nguyễn văn")
+    page.fill("#so", "1")
+    page.click("form button[type=submit]:has-text('Tìm')")
+    assert page.text_content("#total") == "Tìm thấy 1 biên lai."
+    page.click("text=" + issued["number"].split(" ", 1)[1])  # series and number, e.g. TH26E 0000001
+    page.wait_for_selector("#verification")
+    assert page.text_content("#verification") == "Hợp lệ"
+    assert page.text_content("#payer") == "Nguyễn Văn An"
+    _screenshot(page, "admin-receipt.png", tmp_path)
+
+    with page.expect_download() as xml_download:
+        page.click("#download-xml")
+    xml = Path(xml_download.value.path()).read_bytes()
+    assert xml.startswith(b"<?xml") or xml.startswith(b"<")
+    saved = tmp_path / "receipt.xml"
+    saved.write_bytes(xml)
+    verified = ereceipt(home, "verify", str(saved))
+    assert verified.returncode == 0, verified.stdout
+    with page.expect_download() as pdf_download:
+        page.click("#download-pdf")
+    assert Path(pdf_download.value.path()).read_bytes().startswith(b"%PDF-")
+    assert pdf_download.value.suggested_filename.endswith(".pdf")
+
+    page.click("summary:has-text('Hủy biên lai')")
+    page.fill("#cancel-reason", "Thu nhầm hồ sơ")
+    page.click("#cancel-submit")
+    page.wait_for_selector(".flash-ok")
+    assert "Đã hủy" in page.text_content("#status")
+    assert "Thu nhầm hồ sơ" in page.text_content("#status")
+
+    page.click("text=Đăng xuất")
+    page.goto(base + "/admin/bien-lai")
+    assert "/admin/dang-nhap" in page.url
+    context.close()

@@ -1,0 +1,214 @@
+"""Bank notifications over real RabbitMQ into a real database: exactly one payment and one receipt each."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+
+import pika
+import pytest
+from camt_builder import Tx, assert_valid, camt054
+from rabbitmq import amqp_parameters, broker, publish, queue_depth, topology, wait_until
+from sqlalchemy import func, select
+
+from ereceipt.adapters.bank import BankNotifications
+from ereceipt.core.bank_intake import BankIntake
+from ereceipt.core.database import Database
+from ereceipt.core.intake_tables import BankMessage, RefusedBankTransaction
+from ereceipt.core.issuing import ReceiptIssuer
+from ereceipt.core.receipt import PaymentMethod
+from ereceipt.core.receipt_xml import RECEIPT_TAG, read_receipt
+from ereceipt.core.tables import Payment, Receipt
+from ereceipt.core.verification import Indication, verify_signed_document
+from ereceipt.queue.consumer import Consumer, Delivery
+from ereceipt.queue.topology import REASON_HEADER, Topology
+
+__all__ = ["broker", "topology"]  # fixtures used by name
+BIC = "BFTVVNVX"
+
+
+class Running:
+    def __init__(self, consumer: Consumer) -> None:
+        self.consumer = consumer
+        self.thread = threading.Thread(target=consumer.run, name="test-consumer")
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.consumer.stop()
+        self.thread.join(timeout=30)
+        assert not self.thread.is_alive(), "consumer did not stop"
+
+
+@pytest.fixture
+def start_worker(topology: Topology, issuer: ReceiptIssuer) -> Iterator[Callable[..., Running]]:
+    running: list[Running] = []
+
+    def start(wrap: Callable[[Callable[[Delivery], object]], Callable[[Delivery], object]] | None = None):
+        handler = BankNotifications(BankIntake(issuer.database, issuer))
+        consumer = Consumer(amqp_parameters(), topology, wrap(handler) if wrap else handler, prefetch=10)
+        running.append(Running(consumer))
+        return running[-1]
+
+    yield start
+    for worker in running:
+        worker.stop()
+
+
+def count(database: Database, query) -> int:
+    with database.read() as session:
+        return session.scalar(query)
+
+
+def payments(database: Database, status: str | None = None) -> int:
+    query = select(func.count()).select_from(Payment).where(Payment.source == BIC)
+    return count(database, query if status is None else query.where(Payment.status == status))
+
+
+def receipts(database: Database) -> int:
+    return count(database, select(func.count()).select_from(Receipt))
+
+
+def settled(broker: pika.BlockingConnection, worker: Running, topology: Topology) -> None:
+    """Stop the worker and check nothing was left unacknowledged (it would be back in the queue)."""
+    worker.stop()
+    assert queue_depth(broker, topology.payments_queue)[0] == 0
+
+
+def dead_letters(broker: pika.BlockingConnection, topology: Topology) -> list[tuple[bytes, dict]]:
+    channel = broker.channel()
+    found = []
+    while True:
+        method, properties, body = channel.basic_get(topology.dead_letter_queue, auto_ack=True)
+        if method is None:
+            return found
+        found.append((body, properties.headers or {}))
+
+
+def test_matched_transfer_becomes_one_signed_bank_transfer_receipt(
+    broker, topology, start_worker, issuer, trust
+) -> None:
+    message = camt054("N-1", [[Tx("FT26330001", "1015000", "NGUYEN VAN AN nop tien THA 2501")]])
+    assert_valid(message)
+    worker = start_worker()
+    publish(broker, topology, message)
+    wait_until(lambda: receipts(issuer.database) == 1, what="the receipt")
+    settled(broker, worker, topology)
+    with issuer.database.read() as session:
+        receipt = session.scalar(select(Receipt))
+        payment = session.get(Payment, receipt.payment_id)
+    report = verify_signed_document(receipt.signed_xml, trust, expected_root=RECEIPT_TAG)
+    assert report.indication is Indication.TOTAL_PASSED
+    content = read_receipt(report.signed_xml)
+    assert (content.amount, content.payment_method, content.collection.case_code) == (
+        1_015_000,
+        PaymentMethod.BANK_TRANSFER,
+        "THA2501",
+    )
+    assert (payment.source, payment.external_reference, payment.status) == (BIC, "FT26330001", "RECEIPTED")
+
+
+def test_duplicate_message_creates_nothing_new(broker, topology, start_worker, issuer) -> None:
+    message = camt054("N-2", [[Tx("FT1", "500000", "THA2501"), Tx("FT2", "600000", "THA2502")]])
+    worker = start_worker()
+    publish(broker, topology, message, message_id="dup-1")
+    publish(broker, topology, message, message_id="dup-1")
+    publish(broker, topology, message, message_id="dup-2")  # the same transfers under another id
+    wait_until(lambda: count(issuer.database, select(func.count()).select_from(BankMessage)) == 2)
+    settled(broker, worker, topology)
+    assert (payments(issuer.database), receipts(issuer.database)) == (2, 2)
+
+
+def test_redelivery_after_commit_without_ack_creates_nothing_new(
+    broker, topology, start_worker, issuer
+) -> None:
+    deliveries: list[bool] = []
+
+    def lose_first_ack(handler):
+        def handle(delivery: Delivery):
+            handler(delivery)  # committed
+            deliveries.append(delivery.redelivered)
+            if len(deliveries) == 1:
+                raise RuntimeError("worker died after the commit, before the ack")
+
+        return handle
+
+    worker = start_worker(lose_first_ack)
+    publish(broker, topology, camt054("N-3", [[Tx("FT3", "700000", "THA2501")]]))
+    wait_until(lambda: len(deliveries) == 2, what="the redelivery")
+    settled(broker, worker, topology)
+    assert deliveries == [False, True]
+    assert (payments(issuer.database), receipts(issuer.database)) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("body", "app_id", "reason"),
+    [
+        (b"<Document><unclosed>", BIC, "XML_REJECTED: malformed XML"),
+        (b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"/>', BIC, "SCHEMA_VIOLATION"),
+        (camt054("N-4", [[Tx("FT4", "100", "THA2501")]]), None, "app_id must be the bank's BIC"),
+    ],
+)
+def test_poison_message_is_dead_lettered_with_its_reason(
+    broker, topology, start_worker, issuer, body, app_id, reason
+) -> None:
+    worker = start_worker()
+    publish(broker, topology, body, app_id=app_id, message_id="poison-1")
+    found: list = []
+    wait_until(lambda: found.extend(dead_letters(broker, topology)) or found, what="the dead letter")
+    settled(broker, worker, topology)
+    ((dead_body, headers),) = found
+    assert dead_body == body
+    assert reason in headers[REASON_HEADER]
+    assert payments(issuer.database) == 0
+
+
+def test_message_of_500_transactions_gives_500_gapless_receipts(
+    broker, topology, start_worker, issuer
+) -> None:
+    txs = [Tx(f"FT5-{i:04d}", "1000000", f"ND THA2503 GD {i}") for i in range(500)]
+    message = camt054("N-5", [txs[:250], txs[250:]])
+    assert_valid(message)
+    worker = start_worker()
+    publish(broker, topology, message)
+    wait_until(lambda: receipts(issuer.database) == 500, timeout=120, what="500 receipts")
+    settled(broker, worker, topology)
+    with issuer.database.read() as session:
+        numbers = list(session.scalars(select(Receipt.number).order_by(Receipt.number)))
+    assert numbers == list(range(1, 501))
+
+
+def test_debit_ignored_fraction_refused_unknown_case_held(broker, topology, start_worker, issuer) -> None:
+    message = camt054(
+        "N-6",
+        [
+            [Tx("FT6-D", "900000", "THA2501", credit=False)],
+            [Tx("FT6-F", "100000.50", "THA2501"), Tx("FT6-U", "300000", "chuyen tien an uong")],
+            [Tx("FT6-X", "999999999", "THA2502"), Tx("FT6-OK", "200000", "THA2502")],
+        ],
+    )
+    assert_valid(message)
+    worker = start_worker()
+    publish(broker, topology, message, message_id="mixed-1")
+    wait_until(lambda: count(issuer.database, select(func.count()).select_from(BankMessage)) == 1)
+    settled(broker, worker, topology)
+    with issuer.database.read() as session:
+        stored = {p.external_reference: (p.status, p.hold_reason) for p in session.scalars(select(Payment))}
+        refused = session.scalars(select(RefusedBankTransaction)).all()
+    assert set(stored) == {"FT6-U", "FT6-X", "FT6-OK"}  # the debit and the fraction are no payments
+    assert stored["FT6-OK"] == ("RECEIPTED", None)
+    assert stored["FT6-U"] == ("HELD", "no case payment code in the transfer content")
+    assert (
+        stored["FT6-X"][0] == "HELD" and "more than the 7500000 đồng case THA2502 owes" in stored["FT6-X"][1]
+    )
+    assert [(r.reference, r.message_id) for r in refused] == [("FT6-F", "mixed-1")]
+    assert "not a positive whole number" in refused[0].reason
+    assert receipts(issuer.database) == 1
+
+
+def test_code_cut_short_by_the_bank_still_matches(broker, topology, start_worker, issuer) -> None:
+    worker = start_worker()
+    publish(broker, topology, camt054("N-7", [[Tx("FT7", "100000", "NGUYEN VAN AN CK THA250")]]))
+    wait_until(lambda: payments(issuer.database) == 1)
+    settled(broker, worker, topology)
+    # THA250 starts THA2501, THA2502 and THA2503: ambiguous, so held rather than guessed.
+    assert payments(issuer.database, "HELD") == 1

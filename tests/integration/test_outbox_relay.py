@@ -1,0 +1,95 @@
+"""The outbox: events written in the issuing transaction, published with confirms on real RabbitMQ."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pika
+import pytest
+from rabbitmq import amqp_parameters, broker, topology, wait_until
+from sqlalchemy import select
+
+from ereceipt.core.errors import Conflict
+from ereceipt.core.issuing import IssueRequest, PaymentIn, ReceiptIssuer
+from ereceipt.core.outbox import OutboxMessage, write_receipt_events
+from ereceipt.core.receipt import PayerInfo, PaymentMethod
+from ereceipt.queue.relay import OutboxRelay
+from ereceipt.queue.topology import Topology
+
+__all__ = ["broker", "topology"]  # fixtures used by name
+
+
+def request(reference: str, amount: int = 100_000) -> IssueRequest:
+    payment = PaymentIn(
+        source="BFTVVNVX",
+        reference=reference,
+        amount=amount,
+        payer=PayerInfo(name="Nguyễn Văn An"),
+        paid_at=datetime(2026, 11, 25, 2, 30, tzinfo=UTC),
+        method=PaymentMethod.BANK_TRANSFER,
+        case_code="THA2501",
+    )
+    return IssueRequest(payment=payment, officer="ereceipt-bank-intake")
+
+
+@pytest.fixture
+def outboxed(issuer: ReceiptIssuer) -> ReceiptIssuer:
+    return ReceiptIssuer(issuer.database, issuer.signer, on_issued=write_receipt_events)
+
+
+def rows(issuer: ReceiptIssuer) -> list[OutboxMessage]:
+    with issuer.database.read() as session:
+        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def events_queue(broker: pika.BlockingConnection, topology: Topology) -> str:
+    channel = broker.channel()
+    name = channel.queue_declare("", exclusive=True).method.queue
+    channel.queue_bind(name, topology.events_exchange, routing_key="receipt.issued.#")
+    return name
+
+
+def test_issuing_writes_one_receipt_issued_event_per_receipt(outboxed: ReceiptIssuer) -> None:
+    issued = outboxed.issue_batch([request("E-1"), request("E-2")])
+    events = rows(outboxed)
+    assert [e.message_id for e in events] == [f"receipt.issued.{r.receipt_id}" for r in issued]
+    assert [e.body for e in events] == [r.signed_xml for r in issued]
+    assert {e.routing_key for e in events} == {"receipt.issued.CCTHADS-BD"}
+    assert all(e.sent_at is None for e in events)
+
+
+def test_failed_issuing_leaves_no_event(outboxed: ReceiptIssuer) -> None:
+    with pytest.raises(Conflict):
+        outboxed.issue_batch([request("E-3"), request("E-4", amount=10**12)])
+    assert rows(outboxed) == []
+
+
+def test_relay_publishes_with_confirm_and_marks_sent(outboxed, broker, topology: Topology) -> None:
+    (issued,) = outboxed.issue_batch([request("E-5")])
+    queue = events_queue(broker, topology)
+    relay = OutboxRelay(outboxed.database, amqp_parameters(), topology.events_exchange, idle_seconds=0.05)
+    running = threading.Thread(target=relay.run)
+    running.start()
+    try:
+        wait_until(lambda: rows(outboxed)[0].sent_at is not None, what="the event to be confirmed")
+    finally:
+        relay.stop()
+        running.join(timeout=30)
+    method, properties, body = broker.channel().basic_get(queue, auto_ack=True)
+    assert method.routing_key == "receipt.issued.CCTHADS-BD"
+    assert (properties.message_id, body) == (f"receipt.issued.{issued.receipt_id}", issued.signed_xml)
+
+
+def test_unroutable_event_stays_pending_with_the_error(outboxed, broker, topology: Topology) -> None:
+    outboxed.issue_batch([request("E-6")])  # no queue is bound to the events exchange
+    connection = pika.BlockingConnection(amqp_parameters())
+    channel = connection.channel()
+    channel.confirm_delivery()
+    relay = OutboxRelay(outboxed.database, amqp_parameters(), topology.events_exchange)
+    assert relay.publish_due(channel) == 0
+    connection.close()
+    (event,) = rows(outboxed)
+    assert (event.sent_at, event.attempts) == (None, 1)
+    assert "Unroutable" in event.last_error
+    assert event.next_attempt_at > event.created_at

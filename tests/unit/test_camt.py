@@ -1,0 +1,90 @@
+"""ISO 20022 camt.054 parsing: booked credits become transfers, everything else is counted or refused."""
+
+from __future__ import annotations
+
+import pytest
+from camt_builder import Tx, assert_valid, camt054
+
+from ereceipt.adapters.camt import parse_camt
+from ereceipt.core.errors import SchemaViolation, XMLRejected
+
+
+@pytest.mark.parametrize("version", ["02", "04", "06", "08", "12"])
+def test_booked_credit_becomes_a_transfer_in_every_version(version: str) -> None:
+    message = camt054(
+        "M1", [[Tx("FT2633001", "1015000", "THA2501 nop tien", structured="THA2501")]], version=version
+    )
+    assert_valid(message, version=version)
+    document = parse_camt(message)
+    (transfer,) = document.transfers
+    assert (document.kind, document.version, document.message_id) == ("camt.054", f"001.{version}", "M1")
+    assert (transfer.reference, transfer.amount, transfer.payer_name) == (
+        "FT2633001",
+        1_015_000,
+        "NGUYEN VAN AN",
+    )
+    assert transfer.remittance == ("THA2501 nop tien", "THA2501")
+    assert transfer.paid_at.isoformat() == "2026-11-25T09:15:00+07:00"
+
+
+def test_version_13_namespace_is_accepted_as_the_same_family() -> None:
+    message = camt054("M1", [[Tx("R1", "500000", "THA2501")]]).replace(b"camt.054.001.08", b"camt.054.001.13")
+    assert parse_camt(message).version == "001.13"
+
+
+def test_debit_entry_is_ignored() -> None:
+    message = camt054("M1", [[Tx("R1", "500000", "THA2501", credit=False)], [Tx("R2", "700000", "THA2502")]])
+    assert_valid(message)
+    document = parse_camt(message)
+    assert [t.reference for t in document.transfers] == ["R2"]
+    assert document.debits_ignored == 1
+
+
+def test_pending_entry_is_not_a_payment() -> None:
+    document = parse_camt(camt054("M1", [[Tx("R1", "500000", "THA2501")]], booked=False))
+    assert (document.transfers, document.unbooked_ignored) == ([], 1)
+
+
+@pytest.mark.parametrize(
+    ("tx", "reason"),
+    [
+        (Tx("R1", "100000.50", "THA2501"), "not a positive whole number"),
+        (Tx("R1", "100.00", "THA2501", currency="USD"), "currency USD is not VND"),
+        (Tx(None, "100000", "THA2501"), "no AcctSvcrRef, TxId or EndToEndId"),
+    ],
+)
+def test_bad_transaction_is_refused_with_its_reason_and_others_go_on(tx: Tx, reason: str) -> None:
+    message = camt054("M1", [[tx, Tx("R2", "200000", "THA2502")]])
+    assert_valid(message)
+    document = parse_camt(message)
+    assert [t.reference for t in document.transfers] == ["R2"]
+    (refused,) = document.refused
+    assert refused.position == 1 and reason in refused.reason
+
+
+def test_whole_amount_written_with_decimals_is_whole() -> None:
+    (transfer,) = parse_camt(camt054("M1", [[Tx("R1", "250000.00", "x")]])).transfers
+    assert transfer.amount == 250_000
+
+
+def test_other_document_is_a_schema_violation() -> None:
+    with pytest.raises(SchemaViolation, match="not an ISO 20022 camt"):
+        parse_camt(b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"/>')
+
+
+def test_unparseable_bytes_are_rejected() -> None:
+    with pytest.raises(XMLRejected):
+        parse_camt(b"<Document>")
+
+
+def test_the_readme_example_is_valid_camt_054_and_reads_as_documented() -> None:
+    from pathlib import Path
+
+    example = (Path(__file__).resolve().parents[2] / "examples" / "camt054-bank-transfer.xml").read_bytes()
+    assert_valid(example)
+    document = parse_camt(example)
+    assert [(t.reference, t.amount) for t in document.transfers] == [
+        ("FT26329000001", 1_015_000),
+        ("FT26329000002", 250_000),
+    ]
+    assert document.debits_ignored == 1
