@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ereceipt.core.lookup_code import normalise_lookup_code
@@ -45,6 +45,10 @@ def by_number(
 def search(
     session: Session,
     *,
+    within: Select | None = None,
+    number: int | None = None,
+    series_symbol: str | None = None,
+    payer_name: str | None = None,
     case_code: str | None = None,
     payer_id_number: str | None = None,
     issuer_code: str | None = None,
@@ -53,8 +57,20 @@ def search(
     page: int = 1,
     page_size: int = 20,
 ) -> tuple[int, list[Receipt]]:
-    """Receipts matching every given filter, newest first: the total count and one page."""
-    query = select(Receipt)
+    """Receipts matching every given filter, newest first: the total count and one page.
+
+    ``within`` is a query of receipts to search in (an officer's agency, say); all receipts when omitted.
+    """
+    query = select(Receipt) if within is None else within
+    if number is not None:
+        query = query.where(Receipt.number == number)
+    if series_symbol:
+        query = query.join(ReceiptSeries, Receipt.series_id == ReceiptSeries.id).where(
+            ReceiptSeries.series_symbol == series_symbol.upper()
+        )
+    if payer_name:
+        escaped = payer_name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(func.lower(Receipt.payer_name).like(f"%{escaped.lower()}%", escape="\\"))
     if case_code:
         query = query.join(EnforcementCase, Receipt.case_id == EnforcementCase.id).where(
             EnforcementCase.payment_code == case_code.upper()
@@ -64,18 +80,18 @@ def search(
     if issuer_code:
         query = query.join(Issuer, Receipt.issuer_id == Issuer.id).where(Issuer.code == issuer_code)
     if date_from:
-        query = query.where(Receipt.issued_at >= _start_of_day(date_from))
+        query = query.where(Receipt.issued_at >= start_of_day(date_from))
     if date_to:
-        query = query.where(Receipt.issued_at < _start_of_day(date_to + timedelta(days=1)))
+        query = query.where(Receipt.issued_at < start_of_day(date_to + timedelta(days=1)))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     rows = session.scalars(
         query.order_by(Receipt.issued_at.desc(), Receipt.id.desc())
         .limit(page_size)
         .offset((page - 1) * page_size)
     )
-    return int(total), list(rows)
+    return int(total or 0), list(rows)
 
 
-def _start_of_day(day: date) -> datetime:
+def start_of_day(day: date) -> datetime:
     """Midnight in Vietnam, the day receipts are dated by."""
     return datetime.combine(day, time.min, tzinfo=VIETNAM)

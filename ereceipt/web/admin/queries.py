@@ -6,14 +6,16 @@ receipts that are not cancelled.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from ereceipt.core import lookup
+from ereceipt.core.lookup import start_of_day
 from ereceipt.core.receipt import VIETNAM
 from ereceipt.core.receipt_store import ISSUED
-from ereceipt.core.tables import EnforcementCase, Issuer, Payment, Receipt, ReceiptSeries
+from ereceipt.core.tables import EnforcementCase, Issuer, Payment, Receipt
 from ereceipt.core.users import CurrentUser
 
 PAGE_SIZE = 25
@@ -21,10 +23,6 @@ PAGE_SIZE = 25
 
 def scope(query: Select, user: CurrentUser, column=Receipt.issuer_id) -> Select:
     return query if user.sees_all_agencies else query.where(column == user.issuer_id)
-
-
-def start_of_day(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=VIETNAM)
 
 
 def search_receipts(
@@ -40,33 +38,19 @@ def search_receipts(
     date_to: date | None = None,
     page: int = 1,
 ) -> tuple[int, list[Receipt]]:
-    query = scope(select(Receipt), user)
-    if number is not None:
-        query = query.where(Receipt.number == number)
-    if series:
-        query = query.join(ReceiptSeries, Receipt.series_id == ReceiptSeries.id).where(
-            ReceiptSeries.series_symbol == series.upper()
-        )
-    if payer:
-        escaped = payer.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(func.lower(Receipt.payer_name).like(f"%{escaped.lower()}%", escape="\\"))
-    if identity:
-        query = query.where(Receipt.payer_id_number == identity)
-    if case_code:
-        query = query.join(EnforcementCase, Receipt.case_id == EnforcementCase.id).where(
-            EnforcementCase.payment_code == case_code.upper()
-        )
-    if date_from:
-        query = query.where(Receipt.issued_at >= start_of_day(date_from))
-    if date_to:
-        query = query.where(Receipt.issued_at < start_of_day(date_to + timedelta(days=1)))
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = session.scalars(
-        query.order_by(Receipt.issued_at.desc(), Receipt.id.desc())
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
+    return lookup.search(
+        session,
+        within=scope(select(Receipt), user),
+        number=number,
+        series_symbol=series,
+        payer_name=payer,
+        payer_id_number=identity,
+        case_code=case_code,
+        date_from=date_from,
+        date_to=date_to,
+        page=page,
+        page_size=PAGE_SIZE,
     )
-    return int(total or 0), list(rows)
 
 
 def _per_agency(session: Session, user: CurrentUser, since: datetime) -> list[dict]:
