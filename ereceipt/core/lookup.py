@@ -16,7 +16,15 @@ def by_lookup_code(session: Session, typed: str) -> Receipt | None:
     code = normalise_lookup_code(typed)
     if code is None:
         return None
-    return session.scalar(select(Receipt).where(Receipt.lookup_code == code))
+    # The issuer and the case come in the same statement and stay in the session's identity map, so
+    # describing the receipt afterwards (session.get) costs no further query.
+    row = session.execute(
+        select(Receipt, Issuer, EnforcementCase)
+        .join(Issuer, Receipt.issuer_id == Issuer.id)
+        .outerjoin(EnforcementCase, Receipt.case_id == EnforcementCase.id)
+        .where(Receipt.lookup_code == code)
+    ).first()
+    return row[0] if row else None
 
 
 def by_number(

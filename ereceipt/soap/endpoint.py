@@ -40,6 +40,8 @@ from ereceipt.soap.wsse import WSU_ID, sign_envelope, verify_envelope
 from ereceipt.soap.xroad import XRoadHeaders, read_xroad_headers
 
 log = logging.getLogger("ereceipt.soap")
+# Operations that change nothing: a replay of one is refused when it is logged, after the work.
+READ_ONLY = frozenset({"getReceipt", "searchReceipts", "verifyReceipt", "getCaseBalance", "listMethods"})
 CONTRACT_FILES = {
     "wsdl": ("wsdl", "ReceiptService.wsdl"),
     "receipt-service-1.0.xsd": ("xml_schemas", "receipt-service-1.0.xsd"),
@@ -85,6 +87,7 @@ class SoapEndpoint:
         self.service_key = soap.service_key.read_bytes()
         self.service_certificate = soap.service_certificate.read_bytes()
         self.public_url = self.settings.server.public_url.rstrip("/") + "/soap"
+        self.log = message_log.MessageLog(services.database)
 
     # -- the contract -------------------------------------------------------------------------
 
@@ -106,7 +109,7 @@ class SoapEndpoint:
     def handle(self, content_type: str | None, content_length: int | None, read_body) -> HttpAnswer:
         started = time.perf_counter()
         version = version_for(content_type) or SOAP_1_1
-        request, headers, operation = b"", None, None
+        request, headers, operation, claim = b"", None, None, False
         try:
             if version_for(content_type) is None:
                 raise SoapFault(
@@ -124,15 +127,22 @@ class SoapEndpoint:
             envelope = self._envelope(request, version)
             headers = read_xroad_headers(envelope.header)
             client, operation = self._authorise(envelope, headers)
-            self._remember(headers)
+            # A read-only operation changes nothing, so its message id is claimed with its log record
+            # and a replay is refused there; an operation that changes something claims it first.
+            claim = operation in READ_ONLY
+            if not claim:
+                self._remember(headers)
             response = self._call(operation, envelope, client)
             answer = self._answer(version, headers, response, signed=client.signatures_required)
             outcome = "ok"
         except SoapFault as fault:
-            status, body = fault_response(version, fault)
-            answer, outcome = HttpAnswer(status, version.content_type, body), fault.code
-        self._record(headers, operation, outcome, answer, request, time.perf_counter() - started)
-        return answer
+            answer, outcome = self._fault(version, fault)
+        return self._record(version, headers, operation, outcome, answer, request, started, claim=claim)
+
+    @staticmethod
+    def _fault(version: SoapVersion, fault: SoapFault) -> tuple[HttpAnswer, str]:
+        status, body = fault_response(version, fault)
+        return HttpAnswer(status, version.content_type, body), fault.code
 
     def _envelope(self, request: bytes, version: SoapVersion) -> Envelope:
         try:
@@ -219,23 +229,53 @@ class SoapEndpoint:
         )
 
     def _record(
-        self, headers, operation, outcome: str, answer: HttpAnswer, request: bytes, seconds: float
-    ) -> None:
+        self,
+        version: SoapVersion,
+        headers: XRoadHeaders | None,
+        operation: str | None,
+        outcome: str,
+        answer: HttpAnswer,
+        request: bytes,
+        started: float,
+        *,
+        claim: bool,
+    ) -> HttpAnswer:
+        """Log the exchange (and claim its message id); the answer to send, a fault if it was a replay."""
+        seconds = time.perf_counter() - started
         client = headers.client if headers else None
-        metrics.observe(operation, client, outcome, seconds)
-        exchange = message_log.Exchange(
-            client=client,
-            service=f"{headers.service.provider}/{headers.service.code}" if headers else None,
-            operation=operation,
-            xroad_id=headers.message_id if headers else None,
-            user_id=headers.user_id if headers else None,
-            outcome=outcome,
-            http_status=answer.status,
-            duration_ms=round(seconds * 1000),
-            request=request,
-            response=answer.body,
-        )
+        final = [answer, outcome]
+
+        def exchange() -> message_log.Exchange:
+            return message_log.Exchange(
+                client=client,
+                service=f"{headers.service.provider}/{headers.service.code}" if headers else None,
+                operation=operation,
+                xroad_id=headers.message_id if headers else None,
+                user_id=headers.user_id if headers else None,
+                outcome=final[1],
+                http_status=final[0].status,
+                duration_ms=round(seconds * 1000),
+                request=request,
+                response=final[0].body,
+            )
+
+        def replayed() -> message_log.Exchange:
+            fault = SoapFault("DuplicateMessageId", f"message id {headers.message_id!r} was used before")
+            final[:] = self._fault(version, fault)
+            return exchange()
+
         try:
-            message_log.append(self.services.database, exchange)
+            self.log.record(
+                exchange(),
+                message_log.Claim(client, headers.message_id, replayed) if claim else None,
+            )
         except TransientOutage:
-            log.error("message log unavailable; exchange %s of %s not logged", exchange.xroad_id, client)
+            xroad_id = headers.message_id if headers else None
+            log.error("message log unavailable; exchange %s of %s not logged", xroad_id, client)
+            if claim:  # the replay guard could not be asked: do not answer
+                final[:] = self._fault(
+                    version,
+                    SoapFault("ServiceUnavailable", "the service is temporarily unavailable", client=False),
+                )
+        metrics.observe(operation, client, final[1], seconds)
+        return final[0]

@@ -14,6 +14,7 @@ import base64
 import os
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 import xmlsec
 from cryptography import x509
@@ -50,6 +51,22 @@ def _ensure_id(element: etree._Element, prefix: str) -> str:
     return value
 
 
+@lru_cache(maxsize=8)
+def _signing_material(key_pem: bytes, certificate_pem: bytes) -> tuple[xmlsec.Key, str, object]:
+    """The xmlsec key, the token's base64 DER and the signature method, made once per key and process.
+
+    Sharing the key between threads is safe: a signature context takes its own copy of it.
+    """
+    certificate = x509.load_pem_x509_certificate(certificate_pem)
+    key = xmlsec.Key.from_memory(key_pem, xmlsec.constants.KeyDataFormatPem)
+    method = (
+        xmlsec.Transform.ECDSA_SHA256
+        if "EC" in type(certificate.public_key()).__name__
+        else xmlsec.Transform.RSA_SHA256
+    )
+    return key, base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode(), method
+
+
 def sign_envelope(
     envelope: etree._Element,
     signed: list[etree._Element],
@@ -72,18 +89,12 @@ def sign_envelope(
     timestamp = etree.SubElement(security, f"{{{WSU}}}Timestamp")
     etree.SubElement(timestamp, f"{{{WSU}}}Created").text = _timestamp_text(moment)
     etree.SubElement(timestamp, f"{{{WSU}}}Expires").text = _timestamp_text(moment + lifetime)
-    certificate = x509.load_pem_x509_certificate(certificate_pem)
+    key, token_text, method = _signing_material(key_pem, certificate_pem)
     token = etree.SubElement(
         security, f"{{{WSSE}}}BinarySecurityToken", ValueType=X509_TOKEN, EncodingType=BASE64
     )
-    token.text = base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode()
+    token.text = token_text
     token_id = _ensure_id(token, "token")
-    key = xmlsec.Key.from_memory(key_pem, xmlsec.constants.KeyDataFormatPem)
-    method = (
-        xmlsec.Transform.ECDSA_SHA256
-        if "EC" in type(certificate.public_key()).__name__
-        else xmlsec.Transform.RSA_SHA256
-    )
     signature = xmlsec.template.create(envelope, xmlsec.Transform.EXCL_C14N, method)
     security.append(signature)
     context = xmlsec.SignatureContext()

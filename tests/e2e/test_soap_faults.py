@@ -185,6 +185,22 @@ def test_replayed_message_id_is_refused(server: Server, home: Path) -> None:
     assert_fault(post(server, data), "DuplicateMessageId")
 
 
+def test_replayed_payment_notice_is_refused_before_any_work(server: Server, home: Path) -> None:
+    """An operation that changes something claims its message id first, not when it is logged."""
+    envelope = template("notifyOnlinePayment")
+    body = envelope.find(f"{{{S11}}}Body")[0]
+    for name, value in (("TransactionId", "DVC-REPLAY-1"), ("Amount", "1000")):
+        etree.SubElement(body, f"{{urn:ereceipt:thads:service:1.0}}{name}").text = value
+    payer = etree.SubElement(body, "{urn:ereceipt:thads:service:1.0}Payer")
+    etree.SubElement(payer, "{urn:ereceipt:thads:service:1.0}Name").text = "Lê Văn Cường"
+    for name, value in (("CaseCode", "NO-SUCH-CASE"), ("PaidAt", "2026-11-25T09:30:00+07:00")):
+        etree.SubElement(body, f"{{urn:ereceipt:thads:service:1.0}}{name}").text = value
+    data = sign(envelope, home)
+    status, answer = post(server, data)
+    assert status == 200 and "NOT_FOUND" in answer, answer
+    assert_fault(post(server, data), "DuplicateMessageId")
+
+
 def test_signed_body_moved_into_the_header_with_a_forged_body_is_refused(server: Server, home: Path) -> None:
     envelope = etree.fromstring(sign(template(), home))
     body = envelope.find(f"{{{S11}}}Body")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 
 import pytest
@@ -9,7 +11,7 @@ from sqlalchemy import delete, select, update
 
 from ereceipt.core.database import Database
 from ereceipt.core.tables import MessageLogRecord
-from ereceipt.soap.message_log import Exchange, append, verify_chain
+from ereceipt.soap.message_log import Claim, Exchange, MessageLog, append, verify_chain
 
 
 def exchange(number: int) -> Exchange:
@@ -69,3 +71,64 @@ def test_removed_last_record_is_noticed(database: Database, logged: list[int]) -
     check = verify_chain(database)
     assert check.broken_at is None
     assert "head" in check.reason
+
+
+def test_concurrent_records_are_group_committed_into_one_intact_chain(database: Database) -> None:
+    log = MessageLog(database)
+    start = threading.Barrier(12)
+
+    def record(number: int) -> None:
+        start.wait()
+        for round_ in range(5):
+            log.record(exchange(number * 100 + round_))
+
+    with ThreadPoolExecutor(12) as pool:
+        list(pool.map(record, range(12)))
+    check = verify_chain(database)
+    assert (check.records, check.broken_at, check.reason) == (60, None, None)
+    with database.read() as session:
+        ids = set(session.scalars(select(MessageLogRecord.xroad_id)))
+    assert ids == {f"id-{n * 100 + r}" for n in range(12) for r in range(5)}
+
+
+def refused(number: int) -> Exchange:
+    return Exchange(**{**exchange(number).__dict__, "outcome": "DuplicateMessageId", "http_status": 500})
+
+
+def test_a_claimed_message_id_is_refused_the_second_time_and_the_refusal_logged(database: Database) -> None:
+    log = MessageLog(database)
+    claim = Claim("VN/GOV/000000002/DVCQG", "id-7", lambda: refused(7))
+    assert log.record(exchange(7), claim) is True
+    assert log.record(exchange(7), claim) is False
+    assert log.record(exchange(7), Claim("VN/GOV/000000009/OTHER", "id-7", lambda: refused(7))) is True
+    with database.read() as session:
+        outcomes = list(session.scalars(select(MessageLogRecord.outcome).order_by(MessageLogRecord.id)))
+    assert outcomes == ["ok", "DuplicateMessageId", "ok"]
+    assert verify_chain(database).reason is None
+
+
+def test_concurrent_claims_of_one_message_id_let_exactly_one_through(database: Database) -> None:
+    log = MessageLog(database)
+    start = threading.Barrier(8)
+
+    def attempt(_: int) -> bool:
+        start.wait()
+        return log.record(exchange(1), Claim("VN/GOV/000000002/DVCQG", "id-1", lambda: refused(1)))
+
+    with ThreadPoolExecutor(8) as pool:
+        accepted = list(pool.map(attempt, range(8)))
+    assert accepted.count(True) == 1
+    with database.read() as session:
+        outcomes = sorted(session.scalars(select(MessageLogRecord.outcome)))
+    assert outcomes == ["DuplicateMessageId"] * 7 + ["ok"]
+    assert verify_chain(database).records == 8
+
+
+def test_a_failed_group_fails_every_caller_and_logs_nothing(database: Database) -> None:
+    log = MessageLog(database)
+    broken = Exchange(**{**exchange(1).__dict__, "outcome": None})  # an outcome is required
+    with pytest.raises(TypeError):
+        log.record(broken)
+    assert verify_chain(database).records == 0
+    assert log.record(exchange(2)) is True  # the log goes on after a failed group
+    assert verify_chain(database).records == 1
