@@ -112,7 +112,8 @@ class PortalOperations:
         _summary(parent, receipt, issuer, case.payment_code if case else None, signed=signed)
 
     def get_receipt(self, request: etree._Element, client: ClientAccess) -> etree._Element:
-        with self.services.database.read() as session:
+        # One statement either way: by code it brings the issuer and case along (see lookup).
+        with self.services.database.glance() as session:
             code = _text(request, "LookupCode")
             if code:
                 found = [r for r in [lookup.by_lookup_code(session, code)] if r]

@@ -65,6 +65,14 @@ class Database:
         self.engine = engine
         self._writer = sessionmaker(engine, expire_on_commit=False)
         self._reader = sessionmaker(engine.execution_options(read_only=True), expire_on_commit=False)
+        # PostgreSQL: statements outside a transaction, each its own snapshot — no BEGIN or ROLLBACK
+        # round trip. Only for reads that are one statement (SQLite reads are in-process anyway).
+        glance_engine = (
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+            if engine.dialect.name == "postgresql"
+            else engine.execution_options(read_only=True)
+        )
+        self._glancer = sessionmaker(glance_engine, expire_on_commit=False)
 
     @classmethod
     def from_url(cls, url: str, *, echo: bool = False, pool_size: int = 5) -> Database:
@@ -87,6 +95,13 @@ class Database:
         Objects read stay usable (detached, as loaded) after the block.
         """
         with _transient_errors(), self._reader() as session:
+            yield session
+
+    @contextmanager
+    def glance(self) -> Iterator[Session]:
+        """A read of a single statement (on PostgreSQL without a transaction around it, which saves
+        two round trips); use ``read`` when several statements must see the same snapshot."""
+        with _transient_errors(), self._glancer() as session:
             yield session
 
     def ping(self) -> None:

@@ -36,18 +36,20 @@ def by_number(
     template_number: str | None = None,
 ) -> list[Receipt]:
     """Every receipt with that number among the given issuer/series/template (all of them when omitted)."""
-    query = (
-        select(Receipt)
+    query = (  # issuer and case come along, as in by_lookup_code
+        select(Receipt, Issuer, EnforcementCase)
         .join(ReceiptSeries, Receipt.series_id == ReceiptSeries.id)
+        .join(Issuer, Receipt.issuer_id == Issuer.id)
+        .outerjoin(EnforcementCase, Receipt.case_id == EnforcementCase.id)
         .where(Receipt.number == number)
     )
     if issuer_code:
-        query = query.join(Issuer, Receipt.issuer_id == Issuer.id).where(Issuer.code == issuer_code)
+        query = query.where(Issuer.code == issuer_code)
     if series_symbol:
         query = query.where(ReceiptSeries.series_symbol == series_symbol)
     if template_number:
         query = query.where(ReceiptSeries.template_number == template_number)
-    return list(session.scalars(query.order_by(Receipt.id).limit(20)))
+    return [row[0] for row in session.execute(query.order_by(Receipt.id).limit(20))]
 
 
 def search(
