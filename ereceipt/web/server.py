@@ -52,7 +52,7 @@ def serve(
         "bind": f"{host or server.host}:{port or server.port}",
         "workers": workers or server.workers,
         "worker_class": "gthread",
-        "threads": 4,
+        "threads": server.threads,
         "accesslog": "-",
         "errorlog": "-",
         "loglevel": settings.logging.level.lower(),
