@@ -142,7 +142,17 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     services = _services(settings)
     services.signer  # noqa: B018 (load the keys in the parent process: fail fast and warn once)
-    serve(settings, host=args.host, port=args.port, workers=args.workers)
+    supervisor = None
+    if settings.server.run_worker:  # one bank worker beside the server, never one per WSGI worker
+        from ereceipt.queue.supervisor import WorkerSupervisor
+
+        supervisor = WorkerSupervisor(args.config)
+        supervisor.start()
+    try:
+        serve(settings, host=args.host, port=args.port, workers=args.workers)
+    finally:
+        if supervisor is not None:
+            supervisor.stop()
     return EXIT_OK
 
 
@@ -203,7 +213,9 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 
     services = _services(settings)
     consumer, relay = services.payment_consumer(), services.outbox_relay()
-    logging.getLogger("pika").setLevel(logging.WARNING)  # pika logs every channel step at INFO
+    # pika logs every channel step at INFO and each failed connection attempt with a traceback;
+    # the consumer and the relay log every failure that reaches them in one line of their own.
+    logging.getLogger("pika").setLevel(logging.CRITICAL)
 
     def stop(*_) -> None:
         consumer.stop()
@@ -211,6 +223,8 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, stop)
+    if args.parent_pid:
+        _stop_when_orphaned(args.parent_pid, stop)
     relaying = threading.Thread(target=relay.run, name="ereceipt-outbox-relay")
     relaying.start()
     try:
@@ -219,6 +233,20 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
         relay.stop()
         relaying.join()
     return EXIT_OK
+
+
+def _stop_when_orphaned(parent_pid: int, stop) -> None:
+    """A worker supervised by ``ereceipt serve`` stops when that process is gone (even SIGKILLed)."""
+    import os
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1)
+        stop()
+
+    threading.Thread(target=watch, name="ereceipt-parent-watch", daemon=True).start()
 
 
 def cmd_log_verify(args: argparse.Namespace, settings: Settings) -> int:
@@ -337,6 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker = commands.add_parser(
         "worker", help="consume bank notifications (camt.054) and relay outbox events, over RabbitMQ"
     )
+    worker.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)  # set by `ereceipt serve`
     worker.set_defaults(handler=cmd_worker)
 
     serve = commands.add_parser(

@@ -51,6 +51,7 @@ class ServerSettings:
     max_body_bytes: int = 2 * 1024 * 1024
     metrics_directory: Path = Path("var/metrics")
     session_secret_file: Path = Path("var/session-secret")
+    run_worker: bool = True  # `ereceipt serve` also runs the bank worker (one-machine install)
 
 
 @dataclass(frozen=True)
