@@ -31,7 +31,7 @@ class WorkerSupervisor:
         self.stopping = threading.Event()
         self._child: subprocess.Popen | None = None
         self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._supervise, name="ereceipt-worker-supervisor", daemon=True)
+        self._thread = threading.Thread(target=self._supervise, name="ereceipt-supervisor", daemon=True)
 
     def start(self) -> None:
         self._thread.start()

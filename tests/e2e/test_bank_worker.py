@@ -239,7 +239,7 @@ def test_serve_runs_the_bank_worker_receipt_is_looked_up_and_announced(
         assert queue_depth(broker, topology.payments_queue)[1] == 1  # one worker, not one per WSGI worker
     finally:
         output = server.stop()
-    method, properties, body = found[-1]
+    method, _, body = found[-1]
     assert method.routing_key == "receipt.issued.CCTHADS-BD" and b"THA2501" in body
     assert queue_depth(broker, topology.payments_queue) == (0, 0)  # stopped with the server
     assert b"Traceback" not in output, output.decode()
