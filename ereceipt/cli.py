@@ -191,6 +191,13 @@ def cmd_queue_publish(args: argparse.Namespace, settings: Settings) -> int:
     from ereceipt.queue.topology import connection_parameters
 
     body, message_id = _read(args.file), args.message_id or str(uuid.uuid4())
+    if args.sign:
+        from ereceipt.adapters.camt_signature import sign_document
+
+        keys = settings.keys.directory
+        key = args.key or str(keys / "bank-client.key.pem")
+        certificate = args.certificate or str(keys / "bank-client.cert.pem")
+        body = sign_document(body, _read(key), _read(certificate))
     properties = pika.BasicProperties(
         message_id=message_id, app_id=args.bank, content_type="application/xml", delivery_mode=2
     )
@@ -202,7 +209,7 @@ def cmd_queue_publish(args: argparse.Namespace, settings: Settings) -> int:
         connection.close()
     except pika.exceptions.AMQPError as exc:
         raise TransientOutage(f"not published: {exc!r}") from None
-    print(f"published {args.file} as message {message_id} from {args.bank}")
+    print(f"published {args.file}{' signed' if args.sign else ''} as message {message_id} from {args.bank}")
     return EXIT_OK
 
 
@@ -360,6 +367,16 @@ def build_parser() -> argparse.ArgumentParser:
     queue_publish.add_argument("file", help="e.g. examples/camt054-bank-transfer.xml")
     queue_publish.add_argument("--bank", required=True, help="the bank's BIC (the AMQP app_id)")
     queue_publish.add_argument("--message-id", help="AMQP message_id (default: a new UUID)")
+    queue_publish.add_argument(
+        "--sign", action="store_true", help="sign it as the bank (enveloped XML signature, SHA-256)"
+    )
+    queue_publish.add_argument(
+        "--key", help="with --sign: the bank's key (default: the development bank key)"
+    )
+    queue_publish.add_argument(
+        "--certificate",
+        help="with --sign: the bank's certificate (default: the development bank certificate)",
+    )
     queue_publish.set_defaults(handler=cmd_queue_publish)
 
     worker = commands.add_parser(

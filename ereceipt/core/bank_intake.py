@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Table, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -38,6 +38,8 @@ class BankTransfer:
     paid_at: datetime
     payer_name: str
     remittance: tuple[str, ...]  # unstructured lines, then structured references
+    account: str | None = None  # the credited account (IBAN or other identification)
+    booking_date: date | None = None  # the bank's booking date (the Vietnam day)
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,14 @@ from collections.abc import Callable, Iterator
 
 import pika
 import pytest
-from camt_builder import Tx, assert_valid, camt054
+from camt_builder import SCHEMAS, Tx, assert_valid, camt054
+from cryptography import x509
 from rabbitmq import amqp_parameters, broker, publish, queue_depth, topology, wait_until
 from sqlalchemy import func, select
 
 from ereceipt.adapters.bank import BankNotifications
+from ereceipt.adapters.camt_schemas import CamtSchemas
+from ereceipt.adapters.camt_signature import sign_document
 from ereceipt.core.bank_intake import BankIntake
 from ereceipt.core.database import Database
 from ereceipt.core.intake_tables import BankMessage, RefusedBankTransaction
@@ -43,8 +46,11 @@ class Running:
 def start_worker(topology: Topology, issuer: ReceiptIssuer) -> Iterator[Callable[..., Running]]:
     running: list[Running] = []
 
-    def start(wrap: Callable[[Callable[[Delivery], object]], Callable[[Delivery], object]] | None = None):
-        handler = BankNotifications(BankIntake(issuer.database, issuer))
+    def start(
+        wrap: Callable[[Callable[[Delivery], object]], Callable[[Delivery], object]] | None = None,
+        **checks,
+    ):
+        handler = BankNotifications(BankIntake(issuer.database, issuer), **checks)
         consumer = Consumer(amqp_parameters(), topology, wrap(handler) if wrap else handler, prefetch=10)
         running.append(Running(consumer))
         return running[-1]
@@ -212,3 +218,43 @@ def test_code_cut_short_by_the_bank_still_matches(broker, topology, start_worker
     settled(broker, worker, topology)
     # THA250 starts THA2501, THA2502 and THA2503: ambiguous, so held rather than guessed.
     assert payments(issuer.database, "HELD") == 1
+
+
+def test_signed_bank_message_is_receipted_and_a_tampered_one_dead_lettered(
+    broker, topology, start_worker, issuer, dev_pki
+) -> None:
+    pinned = {BIC: x509.load_pem_x509_certificate(dev_pki.cert("bank-client").read_bytes())}
+    key, certificate = dev_pki.key("bank-client").read_bytes(), dev_pki.cert("bank-client").read_bytes()
+    worker = start_worker(certificates=pinned)
+    signed = sign_document(camt054("N-8", [[Tx("FT8", "100000", "THA2501")]]), key, certificate)
+    tampered = sign_document(camt054("N-9", [[Tx("FT9", "100000", "THA2501")]]), key, certificate)
+    publish(broker, topology, signed, message_id="signed-1")
+    publish(broker, topology, tampered.replace(b">FT9<", b">FT9X<"), message_id="tampered-1")
+    publish(broker, topology, camt054("N-10", [[Tx("FT10", "100000", "THA2501")]]), message_id="bare-1")
+    found: list = []
+    wait_until(lambda: found.extend(dead_letters(broker, topology)) or len(found) == 2, what="2 dead letters")
+    wait_until(lambda: receipts(issuer.database) == 1, what="the signed message's receipt")
+    settled(broker, worker, topology)
+    reasons = sorted(headers[REASON_HEADER] for _, headers in found)
+    assert "does not verify" in reasons[0] and "carries no XML signature" in reasons[1]
+    with issuer.database.read() as session:
+        assert list(session.scalars(select(Payment.external_reference))) == ["FT8"]
+
+
+def test_schema_violation_is_dead_lettered_when_schemas_are_configured(
+    broker, topology, start_worker, issuer
+) -> None:
+    if not (SCHEMAS / "camt.054.001.08.xsd").is_file():
+        pytest.skip(f"official ISO 20022 schemas are absent from {SCHEMAS} (see its README)")
+    worker = start_worker(schemas=CamtSchemas(SCHEMAS))
+    good = camt054("N-11", [[Tx("FT11", "100000", "THA2501")]])
+    publish(broker, topology, good.replace(b"<Ntfctn><Id>", b"<Ntfctn><Bogus/><Id>"), message_id="bad-xsd")
+    publish(broker, topology, good.replace(b"camt.054.001.08", b"camt.054.001.13"), message_id="no-xsd")
+    publish(broker, topology, good, message_id="good")
+    found: list = []
+    wait_until(lambda: found.extend(dead_letters(broker, topology)) or len(found) == 2, what="2 dead letters")
+    wait_until(lambda: receipts(issuer.database) == 1, what="the valid message's receipt")
+    settled(broker, worker, topology)
+    reasons = {properties: headers[REASON_HEADER] for properties, headers in found}
+    assert any("SCHEMA_VIOLATION: camt.054.001.08 line 1" in r and "Bogus" in r for r in reasons.values())
+    assert any("no schema for namespace" in r and "camt.054.001.13" in r for r in reasons.values())
