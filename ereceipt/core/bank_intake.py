@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from ereceipt.core import matching
 from ereceipt.core.database import Database
 from ereceipt.core.errors import Conflict
-from ereceipt.core.intake_tables import BankMessage, RefusedBankTransaction
+from ereceipt.core.intake_tables import BankMessage, BankStatementLine, RefusedBankTransaction
 from ereceipt.core.issuing import IssueRequest, PaymentIn, ReceiptIssuer
-from ereceipt.core.receipt import PayerInfo, PaymentMethod
+from ereceipt.core.receipt import VIETNAM, PayerInfo, PaymentMethod
 from ereceipt.core.receipt_store import ISSUED
 from ereceipt.core.tables import EnforcementCase, Payment, Receipt
 
@@ -92,6 +92,7 @@ class BankIntake:
     def record(self, batch: BankBatch) -> IntakeResult:
         if batch.kind == "camt.053":  # a day statement: kept for reconciliation, no payments from it
             with self.database.write() as session:
+                self._store_lines(session, batch)
                 self._store_message(session, batch, body=batch.body)
             return IntakeResult(refused=len(batch.refused))
         fresh, repeated = self._fresh(batch)
@@ -112,6 +113,7 @@ class BankIntake:
                 for refusal in batch.refused
             ]
             _insert_new(session, RefusedBankTransaction.__table__, refused_rows)
+            self._store_lines(session, batch)
             self._store_message(session, batch, body=None)
         return IntakeResult(len(requests) - len(unpayable), len(held), repeated, len(batch.refused))
 
@@ -217,6 +219,26 @@ class BankIntake:
             "hold_reason": reason[:400],
             "recorded_at": self.clock(),
         }
+
+    def _store_lines(self, session: Session, batch: BankBatch) -> None:
+        """Every booked credit line, for reconciliation (issue #7); a line stored before is kept."""
+        now = self.clock()
+        rows = [
+            {
+                "bic": batch.bic,
+                "kind": batch.kind,
+                "message_id": batch.message_id,
+                "document_id": batch.document_id[:100],
+                "account": (t.account or "")[:34] or None,
+                "booking_date": t.booking_date or t.paid_at.astimezone(VIETNAM).date(),
+                "amount": t.amount,
+                "reference": t.reference,
+                "remittance_text": " | ".join(t.remittance)[:400] or None,
+                "recorded_at": now,
+            }
+            for t in batch.transfers
+        ]
+        _insert_new(session, BankStatementLine.__table__, rows)
 
     def _store_message(self, session: Session, batch: BankBatch, *, body: bytes | None) -> None:
         row = {

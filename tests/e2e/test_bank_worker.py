@@ -215,15 +215,16 @@ def test_server_keeps_serving_and_reports_the_broker_down(tmp_path: Path) -> Non
 
 
 def test_serve_runs_the_bank_worker_receipt_is_looked_up_and_announced(
-    home: Path, broker, topology: Topology, database_url
+    home: Path, broker, topology: Topology, database_url, dev_pki: DevelopmentPKI
 ) -> None:
     events = broker.channel()
     events_queue = events.queue_declare("", exclusive=True).method.queue
     events.queue_bind(events_queue, topology.events_exchange, routing_key="receipt.issued.#")
-    server = Server(home, (home / "config.ini").read_text(), run_worker=True)
+    pinned = f"[banks]\n{BIC} = {dev_pki.cert('bank-client')}\n"  # the bank signs: --sign below
+    server = Server(home, (home / "config.ini").read_text() + pinned, run_worker=True)
     try:
         wait_until(lambda: queue_depth(broker, topology.payments_queue)[1] == 1, what="one consumer")
-        published = ereceipt(home, "queue", "publish", str(EXAMPLE), "--bank", BIC)
+        published = ereceipt(home, "queue", "publish", str(EXAMPLE), "--bank", BIC, "--sign")
         assert published.returncode == 0, published.stderr
         wait_until(lambda: tally(database_url.url)[1] == 1, what="the receipt")
         database = Database.from_url(database_url.url)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from datetime import date
 
 import pika
 import pytest
-from camt_builder import SCHEMAS, Tx, assert_valid, camt054
+from camt_builder import SCHEMAS, Tx, assert_valid, camt053, camt054
 from cryptography import x509
 from rabbitmq import amqp_parameters, broker, publish, queue_depth, topology, wait_until
 from sqlalchemy import func, select
@@ -17,7 +18,7 @@ from ereceipt.adapters.camt_schemas import CamtSchemas
 from ereceipt.adapters.camt_signature import sign_document
 from ereceipt.core.bank_intake import BankIntake
 from ereceipt.core.database import Database
-from ereceipt.core.intake_tables import BankMessage, RefusedBankTransaction
+from ereceipt.core.intake_tables import BankMessage, BankStatementLine, RefusedBankTransaction
 from ereceipt.core.issuing import ReceiptIssuer
 from ereceipt.core.receipt import PaymentMethod
 from ereceipt.core.receipt_xml import RECEIPT_TAG, read_receipt
@@ -258,3 +259,56 @@ def test_schema_violation_is_dead_lettered_when_schemas_are_configured(
     reasons = {properties: headers[REASON_HEADER] for properties, headers in found}
     assert any("SCHEMA_VIOLATION: camt.054.001.08 line 1" in r and "Bogus" in r for r in reasons.values())
     assert any("no schema for namespace" in r and "camt.054.001.13" in r for r in reasons.values())
+
+
+def test_statement_and_notification_lines_are_stored_for_set_based_reconciliation(
+    broker, topology, start_worker, issuer
+) -> None:
+    notification = camt054("N-12", [[Tx("FT12", "1015000", "THA2501"), Tx("FT13", "300000", "an uong")]])
+    statement = camt053("S-12", [[Tx("FT12", "1015000", "THA2501"), Tx("FT13", "300000", "an uong")]])
+    statement_again = camt053(
+        "S-12b", [[Tx("FT14", "50000", "THA2502", credit=False)], [Tx("FT12", "1015000")]]
+    )
+    assert_valid(statement, kind="camt.053")
+    worker = start_worker()
+    publish(broker, topology, notification, message_id="n-12")
+    publish(broker, topology, statement, message_id="s-12")
+    publish(broker, topology, statement_again, message_id="s-12b")  # a line seen before, and a debit
+    wait_until(lambda: count(issuer.database, select(func.count()).select_from(BankMessage)) == 3)
+    settled(broker, worker, topology)
+    line = BankStatementLine.__table__
+    statement_lines, notification_lines = line.alias("s"), line.alias("n")
+    reconciled = (
+        select(
+            statement_lines.c.account,
+            statement_lines.c.booking_date,
+            statement_lines.c.amount,
+            statement_lines.c.reference,
+            Payment.status,
+            Receipt.number,
+        )
+        .join(
+            notification_lines,
+            (notification_lines.c.bic == statement_lines.c.bic)
+            & (notification_lines.c.reference == statement_lines.c.reference)
+            & (notification_lines.c.kind == "camt.054"),
+        )
+        .join(
+            Payment,
+            (Payment.source == statement_lines.c.bic)
+            & (Payment.external_reference == statement_lines.c.reference),
+        )
+        .outerjoin(Receipt, Receipt.payment_id == Payment.id)
+        .where(statement_lines.c.kind == "camt.053", statement_lines.c.bic == BIC)
+        .order_by(statement_lines.c.reference)
+    )
+    with issuer.database.read() as session:
+        rows = [tuple(row) for row in session.execute(reconciled)]
+        stored = session.scalar(select(func.count()).select_from(line))
+    day = date(2026, 11, 25)
+    assert rows == [
+        ("0123456789", day, 1_015_000, "FT12", "RECEIPTED", 1),
+        ("0123456789", day, 300_000, "FT13", "HELD", None),
+    ]
+    assert stored == 4  # two lines of the notification, two of the statements (FT12 once, no debit)
+    assert payments(issuer.database) == 2  # statements create no payments
