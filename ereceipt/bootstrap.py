@@ -128,6 +128,8 @@ class Services:
             handler,
             prefetch=queue.prefetch,
             reconnect_max_seconds=queue.reconnect_max_seconds,
+            handle_many=handler.handle_many,
+            batch=queue.batch_messages,
         )
 
     @cached_property

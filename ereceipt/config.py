@@ -98,6 +98,7 @@ class QueueSettings:
     prefetch: int = 50
     heartbeat_seconds: int = 30
     reconnect_max_seconds: int = 30
+    batch_messages: int = 50  # messages in hand recorded together in one database transaction
     camt_schema_directory: str = ""  # empty: structural checks only; else validate against its XSDs
 
 

@@ -19,7 +19,7 @@ from ereceipt.adapters.camt import read_camt
 from ereceipt.adapters.camt_schemas import CamtSchemas
 from ereceipt.adapters.camt_signature import verified_document, without_signature
 from ereceipt.core.bank_intake import BankBatch, BankIntake, IntakeResult
-from ereceipt.core.errors import BadInput
+from ereceipt.core.errors import BadInput, VerificationFailed
 from ereceipt.core.xmlparse import parse_xml
 from ereceipt.queue.consumer import Delivery
 
@@ -62,3 +62,20 @@ class BankNotifications:
 
     def __call__(self, delivery: Delivery) -> IntakeResult:
         return self.intake.record(self.batch(delivery))
+
+    def handle_many(self, deliveries: list[Delivery]) -> list[Exception | None]:
+        """Record the readable deliveries in one transaction; the refused ones get their permanent error.
+
+        Raises ``TransientOutage`` (all come back later) or any other error (the consumer then
+        handles them one by one, so that one bad message cannot hold up the others).
+        """
+        errors: list[Exception | None] = [None] * len(deliveries)
+        batches = []
+        for number, delivery in enumerate(deliveries):
+            try:
+                batches.append(self.batch(delivery))
+            except (BadInput, VerificationFailed) as exc:
+                errors[number] = exc
+        if batches:
+            self.intake.record_many(batches)
+        return errors

@@ -128,6 +128,14 @@ class ReceiptIssuer:
                     )
                 ]
 
+    def issue_in(self, session: Session, requests: Sequence[IssueRequest]) -> list[IssuedReceipt]:
+        """Issue receipts for new payments inside the caller's transaction (bank intake's batches).
+
+        The same steps as ``issue_batch``; the caller commits, or rolls back on any error. A payment
+        recorded before raises ``IntegrityError`` here: the caller removes repeats beforehand.
+        """
+        return self._issue_all(session, requests) if requests else []
+
     def cancel(self, receipt_id: int, *, officer: str, reason: str) -> None:
         """Cancel a receipt: it keeps its number; reason, officer and time are recorded."""
         if not reason.strip():

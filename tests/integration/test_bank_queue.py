@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, datetime
 
 import pika
 import pytest
@@ -20,9 +20,9 @@ from ereceipt.core.bank_intake import BankIntake
 from ereceipt.core.database import Database
 from ereceipt.core.intake_tables import BankMessage, BankStatementLine, RefusedBankTransaction
 from ereceipt.core.issuing import ReceiptIssuer
-from ereceipt.core.receipt import PaymentMethod
+from ereceipt.core.receipt import VIETNAM, PaymentMethod
 from ereceipt.core.receipt_xml import RECEIPT_TAG, read_receipt
-from ereceipt.core.tables import Payment, Receipt
+from ereceipt.core.tables import Issuer, Payment, Receipt, ReceiptSeries
 from ereceipt.core.verification import Indication, verify_signed_document
 from ereceipt.queue.consumer import Consumer, Delivery
 from ereceipt.queue.topology import REASON_HEADER, Topology
@@ -52,7 +52,12 @@ def start_worker(topology: Topology, issuer: ReceiptIssuer) -> Iterator[Callable
         **checks,
     ):
         handler = BankNotifications(BankIntake(issuer.database, issuer), **checks)
-        consumer = Consumer(amqp_parameters(), topology, wrap(handler) if wrap else handler, prefetch=10)
+        if wrap:
+            consumer = Consumer(amqp_parameters(), topology, wrap(handler), prefetch=10)
+        else:  # as the worker runs it: the messages in hand recorded together
+            consumer = Consumer(
+                amqp_parameters(), topology, handler, prefetch=10, handle_many=handler.handle_many, batch=10
+            )
         running.append(Running(consumer))
         return running[-1]
 
@@ -312,3 +317,29 @@ def test_statement_and_notification_lines_are_stored_for_set_based_reconciliatio
     ]
     assert stored == 4  # two lines of the notification, two of the statements (FT12 once, no debit)
     assert payments(issuer.database) == 2  # statements create no payments
+
+
+def test_a_message_failing_inside_the_shared_transaction_does_not_hold_up_the_others(
+    broker, topology, start_worker, issuer
+) -> None:
+    with (
+        issuer.database.write() as session
+    ):  # CTHADS-HN now has two active series: THA2503 cannot be receipted
+        hanoi = session.scalar(select(Issuer).where(Issuer.code == "CTHADS-HN"))
+        symbol = f"TH{datetime.now(VIETNAM).year % 100:02d}E"
+        session.add(ReceiptSeries(issuer_id=hanoi.id, template_number="02BLTHA", series_symbol=symbol))
+    for m in range(6):  # all in the queue before the worker starts, so that they are in hand together
+        case = "THA2503" if m == 3 else "THA2501"
+        publish(broker, topology, camt054(f"B-{m}", [[Tx(f"FTB{m}", "100000", case)]]), message_id=f"b-{m}")
+    publish(broker, topology, b"<unreadable", message_id="b-poison")
+    worker = start_worker()
+    found: list = []
+    wait_until(lambda: found.extend(dead_letters(broker, topology)) or len(found) == 2, what="2 dead letters")
+    wait_until(lambda: receipts(issuer.database) == 5, what="the other five receipts")
+    settled(broker, worker, topology)
+    reasons = sorted(headers[REASON_HEADER] for _, headers in found)
+    assert reasons[0].startswith("BAD_INPUT: issuer CTHADS-HN has several active series")
+    assert reasons[1].startswith("XML_REJECTED")
+    with issuer.database.read() as session:
+        numbers = list(session.scalars(select(Receipt.number).order_by(Receipt.number)))
+    assert numbers == [1, 2, 3, 4, 5] and payments(issuer.database) == 5

@@ -35,14 +35,25 @@ class Worker:
         self.outages, self.redelivered = 0, []
 
         def handle(delivery: Delivery):
-            self.redelivered.append(delivery.redelivered)
+            return handle_many([delivery])[0]
+
+        def handle_many(deliveries: list[Delivery]):
+            self.redelivered += [delivery.redelivered for delivery in deliveries]
             try:
-                return handler(delivery)
+                return handler.handle_many(deliveries)
             except TransientOutage:
                 self.outages += 1
                 raise
 
-        self.consumer = Consumer(amqp_parameters(), topology, handle, prefetch=10, reconnect_max_seconds=1)
+        self.consumer = Consumer(
+            amqp_parameters(),
+            topology,
+            handle,
+            prefetch=10,
+            reconnect_max_seconds=1,
+            handle_many=handle_many,
+            batch=10,
+        )
         self.thread = threading.Thread(target=self.consumer.run, name="test-consumer")
         self.thread.start()
 

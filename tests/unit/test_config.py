@@ -106,4 +106,6 @@ def test_camt_schema_directory_is_empty_by_default_and_relative_to_the_config_fi
 
 def test_serve_runs_the_bank_worker_unless_told_not_to(tmp_path: Path) -> None:
     assert load_settings(write(tmp_path, ""), environ={}).server.run_worker is True
-    assert load_settings(write(tmp_path, "[server]\nrun_worker = no\n"), environ={}).server.run_worker is False
+    assert (
+        load_settings(write(tmp_path, "[server]\nrun_worker = no\n"), environ={}).server.run_worker is False
+    )
