@@ -47,7 +47,8 @@ class WorkerSupervisor:
             with self._lock:
                 if self.stopping.is_set():
                     return
-                self._child = subprocess.Popen(self._command())  # noqa: S603 (our own command line)
+                # A session of its own: a Ctrl-C at the terminal stops the server, which stops the worker.
+                self._child = subprocess.Popen(self._command(), start_new_session=True)  # noqa: S603
             log.info("bank worker started (pid %d)", self._child.pid)
             started = time.monotonic()
             self._child.wait()
