@@ -1,23 +1,27 @@
 """Benchmark: bank transfers to signed receipts per second, end to end over RabbitMQ, on PostgreSQL.
 
-Publishes camt.054 messages of 1 and of 50 transactions to a topology of its own, runs one and two
+Publishes camt.054 messages of 1 and of 50 transactions to a topology of its own (the transfers pay
+cases of twelve district offices, each with its own series), runs one and two
 ``ereceipt worker`` processes, and measures receipts per second from the first payment recorded to
 the last (consumed, matched, numbered, signed, committed, acknowledged: the queue must be empty),
 printed beside the bare XAdES signing rate of the same key measured in the same run.
 Target (issue #4): at least 500 receipts per second with two workers on a 2-core machine.
 
-    .venv/bin/python bench/bank_ingest.py [--transactions 20000] [--postgres URL] [--amqp URL]
+    .venv/bin/python bench/bank_ingest.py [--transactions 20000] [--per-message 50 1] [--workers 1 2]
+        [--batch-messages 50] [--postgres URL] [--amqp URL]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 import pika
@@ -28,21 +32,66 @@ from sqlalchemy import func, select, text
 from ereceipt.core.database import Database, migrate
 from ereceipt.core.demo import load_demo_data
 from ereceipt.core.pki import create_development_pki
-from ereceipt.core.tables import Payment, Receipt
+from ereceipt.core.receipt import VIETNAM
+from ereceipt.core.tables import EnforcementCase, Issuer, Payment, Receipt, ReceiptSeries
 from ereceipt.queue.topology import Topology
 
 DEFAULT_AMQP = os.environ.get("ERECEIPT_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from camt_builder import Tx, camt054  # noqa: E402 (test helper, found through the path above)
 
+AGENCIES, CASES_PER_AGENCY = 12, 20
 
-def publish_all(amqp: str, topology: Topology, transactions: int, per_message: int, tag: str) -> None:
+
+def add_agencies(database: Database) -> list[str]:
+    """District offices of a province with their series and cases, as transfers really spread over them."""
+    year = datetime.now(VIETNAM).year
+    codes = []
+    with database.write() as session:
+        parent = session.scalar(select(Issuer).where(Issuer.code == "CTHADS-HN"))
+        for a in range(AGENCIES):
+            issuer = Issuer(
+                code=f"CCTHADS-B{a:02d}",
+                name=f"Chi cục Thi hành án dân sự huyện {a:02d}",
+                tax_code=f"01000001{a:02d}",
+                address="Hà Nội",
+                parent_id=parent.id,
+            )
+            session.add(issuer)
+            session.flush()
+            session.add(
+                ReceiptSeries(
+                    issuer_id=issuer.id, template_number="01BLTHA", series_symbol=f"TH{year % 100:02d}E"
+                )
+            )
+            for c in range(CASES_PER_AGENCY):
+                code = f"THB{a:02d}{c:02d}"
+                session.add(
+                    EnforcementCase(
+                        issuer_id=issuer.id,
+                        payment_code=code,
+                        judgment_number=f"{c}/2025/DS-ST",
+                        decision_number=f"{c}/QĐ-CCTHADS",
+                        obligor_name="Nguyễn Văn An",
+                        obligor_address="Hà Nội",
+                        amount_due=10**12,
+                        purpose=f"Thi hành án theo {c}/QĐ-CCTHADS",
+                    )
+                )
+                codes.append(code)
+    return codes
+
+
+def publish_all(
+    amqp: str, topology: Topology, transactions: int, per_message: int, tag: str, codes: list[str]
+) -> None:
     connection = pika.BlockingConnection(pika.URLParameters(amqp))
     channel = connection.channel()
     channel.confirm_delivery()
+    choose = random.Random(20000)
     for first in range(0, transactions, per_message):
         txs = [
-            Tx(f"{tag}-{i}", "50000", f"NGUYEN VAN AN CK THA2503 {i}")
+            Tx(f"{tag}-{i}", "50000", f"NGUYEN VAN AN CK {choose.choice(codes)} {i}")
             for i in range(first, min(first + per_message, transactions))
         ]
         properties = pika.BasicProperties(message_id=f"{tag}-{first}", app_id="BFTVVNVX", delivery_mode=2)
@@ -59,6 +108,7 @@ def run(args, keys: Path, workdir: Path, per_message: int, workers: int) -> floa
     database = Database.from_url(url)
     migrate(database)
     load_demo_data(database)
+    codes = add_agencies(database)
     suffix = uuid.uuid4().hex[:8]
     topology = Topology(
         f"bench.bank.{suffix}", "#", f"bench.payments.{suffix}", f"bench.dlx.{suffix}",
@@ -79,9 +129,10 @@ def run(args, keys: Path, workdir: Path, per_message: int, workers: int) -> floa
         f"payments_queue = {topology.payments_queue}\n"
         f"dead_letter_exchange = {topology.dead_letter_exchange}\n"
         f"dead_letter_queue = {topology.dead_letter_queue}\nevents_exchange = {topology.events_exchange}\n"
-        f"prefetch = {max(10, 2 * 50 // per_message)}\n[logging]\nlevel = WARNING\n"
+        f"prefetch = {max(10, 2 * 50 // per_message)}\nbatch_messages = {args.batch_messages}\n"
+        "[logging]\nlevel = WARNING\n"
     )
-    publish_all(args.amqp, topology, args.transactions, per_message, suffix)
+    publish_all(args.amqp, topology, args.transactions, per_message, suffix, codes)
     env = {**os.environ, "ERECEIPT_CONFIG": str(config)}
     processes = [
         subprocess.Popen([sys.executable, "-m", "ereceipt", "worker"], env=env) for _ in range(workers)
@@ -122,14 +173,21 @@ def main() -> None:
     parser.add_argument("--transactions", type=int, default=20_000)
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
     parser.add_argument("--amqp", default=DEFAULT_AMQP)
+    parser.add_argument(
+        "--per-message", type=int, nargs="+", default=[50, 1], help="transactions per message"
+    )
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker processes")
+    parser.add_argument(
+        "--batch-messages", type=int, default=50, help="[queue] batch_messages of the workers"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as temporary:
         workdir = Path(temporary)
         keys = create_development_pki(workdir / "keys").directory
         bare = bare_signing_rate(keys)
         print(f"bare XAdES signing, one process: {bare:8.0f} signatures/s")
-        for per_message in (50, 1):
-            for workers in (1, 2):
+        for per_message in args.per_message:
+            for workers in args.workers:
                 rate = run(args, keys, workdir, per_message, workers)
                 print(
                     f"{args.transactions} transactions, {per_message:2d} per message, {workers} worker(s), "

@@ -119,13 +119,45 @@ class Services:
         from ereceipt.queue.topology import Topology, connection_parameters
 
         queue = self.settings.queue
+        handler = BankNotifications(
+            self.bank_intake, certificates=self.bank_certificates, schemas=self.camt_schemas
+        )
         return Consumer(
             connection_parameters(queue, "consumer"),
             Topology.of(queue),
-            BankNotifications(self.bank_intake),
+            handler,
             prefetch=queue.prefetch,
             reconnect_max_seconds=queue.reconnect_max_seconds,
+            handle_many=handler.handle_many,
+            batch=queue.batch_messages,
         )
+
+    @cached_property
+    def bank_certificates(self) -> dict[str, x509.Certificate]:
+        """The pinned certificates of ``[banks]``, by BIC, read and checked once."""
+        from ereceipt.adapters.camt_signature import check_pinned_certificate
+
+        pinned = {}
+        for bic, path in self.settings.banks:
+            origin = f"[banks] {bic}"
+            try:
+                certificate = x509.load_pem_x509_certificate(path.read_bytes())
+            except (OSError, ValueError) as exc:
+                raise ConfigurationError(
+                    f"pinned certificate {path} of bank {bic}: {exc}", setting=origin
+                ) from None
+            pinned[bic] = check_pinned_certificate(certificate, origin)
+        return pinned
+
+    @cached_property
+    def camt_schemas(self):
+        """The ISO 20022 XSDs of ``[queue] camt_schema_directory``, or None for structural checks only."""
+        from pathlib import Path
+
+        from ereceipt.adapters.camt_schemas import CamtSchemas
+
+        directory = self.settings.queue.camt_schema_directory
+        return CamtSchemas(Path(directory)) if directory else None
 
     def outbox_relay(self):
         """Publishes outbox events to ``[queue] events_exchange`` with confirms; connects only when run."""

@@ -142,7 +142,17 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     services = _services(settings)
     services.signer  # noqa: B018 (load the keys in the parent process: fail fast and warn once)
-    serve(settings, host=args.host, port=args.port, workers=args.workers)
+    supervisor = None
+    if settings.server.run_worker:  # one bank worker beside the server, never one per WSGI worker
+        from ereceipt.queue.supervisor import WorkerSupervisor
+
+        supervisor = WorkerSupervisor(args.config)
+        supervisor.start()
+    try:
+        serve(settings, host=args.host, port=args.port, workers=args.workers)
+    finally:
+        if supervisor is not None:
+            supervisor.stop()
     return EXIT_OK
 
 
@@ -181,6 +191,13 @@ def cmd_queue_publish(args: argparse.Namespace, settings: Settings) -> int:
     from ereceipt.queue.topology import connection_parameters
 
     body, message_id = _read(args.file), args.message_id or str(uuid.uuid4())
+    if args.sign:
+        from ereceipt.adapters.camt_signature import sign_document
+
+        keys = settings.keys.directory
+        key = args.key or str(keys / "bank-client.key.pem")
+        certificate = args.certificate or str(keys / "bank-client.cert.pem")
+        body = sign_document(body, _read(key), _read(certificate))
     properties = pika.BasicProperties(
         message_id=message_id, app_id=args.bank, content_type="application/xml", delivery_mode=2
     )
@@ -192,7 +209,7 @@ def cmd_queue_publish(args: argparse.Namespace, settings: Settings) -> int:
         connection.close()
     except pika.exceptions.AMQPError as exc:
         raise TransientOutage(f"not published: {exc!r}") from None
-    print(f"published {args.file} as message {message_id} from {args.bank}")
+    print(f"published {args.file}{' signed' if args.sign else ''} as message {message_id} from {args.bank}")
     return EXIT_OK
 
 
@@ -203,7 +220,9 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 
     services = _services(settings)
     consumer, relay = services.payment_consumer(), services.outbox_relay()
-    logging.getLogger("pika").setLevel(logging.WARNING)  # pika logs every channel step at INFO
+    # pika logs every channel step at INFO and each failed connection attempt with a traceback;
+    # the consumer and the relay log every failure that reaches them in one line of their own.
+    logging.getLogger("pika").setLevel(logging.CRITICAL)
 
     def stop(*_) -> None:
         consumer.stop()
@@ -211,6 +230,8 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, stop)
+    if args.parent_pid:
+        _stop_when_orphaned(args.parent_pid, stop)
     relaying = threading.Thread(target=relay.run, name="ereceipt-outbox-relay")
     relaying.start()
     try:
@@ -219,6 +240,20 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
         relay.stop()
         relaying.join()
     return EXIT_OK
+
+
+def _stop_when_orphaned(parent_pid: int, stop) -> None:
+    """A worker supervised by ``ereceipt serve`` stops when that process is gone (even SIGKILLed)."""
+    import os
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1)
+        stop()
+
+    threading.Thread(target=watch, name="ereceipt-parent-watch", daemon=True).start()
 
 
 def cmd_log_verify(args: argparse.Namespace, settings: Settings) -> int:
@@ -332,11 +367,22 @@ def build_parser() -> argparse.ArgumentParser:
     queue_publish.add_argument("file", help="e.g. examples/camt054-bank-transfer.xml")
     queue_publish.add_argument("--bank", required=True, help="the bank's BIC (the AMQP app_id)")
     queue_publish.add_argument("--message-id", help="AMQP message_id (default: a new UUID)")
+    queue_publish.add_argument(
+        "--sign", action="store_true", help="sign it as the bank (enveloped XML signature, SHA-256)"
+    )
+    queue_publish.add_argument(
+        "--key", help="with --sign: the bank's key (default: the development bank key)"
+    )
+    queue_publish.add_argument(
+        "--certificate",
+        help="with --sign: the bank's certificate (default: the development bank certificate)",
+    )
     queue_publish.set_defaults(handler=cmd_queue_publish)
 
     worker = commands.add_parser(
         "worker", help="consume bank notifications (camt.054) and relay outbox events, over RabbitMQ"
     )
+    worker.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)  # set by `ereceipt serve`
     worker.set_defaults(handler=cmd_worker)
 
     serve = commands.add_parser(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import configparser
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -52,6 +53,7 @@ class ServerSettings:
     max_body_bytes: int = 2 * 1024 * 1024
     metrics_directory: Path = Path("var/metrics")
     session_secret_file: Path = Path("var/session-secret")
+    run_worker: bool = True  # `ereceipt serve` also runs the bank worker (one-machine install)
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,8 @@ class QueueSettings:
     prefetch: int = 50
     heartbeat_seconds: int = 30
     reconnect_max_seconds: int = 30
+    batch_messages: int = 50  # messages in hand recorded together in one database transaction
+    camt_schema_directory: str = ""  # empty: structural checks only; else validate against its XSDs
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,7 @@ class Settings:
     lookup: LookupSettings = LookupSettings()
     logging: LoggingSettings = LoggingSettings()
     access: tuple[ClientAccess, ...] = DEFAULT_ACCESS
+    banks: tuple[tuple[str, Path], ...] = ()  # (BIC, pinned certificate) of the banks that sign
     source: str = "defaults"
 
 
@@ -208,7 +213,7 @@ def load_settings(
         source = str(file)
     sections = {}
     for section_field in fields(Settings):
-        if section_field.name in {"source", "access"}:
+        if section_field.name in {"source", "access", "banks"}:
             continue
         section, defaults = section_field.name, section_field.default
         known = {f.name for f in fields(defaults)}
@@ -238,16 +243,19 @@ def load_settings(
             values["url"] = _absolute_sqlite(values["url"], base)
         if section == "logging":
             values["level"] = values["level"].upper()
+        if section == "queue" and values["camt_schema_directory"]:
+            values["camt_schema_directory"] = str(base / Path(values["camt_schema_directory"]).expanduser())
         sections[section] = type(defaults)(**values)
     access = (
         _load_access(parser, base) if parser.has_section("access") else _resolve_access(DEFAULT_ACCESS, base)
     )
-    unknown_sections = set(parser.sections()) - set(sections) - {"access"}
+    banks = _load_banks(parser, base) if parser.has_section("banks") else ()
+    unknown_sections = set(parser.sections()) - set(sections) - {"access", "banks"}
     if unknown_sections:
         raise ConfigurationError(
             f"unknown section [{sorted(unknown_sections)[0]}] in {source}", setting=source
         )
-    return Settings(**sections, access=access, source=source)
+    return Settings(**sections, access=access, banks=banks, source=source)
 
 
 def _resolve_access(clients: tuple[ClientAccess, ...], base: Path) -> tuple[ClientAccess, ...]:
@@ -290,3 +298,22 @@ def _load_access(parser: configparser.ConfigParser, base: Path) -> tuple[ClientA
             )
         )
     return tuple(clients)
+
+
+_BIC = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+
+
+def _load_banks(parser: configparser.ConfigParser, base: Path) -> tuple[tuple[str, Path], ...]:
+    """``[banks]`` lines: ``BIC = pinned certificate (PEM)`` of each bank that signs its messages."""
+    banks = []
+    for bic, value in parser.items("banks"):
+        origin = f"[banks] {bic}"
+        if not _BIC.match(bic) or not value.strip():
+            raise ConfigurationError(
+                f"setting {origin}: expected BIC = the bank's certificate (PEM), with an 8 or 11 "
+                "character BIC in capitals",
+                setting=origin,
+            )
+        path = Path(value.strip()).expanduser()
+        banks.append((bic, path if path.is_absolute() else base / path))
+    return tuple(banks)

@@ -57,6 +57,25 @@ def camt054(msg_id: str, entries: list[list[Tx]], *, version: str = "08", booked
     ).encode()
 
 
+def camt053(
+    msg_id: str, entries: list[list[Tx]], *, version: str = "08", account: str = "0123456789"
+) -> bytes:
+    """A day statement with the same entries a notification would carry, and its closing balance."""
+    notification = camt054(msg_id, entries, version=version).decode()
+    total = sum(float(t.amount) for txs in entries for t in txs if t.credit)
+    balance = (
+        '<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="VND">'
+        f"{total:.2f}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-11-25</Dt></Dt></Bal>"
+    )
+    statement = (
+        notification.replace("camt.054", "camt.053")
+        .replace("BkToCstmrDbtCdtNtfctn>", "BkToCstmrStmt>")
+        .replace("Ntfctn>", "Stmt>")
+        .replace("<Id>0123456789</Id></Othr></Id></Acct>", f"<Id>{account}</Id></Othr></Id></Acct>{balance}")
+    )
+    return statement.encode()
+
+
 def _tx(tx: Tx, modern: bool, version: str) -> str:
     refs = f"<Refs><AcctSvcrRef>{tx.reference}</AcctSvcrRef></Refs>" if tx.reference else ""
     amount = f'<Amt Ccy="{tx.currency}">{tx.amount}</Amt>'

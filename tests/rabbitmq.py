@@ -21,17 +21,20 @@ from ereceipt.queue.topology import Topology
 AMQP_URL = os.environ.get("ERECEIPT_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 
 
-def amqp_parameters() -> pika.URLParameters:
+def amqp_parameters(heartbeat: int = 10) -> pika.URLParameters:
     parameters = pika.URLParameters(AMQP_URL)
-    parameters.heartbeat = 10
+    parameters.heartbeat = heartbeat
     parameters.connection_attempts = 1
     return parameters
 
 
 @pytest.fixture
 def broker() -> Iterator[pika.BlockingConnection]:
+    """The test's own connection. Without heartbeats: a BlockingConnection answers them only while it is
+    used, and a test that waits minutes for a worker would otherwise find it closed by the broker
+    (StreamLostError) when it finally looks at a queue."""
     try:
-        connection = pika.BlockingConnection(amqp_parameters())
+        connection = pika.BlockingConnection(amqp_parameters(heartbeat=0))
     except pika.exceptions.AMQPConnectionError as exc:
         message = f"RabbitMQ at {AMQP_URL} is unreachable ({exc!r}); start it or set ERECEIPT_TEST_AMQP_URL"
         if IN_CI:

@@ -38,7 +38,11 @@ class BankDocument:
 
 def parse_camt(data: bytes) -> BankDocument:
     """Read a camt.054 notification or camt.053 statement; raises ``XMLRejected`` or ``SchemaViolation``."""
-    root = parse_xml(data)
+    return read_camt(parse_xml(data))
+
+
+def read_camt(root: etree._Element) -> BankDocument:
+    """Read a camt document already parsed by the hardened parser (and, when signed, verified)."""
     match = NAMESPACE.match(etree.QName(root).namespace or "")
     if match is None or etree.QName(root).localname != "Document":
         raise SchemaViolation(f"not an ISO 20022 camt.053/camt.054 document: {root.tag}")
@@ -51,7 +55,7 @@ def parse_camt(data: bytes) -> BankDocument:
         raise SchemaViolation(f"camt.{number} without GrpHdr/MsgId")
     document = BankDocument(f"camt.{number}", f"001.{version}", message_id)
     position = 0
-    for entry in reader.all(body, f"{report_name}/Ntry"):
+    for report, entry in _entries(reader, body, report_name):
         if reader.text(entry, "CdtDbtInd") != "CRDT":
             document = _count(document, debits=1)
             continue
@@ -66,10 +70,22 @@ def parse_camt(data: bytes) -> BankDocument:
             position += 1
             outcome = _transfer(reader, entry, transaction, single=len(details) <= 1)
             if isinstance(outcome, BankTransfer):
-                document.transfers.append(outcome)
+                document.transfers.append(replace(outcome, account=_account(reader, report)))
             else:
                 document.refused.append(RefusedTransaction(position, *outcome))
     return document
+
+
+def _entries(reader: _Reader, body: etree._Element, report_name: str):
+    """(report, entry) pairs: a message may carry several notifications or statements (accounts)."""
+    for report in reader.all(body, report_name):
+        for entry in reader.all(report, "Ntry"):
+            yield report, entry
+
+
+def _account(reader: _Reader, report: etree._Element) -> str | None:
+    """The credited account: its IBAN, else its other identification (Vietnamese banks use the latter)."""
+    return reader.text(report, "Acct/Id/IBAN") or reader.text(report, "Acct/Id/Othr/Id")
 
 
 def _count(document: BankDocument, *, debits: int = 0, unbooked: int = 0) -> BankDocument:
@@ -115,10 +131,23 @@ def _transfer(
     return BankTransfer(
         reference=reference.strip()[:100],
         amount=int(value),
-        paid_at=_booking_time(reader, entry),
+        paid_at=(paid_at := _booking_time(reader, entry)),
+        booking_date=_booking_date(reader, entry) or paid_at.astimezone(VIETNAM).date(),
         payer_name=(debtor.text or "").strip()[:400] if debtor is not None else UNKNOWN_PAYER,
         remittance=tuple(remittance),
     )
+
+
+def _booking_date(reader: _Reader, entry: etree._Element) -> date | None:
+    """The booking date as the bank states it (a date, or the Vietnam day of a date and time)."""
+    text = reader.text(entry, "BookgDt/Dt")
+    if text:
+        return date.fromisoformat(text)
+    text = reader.text(entry, "BookgDt/DtTm")
+    if text:
+        moment = datetime.fromisoformat(text)
+        return (moment if moment.tzinfo else moment.replace(tzinfo=VIETNAM)).astimezone(VIETNAM).date()
+    return None
 
 
 def _booking_time(reader: _Reader, entry: etree._Element) -> datetime:

@@ -9,24 +9,27 @@ between the two transactions included — leaves exactly what handling it once l
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Table, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ereceipt.core import matching
 from ereceipt.core.database import Database
 from ereceipt.core.errors import Conflict
-from ereceipt.core.intake_tables import BankMessage, RefusedBankTransaction
+from ereceipt.core.intake_tables import BankMessage, BankStatementLine, RefusedBankTransaction
 from ereceipt.core.issuing import IssueRequest, PaymentIn, ReceiptIssuer
-from ereceipt.core.receipt import PayerInfo, PaymentMethod
+from ereceipt.core.receipt import VIETNAM, PayerInfo, PaymentMethod
 from ereceipt.core.receipt_store import ISSUED
 from ereceipt.core.tables import EnforcementCase, Payment, Receipt
 
 HELD, CHUNK = "HELD", 2000
+LENGTHS_SECONDS = 60.0  # how long the set of case code lengths is trusted before it is read again
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,8 @@ class BankTransfer:
     paid_at: datetime
     payer_name: str
     remittance: tuple[str, ...]  # unstructured lines, then structured references
+    account: str | None = None  # the credited account (IBAN or other identification)
+    booking_date: date | None = None  # the bank's booking date (the Vietnam day)
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ class _Case:
     id: int
     code: str
     amount_due: int
+    issuer_id: int
 
 
 class BankIntake:
@@ -86,73 +92,133 @@ class BankIntake:
     ) -> None:
         self.database, self.issuer, self.officer = database, issuer, officer
         self.clock = clock or (lambda: datetime.now(UTC))
+        self._lengths: set[int] | None = None
+        self._lengths_read = 0.0
 
     def record(self, batch: BankBatch) -> IntakeResult:
-        if batch.kind == "camt.053":  # a day statement: kept for reconciliation, no payments from it
-            with self.database.write() as session:
-                self._store_message(session, batch, body=batch.body)
-            return IntakeResult(refused=len(batch.refused))
-        fresh, repeated = self._fresh(batch)
-        requests, held = self._plan(batch.bic, fresh)
-        unpayable = self._issue(requests)
-        held += unpayable
-        with self.database.write() as session:
-            _insert_new(session, Payment.__table__, [self._held_row(batch.bic, *item) for item in held])
-            refused_rows = [
-                {
-                    "bic": batch.bic,
-                    "message_id": batch.message_id,
-                    "position": refusal.position,
-                    "reference": refusal.reference,
-                    "reason": refusal.reason[:400],
-                    "refused_at": self.clock(),
-                }
-                for refusal in batch.refused
-            ]
-            _insert_new(session, RefusedBankTransaction.__table__, refused_rows)
-            self._store_message(session, batch, body=None)
-        return IntakeResult(len(requests) - len(unpayable), len(held), repeated, len(batch.refused))
+        return self.record_many([batch])[0]
 
-    def _fresh(self, batch: BankBatch) -> tuple[list[BankTransfer], int]:
-        stored: set[str] = set()
-        with self.database.read() as session:
-            for chunk in _chunks(sorted({transfer.reference for transfer in batch.transfers})):
+    def record_many(self, batches: list[BankBatch]) -> list[IntakeResult]:
+        """Record several bank messages in one transaction: all of them, or none and an error.
+
+        When a concurrent worker took part of what a case owed, or recorded one of the same transfers,
+        since we looked, each message is recorded again on its own, the slower way that holds what
+        has become unpayable.
+        """
+        try:
+            with self.database.write() as session:
+                return self._record_together(session, batches)
+        except (Conflict, IntegrityError):
+            return [self._record_apart(batch) for batch in batches]
+
+    def _record_together(self, session: Session, batches: list[BankBatch]) -> list[IntakeResult]:
+        notices = [(number, b) for number, b in enumerate(batches) if b.kind != "camt.053"]
+        fresh, repeats = self._fresh(session, [b for _, b in notices])
+        repeated = {number: repeats[i] for i, (number, _) in enumerate(notices)}
+        pairs = list(zip(notices, fresh, strict=True))
+        owner = {(b.bic, t.reference): number for (number, b), ts in pairs for t in ts}
+        items = [(b.bic, t) for (_, b), ts in pairs for t in ts]
+        requests, held = self._plan(session, items)
+        self.issuer.issue_in(session, requests)
+        self._store(session, batches, held)
+        results = []
+        for number, batch in enumerate(batches):
+            receipted = sum(owner[(r.payment.source, r.payment.reference)] == number for r in requests)
+            held_here = sum(owner[(bic, t.reference)] == number for bic, t, _, _ in held)
+            results.append(IntakeResult(receipted, held_here, repeated.get(number, 0), len(batch.refused)))
+        return results
+
+    def _record_apart(self, batch: BankBatch) -> IntakeResult:
+        with self.database.write() as session:
+            fresh, repeated = self._fresh(session, [batch] if batch.kind != "camt.053" else [])
+            requests, held = self._plan(session, [(batch.bic, t) for ts in fresh for t in ts])
+        unpayable = self._issue_apart(requests)
+        with self.database.write() as session:
+            self._store(session, [batch], held + [(batch.bic, *item) for item in unpayable])
+        receipted = len(requests) - len(unpayable)
+        return IntakeResult(receipted, len(held) + len(unpayable), repeated.get(0, 0), len(batch.refused))
+
+    def _store(self, session: Session, batches: list[BankBatch], held: list[tuple]) -> None:
+        """Held payments, refused transactions, statement lines and the messages themselves."""
+        now = self.clock()
+        _insert_new(session, Payment.__table__, [self._held_row(*item, now) for item in held])
+        refused_rows = [
+            {
+                "bic": batch.bic,
+                "message_id": batch.message_id,
+                "position": refusal.position,
+                "reference": refusal.reference,
+                "reason": refusal.reason[:400],
+                "refused_at": now,
+            }
+            for batch in batches
+            for refusal in batch.refused
+        ]
+        _insert_new(session, RefusedBankTransaction.__table__, refused_rows)
+        _insert_new(session, BankStatementLine.__table__, [r for b in batches for r in _line_rows(b, now)])
+        message_rows = [_message_row(batch, now) for batch in batches]
+        _insert_new(session, BankMessage.__table__, message_rows)
+
+    def _fresh(
+        self, session: Session, batches: list[BankBatch]
+    ) -> tuple[list[list[BankTransfer]], dict[int, int]]:
+        """Each message's transfers not recorded before (nor earlier in these messages); repeats counted."""
+        stored: set[tuple[str, str]] = set()
+        for bic in {batch.bic for batch in batches}:
+            references = sorted({t.reference for b in batches if b.bic == bic for t in b.transfers})
+            for chunk in _chunks(references):
                 query = select(Payment.external_reference).where(
-                    Payment.source == batch.bic, Payment.external_reference.in_(chunk)
+                    Payment.source == bic, Payment.external_reference.in_(chunk)
                 )
-                stored.update(session.scalars(query))
-        fresh, seen = [], set(stored)
-        for transfer in batch.transfers:
-            if transfer.reference not in seen:
-                seen.add(transfer.reference)
-                fresh.append(transfer)
-        return fresh, len(batch.transfers) - len(fresh)
+                stored.update((bic, reference) for reference in session.scalars(query))
+        fresh, repeated, seen = [], {}, set(stored)
+        for number, batch in enumerate(batches):
+            mine = []
+            for transfer in batch.transfers:
+                if (batch.bic, transfer.reference) not in seen:
+                    seen.add((batch.bic, transfer.reference))
+                    mine.append(transfer)
+            fresh.append(mine)
+            repeated[number] = len(batch.transfers) - len(mine)
+        return fresh, repeated
+
+    def _code_lengths(self, session: Session, *, again: bool = False) -> set[int]:
+        """The lengths of case payment codes, read at most once a minute unless asked ``again``."""
+        if again or self._lengths is None or time.monotonic() - self._lengths_read > LENGTHS_SECONDS:
+            query = select(func.length(EnforcementCase.payment_code)).distinct()
+            self._lengths, self._lengths_read = set(session.scalars(query)), time.monotonic()
+        return self._lengths
 
     def _plan(
-        self, bic: str, transfers: list[BankTransfer]
-    ) -> tuple[list[IssueRequest], list[tuple[BankTransfer, int | None, str]]]:
-        with self.database.read() as session:
-            lengths = set(session.scalars(select(func.length(EnforcementCase.payment_code)).distinct()))
-            wanted = set().union(*(matching.candidates(t.remittance, lengths) for t in transfers))
-            cases = _cases(session, wanted)
-            codes = {
-                transfer.reference: self._code(session, transfer, cases, lengths) for transfer in transfers
-            }
-            owed = _owed(session, {cases[c].id: cases[c] for c in codes.values() if c in cases})
-        requests, held = [], []
-        for transfer in transfers:
-            code = codes[transfer.reference]
+        self, session: Session, items: list[tuple[str, BankTransfer]], *, again: bool = False
+    ) -> tuple[list[IssueRequest], list[tuple[str, BankTransfer, int | None, str]]]:
+        """What to receipt (by issuer id, so that workers lock series counters in one order) and to hold."""
+        if not items:
+            return [], []
+        lengths = self._code_lengths(session, again=again)
+        wanted = set().union(*(matching.candidates(t.remittance, lengths) for _, t in items))
+        cases = _cases(session, wanted)
+        codes = {(bic, t.reference): self._code(session, t, cases, lengths) for bic, t in items}
+        if not again and any(code is None for code in codes.values()):
+            known = set(lengths)
+            if self._code_lengths(session, again=True) != known:  # a case of a new code length was added
+                return self._plan(session, items, again=True)
+        owed = _owed(session, {cases[c].id: cases[c] for c in codes.values() if c in cases})
+        planned, held = [], []
+        for bic, transfer in items:
+            code = codes[(bic, transfer.reference)]
             if code not in cases:
-                held.append((transfer, None, code or "no case payment code in the transfer content"))
+                held.append((bic, transfer, None, code or "no case payment code in the transfer content"))
                 continue
             case = cases[code]
             if transfer.amount > owed[case.id]:
                 reason = f"amount {transfer.amount} is more than the {owed[case.id]} đồng case {code} owes"
-                held.append((transfer, case.id, reason))
+                held.append((bic, transfer, case.id, reason))
                 continue
             owed[case.id] -= transfer.amount
-            requests.append(self._request(bic, transfer, code))
-        return requests, held
+            planned.append((case.issuer_id, self._request(bic, transfer, code)))
+        planned.sort(key=lambda pair: pair[0])
+        return [request for _, request in planned], held
 
     def _code(self, session: Session, transfer: BankTransfer, cases: dict[str, _Case], lengths) -> str | None:
         found = matching.candidates(transfer.remittance, lengths) & set(cases)
@@ -181,7 +247,7 @@ class BankIntake:
         )
         return IssueRequest(payment=payment, officer=self.officer)
 
-    def _issue(self, requests: list[IssueRequest]) -> list[tuple[BankTransfer, int | None, str]]:
+    def _issue_apart(self, requests: list[IssueRequest]) -> list[tuple[BankTransfer, int | None, str]]:
         """Issue the receipts; those a concurrent payment has made unpayable are returned to be held."""
         try:
             self.issuer.issue_batch(requests)
@@ -200,7 +266,9 @@ class BankIntake:
                 held.append((transfer, None, exc.message))
         return held
 
-    def _held_row(self, bic: str, transfer: BankTransfer, case_id: int | None, reason: str) -> dict:
+    def _held_row(
+        self, bic: str, transfer: BankTransfer, case_id: int | None, reason: str, now: datetime
+    ) -> dict:
         return {
             "source": bic,
             "external_reference": transfer.reference,
@@ -213,31 +281,55 @@ class BankIntake:
             "case_id": case_id,
             "status": HELD,
             "hold_reason": reason[:400],
-            "recorded_at": self.clock(),
+            "recorded_at": now,
         }
 
-    def _store_message(self, session: Session, batch: BankBatch, *, body: bytes | None) -> None:
-        row = {
+
+def _line_rows(batch: BankBatch, now: datetime) -> list[dict]:
+    """Every booked credit line of the message, for reconciliation (issue #7)."""
+    return [
+        {
             "bic": batch.bic,
-            "message_id": batch.message_id,
             "kind": batch.kind,
+            "message_id": batch.message_id,
             "document_id": batch.document_id[:100],
-            "transfers": len(batch.transfers),
-            "refused": len(batch.refused),
-            "received_at": self.clock(),
-            "body": body,
+            "account": (t.account or "")[:34] or None,
+            "booking_date": t.booking_date or t.paid_at.astimezone(VIETNAM).date(),
+            "amount": t.amount,
+            "reference": t.reference,
+            "remittance_text": " | ".join(t.remittance)[:400] or None,
+            "recorded_at": now,
         }
-        _insert_new(session, BankMessage.__table__, [row])
+        for t in batch.transfers
+    ]
 
 
-_CASE_COLUMNS = (EnforcementCase.id, EnforcementCase.payment_code, EnforcementCase.amount_due)
+def _message_row(batch: BankBatch, now: datetime) -> dict:
+    return {
+        "bic": batch.bic,
+        "message_id": batch.message_id,
+        "kind": batch.kind,
+        "document_id": batch.document_id[:100],
+        "transfers": len(batch.transfers),
+        "refused": len(batch.refused),
+        "received_at": now,
+        "body": batch.body if batch.kind == "camt.053" else None,  # statements are kept whole
+    }
+
+
+_CASE_COLUMNS = (
+    EnforcementCase.id,
+    EnforcementCase.payment_code,
+    EnforcementCase.amount_due,
+    EnforcementCase.issuer_id,
+)
 
 
 def _cases(session: Session, codes: set[str]) -> dict[str, _Case]:
     found: dict[str, _Case] = {}
     for chunk in _chunks(sorted(codes)):
         query = select(*_CASE_COLUMNS).where(EnforcementCase.payment_code.in_(chunk))
-        found.update({code: _Case(i, code, due) for i, code, due in session.execute(query)})
+        found.update({row.payment_code: _Case(*row) for row in session.execute(query)})
     return found
 
 
@@ -245,7 +337,7 @@ def _cases_starting(session: Session, prefixes: set[str]) -> dict[str, _Case]:
     """Cases whose code starts with one of the prefixes (a code cut short by the bank)."""
     condition = or_(*(EnforcementCase.payment_code.startswith(p, autoescape=True) for p in prefixes))
     query = select(*_CASE_COLUMNS).where(condition).limit(2)
-    return {code: _Case(i, code, due) for i, code, due in session.execute(query)}
+    return {row.payment_code: _Case(*row) for row in session.execute(query)}
 
 
 def _owed(session: Session, cases: dict[int, _Case]) -> dict[int, int]:

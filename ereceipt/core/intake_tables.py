@@ -1,14 +1,16 @@
-"""Storage of bank intake (ISO 20022 camt.054 / camt.053): messages received, transactions refused.
+"""Storage of bank intake (ISO 20022 camt.054 / camt.053): messages, refused transactions, statement lines.
 
 Payments themselves are rows of ``payment`` (source = the bank's BIC); these tables keep what a
-bank sent and why a transaction of it could not become a payment. Created by migration 0003.
+bank sent, why a transaction of it could not become a payment, and every booked credit line of a
+notification (camt.054) or a day statement (camt.053) for reconciliation. Created by migrations
+0003 and 0005.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import BigInteger, Date, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ereceipt.core.tables import Base, Id, UTCDateTime
@@ -42,3 +44,30 @@ class RefusedBankTransaction(Base):
     reference: Mapped[str | None] = mapped_column(String(100))
     reason: Mapped[str] = mapped_column(String(400))
     refused_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BankStatementLine(Base):
+    """A booked credit line as a bank reported it, once per bank, document kind and bank reference.
+
+    Reconciliation joins these by set: a notification line to its statement line on (bic,
+    reference) with kinds camt.054 and camt.053; a line to its payment on ``payment.source = bic``
+    and ``payment.external_reference = reference`` (and the payment to its receipt); statement
+    lines to the treasury's on (account, booking_date, amount).
+    """
+
+    __tablename__ = "bank_statement_line"
+    __table_args__ = (
+        UniqueConstraint("bic", "kind", "reference", name="uq_bank_statement_line_bic_kind_reference"),
+        Index("ix_bank_statement_line_account_booking_date", "account", "booking_date"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    bic: Mapped[str] = mapped_column(String(11))
+    kind: Mapped[str] = mapped_column(String(20))  # camt.054 or camt.053
+    message_id: Mapped[str] = mapped_column(String(100))  # the AMQP message_id (see bank_message)
+    document_id: Mapped[str] = mapped_column(String(100))  # GrpHdr/MsgId
+    account: Mapped[str | None] = mapped_column(String(34))  # IBAN or other identification
+    booking_date: Mapped[date] = mapped_column(Date)  # the Vietnam day the bank booked it
+    amount: Mapped[int] = mapped_column(BigInteger)  # whole đồng
+    reference: Mapped[str] = mapped_column(String(100))  # AcctSvcrRef, else TxId, else EndToEndId
+    remittance_text: Mapped[str | None] = mapped_column(String(400))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,7 +37,7 @@ from ereceipt.core.receipt import (
 )
 from ereceipt.core.receipt_store import SeriesInfo
 from ereceipt.core.receipt_xml import receipt_element, validate_receipt
-from ereceipt.core.tables import EnforcementCase
+from ereceipt.core.tables import EnforcementCase, Receipt
 from ereceipt.core.xades import ReceiptSigner
 
 ISSUED, CANCELLED = store.ISSUED, store.CANCELLED
@@ -128,6 +129,14 @@ class ReceiptIssuer:
                     )
                 ]
 
+    def issue_in(self, session: Session, requests: Sequence[IssueRequest]) -> list[IssuedReceipt]:
+        """Issue receipts for new payments inside the caller's transaction (bank intake's batches).
+
+        The same steps as ``issue_batch``; the caller commits, or rolls back on any error. A payment
+        recorded before raises ``IntegrityError`` here: the caller removes repeats beforehand.
+        """
+        return self._issue_all(session, requests, preload=True) if requests else []
+
     def cancel(self, receipt_id: int, *, officer: str, reason: str) -> None:
         """Cancel a receipt: it keeps its number; reason, officer and time are recorded."""
         if not reason.strip():
@@ -170,9 +179,13 @@ class ReceiptIssuer:
             audit.record(session, officer, "receipt.replaced", "receipt", original.id, **details)
             return issued
 
-    def _issue_all(self, session: Session, requests: Sequence[IssueRequest]) -> list[IssuedReceipt]:
+    def _issue_all(
+        self, session: Session, requests: Sequence[IssueRequest], *, preload: bool = False
+    ) -> list[IssuedReceipt]:
         now = self.clock()
         batch = _BatchLookups(session, now)
+        if preload:  # a big batch touches many cases: look them up together, not one by one
+            batch.preload({r.payment.case_code.upper() for r in requests if r.payment.case_code})
         plans = [batch.plan(request) for request in requests]
         rows = [
             _payment_row(r.payment, plan.content.amount, plan.case_id, now)
@@ -264,6 +277,23 @@ class _BatchLookups:
             lookup_code=new_lookup_code(),
         )
         return _Planned(content, series, None, case.id if case else None)
+
+    def preload(self, codes: set[str]) -> None:
+        """The cases of these payment codes and what each still owes, in two queries per 1000 codes."""
+        ordered = sorted(codes)
+        for start in range(0, len(ordered), 1000):
+            chunk = ordered[start : start + 1000]
+            query = select(EnforcementCase).where(EnforcementCase.payment_code.in_(chunk))
+            cases = {case.id: case for case in self.session.scalars(query)}
+            totals = (
+                select(Receipt.case_id, func.sum(Receipt.amount))
+                .where(Receipt.case_id.in_(list(cases)), Receipt.status == ISSUED)
+                .group_by(Receipt.case_id)
+            )
+            paid = {case_id: int(total) for case_id, total in self.session.execute(totals)}
+            for case_id, case in cases.items():
+                self.cases[case.payment_code] = case
+                self.owed[case_id] = case.amount_due - paid.get(case_id, 0)
 
     def _case(self, code: str, amount: int) -> EnforcementCase:
         case = self.cases.get(code) or store.find_case(self.session, code)

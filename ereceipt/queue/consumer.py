@@ -16,6 +16,7 @@ import functools
 import logging
 import random
 import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -72,9 +73,14 @@ class Consumer:
         *,
         prefetch: int = 50,
         reconnect_max_seconds: float = 30.0,
+        handle_many: Callable[[list[Delivery]], list[Exception | None]] | None = None,
+        batch: int = 1,
     ) -> None:
         self.parameters, self.topology, self.handle, self.prefetch = parameters, topology, handle, prefetch
         self.reconnect_max_seconds = reconnect_max_seconds
+        # Several deliveries in hand may be handled together (one database transaction); handle_many
+        # returns, per delivery, None or its permanent error, and raises when the whole batch failed.
+        self.handle_many, self.batch = handle_many, max(1, batch)
         self.stopping = threading.Event()
         self._connection: BlockingConnection | None = None
         self._channel: BlockingChannel | None = None
@@ -108,7 +114,8 @@ class Consumer:
             dead_letters.confirm_delivery()
             self.topology.declare(channel)
             channel.basic_qos(prefetch_count=self.prefetch)
-            on_message = functools.partial(self._on_message, connection, dead_letters, executor)
+            pending: deque[tuple[int, Delivery]] = deque()  # received, not yet handled
+            on_message = functools.partial(self._on_message, connection, dead_letters, executor, pending)
             channel.basic_consume(self.topology.payments_queue, on_message)
             self._connection, self._channel = connection, channel
             backoff.reset()
@@ -124,21 +131,58 @@ class Consumer:
                 connection.process_data_events(time_limit=0)
                 connection.close()
 
-    def _on_message(self, connection, dead_letters, executor, channel, method, properties, body) -> None:
+    def _on_message(
+        self, connection, dead_letters, executor, pending, channel, method, properties, body
+    ) -> None:
         delivery = Delivery(
             body, properties.message_id, properties.app_id, method.routing_key, method.redelivered, properties
         )
-        executor.submit(self._work, connection, channel, dead_letters, method.delivery_tag, delivery)
+        pending.append((method.delivery_tag, delivery))
+        executor.submit(self._work, connection, channel, dead_letters, pending)
 
-    def _work(self, connection, channel, dead_letters, tag: int, delivery: Delivery) -> None:
+    def _work(self, connection, channel, dead_letters, pending: deque[tuple[int, Delivery]]) -> None:
+        """Handle what has arrived (up to ``batch`` deliveries together), then settle each of them."""
         if self.stopping.is_set():
             return  # not started: left unacknowledged, it comes back
-        outcome, reason = self._handle(delivery)
-        settle = functools.partial(self._settle, channel, dead_letters, tag, delivery, outcome, reason)
+        taken = []
+        while pending and len(taken) < self.batch:
+            taken.append(pending.popleft())
+        if not taken:
+            return  # an earlier call took this delivery into its batch
+        outcomes = self._handle_all([delivery for _, delivery in taken])
+        settle = functools.partial(
+            self._settle_all, channel, dead_letters, list(zip(taken, outcomes, strict=True))
+        )
         try:
             connection.add_callback_threadsafe(settle)
         except pika.exceptions.AMQPError:
-            log.warning("connection closed before message %s was settled; it comes back", delivery.message_id)
+            log.warning("connection closed before %d message(s) were settled; they come back", len(taken))
+
+    def _handle_all(self, deliveries: list[Delivery]) -> list[tuple[Settle, str | None]]:
+        if len(deliveries) == 1 or self.handle_many is None:
+            return [self._handle(delivery) for delivery in deliveries]
+        backoff = Backoff(cap=self.reconnect_max_seconds)
+        while True:
+            try:
+                errors = self.handle_many(deliveries)
+                return [self._outcome(d, e) for d, e in zip(deliveries, errors, strict=True)]
+            except TransientOutage as exc:
+                delay = backoff.next()
+                log.warning("%d messages wait %.1f s: %s", len(deliveries), delay, exc.message)
+                if self.stopping.wait(delay):
+                    return [(Settle.LEAVE, None)] * len(deliveries)
+            except Exception as exc:  # one bad message must not poison the others
+                log.warning(
+                    "a batch of %d messages failed (%r); handling them one by one", len(deliveries), exc
+                )
+                return [self._handle(delivery) for delivery in deliveries]
+
+    def _outcome(self, delivery: Delivery, error: Exception | None) -> tuple[Settle, str | None]:
+        if error is None:
+            return Settle.ACK, None
+        reason = f"{getattr(error, 'code', 'ERROR')}: {getattr(error, 'message', str(error))}"
+        log.error("message %s from %s refused: %s", delivery.message_id, delivery.app_id, reason)
+        return Settle.DEAD_LETTER, reason
 
     def _handle(self, delivery: Delivery) -> tuple[Settle, str | None]:
         backoff = Backoff(cap=self.reconnect_max_seconds)
@@ -147,9 +191,7 @@ class Consumer:
                 self.handle(delivery)
                 return Settle.ACK, None
             except (BadInput, VerificationFailed) as exc:
-                reason = f"{exc.code}: {exc.message}"
-                log.error("message %s from %s refused: %s", delivery.message_id, delivery.app_id, reason)
-                return Settle.DEAD_LETTER, reason
+                return self._outcome(delivery, exc)
             except TransientOutage as exc:
                 delay = backoff.next()
                 log.warning("message %s waits %.1f s: %s", delivery.message_id, delay, exc.message)
@@ -158,6 +200,10 @@ class Consumer:
             except Exception:
                 log.exception("message %s failed unexpectedly; returned to the queue", delivery.message_id)
                 return Settle.REQUEUE, None
+
+    def _settle_all(self, channel, dead_letters, items) -> None:
+        for (tag, delivery), (outcome, reason) in items:
+            self._settle(channel, dead_letters, tag, delivery, outcome, reason)
 
     def _settle(self, channel, dead_letters, tag, delivery: Delivery, outcome: Settle, reason) -> None:
         if not channel.is_open:

@@ -1,5 +1,8 @@
 """The outbox relay: publishes outbox rows to RabbitMQ with publisher confirms (at least once, never lost).
 
+It publishes only ``receipt.issued`` events; rows of other kinds (the payer's e-mail and SMS
+notices) are left to their own senders.
+
 A row is marked sent only after the broker confirmed it (and, being ``mandatory``, routed it); a
 refused or unconfirmed publish leaves the row pending with a growing delay before the next try.
 A lost broker connection is re-opened with growing back-off and jitter.
@@ -13,10 +16,13 @@ from datetime import UTC, datetime
 
 import pika
 import pika.exceptions
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ereceipt.core import outbox
 from ereceipt.core.database import Database
 from ereceipt.core.errors import TransientOutage
+from ereceipt.core.outbox import OutboxMessage
 from ereceipt.queue.consumer import Backoff
 
 log = logging.getLogger("ereceipt.relay")
@@ -70,7 +76,7 @@ class OutboxRelay:
         with self.database.write() as session:
             now = datetime.now(UTC)
             sent = []
-            for message in outbox.due(session, self.batch, now):
+            for message in _due_events(session, self.batch, now):
                 properties = pika.BasicProperties(
                     message_id=message.message_id,
                     type=message.kind,
@@ -90,3 +96,20 @@ class OutboxRelay:
                 sent.append(message.id)
             outbox.mark_sent(session, sent, datetime.now(UTC))
             return len(sent)
+
+
+def _due_events(session: Session, limit: int, now: datetime) -> list[OutboxMessage]:
+    """Like ``outbox.due``, for this relay's own kind only: e-mail and SMS rows have their own senders."""
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.kind == outbox.RECEIPT_ISSUED,
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(session.scalars(query))

@@ -198,7 +198,7 @@ def test_server_keeps_serving_and_reports_the_broker_down(tmp_path: Path) -> Non
     config = "[database]\nurl = sqlite:///var/e.sqlite3\n[queue]\nurl = amqp://guest:guest@127.0.0.1:9/%2F\n"
     (tmp_path / "config.ini").write_text(config)
     assert ereceipt(tmp_path, "init", "--demo").returncode == 0
-    server = Server(tmp_path, config)
+    server = Server(tmp_path, config, run_worker=True)  # its bank worker retries in the background
     try:
         status, body, _ = http(server.base + "/readyz")
         assert status == 200
@@ -206,6 +206,51 @@ def test_server_keeps_serving_and_reports_the_broker_down(tmp_path: Path) -> Non
         assert (checks["database"], checks["keys"]) == ("ok", "ok")
         assert checks["broker"].startswith("RabbitMQ unreachable")
         assert http(server.base + "/")[0] == 200
+        wait_until(lambda: b"reconnecting in" in server.log.read_bytes(), what="the worker's retry")
+        assert http(server.base + "/healthz")[0] == 200
     finally:
         output = server.stop()
     assert b"Traceback" not in output, output.decode()
+    assert b"consumer stopped" in output  # the bank worker stopped with the server
+
+
+def test_serve_runs_the_bank_worker_receipt_is_looked_up_and_announced(
+    home: Path, broker, topology: Topology, database_url, dev_pki: DevelopmentPKI
+) -> None:
+    events = broker.channel()
+    events_queue = events.queue_declare("", exclusive=True).method.queue
+    events.queue_bind(events_queue, topology.events_exchange, routing_key="receipt.issued.#")
+    pinned = f"[banks]\n{BIC} = {dev_pki.cert('bank-client')}\n"  # the bank signs: --sign below
+    server = Server(home, (home / "config.ini").read_text() + pinned, run_worker=True)
+    try:
+        wait_until(lambda: queue_depth(broker, topology.payments_queue)[1] == 1, what="one consumer")
+        published = ereceipt(home, "queue", "publish", str(EXAMPLE), "--bank", BIC, "--sign")
+        assert published.returncode == 0, published.stderr
+        wait_until(lambda: tally(database_url.url)[1] == 1, what="the receipt")
+        database = Database.from_url(database_url.url)
+        with database.read() as session:
+            code = session.scalar(select(Receipt.lookup_code))
+        database.dispose()
+        status, page, _ = http(f"{server.base}/tra-cuu?ma={code}")
+        assert status == 200 and "1.015.000" in page.decode()
+        found: list = []
+        wait_until(
+            lambda: found.append(events.basic_get(events_queue, auto_ack=True)) or found[-1][0], what="event"
+        )
+        assert queue_depth(broker, topology.payments_queue)[1] == 1  # one worker, not one per WSGI worker
+    finally:
+        output = server.stop()
+    method, _, body = found[-1]
+    assert method.routing_key == "receipt.issued.CCTHADS-BD" and b"THA2501" in body
+    assert queue_depth(broker, topology.payments_queue) == (0, 0)  # stopped with the server
+    assert b"Traceback" not in output, output.decode()
+
+
+def test_serve_without_run_worker_consumes_nothing(home: Path, broker, topology: Topology) -> None:
+    server = Server(home, (home / "config.ini").read_text(), run_worker=False)
+    try:
+        assert http(server.base + "/readyz")[0] == 200
+        time.sleep(2)
+        assert queue_depth(broker, topology.payments_queue) == (0, 0)
+    finally:
+        server.stop()

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from datetime import date, datetime
 
 import pika
 import pytest
-from camt_builder import Tx, assert_valid, camt054
+from camt_builder import SCHEMAS, Tx, assert_valid, camt053, camt054
+from cryptography import x509
 from rabbitmq import amqp_parameters, broker, publish, queue_depth, topology, wait_until
 from sqlalchemy import func, select
 
 from ereceipt.adapters.bank import BankNotifications
+from ereceipt.adapters.camt_schemas import CamtSchemas
+from ereceipt.adapters.camt_signature import sign_document
 from ereceipt.core.bank_intake import BankIntake
 from ereceipt.core.database import Database
-from ereceipt.core.intake_tables import BankMessage, RefusedBankTransaction
+from ereceipt.core.intake_tables import BankMessage, BankStatementLine, RefusedBankTransaction
 from ereceipt.core.issuing import ReceiptIssuer
-from ereceipt.core.receipt import PaymentMethod
+from ereceipt.core.receipt import VIETNAM, PaymentMethod
 from ereceipt.core.receipt_xml import RECEIPT_TAG, read_receipt
-from ereceipt.core.tables import Payment, Receipt
+from ereceipt.core.tables import Issuer, Payment, Receipt, ReceiptSeries
 from ereceipt.core.verification import Indication, verify_signed_document
 from ereceipt.queue.consumer import Consumer, Delivery
 from ereceipt.queue.topology import REASON_HEADER, Topology
@@ -43,9 +47,17 @@ class Running:
 def start_worker(topology: Topology, issuer: ReceiptIssuer) -> Iterator[Callable[..., Running]]:
     running: list[Running] = []
 
-    def start(wrap: Callable[[Callable[[Delivery], object]], Callable[[Delivery], object]] | None = None):
-        handler = BankNotifications(BankIntake(issuer.database, issuer))
-        consumer = Consumer(amqp_parameters(), topology, wrap(handler) if wrap else handler, prefetch=10)
+    def start(
+        wrap: Callable[[Callable[[Delivery], object]], Callable[[Delivery], object]] | None = None,
+        **checks,
+    ):
+        handler = BankNotifications(BankIntake(issuer.database, issuer), **checks)
+        if wrap:
+            consumer = Consumer(amqp_parameters(), topology, wrap(handler), prefetch=10)
+        else:  # as the worker runs it: the messages in hand recorded together
+            consumer = Consumer(
+                amqp_parameters(), topology, handler, prefetch=10, handle_many=handler.handle_many, batch=10
+            )
         running.append(Running(consumer))
         return running[-1]
 
@@ -212,3 +224,122 @@ def test_code_cut_short_by_the_bank_still_matches(broker, topology, start_worker
     settled(broker, worker, topology)
     # THA250 starts THA2501, THA2502 and THA2503: ambiguous, so held rather than guessed.
     assert payments(issuer.database, "HELD") == 1
+
+
+def test_signed_bank_message_is_receipted_and_a_tampered_one_dead_lettered(
+    broker, topology, start_worker, issuer, dev_pki
+) -> None:
+    pinned = {BIC: x509.load_pem_x509_certificate(dev_pki.cert("bank-client").read_bytes())}
+    key, certificate = dev_pki.key("bank-client").read_bytes(), dev_pki.cert("bank-client").read_bytes()
+    worker = start_worker(certificates=pinned)
+    signed = sign_document(camt054("N-8", [[Tx("FT8", "100000", "THA2501")]]), key, certificate)
+    tampered = sign_document(camt054("N-9", [[Tx("FT9", "100000", "THA2501")]]), key, certificate)
+    publish(broker, topology, signed, message_id="signed-1")
+    publish(broker, topology, tampered.replace(b">FT9<", b">FT9X<"), message_id="tampered-1")
+    publish(broker, topology, camt054("N-10", [[Tx("FT10", "100000", "THA2501")]]), message_id="bare-1")
+    found: list = []
+    wait_until(lambda: found.extend(dead_letters(broker, topology)) or len(found) == 2, what="2 dead letters")
+    wait_until(lambda: receipts(issuer.database) == 1, what="the signed message's receipt")
+    settled(broker, worker, topology)
+    reasons = sorted(headers[REASON_HEADER] for _, headers in found)
+    assert "does not verify" in reasons[0] and "carries no XML signature" in reasons[1]
+    with issuer.database.read() as session:
+        assert list(session.scalars(select(Payment.external_reference))) == ["FT8"]
+
+
+def test_schema_violation_is_dead_lettered_when_schemas_are_configured(
+    broker, topology, start_worker, issuer
+) -> None:
+    if not (SCHEMAS / "camt.054.001.08.xsd").is_file():
+        pytest.skip(f"official ISO 20022 schemas are absent from {SCHEMAS} (see its README)")
+    worker = start_worker(schemas=CamtSchemas(SCHEMAS))
+    good = camt054("N-11", [[Tx("FT11", "100000", "THA2501")]])
+    publish(broker, topology, good.replace(b"<Ntfctn><Id>", b"<Ntfctn><Bogus/><Id>"), message_id="bad-xsd")
+    publish(broker, topology, good.replace(b"camt.054.001.08", b"camt.054.001.13"), message_id="no-xsd")
+    publish(broker, topology, good, message_id="good")
+    found: list = []
+    wait_until(lambda: found.extend(dead_letters(broker, topology)) or len(found) == 2, what="2 dead letters")
+    wait_until(lambda: receipts(issuer.database) == 1, what="the valid message's receipt")
+    settled(broker, worker, topology)
+    reasons = {properties: headers[REASON_HEADER] for properties, headers in found}
+    assert any("SCHEMA_VIOLATION: camt.054.001.08 line 1" in r and "Bogus" in r for r in reasons.values())
+    assert any("no schema for namespace" in r and "camt.054.001.13" in r for r in reasons.values())
+
+
+def test_statement_and_notification_lines_are_stored_for_set_based_reconciliation(
+    broker, topology, start_worker, issuer
+) -> None:
+    notification = camt054("N-12", [[Tx("FT12", "1015000", "THA2501"), Tx("FT13", "300000", "an uong")]])
+    statement = camt053("S-12", [[Tx("FT12", "1015000", "THA2501"), Tx("FT13", "300000", "an uong")]])
+    statement_again = camt053(
+        "S-12b", [[Tx("FT14", "50000", "THA2502", credit=False)], [Tx("FT12", "1015000")]]
+    )
+    assert_valid(statement, kind="camt.053")
+    worker = start_worker()
+    publish(broker, topology, notification, message_id="n-12")
+    publish(broker, topology, statement, message_id="s-12")
+    publish(broker, topology, statement_again, message_id="s-12b")  # a line seen before, and a debit
+    wait_until(lambda: count(issuer.database, select(func.count()).select_from(BankMessage)) == 3)
+    settled(broker, worker, topology)
+    line = BankStatementLine.__table__
+    statement_lines, notification_lines = line.alias("s"), line.alias("n")
+    reconciled = (
+        select(
+            statement_lines.c.account,
+            statement_lines.c.booking_date,
+            statement_lines.c.amount,
+            statement_lines.c.reference,
+            Payment.status,
+            Receipt.number,
+        )
+        .join(
+            notification_lines,
+            (notification_lines.c.bic == statement_lines.c.bic)
+            & (notification_lines.c.reference == statement_lines.c.reference)
+            & (notification_lines.c.kind == "camt.054"),
+        )
+        .join(
+            Payment,
+            (Payment.source == statement_lines.c.bic)
+            & (Payment.external_reference == statement_lines.c.reference),
+        )
+        .outerjoin(Receipt, Receipt.payment_id == Payment.id)
+        .where(statement_lines.c.kind == "camt.053", statement_lines.c.bic == BIC)
+        .order_by(statement_lines.c.reference)
+    )
+    with issuer.database.read() as session:
+        rows = [tuple(row) for row in session.execute(reconciled)]
+        stored = session.scalar(select(func.count()).select_from(line))
+    day = date(2026, 11, 25)
+    assert rows == [
+        ("0123456789", day, 1_015_000, "FT12", "RECEIPTED", 1),
+        ("0123456789", day, 300_000, "FT13", "HELD", None),
+    ]
+    assert stored == 4  # two lines of the notification, two of the statements (FT12 once, no debit)
+    assert payments(issuer.database) == 2  # statements create no payments
+
+
+def test_a_message_failing_inside_the_shared_transaction_does_not_hold_up_the_others(
+    broker, topology, start_worker, issuer
+) -> None:
+    with (
+        issuer.database.write() as session
+    ):  # CTHADS-HN now has two active series: THA2503 cannot be receipted
+        hanoi = session.scalar(select(Issuer).where(Issuer.code == "CTHADS-HN"))
+        symbol = f"TH{datetime.now(VIETNAM).year % 100:02d}E"
+        session.add(ReceiptSeries(issuer_id=hanoi.id, template_number="02BLTHA", series_symbol=symbol))
+    for m in range(6):  # all in the queue before the worker starts, so that they are in hand together
+        case = "THA2503" if m == 3 else "THA2501"
+        publish(broker, topology, camt054(f"B-{m}", [[Tx(f"FTB{m}", "100000", case)]]), message_id=f"b-{m}")
+    publish(broker, topology, b"<unreadable", message_id="b-poison")
+    worker = start_worker()
+    found: list = []
+    wait_until(lambda: found.extend(dead_letters(broker, topology)) or len(found) == 2, what="2 dead letters")
+    wait_until(lambda: receipts(issuer.database) == 5, what="the other five receipts")
+    settled(broker, worker, topology)
+    reasons = sorted(headers[REASON_HEADER] for _, headers in found)
+    assert reasons[0].startswith("BAD_INPUT: issuer CTHADS-HN has several active series")
+    assert reasons[1].startswith("XML_REJECTED")
+    with issuer.database.read() as session:
+        numbers = list(session.scalars(select(Receipt.number).order_by(Receipt.number)))
+    assert numbers == [1, 2, 3, 4, 5] and payments(issuer.database) == 5

@@ -81,6 +81,36 @@ def test_relay_publishes_with_confirm_and_marks_sent(outboxed, broker, topology:
     assert (properties.message_id, body) == (f"receipt.issued.{issued.receipt_id}", issued.signed_xml)
 
 
+def test_relay_leaves_rows_of_other_kinds_to_their_senders(outboxed, broker, topology: Topology) -> None:
+    now = datetime.now(UTC)
+    with outboxed.database.write() as session:
+        session.add(
+            OutboxMessage(
+                message_id="notice.email.1",
+                kind="notice.email",
+                routing_key="notice.email",
+                content_type="message/rfc822",
+                body=b"Subject: receipt",
+                created_at=now,
+                attempts=0,
+                next_attempt_at=now,
+            )
+        )
+    outboxed.issue_batch([request("E-7")])
+    events_queue(broker, topology)
+    connection = pika.BlockingConnection(amqp_parameters())
+    channel = connection.channel()
+    channel.confirm_delivery()
+    relay = OutboxRelay(outboxed.database, amqp_parameters(), topology.events_exchange)
+    assert relay.publish_due(channel) == 1
+    assert relay.publish_due(channel) == 0
+    connection.close()
+    assert [(row.kind, row.sent_at is None) for row in rows(outboxed)] == [
+        ("notice.email", True),
+        ("receipt.issued", False),
+    ]
+
+
 def test_unroutable_event_stays_pending_with_the_error(outboxed, broker, topology: Topology) -> None:
     outboxed.issue_batch([request("E-6")])  # no queue is bound to the events exchange
     connection = pika.BlockingConnection(amqp_parameters())

@@ -88,3 +88,11 @@ def test_the_readme_example_is_valid_camt_054_and_reads_as_documented() -> None:
         ("FT26329000002", 250_000),
     ]
     assert document.debits_ignored == 1
+
+
+def test_transfer_carries_the_credited_account_and_the_booking_day_for_reconciliation() -> None:
+    from camt_builder import camt053
+
+    for message in (camt054("M1", [[Tx("R1", "500000")]]), camt053("S1", [[Tx("R1", "500000")]])):
+        (transfer,) = parse_camt(message).transfers
+        assert (transfer.account, transfer.booking_date.isoformat()) == ("0123456789", "2026-11-25")

@@ -82,3 +82,30 @@ def test_settings_are_frozen(tmp_path: Path) -> None:
     settings = load_settings(write(tmp_path, ""), environ={})
     with pytest.raises(AttributeError):
         settings.server.port = 1
+
+
+def test_banks_pin_a_certificate_per_bic_relative_to_the_config_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "[banks]\nBFTVVNVX = keys/vietcombank.pem\nICBVVNVX001 = /etc/bank.pem\n")
+    assert load_settings(path, environ={}).banks == (
+        ("BFTVVNVX", tmp_path / "keys/vietcombank.pem"),
+        ("ICBVVNVX001", Path("/etc/bank.pem")),
+    )
+
+
+@pytest.mark.parametrize("line", ["bftvvnvx = bank.pem", "BFTVVNVX =", "BFT = bank.pem"])
+def test_a_wrong_banks_line_names_the_setting(tmp_path: Path, line: str) -> None:
+    with pytest.raises(ConfigurationError, match=r"\[banks\]"):
+        load_settings(write(tmp_path, f"[banks]\n{line}\n"), environ={})
+
+
+def test_camt_schema_directory_is_empty_by_default_and_relative_to_the_config_file(tmp_path: Path) -> None:
+    assert load_settings(write(tmp_path, ""), environ={}).queue.camt_schema_directory == ""
+    path = write(tmp_path, "[queue]\ncamt_schema_directory = iso20022\n")
+    assert load_settings(path, environ={}).queue.camt_schema_directory == str(tmp_path / "iso20022")
+
+
+def test_serve_runs_the_bank_worker_unless_told_not_to(tmp_path: Path) -> None:
+    assert load_settings(write(tmp_path, ""), environ={}).server.run_worker is True
+    assert (
+        load_settings(write(tmp_path, "[server]\nrun_worker = no\n"), environ={}).server.run_worker is False
+    )

@@ -1,0 +1,76 @@
+"""The bank worker as one supervised child process of ``ereceipt serve`` (a one-machine install).
+
+The web server is gunicorn, which forks its WSGI workers: a consumer started inside the WSGI
+application would run once per worker. The payment consumer and the outbox relay therefore run
+in exactly one ``ereceipt worker`` child started by the serving process itself, restarted with a
+growing delay whenever it ends unexpectedly, stopped with SIGTERM (it finishes the message in hand)
+when the server stops, and ending by itself if the serving process disappears (``--parent-pid``).
+gunicorn's arbiter reaps every child it sees, so an exit status here cannot be trusted: any end
+that was not asked for is unexpected.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+
+from ereceipt.queue.consumer import Backoff
+
+log = logging.getLogger("ereceipt.supervisor")
+STABLE_SECONDS = 60.0  # a child that ran this long resets the back-off
+
+
+class WorkerSupervisor:
+    def __init__(self, config: str | None, *, stop_timeout: float = 30.0, restart_cap: float = 60.0) -> None:
+        self.config, self.stop_timeout = config, stop_timeout
+        self.backoff = Backoff(base=1.0, cap=restart_cap)
+        self.stopping = threading.Event()
+        self._child: subprocess.Popen | None = None
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._supervise, name="ereceipt-supervisor", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _command(self) -> list[str]:
+        command = [sys.executable, "-m", "ereceipt"]
+        if self.config:
+            command += ["--config", self.config]
+        return [*command, "worker", "--parent-pid", str(os.getpid())]
+
+    def _supervise(self) -> None:
+        while not self.stopping.is_set():
+            with self._lock:
+                if self.stopping.is_set():
+                    return
+                # A session of its own: a Ctrl-C at the terminal stops the server, which stops the worker.
+                self._child = subprocess.Popen(self._command(), start_new_session=True)  # noqa: S603
+            log.info("bank worker started (pid %d)", self._child.pid)
+            started = time.monotonic()
+            self._child.wait()
+            if self.stopping.is_set():
+                return
+            if time.monotonic() - started > STABLE_SECONDS:
+                self.backoff.reset()
+            delay = self.backoff.next()
+            log.warning("bank worker (pid %d) ended; restarting in %.1f s", self._child.pid, delay)
+            self.stopping.wait(delay)
+
+    def stop(self) -> None:
+        """SIGTERM the child and wait for it to finish the message in hand; SIGKILL after the timeout."""
+        with self._lock:
+            self.stopping.set()
+            child = self._child
+        if child is not None and child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(timeout=self.stop_timeout)
+            except subprocess.TimeoutExpired:
+                log.error("bank worker (pid %d) did not stop in %.0f s; killed", child.pid, self.stop_timeout)
+                child.kill()
+                child.wait()
+        self._thread.join(timeout=5)
