@@ -127,6 +127,14 @@ class Services:
             reconnect_max_seconds=queue.reconnect_max_seconds,
         )
 
+    def dead_letter_queue(self):
+        """The bank dead-letter queue for the admin page (issue #5); connects only when used."""
+        from ereceipt.queue.dead_letters import DeadLetterQueue
+        from ereceipt.queue.topology import Topology, connection_parameters
+
+        queue = self.settings.queue
+        return DeadLetterQueue(connection_parameters(queue, "admin"), Topology.of(queue))
+
     def outbox_relay(self):
         """Publishes outbox events to ``[queue] events_exchange`` with confirms; connects only when run."""
         from ereceipt.queue.relay import OutboxRelay

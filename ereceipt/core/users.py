@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ereceipt.core import audit
 from ereceipt.core.admin_tables import ROLES, AdminUser
 from ereceipt.core.database import Database
-from ereceipt.core.errors import BadInput, Conflict
+from ereceipt.core.errors import BadInput, Conflict, NotFound
 from ereceipt.core.tables import Issuer
 
 HASHER = PasswordHasher()
@@ -161,3 +161,75 @@ def load_user(session: Session, user_id: int) -> CurrentUser | None:
     """The active user with that id, for each request of a logged-in session."""
     user = session.get(AdminUser, user_id)
     return _current(session, user) if user is not None and user.active else None
+
+
+def _user(session: Session, user_id: int) -> AdminUser:
+    user = session.scalar(select(AdminUser).where(AdminUser.id == user_id).with_for_update())
+    if user is None:
+        raise NotFound(f"no user with id {user_id}")
+    return user
+
+
+def _keep_an_administrator(session: Session, user: AdminUser) -> None:
+    """Refuse to take the last active administrator away (the rows are locked while counting)."""
+    if not (user.active and user.role == "administrator"):
+        return
+    others = session.scalars(
+        select(AdminUser.id)
+        .where(AdminUser.role == "administrator", AdminUser.active.is_(True), AdminUser.id != user.id)
+        .with_for_update()
+    ).all()
+    if not others:
+        raise Conflict(f"{user.username} is the last active administrator")
+
+
+def set_active(session: Session, user_id: int, active: bool, *, actor: str) -> AdminUser:
+    """Deactivate (the user can no longer log in; open sessions end at their next request) or reactivate."""
+    user = _user(session, user_id)
+    if user.active == active:
+        return user
+    if not active:
+        _keep_an_administrator(session, user)
+    user.active = active
+    action = "user.reactivated" if active else "user.deactivated"
+    audit.record(session, actor, action, "admin_user", user.id, username=user.username)
+    return user
+
+
+def change_role(session: Session, user_id: int, role: str, agency: str | None, *, actor: str) -> AdminUser:
+    """Give a user another role and/or agency (an issuer code, or None for the national level)."""
+    if role not in ROLES:
+        raise BadInput(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    issuer_id = None
+    if agency:
+        issuer_id = session.scalar(select(Issuer.id).where(Issuer.code == agency))
+        if issuer_id is None:
+            raise BadInput(f"unknown agency {agency!r}")
+    user = _user(session, user_id)
+    if role != user.role:
+        _keep_an_administrator(session, user)
+    before = {"role": user.role, "issuer_id": user.issuer_id}
+    user.role, user.issuer_id = role, issuer_id
+    audit.record(
+        session, actor, "user.role_changed", "admin_user", user.id,
+        username=user.username, before=before, role=role, agency=agency,
+    )  # fmt: skip
+    return user
+
+
+def reset_password(session: Session, user_id: int, *, actor: str) -> str:
+    """Give the user a new random password, returned once (shown to the administrator, never stored)."""
+    user = _user(session, user_id)
+    password = new_password()
+    user.password_hash = hash_password(password)
+    user.failed_logins, user.locked_until = 0, None
+    audit.record(session, actor, "user.password_reset", "admin_user", user.id, username=user.username)
+    return password
+
+
+def unlock(session: Session, user_id: int, *, actor: str) -> AdminUser:
+    """End a lock-out after failed log-ins now, instead of waiting for it to run out."""
+    user = _user(session, user_id)
+    user.failed_logins, user.locked_until = 0, None
+    audit.record(session, actor, "user.unlocked", "admin_user", user.id, username=user.username)
+    return user

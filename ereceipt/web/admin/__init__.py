@@ -57,7 +57,13 @@ def configure(app: Flask, secret: bytes, public_url: str) -> None:
         SESSION_COOKIE_NAME="ereceipt_admin",
         PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
     )
-    from ereceipt.web.admin import views  # noqa: F401 (registers the routes)
+    from ereceipt.web.admin import (  # noqa: F401 (importing registers the routes)
+        approval,
+        dead_letters,
+        held,
+        user_admin,
+        views,
+    )
 
     app.register_blueprint(blueprint)
 
