@@ -30,19 +30,34 @@ def site(tmp_path: Path):
     app.config["TESTING"] = True
     with services.database.write() as session:
         draft = drafts.create_draft(
-            session, agency_code="CCTHADS-BD", created_by="bd-officer", payer_name="Phạm Thị Dung",
-            payer_id_number="001190001234", payer_address="Hà Nội", case_payment_code="THA2502",
-            amount_vnd=300_000, purpose=None, payment_method="CASH",
-            source_document_id=7, field_confidences={"payer_name": 0.55, "amount_vnd": 0.99},
-        )  # fmt: skip
+            session,
+            agency_code="CCTHADS-BD",
+            created_by="bd-officer",
+            payer_name="Phạm Thị Dung",
+            payer_id_number="001190001234",
+            payer_address="Hà Nội",
+            case_payment_code="THA2502",
+            amount_vnd=300_000,
+            purpose=None,
+            payment_method="CASH",
+            source_document_id=7,
+            field_confidences={"payer_name": 0.55, "amount_vnd": 0.99},
+        )
         now = datetime.now(UTC)
         bd_case = session.scalar(select(EnforcementCase.id).where(EnforcementCase.payment_code == "THA2501"))
         held = {}
         for key, case_id, amount in (("bd", bd_case, 3_000_000), ("none", None, 400_000)):
             payment = Payment(
-                source="BFTVVNVX", external_reference=f"FT-{key}", amount=amount, payer_name="Lê Văn Cường",
-                paid_at=now, case_id=case_id, status="HELD", hold_reason="Vượt số phải nộp", recorded_at=now,
-            )  # fmt: skip
+                source="BFTVVNVX",
+                external_reference=f"FT-{key}",
+                amount=amount,
+                payer_name="Lê Văn Cường",
+                paid_at=now,
+                case_id=case_id,
+                status="HELD",
+                hold_reason="Vượt số phải nộp",
+                recorded_at=now,
+            )
             session.add(payment)
             session.flush()
             held[key] = payment.id
@@ -74,22 +89,43 @@ def actions(ids: dict) -> dict[str, tuple[str, dict]]:
     """Every new action: (path, form) — a valid form, so that a refusal is due to who sends it."""
     draft, held, users = ids["draft"], ids["held"], ids["users"]
     return {
-        "draft_new": ("/admin/phe-duyet/moi", {"payer_name": "A", "amount_vnd": "1000", "purpose": "Án phí",
-                                               "payment_method": "CASH", "agency": "CCTHADS-BD"}),
-        "draft_update": (f"/admin/phe-duyet/{draft}", {"payer_name": "Phạm Thị Dung", "amount_vnd": "300000",
-                                                       "case_payment_code": "THA2502", "payment_method": "CASH"}),
+        "draft_new": (
+            "/admin/phe-duyet/moi",
+            {
+                "payer_name": "A",
+                "amount_vnd": "1000",
+                "purpose": "Án phí",
+                "payment_method": "CASH",
+                "agency": "CCTHADS-BD",
+            },
+        ),
+        "draft_update": (
+            f"/admin/phe-duyet/{draft}",
+            {
+                "payer_name": "Phạm Thị Dung",
+                "amount_vnd": "300000",
+                "case_payment_code": "THA2502",
+                "payment_method": "CASH",
+            },
+        ),
         "draft_approve": (f"/admin/phe-duyet/{draft}/duyet", {}),
         "draft_reject": (f"/admin/phe-duyet/{draft}/tu-choi", {"reason": "Sai"}),
-        "held_match": (f"/admin/thanh-toan-treo/{held['bd']}/khop", {"case_code": "THA2502", "reason": "Gọi điện"}),
+        "held_match": (
+            f"/admin/thanh-toan-treo/{held['bd']}/khop",
+            {"case_code": "THA2502", "reason": "Gọi điện"},
+        ),
         "held_refund": (f"/admin/thanh-toan-treo/{held['bd']}/hoan-tien", {"reason": "Chuyển nhầm"}),
         "dead_reprocess": ("/admin/thu-loi/abc/xu-ly-lai", {}),
         "dead_discard": ("/admin/thu-loi/abc/bo", {"reason": "Trùng"}),
         "user_deactivate": (f"/admin/nguoi-dung/{users['bd-officer']}/ngung", {}),
         "user_reactivate": (f"/admin/nguoi-dung/{users['bd-officer']}/kich-hoat", {}),
-        "user_role": (f"/admin/nguoi-dung/{users['bd-officer']}/vai-tro", {"role": "administrator", "agency": ""}),
+        "user_role": (
+            f"/admin/nguoi-dung/{users['bd-officer']}/vai-tro",
+            {"role": "administrator", "agency": ""},
+        ),
         "user_unlock": (f"/admin/nguoi-dung/{users['bd-officer']}/mo-khoa", {}),
         "user_password": (f"/admin/nguoi-dung/{users['bd-officer']}/dat-lai-mat-khau", {}),
-    }  # fmt: skip
+    }
 
 
 def unchanged(services, ids) -> None:
@@ -162,8 +198,13 @@ def test_every_new_action_refuses_the_wrong_role(site) -> None:
 def test_every_new_action_refuses_the_wrong_agency(site) -> None:
     app, services, ids = site
     hn_approver, hn_officer = login(app, "hn-approver"), login(app, "hn-officer")
-    refused = {"draft_update": hn_officer, "draft_approve": hn_approver, "draft_reject": hn_approver,
-               "held_match": hn_approver, "held_refund": hn_approver}  # fmt: skip
+    refused = {
+        "draft_update": hn_officer,
+        "draft_approve": hn_approver,
+        "draft_reject": hn_approver,
+        "held_match": hn_approver,
+        "held_refund": hn_approver,
+    }
     for name, client in refused.items():
         path, form = actions(ids)[name]
         assert client.post(path, data={**form, "csrf_token": token(client)}).status_code == 404, name
@@ -189,10 +230,17 @@ def test_every_new_action_refuses_the_wrong_agency(site) -> None:
 
 
 def test_officer_enters_a_draft_and_another_approver_approves_it_with_the_number_shown(site) -> None:
-    app, services, ids = site
+    app, services, _ = site
     officer = login(app, "bd-officer")
-    form = {"payer_name": "Đỗ Văn Em", "payer_id_number": "", "payer_address": "", "case_payment_code": "tha2501",
-            "amount_vnd": "1.250.000", "purpose": "", "payment_method": "BANK_TRANSFER"}  # fmt: skip
+    form = {
+        "payer_name": "Đỗ Văn Em",
+        "payer_id_number": "",
+        "payer_address": "",
+        "case_payment_code": "tha2501",
+        "amount_vnd": "1.250.000",
+        "purpose": "",
+        "payment_method": "BANK_TRANSFER",
+    }
     bad = officer.post(
         "/admin/phe-duyet/moi", data={**form, "amount_vnd": "1,25 triệu", "csrf_token": token(officer)}
     )
@@ -234,9 +282,17 @@ def test_approver_cannot_approve_own_draft_and_rejects_with_a_reason(site) -> No
     approver = login(app, "bd-approver")
     with services.database.write() as session:
         own = drafts.create_draft(
-            session, agency_code="CCTHADS-BD", created_by="bd-approver", payer_name="X", payer_id_number=None,
-            payer_address=None, case_payment_code=None, amount_vnd=1000, purpose="Án phí", payment_method="CASH",
-        )  # fmt: skip
+            session,
+            agency_code="CCTHADS-BD",
+            created_by="bd-approver",
+            payer_name="X",
+            payer_id_number=None,
+            payer_address=None,
+            case_payment_code=None,
+            amount_vnd=1000,
+            purpose="Án phí",
+            payment_method="CASH",
+        )
     answer = approver.post(f"/admin/phe-duyet/{own}/duyet", data={"csrf_token": token(approver)})
     assert "bốn mắt" in approver.get(answer.headers["Location"]).get_data(as_text=True)
     assert (
@@ -333,7 +389,7 @@ def test_administrator_manages_users_and_keeps_the_last_administrator(site) -> N
 
 
 def test_administrator_unlocks_a_locked_out_user(site) -> None:
-    app, services, ids = site
+    app, _, ids = site
     client = app.test_client()
     for _ in range(5):
         client.post(
