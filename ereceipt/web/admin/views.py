@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from ereceipt.core import audit
 from ereceipt.core.admin_tables import ROLES, AdminUser
-from ereceipt.core.errors import BadInput, Conflict, NotFound
+from ereceipt.core.errors import BadInput, ConfigurationError, Conflict, NotFound
 from ereceipt.core.lookup_code import display_lookup_code
 from ereceipt.core.money import format_vnd
 from ereceipt.core.receipt import VIETNAM, PayerInfo, format_number
@@ -217,7 +217,15 @@ def receipt_pdf_download(receipt_id: int):
     if content is None:
         abort(409, "Chữ ký số của biên lai không hợp lệ; không in được bản PDF.")
     public_url = _services().settings.server.public_url
-    body = receipt_pdf(content, public_url=public_url, cancelled=receipt.status == CANCELLED)
+    try:
+        body = receipt_pdf(content, public_url=public_url, cancelled=receipt.status == CANCELLED)
+    except ConfigurationError as exc:
+        current_app.logger.error("PDF receipt: %s", exc.message)
+        abort(
+            503,
+            "Máy chủ thiếu phông chữ DejaVu Sans nên chưa in được bản PDF (cần cài gói fonts-dejavu-core, "
+            "ví dụ chạy lại `make run` với quyền root). Bản XML có chữ ký số vẫn tải được.",
+        )
     disposition = f'attachment; filename="{_filename(receipt, "pdf")}"'
     return Response(body, mimetype="application/pdf", headers={"Content-Disposition": disposition})
 
