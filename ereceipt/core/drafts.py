@@ -120,7 +120,16 @@ def create_draft(
     issuer_id = session.scalar(select(Issuer.id).where(Issuer.code == agency_code))
     if issuer_id is None:
         raise BadInput(f"không có đơn vị mã {agency_code!r}")
-    fields = _checked(session, issuer_id, {name: value for name, value in locals().items() if name in FIELDS})
+    given = {
+        "payer_name": payer_name,
+        "payer_id_number": payer_id_number,
+        "payer_address": payer_address,
+        "case_payment_code": case_payment_code,
+        "amount_vnd": amount_vnd,
+        "purpose": purpose,
+        "payment_method": payment_method,
+    }
+    fields = _checked(session, issuer_id, given)
     draft = ReceiptDraft(
         issuer_id=issuer_id,
         status=DRAFT,

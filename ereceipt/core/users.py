@@ -7,6 +7,7 @@ level and sees every agency; officers and approvers with an agency see only that
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -40,6 +41,7 @@ class CurrentUser:
     role: str
     issuer_id: int | None
     issuer_code: str | None
+    stamp: str = ""  # changes with the password: a session made before a reset is no longer accepted
 
     @property
     def national(self) -> bool:
@@ -73,7 +75,8 @@ def lock_wait(failures: int) -> timedelta | None:
 
 def _current(session: Session, user: AdminUser) -> CurrentUser:
     code = session.scalar(select(Issuer.code).where(Issuer.id == user.issuer_id)) if user.issuer_id else None
-    return CurrentUser(user.id, user.username, user.role, user.issuer_id, code)
+    stamp = hashlib.sha256(user.password_hash.encode()).hexdigest()[:20]
+    return CurrentUser(user.id, user.username, user.role, user.issuer_id, code, stamp)
 
 
 def add_user(
@@ -170,26 +173,26 @@ def _user(session: Session, user_id: int) -> AdminUser:
     return user
 
 
-def _keep_an_administrator(session: Session, user: AdminUser) -> None:
-    """Refuse to take the last active administrator away (the rows are locked while counting)."""
-    if not (user.active and user.role == "administrator"):
-        return
-    others = session.scalars(
-        select(AdminUser.id)
-        .where(AdminUser.role == "administrator", AdminUser.active.is_(True), AdminUser.id != user.id)
-        .with_for_update()
-    ).all()
-    if not others:
+def _lock_administrators(session: Session) -> list[int]:
+    """Lock the active administrators' rows, always in id order (so that two changes cannot deadlock)."""
+    query = select(AdminUser.id).where(AdminUser.role == "administrator", AdminUser.active.is_(True))
+    return list(session.scalars(query.order_by(AdminUser.id).with_for_update()))
+
+
+def _keep_an_administrator(administrators: list[int], user: AdminUser) -> None:
+    """Refuse to take the last active administrator away."""
+    if user.active and user.role == "administrator" and administrators == [user.id]:
         raise Conflict(f"{user.username} is the last active administrator")
 
 
 def set_active(session: Session, user_id: int, active: bool, *, actor: str) -> AdminUser:
     """Deactivate (the user can no longer log in; open sessions end at their next request) or reactivate."""
+    administrators = _lock_administrators(session)
     user = _user(session, user_id)
     if user.active == active:
         return user
     if not active:
-        _keep_an_administrator(session, user)
+        _keep_an_administrator(administrators, user)
     user.active = active
     action = "user.reactivated" if active else "user.deactivated"
     audit.record(session, actor, action, "admin_user", user.id, username=user.username)
@@ -205,9 +208,10 @@ def change_role(session: Session, user_id: int, role: str, agency: str | None, *
         issuer_id = session.scalar(select(Issuer.id).where(Issuer.code == agency))
         if issuer_id is None:
             raise BadInput(f"unknown agency {agency!r}")
+    administrators = _lock_administrators(session)
     user = _user(session, user_id)
     if role != user.role:
-        _keep_an_administrator(session, user)
+        _keep_an_administrator(administrators, user)
     before = {"role": user.role, "issuer_id": user.issuer_id}
     user.role, user.issuer_id = role, issuer_id
     audit.record(

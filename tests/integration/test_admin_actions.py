@@ -418,3 +418,16 @@ def test_dead_letter_page_says_clearly_when_the_broker_is_down(site) -> None:
     answer = client.post("/admin/thu-loi/abc/bo", data={"csrf_token": token(client), "reason": "x"})
     assert answer.status_code == 302
     assert "RabbitMQ không kết nối được" in client.get("/admin/thu-loi").get_data(as_text=True)
+
+
+def test_a_password_reset_ends_the_sessions_made_before_it(site) -> None:
+    app, _, ids = site
+    officer = login(app, "bd-officer")
+    assert officer.get("/admin/").status_code == 200
+    admin = login(app, "admin")
+    admin.post(
+        f"/admin/nguoi-dung/{ids['users']['bd-officer']}/dat-lai-mat-khau", data={"csrf_token": token(admin)}
+    )
+    answer = officer.get("/admin/")
+    assert answer.status_code == 302 and "/admin/dang-nhap" in answer.headers["Location"]
+    assert admin.get("/admin/").status_code == 200

@@ -244,3 +244,25 @@ def test_a_reset_password_works_once_shown_and_unlocks(demo_database: Database) 
     assert users.authenticate(demo_database, "bd-officer", password).user.id == user_id
     events = [json.dumps(row) for row in actions(demo_database)]
     assert not any(password in event for event in events)
+
+
+def test_two_approvers_at_once_give_one_receipt(issuer: ReceiptIssuer) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    database = issuer.database
+    with database.write() as session:
+        draft_id = new_draft(session)
+
+    def approve(name: str) -> str:
+        try:
+            with database.write() as session:
+                drafts.approve_draft(session, issuer, draft_id, approved_by=name)
+            return "approved"
+        except Conflict:
+            return "refused"
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(approve, ["approver-1", "approver-2"]))
+    assert outcomes == ["approved", "refused"]
+    with database.read() as session:
+        assert len(session.scalars(select(Receipt.id)).all()) == 1

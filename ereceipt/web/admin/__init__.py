@@ -94,6 +94,9 @@ def guard():
         services = current_app.extensions["ereceipt"]
         with services.database.read() as db:
             g.user = load_user(db, user_id)
+        if g.user is not None and session.get("stamp") != g.user.stamp:
+            g.user = None  # the password was reset since this session logged in
+            session.pop("user_id", None)
     if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:
         if request.path.endswith(".json"):
             return jsonify(error="chưa đăng nhập"), 401

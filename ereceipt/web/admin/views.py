@@ -77,6 +77,7 @@ def login():
     session.clear()  # a new session at log-in: no fixation
     session.permanent = True
     session["user_id"] = result.user.id
+    session["stamp"] = result.user.stamp
     csrf_token()
     target = request.args.get("next", "")
     if not target.startswith("/admin/") or target.startswith("//"):
