@@ -104,7 +104,7 @@ def _key(properties: pika.BasicProperties, routing_key: str, body: bytes) -> str
 class DeadLetterQueue:
     """The dead-letter queue of ``topology`` on the broker at ``parameters``; one connection per call."""
 
-    def __init__(self, parameters: pika.ConnectionParameters, topology: Topology, timeout: float = 5.0):
+    def __init__(self, parameters: pika.ConnectionParameters, topology: Topology, timeout: float = 3.0):
         parameters.connection_attempts, parameters.socket_timeout = 1, timeout
         parameters.blocked_connection_timeout = timeout
         self.parameters, self.topology = parameters, topology

@@ -153,6 +153,8 @@ def draft_approve(draft_id: int):
 @blueprint.post("/phe-duyet/<int:draft_id>/tu-choi")
 @require(*APPROVES)
 def draft_reject(draft_id: int):
+    with _services().database.read() as db:
+        _draft(db, draft_id)
     reason = _reason()
     try:
         with _services().database.write() as db:

@@ -50,10 +50,13 @@ def dead_letters():
     return (page, 503) if error else page
 
 
-def _act(kind: str, action) -> object:
+def _allowed() -> None:
     _national()
     if not _may_act():
         abort(403, "Chỉ quản trị viên hoặc người phê duyệt cấp trung ương xử lý thư lỗi.")
+
+
+def _act(kind: str, action) -> object:
     try:
         letter = action()
     except BrokerUnavailable as exc:
@@ -68,6 +71,7 @@ def _act(kind: str, action) -> object:
 @blueprint.post("/thu-loi/<key>/xu-ly-lai")
 @require("administrator", "approver")
 def dead_letter_reprocess(key: str):
+    _allowed()
     services = _services()
 
     def reprocess():
@@ -88,6 +92,7 @@ def dead_letter_reprocess(key: str):
 @blueprint.post("/thu-loi/<key>/bo")
 @require("administrator", "approver")
 def dead_letter_discard(key: str):
+    _allowed()
     services = _services()
     reason = _reason()
 

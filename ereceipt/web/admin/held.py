@@ -62,6 +62,8 @@ def held_payments_list():
 @require(*RESOLVES)
 def held_payment_match(payment_id: int):
     services = _services()
+    with services.database.read() as db:
+        _visible(db, payment_id)
     reason = _reason()
     try:
         with services.database.write() as db:
@@ -83,6 +85,8 @@ def held_payment_match(payment_id: int):
 @blueprint.post("/thanh-toan-treo/<int:payment_id>/hoan-tien")
 @require(*RESOLVES)
 def held_payment_refund(payment_id: int):
+    with _services().database.read() as db:
+        _visible(db, payment_id)
     reason = _reason()
     try:
         with _services().database.write() as db:
