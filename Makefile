@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint format clean install bench browser-deps
+.PHONY: run test lint format clean install bench browser-deps fonts
 
 # A fresh Debian has python3 but not always its venv module: install it when missing (needs root).
 $(BIN)/python:
@@ -23,7 +23,14 @@ $(TEST_STAMP): setup.cfg pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-run: $(STAMP)
+# The printable PDF receipt needs DejaVu Sans for Vietnamese: installed when missing (needs root);
+# without it the server still runs and the PDF download says which package is missing.
+fonts:
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf || \
+	  { apt-get update -qq && apt-get install -y -qq fonts-dejavu-core; } || \
+	  echo "warning: could not install fonts-dejavu-core (as root: apt-get install fonts-dejavu-core)"
+
+run: $(STAMP) fonts
 	$(BIN)/ereceipt init --demo
 	$(BIN)/ereceipt serve
 

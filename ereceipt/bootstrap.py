@@ -159,6 +159,14 @@ class Services:
         directory = self.settings.queue.camt_schema_directory
         return CamtSchemas(Path(directory)) if directory else None
 
+    def dead_letter_queue(self):
+        """The bank dead-letter queue for the admin page (issue #5); connects only when used."""
+        from ereceipt.queue.dead_letters import DeadLetterQueue
+        from ereceipt.queue.topology import Topology, connection_parameters
+
+        queue = self.settings.queue
+        return DeadLetterQueue(connection_parameters(queue, "admin"), Topology.of(queue))
+
     def outbox_relay(self):
         """Publishes outbox events to ``[queue] events_exchange`` with confirms; connects only when run."""
         from ereceipt.queue.relay import OutboxRelay

@@ -137,6 +137,25 @@ class ReceiptIssuer:
         """
         return self._issue_all(session, requests, preload=True) if requests else []
 
+    def issue_within(
+        self, session: Session, request: IssueRequest, *, payment_id: int | None = None
+    ) -> IssuedReceipt:
+        """Issue one receipt inside the caller's transaction (an approval, a held payment matched by hand).
+
+        With ``payment_id`` the payment is one recorded before (a held bank transfer) and is not
+        recorded again; the caller updates it. Nothing is committed here.
+        """
+        now = self.clock()
+        plan = _BatchLookups(session, now).plan(request)
+        if payment_id is None:
+            row = _payment_row(request.payment, plan.content.amount, plan.case_id, now)
+            payment_id = session.execute(store.INSERT_PAYMENTS, [row]).scalars().one()
+        (issued,) = self._number_sign_store(session, [replace(plan, payment_id=payment_id)])
+        audit.record(
+            session, request.officer, "receipt.issued", "receipt", issued.receipt_id, payment=payment_id
+        )
+        return issued
+
     def cancel(self, receipt_id: int, *, officer: str, reason: str) -> None:
         """Cancel a receipt: it keeps its number; reason, officer and time are recorded."""
         if not reason.strip():

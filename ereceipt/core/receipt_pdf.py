@@ -39,8 +39,9 @@ def receipt_pdf(
     *,
     public_url: str,
     cancelled: bool = False,
-    font_directory: Path = FONT_DIRECTORY,
+    font_directory: Path | None = None,
 ) -> bytes:
+    font_directory = font_directory or FONT_DIRECTORY
     regular, bold = font_directory / "DejaVuSans.ttf", font_directory / "DejaVuSans-Bold.ttf"
     if not regular.is_file() or not bold.is_file():
         raise ConfigurationError(f"DejaVu fonts missing in {font_directory} (Debian: fonts-dejavu-core)")

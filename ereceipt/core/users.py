@@ -7,6 +7,7 @@ level and sees every agency; officers and approvers with an agency see only that
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from ereceipt.core import audit
 from ereceipt.core.admin_tables import ROLES, AdminUser
 from ereceipt.core.database import Database
-from ereceipt.core.errors import BadInput, Conflict
+from ereceipt.core.errors import BadInput, Conflict, NotFound
 from ereceipt.core.tables import Issuer
 
 HASHER = PasswordHasher()
@@ -40,6 +41,7 @@ class CurrentUser:
     role: str
     issuer_id: int | None
     issuer_code: str | None
+    stamp: str = ""  # changes with the password: a session made before a reset is no longer accepted
 
     @property
     def national(self) -> bool:
@@ -73,7 +75,8 @@ def lock_wait(failures: int) -> timedelta | None:
 
 def _current(session: Session, user: AdminUser) -> CurrentUser:
     code = session.scalar(select(Issuer.code).where(Issuer.id == user.issuer_id)) if user.issuer_id else None
-    return CurrentUser(user.id, user.username, user.role, user.issuer_id, code)
+    stamp = hashlib.sha256(user.password_hash.encode()).hexdigest()[:20]
+    return CurrentUser(user.id, user.username, user.role, user.issuer_id, code, stamp)
 
 
 def add_user(
@@ -161,3 +164,76 @@ def load_user(session: Session, user_id: int) -> CurrentUser | None:
     """The active user with that id, for each request of a logged-in session."""
     user = session.get(AdminUser, user_id)
     return _current(session, user) if user is not None and user.active else None
+
+
+def _user(session: Session, user_id: int) -> AdminUser:
+    user = session.scalar(select(AdminUser).where(AdminUser.id == user_id).with_for_update())
+    if user is None:
+        raise NotFound(f"no user with id {user_id}")
+    return user
+
+
+def _lock_administrators(session: Session) -> list[int]:
+    """Lock the active administrators' rows, always in id order (so that two changes cannot deadlock)."""
+    query = select(AdminUser.id).where(AdminUser.role == "administrator", AdminUser.active.is_(True))
+    return list(session.scalars(query.order_by(AdminUser.id).with_for_update()))
+
+
+def _keep_an_administrator(administrators: list[int], user: AdminUser) -> None:
+    """Refuse to take the last active administrator away."""
+    if user.active and user.role == "administrator" and administrators == [user.id]:
+        raise Conflict(f"{user.username} is the last active administrator")
+
+
+def set_active(session: Session, user_id: int, active: bool, *, actor: str) -> AdminUser:
+    """Deactivate (the user can no longer log in; open sessions end at their next request) or reactivate."""
+    administrators = _lock_administrators(session)
+    user = _user(session, user_id)
+    if user.active == active:
+        return user
+    if not active:
+        _keep_an_administrator(administrators, user)
+    user.active = active
+    action = "user.reactivated" if active else "user.deactivated"
+    audit.record(session, actor, action, "admin_user", user.id, username=user.username)
+    return user
+
+
+def change_role(session: Session, user_id: int, role: str, agency: str | None, *, actor: str) -> AdminUser:
+    """Give a user another role and/or agency (an issuer code, or None for the national level)."""
+    if role not in ROLES:
+        raise BadInput(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    issuer_id = None
+    if agency:
+        issuer_id = session.scalar(select(Issuer.id).where(Issuer.code == agency))
+        if issuer_id is None:
+            raise BadInput(f"unknown agency {agency!r}")
+    administrators = _lock_administrators(session)
+    user = _user(session, user_id)
+    if role != user.role:
+        _keep_an_administrator(administrators, user)
+    before = {"role": user.role, "issuer_id": user.issuer_id}
+    user.role, user.issuer_id = role, issuer_id
+    audit.record(
+        session, actor, "user.role_changed", "admin_user", user.id,
+        username=user.username, before=before, role=role, agency=agency,
+    )  # fmt: skip
+    return user
+
+
+def reset_password(session: Session, user_id: int, *, actor: str) -> str:
+    """Give the user a new random password, returned once (shown to the administrator, never stored)."""
+    user = _user(session, user_id)
+    password = new_password()
+    user.password_hash = hash_password(password)
+    user.failed_logins, user.locked_until = 0, None
+    audit.record(session, actor, "user.password_reset", "admin_user", user.id, username=user.username)
+    return password
+
+
+def unlock(session: Session, user_id: int, *, actor: str) -> AdminUser:
+    """End a lock-out after failed log-ins now, instead of waiting for it to run out."""
+    user = _user(session, user_id)
+    user.failed_logins, user.locked_until = 0, None
+    audit.record(session, actor, "user.unlocked", "admin_user", user.id, username=user.username)
+    return user

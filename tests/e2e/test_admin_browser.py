@@ -1,7 +1,8 @@
 """The admin page in real headless Chromium (Debian package, driven by Playwright) against `ereceipt serve`.
 
 Log in, see the dashboard refresh without a reload, find a receipt, download its XML and PDF, cancel
-it. With ERECEIPT_SCREENSHOTS=DIR the dashboard and the receipt detail page are saved there as PNG.
+it; an officer enters a counter draft and an approver approves it (numbered and signed at once). With
+ERECEIPT_SCREENSHOTS=DIR the dashboard, a receipt detail and the approval page are saved there as PNG.
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, 
         "--password-stdin", stdin=PASSWORD.encode() + b"\n",
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
+    officer = ereceipt(
+        home, "users", "add", "bd-officer", "--role", "officer", "--agency", "CCTHADS-BD",
+        "--password-stdin", stdin=PASSWORD.encode() + b"\n",
+    )  # fmt: skip
+    assert officer.returncode == 0, officer.stderr
     done = ereceipt(home, "issue", str(REPO / "examples" / "payment.json"), "--json")
     assert done.returncode == 0, done.stderr
     server = Server(home, config)
@@ -139,4 +145,50 @@ def test_approver_logs_in_finds_downloads_and_cancels_a_receipt(site, browser, t
     page.click("text=Đăng xuất")
     page.goto(base + "/admin/bien-lai")
     assert "/admin/dang-nhap" in page.url
+    context.close()
+
+
+def _login(page, base: str, name: str) -> None:
+    page.goto(base + "/admin/dang-nhap")
+    page.fill("#username", name)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#current-user")
+
+
+def test_officer_enters_a_draft_and_approver_approves_it(site, browser, tmp_path: Path) -> None:
+    base = site[0]
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    _login(page, base, "bd-officer")
+    page.click("nav a[href='/admin/phe-duyet']")
+    page.click("#new-draft")
+    page.fill("#payer_name", "Phạm Thị Dung")
+    page.fill("#payer_id_number", "001190001234")
+    page.fill("#payer_address", "Số 8 phố Liễu Giai, Ba Đình, Hà Nội")
+    page.fill("#case_payment_code", "THA2502")
+    page.fill("#amount_vnd", "1.250.000")
+    page.select_option("#payment_method", "CASH")
+    page.click("#draft-save")
+    page.wait_for_selector(".flash-ok")
+    assert page.text_content("#draft-status").strip().startswith("Chờ phê duyệt")
+    assert page.locator("#approve").count() == 0  # an officer enters, an approver approves
+    page.click("text=Đăng xuất")
+
+    _login(page, base, "bd-approver")
+    assert page.text_content("#pending-count") == "1"
+    page.click("nav a[href='/admin/phe-duyet']")
+    page.click("#drafts a:has-text('Nháp')")
+    page.wait_for_selector("#approve")
+    page.click("#approve")
+    page.wait_for_selector(".flash-ok")
+    number = page.text_content("#approved-number")
+    assert re.fullmatch(r"[A-Z0-9]+ 0000003", number), number  # after the two receipts of the first test
+    assert "Đã phê duyệt và ký số" in page.text_content(".flash-ok")
+    _screenshot(page, "admin-approval.png", tmp_path)
+    page.click("#approved-number")
+    page.wait_for_selector("#verification")
+    assert page.text_content("#verification") == "Hợp lệ"
+    assert page.text_content("#payer") == "Phạm Thị Dung"
+    assert page.text_content("#amount") == "1.250.000 đồng"
     context.close()

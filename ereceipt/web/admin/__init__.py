@@ -57,7 +57,13 @@ def configure(app: Flask, secret: bytes, public_url: str) -> None:
         SESSION_COOKIE_NAME="ereceipt_admin",
         PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
     )
-    from ereceipt.web.admin import views  # noqa: F401 (registers the routes)
+    from ereceipt.web.admin import (  # noqa: F401 (importing registers the routes)
+        approval,
+        dead_letters,
+        held,
+        user_admin,
+        views,
+    )
 
     app.register_blueprint(blueprint)
 
@@ -88,6 +94,9 @@ def guard():
         services = current_app.extensions["ereceipt"]
         with services.database.read() as db:
             g.user = load_user(db, user_id)
+        if g.user is not None and session.get("stamp") != g.user.stamp:
+            g.user = None  # the password was reset since this session logged in
+            session.pop("user_id", None)
     if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:
         if request.path.endswith(".json"):
             return jsonify(error="chưa đăng nhập"), 401

@@ -1,4 +1,4 @@
-"""The admin page's screens: log-in, dashboard, receipts, users, audit trail, held payments (issue #5).
+"""The admin page's screens: log-in, dashboard, receipts, users, audit trail (issue #5).
 
 Receipt fields shown, printed or downloaded come only from the XML the verifier returned as signed.
 """
@@ -25,14 +25,14 @@ from sqlalchemy import select
 
 from ereceipt.core import audit
 from ereceipt.core.admin_tables import ROLES, AdminUser
-from ereceipt.core.errors import BadInput, Conflict, NotFound
+from ereceipt.core.errors import BadInput, ConfigurationError, Conflict, NotFound
 from ereceipt.core.lookup_code import display_lookup_code
 from ereceipt.core.money import format_vnd
 from ereceipt.core.receipt import VIETNAM, PayerInfo, format_number
 from ereceipt.core.receipt_pdf import receipt_pdf
 from ereceipt.core.receipt_store import CANCELLED, ISSUED
 from ereceipt.core.receipt_xml import read_receipt
-from ereceipt.core.tables import AuditEvent, Issuer, Payment, Receipt
+from ereceipt.core.tables import AuditEvent, Issuer, Receipt
 from ereceipt.core.users import add_user, authenticate
 from ereceipt.web.admin import blueprint, csrf_token, queries, require
 
@@ -77,6 +77,7 @@ def login():
     session.clear()  # a new session at log-in: no fixation
     session.permanent = True
     session["user_id"] = result.user.id
+    session["stamp"] = result.user.stamp
     csrf_token()
     target = request.args.get("next", "")
     if not target.startswith("/admin/") or target.startswith("//"):
@@ -95,16 +96,26 @@ def logout():
 @blueprint.get("/")
 @require(*EVERYONE)
 def dashboard():
-    with _services().database.read() as db:
-        data = queries.figures(db, g.user, datetime.now(UTC))
-    return render_template("admin_dashboard.html", data=data)
+    return render_template("admin_dashboard.html", data=_figures())
 
 
 @blueprint.get("/so-lieu.json")
 @require(*EVERYONE)
 def dashboard_figures():
+    return jsonify(_figures())
+
+
+def _figures() -> dict:
+    """The dashboard's figures; dead letters only for those who may see them (None: broker unreachable)."""
+    from ereceipt.web.admin.approval import pending_reviews
+    from ereceipt.web.admin.dead_letters import dead_letter_count
+
     with _services().database.read() as db:
-        return jsonify(queries.figures(db, g.user, datetime.now(UTC)))
+        data = queries.figures(db, g.user, datetime.now(UTC))
+        data["pending_reviews"] = pending_reviews(db, g.user)
+    data["sees_dead_letters"] = g.user.sees_all_agencies
+    data["dead_letters"] = dead_letter_count() if g.user.sees_all_agencies else None
+    return data
 
 
 def _date(name: str) -> date | None:
@@ -207,7 +218,15 @@ def receipt_pdf_download(receipt_id: int):
     if content is None:
         abort(409, "Chữ ký số của biên lai không hợp lệ; không in được bản PDF.")
     public_url = _services().settings.server.public_url
-    body = receipt_pdf(content, public_url=public_url, cancelled=receipt.status == CANCELLED)
+    try:
+        body = receipt_pdf(content, public_url=public_url, cancelled=receipt.status == CANCELLED)
+    except ConfigurationError as exc:
+        current_app.logger.error("PDF receipt: %s", exc.message)
+        abort(
+            503,
+            "Máy chủ thiếu phông chữ DejaVu Sans nên chưa in được bản PDF (cần cài gói fonts-dejavu-core, "
+            "ví dụ chạy lại `make run` với quyền root). Bản XML có chữ ký số vẫn tải được.",
+        )
     disposition = f'attachment; filename="{_filename(receipt, "pdf")}"'
     return Response(body, mimetype="application/pdf", headers={"Content-Disposition": disposition})
 
@@ -262,6 +281,9 @@ def users():
     services = _services()
     if request.method == "POST":
         form = request.form
+        from ereceipt.web.admin.user_admin import check_agency
+
+        check_agency(form.get("agency", "").strip() or None)
         try:
             with services.database.write() as db:
                 add_user(
@@ -278,10 +300,13 @@ def users():
         return redirect(url_for("admin.users"))
     with services.database.read() as db:
         issuers = list(db.scalars(select(Issuer).order_by(Issuer.code)))
+        if g.user.issuer_id is not None:  # an agency's administrator manages that agency only
+            issuers = [issuer for issuer in issuers if issuer.id == g.user.issuer_id]
         codes = {issuer.id: issuer.code for issuer in issuers}
         rows = [
             (user, codes.get(user.issuer_id))
             for user in db.scalars(select(AdminUser).order_by(AdminUser.username))
+            if g.user.issuer_id is None or user.issuer_id == g.user.issuer_id
         ]
     return render_template("admin_users.html", rows=rows, issuers=issuers, roles=ROLES)
 
@@ -304,13 +329,3 @@ def audit_trail():
     return render_template(
         "admin_audit.html", rows=rows, page=page, more=len(events) > AUDIT_PAGE, actor=actor
     )
-
-
-@blueprint.get("/thanh-toan-treo")
-@require(*EVERYONE)
-def held_payments():
-    with _services().database.read() as db:
-        rows = list(
-            db.scalars(queries.held_payments_query(g.user).order_by(Payment.recorded_at.desc()).limit(200))
-        )
-    return render_template("admin_held.html", rows=rows)
