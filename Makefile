@@ -23,7 +23,7 @@ $(TEST_STAMP): setup.cfg pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) ocr-deps
 	$(BIN)/ereceipt init --demo
 	$(BIN)/ereceipt serve
 
@@ -33,7 +33,15 @@ browser-deps:
 	@test -x /usr/bin/chromium && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf || \
 	  { apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core; }
 
-test: $(TEST_STAMP) browser-deps
+# Counter OCR (issue #6) runs the Debian Tesseract 5 with its Vietnamese data; its tests and bench/ocr.py
+# draw documents with the DejaVu and Liberation fonts. Installed when missing (needs root).
+.PHONY: ocr-deps
+ocr-deps:
+	@command -v tesseract >/dev/null && ls /usr/share/tesseract-ocr/*/tessdata/vie.traineddata >/dev/null 2>&1 && \
+	  test -f /usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf || \
+	  { apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-vie fonts-dejavu-core fonts-liberation; }
+
+test: $(TEST_STAMP) browser-deps ocr-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest

@@ -158,3 +158,27 @@ class Services:
         from ereceipt.soap.endpoint import SoapEndpoint
 
         return SoapEndpoint(self, PortalOperations(self).handlers, self.soap_clients)
+
+    @cached_property
+    def ocr_engine(self):
+        """Counter OCR (issue #6): Tesseract with the ``[ocr]`` settings; checked for Tesseract on first use."""
+        from ereceipt.core.ocr.documents import DocumentLimits
+        from ereceipt.core.ocr.preprocess import Preprocessing
+        from ereceipt.core.ocr.tesseract import TesseractEngine
+
+        ocr = self.settings.ocr
+        return TesseractEngine(
+            command=ocr.tesseract_command,
+            language=ocr.language,
+            limits=DocumentLimits(max_bytes=ocr.max_bytes, max_pages=ocr.max_pages, dpi=ocr.dpi),
+            preprocessing=Preprocessing(
+                grayscale=ocr.grayscale,
+                deskew=ocr.deskew,
+                binarise=ocr.binarise,
+                rescale=ocr.rescale,
+                target_dpi=ocr.dpi,
+            ),
+            page_segmentation_mode=ocr.page_segmentation_mode,
+            threads=ocr.tesseract_threads,
+            timeout_seconds=ocr.timeout_seconds,
+        )
