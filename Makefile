@@ -34,12 +34,13 @@ browser-deps:
 	  { apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core; }
 
 # Counter OCR (issue #6) runs the Debian Tesseract 5 with its Vietnamese data; its tests and bench/ocr.py
-# draw documents with the DejaVu and Liberation fonts. Installed when missing (needs root).
+# draw documents with the DejaVu, Liberation 2 and FreeFont fonts (all with Vietnamese glyphs). Installed when missing (needs root).
 .PHONY: ocr-deps
 ocr-deps:
 	@command -v tesseract >/dev/null && ls /usr/share/tesseract-ocr/*/tessdata/vie.traineddata >/dev/null 2>&1 && \
-	  test -f /usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf || \
-	  { apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-vie fonts-dejavu-core fonts-liberation; }
+	  test -f /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf -a -f /usr/share/fonts/truetype/freefont/FreeSerif.ttf || \
+	  { apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-vie fonts-dejavu-core fonts-liberation2 \
+	    fonts-freefont-ttf; }
 
 test: $(TEST_STAMP) browser-deps ocr-deps
 	$(BIN)/ruff check .

@@ -161,7 +161,7 @@ class Services:
 
     @cached_property
     def ocr_engine(self):
-        """Counter OCR (issue #6): Tesseract with the ``[ocr]`` settings; checked for Tesseract on first use."""
+        """Counter OCR (issue #6): Tesseract with the ``[ocr]`` settings, checked for on first use."""
         from ereceipt.core.ocr.documents import DocumentLimits
         from ereceipt.core.ocr.preprocess import Preprocessing
         from ereceipt.core.ocr.tesseract import TesseractEngine

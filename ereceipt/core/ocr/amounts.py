@@ -79,6 +79,12 @@ def number_words(text: str) -> tuple[list[str], int] | None:
     return words, restored
 
 
+def up_to_currency(text: str) -> str:
+    """``text`` cut after its "đồng" (or "đồng chẵn"): what follows on the line is something else."""
+    found = list(re.finditer(r"\bdong( chan)?\b", fold(text)))
+    return text[: found[-1].end()] if found else text
+
+
 def amount_of_words(text: str) -> tuple[int, int] | None:
     """(đồng, words whose marks were put back) for an amount in words, or None when it cannot be read."""
     read = number_words(text)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from ereceipt.core.ocr.amounts import amount_of_digits, amount_of_words, number_words
+from ereceipt.core.ocr.amounts import amount_of_digits, amount_of_words, number_words, up_to_currency
 from ereceipt.core.ocr.labels import Value, continued, labelled
 from ereceipt.core.ocr.layout import Line
 from ereceipt.core.ocr.repair import digits, fold, joined_syllables
@@ -48,11 +48,10 @@ REFERENCE_LABELS = r"(so|ma) (tham chieu|giao dich|but toan|gd)|ref(erence)?( no
 PURPOSE_LABELS = r"noi dung( nop( tien)?| thanh toan| chuyen tien)?|ly do( nop)?( tien)?|ve khoan"
 
 _LOOKALIKE = "0-9OolI|"
-_DECISION = re.compile(
-    rf"\b([{_LOOKALIKE}]{{1,5}})\s?/\s?(?:([{_LOOKALIKE}]{{4}})\s?/\s?)?Q[ĐD]\s?-\s?([A-ZĐ]{{2,12}})"
-)
+_YEAR = rf"[{_LOOKALIKE}]{{2}}\s?[{_LOOKALIKE}]{{2}}"
+_DECISION = re.compile(rf"\b([{_LOOKALIKE}]{{1,5}})\s?/\s?(?:({_YEAR})\s?/\s?)?Q[ĐD]\s?-\s?([A-ZĐ]{{2,12}})")
 _JUDGMENT = re.compile(
-    rf"\b([{_LOOKALIKE}]{{1,5}})\s?/\s?([{_LOOKALIKE}]{{4}})\s?/\s?([A-ZĐ]{{1,6}})\s?-\s?([A-ZĐ]{{2,4}})\b"
+    rf"\b([{_LOOKALIKE}]{{1,5}})\s?/\s?({_YEAR})\s?/\s?([A-ZĐ]{{1,6}})\s?-\s?([A-ZĐ]{{2,4}})\b"
 )
 _DATE_WORDS = re.compile(r"ngay\s*(\S{1,2})\s*thang\s*(\S{1,2})\s*nam\s*(\S{4})")
 _DATE_DIGITS = re.compile(r"(?<!\S)(\S{1,2})\s?[/.-]\s?(\S{1,2})\s?[/.-]\s?(\S{4})(?!\S)")
@@ -92,9 +91,14 @@ def _confidence(lines: list[Line], value: Value, repairs: int = 0) -> float:
 
 def payer_name(lines: list[Line]) -> Reading | None:
     for value in labelled(lines, NAME_LABELS):
-        text = _NAME_TITLE.sub("", value.text.split("(")[0]).strip(" .:-")
+        text = _NAME_TITLE.sub("", value.text.split("(")[0]).strip(" .:-,;")
         if not text or re.search(r"[\d:/@]", text) or len(text.split()) > 12:
             continue
+        if value.end >= len(lines[value.line].text.rstrip()):  # a name wrapped onto the next line
+            for index in continued(lines, value, most=1):
+                more = lines[index].text.strip(" .,;")
+                if re.fullmatch(r"(?:[^\W\d_][\w]*\s?){1,3}", more) and more[0].isupper():
+                    text = f"{text} {more}"
         words, joins = joined_syllables(text.split())
         if len(words) < 2 or not all(re.fullmatch(r"[\w.&-]+", word) for word in words):
             continue
@@ -151,6 +155,7 @@ def amount_in_words(lines: list[Line]) -> tuple[Reading, Reading | None] | None:
                 if number_words(more) is None:
                     break
                 text, confidence = f"{text} {more}", min(confidence, lines[index].confidence(0, len(more)))
+        text = up_to_currency(text)
         amount = amount_of_words(text)
         said = Reading(amount[0], confidence * REPAIR_FACTOR ** amount[1]) if amount else None
         return Reading(text, confidence), said
@@ -158,7 +163,7 @@ def amount_in_words(lines: list[Line]) -> tuple[Reading, Reading | None] | None:
 
 
 def _numbers(*groups: str | None) -> tuple[list[str], int]:
-    fixed = [digits(group) if group else (group, 0) for group in groups]
+    fixed = [digits(group.replace(" ", "")) if group else (group, 0) for group in groups]
     return [text for text, _ in fixed], sum(n for _, n in fixed)
 
 

@@ -68,7 +68,7 @@ def labelled(lines: list[Line], label: str, *, first_line: int = 0) -> Iterator[
 
 
 def is_label_line(line: Line) -> bool:
-    folded = fold(line.text).lstrip()
+    folded = re.sub(r"^\W+", "", fold(line.text))
     return bool(_STARTS_WITH_LABEL.match(folded) or _KNOWN_LABELS.match(folded))
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from statistics import median
 
 from ereceipt.core.ocr.port import Page, Word
+from ereceipt.core.ocr.repair import cleaned, may_be_joined
 
 COLUMN_GAP = 2.5
 SPLIT_GAP = 0.12
@@ -66,14 +67,15 @@ def _line(row: list[Word], page: int) -> Line:
             gap = word.left - previous.right
             if gap > COLUMN_GAP * height:
                 separator = "\t"
-            elif gap < SPLIT_GAP * height and previous.text[-1].isalpha() and word.text[0].isalpha():
+            elif gap < SPLIT_GAP * height and may_be_joined(cleaned(previous.text), cleaned(word.text)):
                 separator = ""
             else:
                 separator = " "
             text += separator
             confidences += [min(previous.confidence, word.confidence)] * len(separator)
-        text += word.text
-        confidences += [word.confidence] * len(word.text)
+        piece = cleaned(word.text)
+        text += piece
+        confidences += [word.confidence] * len(piece)
         previous = word
     top = min(w.top for w in row)
     return Line(text, tuple(confidences), top=top, height=round(height), page=page)

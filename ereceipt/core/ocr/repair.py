@@ -35,6 +35,21 @@ _SEPARATORS = set(".,/- ")
 VOWELS = set("aeiouy")
 
 
+def cleaned(word: str) -> str:
+    """A word as Vietnamese writes it: NFC, the Icelandic Ð Tesseract reads for Đ, no doubled Đ."""
+    word = unicodedata.normalize("NFC", word).replace("Ð", "Đ").replace("ð", "đ")
+    while "ĐĐ" in word:
+        word = word.replace("ĐĐ", "Đ")
+    return word
+
+
+def may_be_joined(left: str, right: str) -> bool:
+    """Whether two pieces written close together can be one syllable cut in two."""
+    if not (left[-1:].isalpha() and right[:1].isalpha()):
+        return False
+    return _fragment(left) or _fragment(right) or (right[0].islower() and fold_char(right[0]) in VOWELS)
+
+
 def fold_char(char: str) -> str:
     if char in "đĐ":
         return "d"
