@@ -182,3 +182,18 @@ class Services:
             threads=ocr.tesseract_threads,
             timeout_seconds=ocr.timeout_seconds,
         )
+
+    @cached_property
+    def counter_documents(self):
+        """Counter uploads read by OCR on ``[ocr] workers`` background threads (issue #6).
+
+        The hook that turns a reading into a draft receipt is given here as ``on_read``.
+        """
+        from ereceipt.core.counter_documents import CounterDocuments
+
+        return CounterDocuments(
+            self.database,
+            self.ocr_engine,
+            limits=self.ocr_engine.limits,
+            workers=self.settings.ocr.workers,
+        )

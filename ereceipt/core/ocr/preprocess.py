@@ -59,7 +59,7 @@ def _dark_pixels(gray: Image.Image, limit: int = 1500) -> np.ndarray:
     factor = min(1.0, limit / gray.width)
     small = gray.resize((max(1, round(gray.width * factor)), max(1, round(gray.height * factor))))
     pixels = np.asarray(small, dtype=np.uint8)
-    ys, xs = np.nonzero(pixels < _otsu(pixels))
+    ys, xs = np.nonzero(pixels <= _otsu(pixels))
     return np.stack([xs, ys]).astype(np.float32)
 
 
