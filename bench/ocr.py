@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import random
 import sys
 import time
 from collections import defaultdict
@@ -37,14 +38,15 @@ from ereceipt.core.ocr.tesseract import TesseractEngine
 def samples(
     count: int, dpis: tuple[int, ...], degradations: tuple[str, ...], seed: int, start: int
 ) -> list[Sample]:
+    """``count`` documents, each with a layout, font, resolution and degradation drawn at random."""
     fonts = available_fonts()
     made = []
-    for index in range(count):
+    for index in range(start, start + count):
+        rng = random.Random(f"choice-{seed}-{index}")
         layout = LAYOUTS[index % len(LAYOUTS)]
-        font = fonts[(index // len(LAYOUTS)) % len(fonts)]
-        dpi = dpis[index % len(dpis)]
-        degradation = degradations[(index // 2) % len(degradations)]
-        made.append(make_sample(start + index, layout, font, dpi, degradation, seed))
+        made.append(
+            make_sample(index, layout, rng.choice(fonts), rng.choice(dpis), rng.choice(degradations), seed)
+        )
     return made
 
 
@@ -58,10 +60,13 @@ def run(engine: TesseractEngine, batch: list[Sample], show_misses: bool = False)
     right: dict[str, int] = defaultdict(int)
     total: dict[str, int] = defaultdict(int)
     spurious = 0
-    seconds = 0.0
+    seconds = cpu = 0.0
     pages = 0
     for sample in batch:
+        before = os.times()
         reading = read_document(engine, sample.data, sample.media_type)
+        after = os.times()
+        cpu += sum(after[:4]) - sum(before[:4])  # this process and the Tesseract it ran, user + system
         seconds += reading.seconds
         pages += len(reading.pages)
         values = reading.fields.values
@@ -84,6 +89,7 @@ def run(engine: TesseractEngine, batch: list[Sample], show_misses: bool = False)
         "accuracy": sum(right.values()) / max(1, sum(total.values())),
         "spurious": spurious,
         "seconds_per_page": seconds / max(1, pages),
+        "cpu_seconds_per_page": cpu / max(1, pages),
         "documents": len(batch),
     }
 
@@ -99,8 +105,12 @@ def report(title: str, result: dict, target: float | None = None) -> None:
             print(f"  {name:<20} {right:>4}/{total:<4} {right / total:6.1%}")
     print(
         f"  all fields           {result['accuracy']:.1%}{verdict}; fields read that the document does not "
-        f"carry: {result['spurious']}; {result['seconds_per_page']:.2f} s per page "
-        f"({'≤' if result['seconds_per_page'] <= 2 else '>'} 2 s)"
+        f"carry: {result['spurious']}"
+    )
+    print(
+        f"  per page             {result['cpu_seconds_per_page']:.2f} s of CPU "
+        f"({'≤' if result['cpu_seconds_per_page'] <= 2 else '>'} 2 s), "
+        f"{result['seconds_per_page']:.2f} s elapsed"
     )
 
 
@@ -132,21 +142,24 @@ def main() -> int:
     )
 
     if args.ablation_samples:
-        print(f"\nAblation on {args.ablation_samples} degraded documents (all fields, seconds per page):")
+        print(f"\nAblation on {args.ablation_samples} degraded documents (all fields right; per page):")
         subset = degraded[: args.ablation_samples]
         base = engine.preprocessing
         rows = [("as configured", base)]
-        for step in ("grayscale", "deskew", "binarise", "rescale"):
+        for step in ("grayscale", "deskew", "binarise", "rescale", "denoise"):
             rows.append(
                 (
                     f"{step} {'off' if getattr(base, step) else 'on'}",
                     dataclasses.replace(base, **{step: not getattr(base, step)}),
                 )
             )
-        rows.append(("no preprocessing", Preprocessing(False, False, False, False)))
+        rows.append(("no preprocessing", Preprocessing(False, False, False, False, False)))
         for title, steps in rows:
             result = run(dataclasses.replace(engine, preprocessing=steps), subset)
-            print(f"  {title:<18} {result['accuracy']:6.1%}  {result['seconds_per_page']:.2f} s")
+            print(
+                f"  {title:<18} {result['accuracy']:6.1%}  {result['cpu_seconds_per_page']:.2f} s CPU, "
+                f"{result['seconds_per_page']:.2f} s elapsed"
+            )
     print(f"\n(total {time.perf_counter() - started:.0f} s)")
     return 0
 

@@ -176,6 +176,7 @@ class Services:
                 deskew=ocr.deskew,
                 binarise=ocr.binarise,
                 rescale=ocr.rescale,
+                denoise=ocr.denoise,
                 target_dpi=ocr.dpi,
             ),
             page_segmentation_mode=ocr.page_segmentation_mode,

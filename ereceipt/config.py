@@ -119,6 +119,7 @@ class OcrSettings:
     deskew: bool = True
     binarise: bool = False
     rescale: bool = True
+    denoise: bool = False
     workers: int = 1
 
 

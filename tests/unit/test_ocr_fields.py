@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ereceipt.core.ocr import fields
-from ereceipt.core.ocr.layout import lines_of_text
+from ereceipt.core.ocr.layout import Line, lines_of_text
 
 
 def read(text: str, extractor):
@@ -222,3 +222,21 @@ def test_confidence_falls_with_each_letter_read_as_a_digit() -> None:
     clean = fields.payer_id_number(lines_of_text("Số CCCD: 001085012345"))
     repaired = fields.payer_id_number(lines_of_text("Số CCCD: O0l085012345"))
     assert repaired.confidence < clean.confidence
+
+
+def test_specks_read_as_characters_at_the_end_of_a_value_are_dropped() -> None:
+    line = Line("Địa chỉ: Số 12 phố Huế, Hà Nội ố :", (0.95,) * 31 + (0.3,) * 4, top=0, height=30)
+    assert fields.payer_address([line]).value == "Số 12 phố Huế, Hà Nội"
+
+
+def test_a_short_word_read_with_confidence_is_kept() -> None:
+    assert read("Nội dung: Nộp tiền thi hành án", fields.purpose) == "Nộp tiền thi hành án"
+
+
+def test_spaces_tesseract_puts_around_the_dash_of_a_decision_number_are_taken_out() -> None:
+    text = "Nội dung: Nộp tiền theo Quyết định số 21/2024/QĐ -THADS mã THA3641"
+    assert read(text, fields.purpose) == "Nộp tiền theo Quyết định số 21/2024/QĐ-THADS mã THA3641"
+
+
+def test_a_space_after_a_group_separator_is_still_one_amount() -> None:
+    assert read("Số tiền: 36. 410.000 đ", fields.amount_vnd) == 36_410_000

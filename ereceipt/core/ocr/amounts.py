@@ -13,7 +13,7 @@ import re
 from ereceipt.core.amount_words import parse_amount_words
 from ereceipt.core.ocr.repair import fold
 
-_GROUPED = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,  ]\d{3})+|\d+)(?:[.,]00)?(?![\d])")
+_GROUPED = re.compile(r"(?<![\d.,])(\d{1,3}(?:\s?[.,]\s?\d{3}|[  ]\d{3})+|\d+)(?:[.,]00)?(?![\d])")
 _NUMBER_WORDS = {
     "khong": "không",
     "mot": "một",

@@ -245,7 +245,8 @@ def bank_reference(lines: list[Line]) -> Reading | None:
 def purpose(lines: list[Line]) -> Reading | None:
     for value in labelled(lines, PURPOSE_LABELS):
         text, confidence = _with_continuation(lines, value)
-        return Reading(" ".join(text.split()).rstrip(" .,;"), confidence)
+        text = re.sub(r"(?<=[A-ZĐ])\s*-\s*(?=[A-ZĐ]{2})", "-", " ".join(text.split()))  # "QĐ - THADS"
+        return Reading(text.rstrip(" .,;"), confidence)
     return None
 
 

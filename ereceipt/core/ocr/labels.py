@@ -17,6 +17,7 @@ from ereceipt.core.ocr.layout import Line
 from ereceipt.core.ocr.repair import fold
 
 # Any "Label:" near the start of a line, or a label this module knows, ends a value that runs on.
+JUNK_CONFIDENCE = 0.6
 _STARTS_WITH_LABEL = re.compile(r"^[^:\t]{2,40}:")
 _KNOWN_LABELS = re.compile(
     r"^(so tien|bang chu|viet bang chu|dia chi|noi dung|ly do|so tai khoan|tai ngan hang|ngan hang|"
@@ -55,6 +56,32 @@ def _value_after(line: Line, position: int) -> tuple[int, int]:
     return position, end
 
 
+def _junk(line: Line, start: int, end: int) -> bool:
+    """A speck of noise read as a character or two: no letter or digit, or short and unsure."""
+    token = line.text[start:end]
+    if not any(char.isalnum() for char in token):
+        return True
+    return len(token) <= 2 and not token.isdigit() and line.confidence(start, end) < JUNK_CONFIDENCE
+
+
+def _trimmed(line: Line, start: int, end: int) -> tuple[int, int]:
+    """``start``/``end`` without blanks and noise at either end."""
+    text = line.text
+    while True:
+        while start < end and text[start] in " \t":
+            start += 1
+        while end > start and text[end - 1] in " \t":
+            end -= 1
+        first = text.find(" ", start, end)
+        last = text.rfind(" ", start, end)
+        if last > start and _junk(line, last + 1, end):
+            end = last
+        elif first > start and _junk(line, start, first):
+            start = first + 1
+        else:
+            return start, end
+
+
 def labelled(lines: list[Line], label: str, *, first_line: int = 0) -> Iterator[Value]:
     """Every value after a match of the folded-text regex ``label``, top to bottom."""
     pattern = re.compile(label)
@@ -62,9 +89,9 @@ def labelled(lines: list[Line], label: str, *, first_line: int = 0) -> Iterator[
         line = lines[index]
         for match in pattern.finditer(fold(line.text)):
             start, end = _value_after(line, match.end())
-            text = line.text[start:end].strip(" \t")
-            if text.strip(",;"):
-                yield Value(index, start, start + len(line.text[start:end].rstrip(" \t")), text)
+            start, end = _trimmed(line, start, end)
+            if line.text[start:end].strip(",;"):
+                yield Value(index, start, end, line.text[start:end])
 
 
 def is_label_line(line: Line) -> bool:
@@ -78,9 +105,9 @@ def continued(lines: list[Line], value: Value, *, most: int = 2) -> list[int]:
     previous = lines[value.line]
     for index in range(value.line + 1, min(len(lines), value.line + 1 + most)):
         line = lines[index]
-        close = (
-            line.page == previous.page and line.top - (previous.top + previous.height) < 0.9 * previous.height
-        )
+        # Forms put one line below the other at about twice the text's height; farther is another block.
+        pitch = line.top - previous.top
+        close = line.page == previous.page and pitch < 3.5 * max(previous.height, line.height)
         if not close or is_label_line(line) or "\t" in line.text.strip():
             break
         following.append(index)
