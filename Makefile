@@ -30,7 +30,7 @@ fonts:
 	  { apt-get update -qq && apt-get install -y -qq fonts-dejavu-core; } || \
 	  echo "warning: could not install fonts-dejavu-core (as root: apt-get install fonts-dejavu-core)"
 
-run: $(STAMP) fonts
+run: $(STAMP) fonts ocr-deps
 	$(BIN)/ereceipt init --demo
 	$(BIN)/ereceipt serve
 
@@ -40,7 +40,16 @@ browser-deps:
 	@test -x /usr/bin/chromium && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf || \
 	  { apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core; }
 
-test: $(TEST_STAMP) browser-deps
+# Counter OCR (issue #6) runs the Debian Tesseract 5 with its Vietnamese data; its tests and bench/ocr.py
+# draw documents with the DejaVu, Liberation 2 and FreeFont fonts (all with Vietnamese glyphs). Installed when missing (needs root).
+.PHONY: ocr-deps
+ocr-deps:
+	@command -v tesseract >/dev/null && ls /usr/share/tesseract-ocr/*/tessdata/vie.traineddata >/dev/null 2>&1 && \
+	  test -f /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf -a -f /usr/share/fonts/truetype/freefont/FreeSerif.ttf || \
+	  { apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-vie fonts-dejavu-core fonts-liberation2 \
+	    fonts-freefont-ttf; }
+
+test: $(TEST_STAMP) browser-deps ocr-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest

@@ -198,3 +198,43 @@ class Services:
         from ereceipt.soap.endpoint import SoapEndpoint
 
         return SoapEndpoint(self, PortalOperations(self).handlers, self.soap_clients)
+
+    @cached_property
+    def ocr_engine(self):
+        """Counter OCR (issue #6): Tesseract with the ``[ocr]`` settings, checked for on first use."""
+        from ereceipt.core.ocr.documents import DocumentLimits
+        from ereceipt.core.ocr.preprocess import Preprocessing
+        from ereceipt.core.ocr.tesseract import TesseractEngine
+
+        ocr = self.settings.ocr
+        return TesseractEngine(
+            command=ocr.tesseract_command,
+            language=ocr.language,
+            limits=DocumentLimits(max_bytes=ocr.max_bytes, max_pages=ocr.max_pages, dpi=ocr.dpi),
+            preprocessing=Preprocessing(
+                grayscale=ocr.grayscale,
+                deskew=ocr.deskew,
+                binarise=ocr.binarise,
+                rescale=ocr.rescale,
+                denoise=ocr.denoise,
+                target_dpi=ocr.dpi,
+            ),
+            page_segmentation_mode=ocr.page_segmentation_mode,
+            threads=ocr.tesseract_threads,
+            timeout_seconds=ocr.timeout_seconds,
+        )
+
+    @cached_property
+    def counter_documents(self):
+        """Counter uploads read by OCR on ``[ocr] workers`` background threads (issue #6).
+
+        The hook that turns a reading into a draft receipt is given here as ``on_read``.
+        """
+        from ereceipt.core.counter_documents import CounterDocuments
+
+        return CounterDocuments(
+            self.database,
+            self.ocr_engine,
+            limits=self.ocr_engine.limits,
+            workers=self.settings.ocr.workers,
+        )

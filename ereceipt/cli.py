@@ -295,6 +295,26 @@ def cmd_soap_sign(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_ocr(args: argparse.Namespace, settings: Settings) -> int:
+    """Read a scanned payment document (issue #6): the proposed fields, their confidences, the time taken."""
+    from ereceipt.core.ocr.reading import read_document
+
+    reading = read_document(_services(settings).ocr_engine, _read(args.file), None)
+    result = reading.as_dict()
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return EXIT_OK
+    confidences = reading.fields.confidences
+    for name, value in reading.fields.values.items():
+        print(f"{name:<20} {value}  ({confidences[name]:.2f})")
+    if not reading.fields.values:
+        print("no fields found")
+    for warning in reading.fields.warnings:
+        print(f"warning: {warning}")
+    print(f"{len(reading.pages)} page(s) read in {reading.seconds:.2f} s")
+    return EXIT_OK
+
+
 def _read(path: str) -> bytes:
     try:
         return Path(path).read_bytes()
@@ -392,6 +412,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (default: [server] port)")
     serve.add_argument("--workers", type=int, help="worker processes (default: [server] workers)")
     serve.set_defaults(handler=cmd_serve)
+
+    ocr = commands.add_parser("ocr", help="read a scanned payment document and propose the receipt's fields")
+    ocr.add_argument("file", help="PNG, JPEG, TIFF or PDF, e.g. examples/uy-nhiem-chi.png")
+    ocr.add_argument(
+        "--json", action="store_true", help="print fields, confidences, warnings and time as JSON"
+    )
+    ocr.set_defaults(handler=cmd_ocr)
 
     from ereceipt.web.admin.commands import add_user_commands
 

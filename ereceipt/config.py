@@ -109,6 +109,26 @@ class LookupSettings:
 
 
 @dataclass(frozen=True)
+class OcrSettings:
+    """Counter OCR (issue #6): Tesseract 5 with the Vietnamese data, limits and preprocessing steps."""
+
+    tesseract_command: str = "tesseract"
+    language: str = "vie"
+    max_bytes: int = 20 * 1024 * 1024
+    max_pages: int = 10
+    dpi: int = 300
+    page_segmentation_mode: int = 4
+    tesseract_threads: int = 1
+    timeout_seconds: int = 60
+    grayscale: bool = True
+    deskew: bool = True
+    binarise: bool = False
+    rescale: bool = True
+    denoise: bool = False
+    workers: int = 1
+
+
+@dataclass(frozen=True)
 class LoggingSettings:
     level: str = "INFO"
 
@@ -122,6 +142,7 @@ class Settings:
     soap: SoapSettings = SoapSettings()
     queue: QueueSettings = QueueSettings()
     lookup: LookupSettings = LookupSettings()
+    ocr: OcrSettings = OcrSettings()
     logging: LoggingSettings = LoggingSettings()
     access: tuple[ClientAccess, ...] = DEFAULT_ACCESS
     banks: tuple[tuple[str, Path], ...] = ()  # (BIC, pinned certificate) of the banks that sign

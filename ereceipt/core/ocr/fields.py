@@ -1,0 +1,293 @@
+"""The fields of a receipt read from a scanned payment document, each with a confidence (issue #6).
+
+Payer name, identity number (12-digit citizen ID or older 9-digit), address, amount in digits,
+amount in words (cross-checked against the digits: a disagreement is a warning and both stay as
+read), decision, judgment and case payment numbers, the document's date, bank reference, purpose.
+A field is read only after its label or in its own unmistakable form; a field not found stays
+empty, never guessed. Confidence is the OCR confidence of the characters used, lowered for every
+repair made (a letter read as a digit, a syllable rejoined) and raised when digits and words agree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from ereceipt.core.ocr.amounts import amount_of_digits, amount_of_words, number_words, up_to_currency
+from ereceipt.core.ocr.labels import Value, continued, labelled
+from ereceipt.core.ocr.layout import Line
+from ereceipt.core.ocr.repair import digits, fold, joined_syllables
+
+FIELDS = (
+    "payer_name",
+    "payer_id_number",
+    "payer_address",
+    "amount_vnd",
+    "amount_in_words",
+    "amount_words_vnd",
+    "decision_number",
+    "judgment_number",
+    "case_payment_code",
+    "document_date",
+    "bank_reference",
+    "purpose",
+)
+REPAIR_FACTOR = 0.9  # each repair costs a tenth of the confidence
+
+NAME_LABELS = (
+    r"ho (va )?ten nguoi nop( tien)?|nguoi nop tien|(ten )?(don vi|nguoi) tra tien|nguoi phai thi hanh an"
+    r"|thi hanh an doi voi|ho (va )?ten"
+)
+ID_LABELS = r"cccd|cmnd|can cuoc( cong dan)?|dinh danh( ca nhan)?|ho chieu"
+ADDRESS_LABELS = r"dia chi|noi cu tru"
+AMOUNT_LABELS = r"so tien(?! bang chu| viet bang chu)"
+WORDS_LABELS = r"bang chu"
+CASE_LABELS = r"ma (thanh toan|ho so( thi hanh an)?|vu viec)"
+REFERENCE_LABELS = r"(so|ma) (tham chieu|giao dich|but toan|gd)|ref(erence)?( no)?\b"
+PURPOSE_LABELS = r"noi dung( nop( tien)?| thanh toan| chuyen tien)?|ly do( nop)?( tien)?|ve khoan"
+
+_LOOKALIKE = "0-9OolI|"
+_YEAR = rf"[{_LOOKALIKE}]{{2}}\s?[{_LOOKALIKE}]{{2}}"
+_DECISION = re.compile(rf"\b([{_LOOKALIKE}]{{1,5}})\s?/\s?(?:({_YEAR})\s?/\s?)?Q[ĐD]\s?-\s?([A-ZĐ]{{2,12}})")
+_JUDGMENT = re.compile(
+    rf"\b([{_LOOKALIKE}]{{1,5}})\s?/\s?({_YEAR})\s?/\s?([A-ZĐ]{{1,6}})\s?-\s?([A-ZĐ]{{2,4}})\b"
+)
+_DATE_WORDS = re.compile(r"ngay\s*(\S{1,2})\s*thang\s*(\S{1,2})\s*nam\s*(\S{4})")
+_DATE_DIGITS = re.compile(r"(?<!\S)(\S{1,2})\s?[/.-]\s?(\S{1,2})\s?[/.-]\s?(\S{4})(?!\S)")
+_NAME_TITLE = re.compile(r"^(ông|bà|anh|chị)(\s*[/(]\s*(ông|bà)\s*\)?)?\.?\s+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Reading:
+    value: str | int
+    confidence: float
+
+
+@dataclass
+class ExtractedFields:
+    """What was read: values, a confidence (0..1) for each, and the warnings an officer must see."""
+
+    values: dict[str, str | int] = field(default_factory=dict)
+    confidences: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def set(self, name: str, reading: Reading | None) -> None:
+        if reading is not None:
+            self.values[name] = reading.value
+            self.confidences[name] = round(min(max(reading.confidence, 0.0), 1.0), 3)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "fields": dict(self.values),
+            "confidences": dict(self.confidences),
+            "warnings": list(self.warnings),
+        }
+
+
+def _confidence(lines: list[Line], value: Value, repairs: int = 0) -> float:
+    return lines[value.line].confidence(value.start, value.end) * REPAIR_FACTOR**repairs
+
+
+def payer_name(lines: list[Line]) -> Reading | None:
+    for value in labelled(lines, NAME_LABELS):
+        text = _NAME_TITLE.sub("", value.text.split("(")[0]).strip(" .:-,;")
+        if not text or re.search(r"[\d:/@]", text) or len(text.split()) > 12:
+            continue
+        if value.end >= len(lines[value.line].text.rstrip()):  # a name wrapped onto the next line
+            for index in continued(lines, value, most=1):
+                more = lines[index].text.strip(" .,;")
+                if re.fullmatch(r"(?:[^\W\d_][\w]*\s?){1,3}", more) and more[0].isupper():
+                    text = f"{text} {more}"
+        words, joins = joined_syllables(text.split())
+        if len(words) < 2 or not all(re.fullmatch(r"[\w.&-]+", word) for word in words):
+            continue
+        return Reading(" ".join(words), _confidence(lines, value, joins))
+    return None
+
+
+def payer_id_number(lines: list[Line]) -> Reading | None:
+    for value in labelled(lines, ID_LABELS):
+        match = re.match(rf"[{_LOOKALIKE}SBZ ]+", value.text)
+        if not match:
+            continue
+        fixed, repairs = digits(match.group(0).strip())
+        number = fixed.replace(" ", "")
+        if number.isdigit() and len(number) in {9, 12}:
+            return Reading(number, _confidence(lines, value, repairs))
+    return None
+
+
+def _with_continuation(lines: list[Line], value: Value) -> tuple[str, float]:
+    texts, confidence = [value.text], _confidence(lines, value)
+    for index in continued(lines, value):
+        texts.append(lines[index].text.strip())
+        confidence = min(confidence, lines[index].confidence(0, len(lines[index].text)))
+    return " ".join(texts), confidence
+
+
+def payer_address(lines: list[Line]) -> Reading | None:
+    """The address after the payer's name (a bank order also has the beneficiary's)."""
+    name = next(labelled(lines, NAME_LABELS), None)
+    for value in labelled(lines, ADDRESS_LABELS, first_line=name.line if name else 0):
+        text, confidence = _with_continuation(lines, value)
+        return Reading(text.rstrip(" .,;"), confidence)
+    return None
+
+
+def amount_vnd(lines: list[Line]) -> Reading | None:
+    for value in labelled(lines, AMOUNT_LABELS):
+        tokens = [digits(token) for token in value.text.split(" ")]
+        found = amount_of_digits(" ".join(token for token, _ in tokens))
+        if found is not None and found[0] > 0:
+            return Reading(found[0], _confidence(lines, value, sum(n for _, n in tokens)))
+    return None
+
+
+def amount_in_words(lines: list[Line]) -> tuple[Reading, Reading | None] | None:
+    """(the words as read, the amount they say or None when unreadable)."""
+    for value in labelled(lines, WORDS_LABELS):
+        text = value.text.split(")")[0].strip(" .:")
+        confidence = _confidence(lines, value)
+        if ")" not in value.text:
+            for index in continued(lines, value):
+                more = lines[index].text.split(")")[0].strip(" .")
+                if number_words(more) is None:
+                    break
+                text, confidence = f"{text} {more}", min(confidence, lines[index].confidence(0, len(more)))
+        text = up_to_currency(text)
+        amount = amount_of_words(text)
+        said = Reading(amount[0], confidence * REPAIR_FACTOR ** amount[1]) if amount else None
+        return Reading(text, confidence), said
+    return None
+
+
+def _numbers(*groups: str | None) -> tuple[list[str], int]:
+    fixed = [digits(group.replace(" ", "")) if group else (group, 0) for group in groups]
+    return [text for text, _ in fixed], sum(n for _, n in fixed)
+
+
+def _first(lines: list[Line], pattern: re.Pattern[str], build) -> Reading | None:
+    for line in lines:
+        for match in pattern.finditer(line.text):
+            made = build(match)
+            if made is not None:
+                text, repairs = made
+                return Reading(text, line.confidence(match.start(), match.end()) * REPAIR_FACTOR**repairs)
+    return None
+
+
+def decision_number(lines: list[Line]) -> Reading | None:
+    def build(match: re.Match[str]):
+        (number, year), repairs = _numbers(match.group(1), match.group(2))
+        if not number.isdigit() or (year is not None and not year.isdigit()):
+            return None
+        return f"{int(number)}/{year + '/' if year else ''}QĐ-{match.group(3)}", repairs
+
+    return _first(lines, _DECISION, build)
+
+
+def judgment_number(lines: list[Line]) -> Reading | None:
+    def build(match: re.Match[str]):
+        if match.group(3) in {"QĐ", "QD"}:
+            return None
+        (number, year), repairs = _numbers(match.group(1), match.group(2))
+        if not (number.isdigit() and year.isdigit()):
+            return None
+        return f"{int(number)}/{year}/{match.group(3)}-{match.group(4)}", repairs
+
+    return _first(lines, _JUDGMENT, build)
+
+
+def case_payment_code(lines: list[Line]) -> Reading | None:
+    for value in labelled(lines, CASE_LABELS):
+        match = re.match(rf"([A-Z]{{2,6}})([{_LOOKALIKE}]{{3,}})\b", value.text)
+        if match:
+            number, repairs = digits(match.group(2))
+            if number.isdigit():
+                return Reading(match.group(1) + number, _confidence(lines, value, repairs))
+    return None
+
+
+def _date(day: str, month: str, year: str) -> tuple[str, int] | None:
+    (day, month, year), repairs = _numbers(day, month, year)
+    try:
+        return date(int(year), int(month), int(day)).isoformat(), repairs
+    except ValueError:
+        return None
+
+
+def document_date(lines: list[Line]) -> Reading | None:
+    """The document's own date: the first date not on a line citing another document (căn cứ, bản án)."""
+    for line in lines:
+        folded = fold(line.text)
+        if re.search(r"can cu|ban an|quyet dinh so", folded):
+            continue
+        for pattern, text in ((_DATE_WORDS, folded), (_DATE_DIGITS, line.text)):
+            for match in pattern.finditer(text):
+                found = _date(*match.groups())
+                if found:
+                    confidence = line.confidence(match.start(), match.end()) * REPAIR_FACTOR ** found[1]
+                    return Reading(found[0], confidence)
+    return None
+
+
+def bank_reference(lines: list[Line]) -> Reading | None:
+    for value in labelled(lines, REFERENCE_LABELS):
+        token = value.text.split()[0].strip(".,;")
+        match = re.fullmatch(rf"([A-Z]{{0,4}})([{_LOOKALIKE}A-Z]{{4,}})", token)
+        if match and len(token) >= 6:
+            tail, repairs = digits(match.group(2))
+            return Reading(match.group(1) + tail, _confidence(lines, value, repairs))
+    return None
+
+
+def purpose(lines: list[Line]) -> Reading | None:
+    for value in labelled(lines, PURPOSE_LABELS):
+        text, confidence = _with_continuation(lines, value)
+        text = re.sub(r"(?<=[A-ZĐ])\s*-\s*(?=[A-ZĐ]{2})", "-", " ".join(text.split()))  # "QĐ - THADS"
+        return Reading(text.rstrip(" .,;"), confidence)
+    return None
+
+
+def _cross_check(fields: ExtractedFields) -> None:
+    digits_said, words_said = fields.values.get("amount_vnd"), fields.values.get("amount_words_vnd")
+    if digits_said is None or words_said is None:
+        return
+    if digits_said == words_said:
+        agreed = 1 - (1 - fields.confidences["amount_vnd"]) * (1 - fields.confidences["amount_words_vnd"])
+        fields.confidences["amount_vnd"] = fields.confidences["amount_words_vnd"] = round(agreed, 3)
+        return
+    fields.warnings.append(
+        f"amount_mismatch: the digits say {digits_said} đồng, the words say {words_said} đồng; "
+        "check the document"
+    )
+    for name in ("amount_vnd", "amount_words_vnd"):
+        fields.confidences[name] = min(fields.confidences[name], 0.3)
+
+
+def extract_fields(lines: list[Line]) -> ExtractedFields:
+    fields = ExtractedFields()
+    fields.set("payer_name", payer_name(lines))
+    fields.set("payer_id_number", payer_id_number(lines))
+    fields.set("payer_address", payer_address(lines))
+    fields.set("amount_vnd", amount_vnd(lines))
+    words = amount_in_words(lines)
+    if words is not None:
+        fields.set("amount_in_words", words[0])
+        fields.set("amount_words_vnd", words[1])
+        if words[1] is None:
+            fields.warnings.append(
+                f"amount_in_words_unreadable: {words[0].value!r} is not an amount in words"
+            )
+    for name, extractor in (
+        ("decision_number", decision_number),
+        ("judgment_number", judgment_number),
+        ("case_payment_code", case_payment_code),
+        ("document_date", document_date),
+        ("bank_reference", bank_reference),
+        ("purpose", purpose),
+    ):
+        fields.set(name, extractor(lines))
+    _cross_check(fields)
+    return fields

@@ -1,0 +1,86 @@
+"""Lines of text from OCR words: rows by vertical overlap, wide gaps kept as a tab, split words joined.
+
+Forms put a label and its value on one row, sometimes far apart, and two columns side by side; a
+gap wider than ``COLUMN_GAP`` times the row's height becomes a tab so that the extractors can tell
+a value from the next column. Tesseract sometimes cuts a word with diacritics in two
+(``Nguy`` ``ễn``); pieces closer than ``SPLIT_GAP`` times the height are one word again.
+Each character keeps the confidence of the word it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from statistics import median
+
+from ereceipt.core.ocr.port import Page, Word
+from ereceipt.core.ocr.repair import cleaned, may_be_joined
+
+COLUMN_GAP = 2.5
+SPLIT_GAP = 0.12
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    confidences: tuple[float, ...]  # one per character of text
+    top: int = 0
+    height: int = 0
+    page: int = 1
+
+    def confidence(self, start: int, end: int) -> float:
+        """The mean confidence of the characters text[start:end] (spaces included)."""
+        values = self.confidences[start:end]
+        return sum(values) / len(values) if values else 0.0
+
+
+def lines_of_text(text: str, confidence: float = 1.0) -> list[Line]:
+    """Lines from plain text (one per line, tabs kept); for text without boxes, and for tests."""
+    return [
+        Line(line, (confidence,) * len(line), top=index * 40, height=30)
+        for index, line in enumerate(text.splitlines())
+        if line.strip()
+    ]
+
+
+def _rows(words: tuple[Word, ...]) -> list[list[Word]]:
+    rows: list[list[Word]] = []
+    for word in sorted(words, key=lambda w: (w.top + w.bottom) / 2):
+        centre = (word.top + word.bottom) / 2
+        if rows:
+            row = rows[-1]
+            top = median(w.top for w in row)
+            bottom = median(w.bottom for w in row)
+            if top <= centre <= bottom:
+                row.append(word)
+                continue
+        rows.append([word])
+    return rows
+
+
+def _line(row: list[Word], page: int) -> Line:
+    row.sort(key=lambda w: w.left)
+    height = median(w.height for w in row)
+    text, confidences = "", []
+    previous: Word | None = None
+    for word in row:
+        if previous is not None:
+            gap = word.left - previous.right
+            if gap > COLUMN_GAP * height:
+                separator = "\t"
+            elif gap < SPLIT_GAP * height and may_be_joined(cleaned(previous.text), cleaned(word.text)):
+                separator = ""
+            else:
+                separator = " "
+            text += separator
+            confidences += [min(previous.confidence, word.confidence)] * len(separator)
+        piece = cleaned(word.text)
+        text += piece
+        confidences += [word.confidence] * len(piece)
+        previous = word
+    top = min(w.top for w in row)
+    return Line(text, tuple(confidences), top=top, height=round(height), page=page)
+
+
+def lines_of_pages(pages: list[Page]) -> list[Line]:
+    """Every page's rows from top to bottom, in page order."""
+    return [_line(row, page.number) for page in pages for row in _rows(page.words)]

@@ -1,0 +1,112 @@
+"""Repairs of typical Tesseract misreadings in Vietnamese documents, each one counted.
+
+- ``fold``: lower case without diacritics, one character for one (``Đ`` → ``d``), so that a label
+  is found even when its marks were misread and positions still match the original text;
+- ``digits``: letters read for digits inside a number (``O``/``o``/``D``/``Q`` → 0,
+  ``l``/``I``/``|``/``!`` → 1, ``S`` → 5, ``B`` → 8, ``Z`` → 2), only in a token with a digit that
+  then is all digits and separators;
+- ``joined_syllables``: a name's syllable cut in two (``Nguy ễn``, ``Ph ạm``, ``Trầ n``) is joined
+  when a piece has no vowel or starts in lower case inside a capitalised name.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+_DIGIT_LOOKALIKES = str.maketrans(
+    {
+        "O": "0",
+        "o": "0",
+        "D": "0",
+        "Q": "0",
+        "l": "1",
+        "I": "1",
+        "|": "1",
+        "!": "1",
+        "i": "1",
+        "S": "5",
+        "s": "5",
+        "B": "8",
+        "Z": "2",
+        "z": "2",
+    }
+)
+_SEPARATORS = set(".,/- ")
+VOWELS = set("aeiouy")
+
+
+def cleaned(word: str) -> str:
+    """A word as Vietnamese writes it: NFC, the Icelandic Ð Tesseract reads for Đ, no doubled Đ."""
+    word = unicodedata.normalize("NFC", word).replace("Ð", "Đ").replace("ð", "đ")
+    while "ĐĐ" in word:
+        word = word.replace("ĐĐ", "Đ")
+    return word
+
+
+def may_be_joined(left: str, right: str) -> bool:
+    """Whether two pieces written close together can be one syllable cut in two."""
+    if not (left[-1:].isalpha() and right[:1].isalpha()):
+        return False
+    return _fragment(left) or _fragment(right) or (right[0].islower() and fold_char(right[0]) in VOWELS)
+
+
+def fold_char(char: str) -> str:
+    if char in "đĐ":
+        return "d"
+    base = unicodedata.normalize("NFD", char)[0]
+    return base.lower() if len(base.lower()) == 1 else char
+
+
+def fold(text: str) -> str:
+    """``"Số tiền BẰNG CHỮ"`` → ``"so tien bang chu"``; as long as ``text`` (NFC)."""
+    return "".join(fold_char(char) for char in text)
+
+
+def digits(token: str) -> tuple[str, int]:
+    """``token`` with look-alike letters read as digits, and how many were changed.
+
+    Only a token that has a digit and becomes nothing but digits and separators: a word stays a word.
+    """
+    fixed = token.translate(_DIGIT_LOOKALIKES)
+    if not any(char.isdigit() for char in token) or not all(c.isdigit() or c in _SEPARATORS for c in fixed):
+        return token, 0
+    return fixed, sum(a != b for a, b in zip(token, fixed, strict=True))
+
+
+def _has_vowel(piece: str) -> bool:
+    return any(fold_char(char) in VOWELS for char in piece)
+
+
+def _fragment(piece: str) -> bool:
+    """Too short to be a syllable: at most two letters and no vowel (``Ng``, ``Ph``, ``n``)."""
+    return len(piece) <= 2 and piece.isalpha() and not _has_vowel(piece)
+
+
+def joined_syllables(words: list[str]) -> tuple[list[str], int]:
+    """Rejoin syllables Tesseract cut in two; returns the words and how many joins were made.
+
+    A vowelless fragment joins the next word when that starts with a vowel (``Ng uyễn``), else the
+    word before (``Trầ n``); in a capitalised name a lower-case piece starting with a vowel joins the
+    word before (``Nguy ễn``), while ``Công ty`` stays two words.
+    """
+    capitalised = sum(word[:1].isupper() for word in words) > len(words) / 2
+    joined: list[str] = []
+    joins = 0
+    carried = ""
+    for index, word in enumerate(words):
+        word = carried + word
+        carried = ""
+        following = words[index + 1] if index + 1 < len(words) else ""
+        if _fragment(word) and following and fold_char(following[0]) in VOWELS:
+            carried = word
+            joins += 1
+            continue
+        starts_lower_vowel = word[:1].islower() and fold_char(word[0]) in VOWELS
+        if joined and (_fragment(word) or (capitalised and starts_lower_vowel)):
+            joined[-1] += word
+            joins += 1
+        else:
+            joined.append(word)
+    if carried:
+        joined.append(carried)
+    return joined, joins
