@@ -1,4 +1,4 @@
-"""The state treasury's collection service (Treasury.wsdl, WSDL 1.1 document/literal, X-Road 4.0, WS-Security).
+"""The state treasury's collection service (Treasury.wsdl: WSDL 1.1 document/literal, X-Road 4.0, WSS).
 
 ``TreasuryClient`` is a zeep client built from our own copy of the contract: requests are signed
 with xmlsec (RSA/ECDSA-SHA256 over the Body, the Timestamp and the X-Road headers) and answers

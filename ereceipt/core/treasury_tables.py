@@ -119,7 +119,7 @@ class SchedulerClaim(Base):
 
 
 class MessageLogArchive(Base):
-    """Message-log records moved out of ``message_log``: same ids, fields and hashes, so the chain still checks."""
+    """Message-log records moved out of ``message_log``: ids, fields and hashes unchanged."""
 
     __tablename__ = "message_log_archive"
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=False)

@@ -1,4 +1,4 @@
-"""Three-way reconciliation on SQLite and PostgreSQL: every outcome, the figures, CSV and the signed XML report."""
+"""Three-way reconciliation on SQLite and PostgreSQL: every outcome, figures, CSV, signed XML."""
 
 from __future__ import annotations
 
@@ -70,22 +70,48 @@ def _seed(issuer: ReceiptIssuer, database, day: date) -> None:
         session.execute(
             insert(ReconciliationBankLine),
             [
-                {"bic": BIC, "message_id": "stmt-1", "position": n, "account": ACCOUNT, "booking_date": day,
-                 "reference": ref, "amount": amount}
+                {
+                    "bic": BIC,
+                    "message_id": "stmt-1",
+                    "position": n,
+                    "account": ACCOUNT,
+                    "booking_date": day,
+                    "reference": ref,
+                    "amount": amount,
+                }
                 for n, (ref, amount) in enumerate(bank)
             ]
             + [  # another account and another day are not this run's business
-                {"bic": BIC, "message_id": "stmt-2", "position": 0, "account": "0011000000001",
-                 "booking_date": day, "reference": "OTHER-ACCOUNT", "amount": 1},
-                {"bic": BIC, "message_id": "stmt-2", "position": 1, "account": ACCOUNT,
-                 "booking_date": date(2020, 1, 1), "reference": "OTHER-DAY", "amount": 1},
+                {
+                    "bic": BIC,
+                    "message_id": "stmt-2",
+                    "position": 0,
+                    "account": "0011000000001",
+                    "booking_date": day,
+                    "reference": "OTHER-ACCOUNT",
+                    "amount": 1,
+                },
+                {
+                    "bic": BIC,
+                    "message_id": "stmt-2",
+                    "position": 1,
+                    "account": ACCOUNT,
+                    "booking_date": date(2020, 1, 1),
+                    "reference": "OTHER-DAY",
+                    "amount": 1,
+                },
             ],
         )
         session.execute(
             insert(TreasuryStatementLine),
             [
-                {"account": ACCOUNT, "day": day, "reference": ref, "amount": amount,
-                 "fetched_at": datetime.now(UTC)}
+                {
+                    "account": ACCOUNT,
+                    "day": day,
+                    "reference": ref,
+                    "amount": amount,
+                    "fetched_at": datetime.now(UTC),
+                }
                 for ref, amount in treasury
             ],
         )
@@ -119,8 +145,12 @@ def test_every_outcome_is_found_and_nothing_else(issuer, demo_database, signer, 
     with demo_database.read() as session:
         rows = list(csv.DictReader(io.StringIO(discrepancies_csv(session, summary.run_id))))
         found = {
-            (r["kind"], r["reference"], r["detail"] or None,
-             *(int(r[c]) if r[c] else None for c in ("receipt_amount", "bank_amount", "treasury_amount")))
+            (
+                r["kind"],
+                r["reference"],
+                r["detail"] or None,
+                *(int(r[c]) if r[c] else None for c in ("receipt_amount", "bank_amount", "treasury_amount")),
+            )
             for r in rows
         }
         assert found == EXPECTED
