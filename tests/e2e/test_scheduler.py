@@ -1,4 +1,4 @@
-"""Two ``ereceipt scheduler`` processes on one database (SQLite and PostgreSQL): each run of a job happens once."""
+"""Two `ereceipt scheduler` processes on one database (SQLite, PostgreSQL): each run of a job happens once."""
 
 from __future__ import annotations
 

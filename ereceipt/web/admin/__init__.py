@@ -57,7 +57,10 @@ def configure(app: Flask, secret: bytes, public_url: str) -> None:
         SESSION_COOKIE_NAME="ereceipt_admin",
         PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
     )
-    from ereceipt.web.admin import views  # noqa: F401 (registers the routes)
+    from ereceipt.web.admin import (
+        reconciliation,  # noqa: F401 (the reconciliation screens, issue #7)
+        views,  # noqa: F401 (registers the routes)
+    )
 
     app.register_blueprint(blueprint)
 
