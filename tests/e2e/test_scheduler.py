@@ -43,7 +43,7 @@ def test_two_schedulers_run_each_job_run_once(tmp_path: Path, database_url) -> N
                     env=env,
                     stdout=output,
                     stderr=subprocess.STDOUT,
-                )  # fmt: skip
+                )
             )
     time.sleep(12)
     for process in processes:
