@@ -1,4 +1,4 @@
-"""Our zeep treasury client against ``ereceipt treasury-simulator`` over real HTTP: reports, retries, time-outs."""
+"""Our zeep treasury client against `ereceipt treasury-simulator` over HTTP: reports, retries, time-outs."""
 
 from __future__ import annotations
 
@@ -129,7 +129,7 @@ def test_report_is_sent_acknowledged_and_comes_back_in_the_statement(services: S
                 booking_date=today,
                 reference=ref,
                 amount=amount,
-            )  # fmt: skip
+            )
             for n, (ref, amount) in enumerate((("FT-A1", 1_000_000), ("FT-A2", 2_500_000)))
         )
     summary = reconcile(services.database, ACCOUNT, today)
