@@ -138,7 +138,7 @@ def main() -> None:
         started = time.perf_counter()
         seed(database, references, band)
         print(
-            f"seeded in {time.perf_counter() - started:.1f} s: synthetic rows, INSERT … SELECT generate_series"
+            f"seeded in {time.perf_counter() - started:.1f} s: synthetic rows, INSERT…SELECT generate_series"
         )
         print("(no signing, no XML: this benchmark measures reconciliation only)")
         with database.read() as session:
