@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint format clean install bench browser-deps
+.PHONY: run test lint format clean install bench browser-deps treasury-simulator
 
 # A fresh Debian has python3 but not always its venv module: install it when missing (needs root).
 $(BIN)/python:
@@ -51,3 +51,7 @@ bench: $(TEST_STAMP)
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
+
+# The state treasury simulator for `make run` demos (another terminal): see "Treasury and reconciliation".
+treasury-simulator: $(STAMP)
+	$(BIN)/ereceipt treasury-simulator
