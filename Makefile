@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint format clean install bench browser-deps treasury-simulator
+.PHONY: run test lint format clean install bench browser-deps
 
 # A fresh Debian has python3 but not always its venv module: install it when missing (needs root).
 $(BIN)/python:
@@ -53,5 +53,6 @@ clean:
 	rm -rf $(VENV) var build *.egg-info
 
 # The state treasury simulator for `make run` demos (another terminal): see "Treasury and reconciliation".
+.PHONY: treasury-simulator
 treasury-simulator: $(STAMP)
 	$(BIN)/ereceipt treasury-simulator

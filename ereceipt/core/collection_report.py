@@ -1,7 +1,8 @@
 """The daily collection report for the state treasury (treasury-collection-report-1.0.xsd, XAdES-signed).
 
 One report per issuer, account and day: every receipt the issuer issued that day (Vietnam time)
-for a payment with a reference, its number, amount and reference, and the totals. The report is
+for a bank transfer into the account (the money the account collected), its number, amount and
+payment reference, and the totals. The report is
 signed with the issuer's key (``core.xades``) and stored in ``treasury_report`` before anything is
 sent (store and forward); the same issuer, account and day is never reported twice.
 """
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from ereceipt.core.database import Database
 from ereceipt.core.errors import BadInput, NotFound, SchemaViolation
-from ereceipt.core.receipt import VIETNAM, format_number
+from ereceipt.core.receipt import VIETNAM, PaymentMethod, format_number
 from ereceipt.core.receipt_store import ISSUED
 from ereceipt.core.tables import Issuer, Receipt, ReceiptSeries
 from ereceipt.core.treasury_tables import PENDING, TreasuryReport
@@ -83,6 +84,7 @@ def report_element(
         .where(
             Receipt.issuer_id == issuer.id,
             Receipt.status == ISSUED,
+            Receipt.payment_method == PaymentMethod.BANK_TRANSFER,
             Receipt.payment_reference.is_not(None),
             Receipt.issued_at >= start,
             Receipt.issued_at < end,
