@@ -31,7 +31,7 @@ from zeep.exceptions import Fault, SignatureVerificationFailed, TransportError, 
 from zeep.transports import Transport
 
 from ereceipt.core.database import Database
-from ereceipt.core.errors import EReceiptError
+from ereceipt.core.errors import ConfigurationError, EReceiptError
 from ereceipt.core.treasury_tables import PENDING, REJECTED, SENT, TreasuryReport, TreasuryStatementLine
 from ereceipt.soap.zeep_signature import XRoadSignature
 
@@ -217,6 +217,11 @@ class TreasuryClient:
 
 def client_from_settings(settings) -> TreasuryClient:
     treasury, soap = settings.treasury, settings.soap
+    for name in ("client_key", "client_certificate", "treasury_certificate"):
+        if not getattr(treasury, name).is_file():
+            raise ConfigurationError(
+                f"[treasury] {name} {getattr(treasury, name)} does not exist", setting=f"[treasury] {name}"
+            )
     return TreasuryClient(
         treasury.url,
         key=treasury.client_key,
