@@ -144,10 +144,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_message_log_archive"),
     )
     op.create_index("ix_message_log_archive_at", "message_log_archive", ["at"])
+    # APScheduler 3's SQLAlchemyJobStore table (its own definition), made here so that scheduler
+    # processes starting together never race to create it.
+    op.create_table(
+        "apscheduler_jobs",
+        sa.Column("id", sa.Unicode(191), nullable=False),
+        sa.Column("next_run_time", sa.Float(25), nullable=True),
+        sa.Column("job_state", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_apscheduler_jobs"),
+    )
+    op.create_index("ix_apscheduler_jobs_next_run_time", "apscheduler_jobs", ["next_run_time"])
 
 
 def downgrade() -> None:
     for table in (
+        "apscheduler_jobs",
         "message_log_archive",
         "scheduler_claim",
         "reconciliation_discrepancy",
