@@ -67,3 +67,8 @@ bench: $(TEST_STAMP)
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
+
+# The state treasury simulator for `make run` demos (another terminal): see "Treasury and reconciliation".
+.PHONY: treasury-simulator
+treasury-simulator: $(STAMP)
+	$(BIN)/ereceipt treasury-simulator

@@ -175,6 +175,12 @@ class Services:
         queue = self.settings.queue
         return OutboxRelay(self.database, connection_parameters(queue, "relay"), queue.events_exchange)
 
+    def treasury_client(self):
+        """The state treasury's SOAP client (issue #7); connects only when called."""
+        from ereceipt.adapters.treasury import client_from_settings
+
+        return client_from_settings(self.settings)
+
     @cached_property
     def soap_clients(self) -> dict[str, tuple[ClientAccess, x509.Certificate | None]]:
         """The X-Road clients of ``[access]`` with their pinned certificates, read once."""

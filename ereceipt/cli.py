@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -148,12 +149,28 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
         supervisor = WorkerSupervisor(args.config)
         supervisor.start()
+    scheduler = _start_scheduler(settings)
     try:
         serve(settings, host=args.host, port=args.port, workers=args.workers)
     finally:
+        if scheduler is not None:
+            scheduler.terminate()
+            scheduler.wait(timeout=30)
         if supervisor is not None:
             supervisor.stop()
     return EXIT_OK
+
+
+def _start_scheduler(settings: Settings):
+    """On one machine `ereceipt serve` runs the scheduled jobs too ([server] run_scheduler), as a child."""
+    import subprocess
+
+    if not settings.server.run_scheduler:
+        return None
+    command = [sys.executable, "-m", "ereceipt"]
+    if settings.source != "defaults":
+        command += ["--config", settings.source]
+    return subprocess.Popen([*command, "scheduler", "--exit-with-parent"])  # noqa: S603 (our own command)
 
 
 def cmd_queue_setup(args: argparse.Namespace, settings: Settings) -> int:
@@ -315,6 +332,128 @@ def cmd_ocr(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the scheduled jobs of [scheduler] in the foreground, or one job now (--run-now)."""
+    import signal
+    import threading
+
+    from ereceipt import jobs
+
+    services = _services(settings)
+    if args.run_now:
+        day = _date(args.date) if args.date else None
+        print(f"{args.run_now}: {jobs.JOBS[args.run_now](services, day)}")
+        return EXIT_OK
+    scheduler = jobs.build_scheduler(services)
+    parent = os.getppid()
+
+    def stop(*_) -> None:
+        threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
+    if args.exit_with_parent:  # started by `ereceipt serve`: stop when it is gone
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                threading.Event().wait(2)
+            stop()
+
+        threading.Thread(target=watch, daemon=True, name="ereceipt-parent-watch").start()
+    names = [job.id for job in scheduler.get_jobs()] or [
+        n for n in jobs.JOBS if getattr(settings.scheduler, n)
+    ]
+    print(f"scheduler {jobs.holder()}: {', '.join(names) or 'no jobs'}", flush=True)
+    scheduler.start()
+    return EXIT_OK
+
+
+def _date(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadInput(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
+    """One reconciliation by hand: receipts, bank lines and the treasury statement of an account and day."""
+    from ereceipt.core import reconciliation
+
+    services = _services(settings)
+    day = _date(args.date)
+    progress = _progress_bar() if sys.stderr.isatty() else None
+    summary = reconciliation.reconcile(services.database, args.account, day, actor="cli", progress=progress)
+    print(f"reconciliation run {summary.run_id}: account {summary.account}, {summary.day}")
+    for label, (count, amount) in (
+        ("receipts", summary.receipts),
+        ("bank lines", summary.bank),
+        ("treasury lines", summary.treasury),
+        ("matched", summary.matched),
+    ):
+        print(f"  {label:<15}{count:>10}  {amount:>20,} VND")
+    print(f"  {'discrepancies':<15}{summary.discrepancy_count:>10}")
+    for kind, count in summary.discrepancies.items():
+        if count:
+            print(f"    {kind:<28}{count:>8}")
+    with services.database.read() as session:
+        if args.csv:
+            Path(args.csv).write_text(
+                reconciliation.discrepancies_csv(session, summary.run_id), encoding="utf-8"
+            )
+        if args.xml:
+            Path(args.xml).write_bytes(reconciliation.signed_report(session, summary.run_id, services.signer))
+    return EXIT_OK if summary.discrepancy_count == 0 else EXIT_FAILED
+
+
+def _progress_bar():
+    def show(step: str, done: int, total: int) -> None:
+        width = 30
+        filled = width * done // total
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {step:<14}")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def cmd_treasury_simulator(args: argparse.Namespace, settings: Settings) -> int:
+    """A state treasury simulator on Treasury.wsdl for tests and demos (never for production)."""
+    from ereceipt.adapters.treasury_simulator import Switches, TreasurySimulator
+    from ereceipt.bootstrap import ensure_keys
+
+    _services(settings)
+    ensure_keys(settings)
+    switches = Switches(slow_seconds=args.slow, fail=args.fail, drop=set(args.drop), alter=set(args.alter))
+    simulator = TreasurySimulator(settings, switches, port=args.port)
+    print(f"treasury simulator on http://{simulator.host}:{simulator.port}/soap", flush=True)
+    simulator.serve_forever()
+    return EXIT_OK
+
+
+def cmd_log_archive(args: argparse.Namespace, settings: Settings) -> int:
+    from ereceipt.soap.log_archive import archive_message_log
+
+    days = args.older_than_days or settings.scheduler.archive_after_days
+    moved = archive_message_log(_services(settings).database, days)
+    print(f"{moved} message-log records older than {days} days moved to message_log_archive")
+    return EXIT_OK
+
+
+def cmd_log_verify_all(args: argparse.Namespace, settings: Settings) -> int:
+    from ereceipt.soap.log_archive import verify_archived_chain
+
+    check = verify_archived_chain(_services(settings).database)
+    if check.reason is None:
+        print(f"message log with its archive intact: {check.records} records")
+        return EXIT_OK
+    where = f"record {check.broken_at}" if check.broken_at is not None else "the end of the chain"
+    print(f"message log broken at {where}: {check.reason} ({check.records} records before it are intact)")
+    return EXIT_FAILED
+
+
 def _read(path: str) -> bytes:
     try:
         return Path(path).read_bytes()
@@ -368,6 +507,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     log_verify = log_command.add_parser("verify", help="check the hash chain; names the first broken record")
     log_verify.set_defaults(handler=cmd_log_verify)
+    log_archive = log_command.add_parser(
+        "archive", help="move old records to message_log_archive (chain kept)"
+    )
+    log_archive.add_argument("--older-than-days", type=int, help="default: [scheduler] archive_after_days")
+    log_archive.set_defaults(handler=cmd_log_archive)
+    log_verify_all = log_command.add_parser(
+        "verify-all", help="check the chain through the archive and the log"
+    )
+    log_verify_all.set_defaults(handler=cmd_log_verify_all)
 
     soap = commands.add_parser("soap", help="SOAP tools").add_subparsers(dest="soap_command", required=True)
     soap_sign = soap.add_parser(
@@ -419,6 +567,42 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print fields, confidences, warnings and time as JSON"
     )
     ocr.set_defaults(handler=cmd_ocr)
+    scheduler = commands.add_parser("scheduler", help="run the scheduled jobs of [scheduler] (APScheduler)")
+    scheduler.add_argument(
+        "--run-now",
+        choices=[
+            "daily_reports",
+            "statement_fetch",
+            "reconciliation",
+            "report_retries",
+            "message_log_archive",
+        ],
+        help="run this one job now and exit",
+    )
+    scheduler.add_argument(
+        "--date", help="with --run-now: the day to report, fetch or reconcile (YYYY-MM-DD)"
+    )
+    scheduler.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
+    scheduler.set_defaults(handler=cmd_scheduler)
+
+    reconcile = commands.add_parser(
+        "reconcile", help="reconcile receipts, bank lines and the treasury statement of an account and day"
+    )
+    reconcile.add_argument("--account", required=True, help="the collection account")
+    reconcile.add_argument("--date", required=True, help="the day, YYYY-MM-DD")
+    reconcile.add_argument("--csv", help="also write the discrepancies as CSV to this file")
+    reconcile.add_argument("--xml", help="also write the signed XML report to this file")
+    reconcile.set_defaults(handler=cmd_reconcile)
+
+    simulator = commands.add_parser("treasury-simulator", help="a state treasury simulator (tests and demos)")
+    simulator.add_argument("--port", type=int, help="default: [treasury] simulator_port")
+    simulator.add_argument("--slow", type=float, default=0.0, help="seconds to wait before each answer")
+    simulator.add_argument("--fail", type=int, default=0, help="fail the next N requests (-1: all)")
+    simulator.add_argument(
+        "--drop", action="append", default=[], help="leave this reference out of statements"
+    )
+    simulator.add_argument("--alter", action="append", default=[], help="add 1 000 đồng to this reference")
+    simulator.set_defaults(handler=cmd_treasury_simulator)
 
     from ereceipt.web.admin.commands import add_user_commands
 

@@ -55,6 +55,8 @@ class ServerSettings:
     session_secret_file: Path = Path("var/session-secret")
     run_worker: bool = True  # `ereceipt serve` also runs the bank worker (one-machine install)
 
+    run_scheduler: bool = True
+
 
 @dataclass(frozen=True)
 class SoapSettings:
@@ -104,6 +106,40 @@ class QueueSettings:
 
 
 @dataclass(frozen=True)
+class TreasurySettings:
+    """The state treasury's collection service we call (issue #7), and its development simulator."""
+
+    url: str = "http://127.0.0.1:8090/soap"
+    timeout_seconds: int = 10
+    client_key: Path = Path("var/keys/soap-server.key.pem")
+    client_certificate: Path = Path("var/keys/soap-server.cert.pem")
+    treasury_certificate: Path = Path("var/keys/treasury-simulator.cert.pem")
+    xroad_instance: str = "VN"
+    member_class: str = "GOV"
+    member_code: str = "000000003"
+    subsystem_code: str = "KBNN"
+    max_backoff_seconds: int = 3600
+    failing_after_attempts: int = 3
+    simulator_host: str = "127.0.0.1"
+    simulator_port: int = 8090
+    simulator_database: Path = Path("var/treasury-simulator.sqlite3")
+
+
+@dataclass(frozen=True)
+class SchedulerSettings:
+    """Scheduled jobs (APScheduler): a cron expression per job, empty to switch the job off (issue #7)."""
+
+    daily_reports: str = "30 0 * * *"
+    statement_fetch: str = "0 2 * * *"
+    reconciliation: str = "0 3 * * *"
+    report_retries: str = "*/5 * * * *"
+    message_log_archive: str = "0 4 * * *"
+    archive_after_days: int = 90
+    misfire_grace_seconds: int = 3600
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+
+@dataclass(frozen=True)
 class LookupSettings:
     failed_lookups_per_minute: int = 10
 
@@ -141,6 +177,8 @@ class Settings:
     server: ServerSettings = ServerSettings()
     soap: SoapSettings = SoapSettings()
     queue: QueueSettings = QueueSettings()
+    treasury: TreasurySettings = TreasurySettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
     lookup: LookupSettings = LookupSettings()
     ocr: OcrSettings = OcrSettings()
     logging: LoggingSettings = LoggingSettings()
@@ -149,6 +187,13 @@ class Settings:
     source: str = "defaults"
 
 
+SCHEDULED_JOBS = (
+    "daily_reports",
+    "statement_fetch",
+    "reconciliation",
+    "report_retries",
+    "message_log_archive",
+)
 _LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 
 
@@ -187,11 +232,27 @@ def _checks(section: str, key: str) -> Callable[[object], None] | None:
         if not 0 < int(str(value)) < 65536:
             raise ValueError("expected a port number from 1 to 65535")
 
+    def cron(value: object) -> None:
+        if str(value) and len(str(value).split()) not in (5, 6):
+            raise ValueError("expected a cron expression of 5 fields (6 with seconds first), or empty")
+
+    def timezone(value: object) -> None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(str(value))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("expected an IANA time zone such as Asia/Ho_Chi_Minh") from None
+
     return {
         ("logging", "level"): level,
         ("database", "url"): url,
         ("server", "public_url"): public_url,
         ("server", "port"): port,
+        ("treasury", "url"): public_url,
+        ("treasury", "simulator_port"): port,
+        **{("scheduler", job): cron for job in SCHEDULED_JOBS},
+        ("scheduler", "timezone"): timezone,
     }.get((section, key))
 
 

@@ -42,13 +42,23 @@ def http(url: str, data: bytes | None = None, headers: dict | None = None) -> tu
 class Server:
     """``ereceipt serve`` in ``home`` with ``config`` (a port and the public URL are added)."""
 
-    def __init__(self, home: Path, config: str, workers: int = 2, *, run_worker: bool = False) -> None:
+    def __init__(
+        self,
+        home: Path,
+        config: str,
+        workers: int = 2,
+        *,
+        run_worker: bool = False,
+        run_scheduler: bool = False,
+    ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         (home / "config.ini").write_text(
             config + f"\n[server]\nport = {self.port}\nworkers = {workers}\npublic_url = {self.base}\n"
             # Tests share one broker: only a test that brings a topology of its own runs the bank worker.
-            f"run_worker = {'yes' if run_worker else 'no'}\n",
+            f"run_worker = {'yes' if run_worker else 'no'}\n"
+            # Scheduled jobs only where a test asks for them.
+            f"run_scheduler = {'true' if run_scheduler else 'false'}\n",
             encoding="utf-8",
         )
         env = {**os.environ, "ERECEIPT_CONFIG": str(home / "config.ini")}

@@ -6,7 +6,9 @@ Under gunicorn every worker process writes its figures to ``PROMETHEUS_MULTIPROC
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Callable
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -35,9 +37,28 @@ def observe(operation: str | None, client: str | None, outcome: str, seconds: fl
     DURATION.labels(operation or "-", client or "-").observe(seconds)
 
 
+# Figures read at scrape time from elsewhere (e.g. the database), as ready exposition text, by name.
+_TEXT_SOURCES: dict[str, Callable[[], str]] = {}
+
+
+def add_text_source(name: str, source: Callable[[], str]) -> None:
+    """Append ``source()`` to every exposition; a source that fails is left out of that scrape."""
+    _TEXT_SOURCES[name] = source
+
+
+def _extra_text() -> bytes:
+    parts = []
+    for name, source in list(_TEXT_SOURCES.items()):
+        try:
+            parts.append(source().encode())
+        except Exception:  # a figure that cannot be read must not take /metrics down
+            logging.getLogger("ereceipt.metrics").warning("metrics source %s failed", name, exc_info=True)
+    return b"".join(parts)
+
+
 def exposition() -> tuple[bytes, str]:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry), CONTENT_TYPE_LATEST
-    return generate_latest(), CONTENT_TYPE_LATEST
+        return generate_latest(registry) + _extra_text(), CONTENT_TYPE_LATEST
+    return generate_latest() + _extra_text(), CONTENT_TYPE_LATEST

@@ -61,6 +61,7 @@ def configure(app: Flask, secret: bytes, public_url: str) -> None:
         approval,
         dead_letters,
         held,
+        reconciliation,
         user_admin,
         views,
     )

@@ -1,0 +1,67 @@
+"""Archiving the SOAP message log: old records move to ``message_log_archive`` with their hashes unchanged.
+
+Records are moved in id order, so the archive holds the start of the chain and ``message_log`` its
+continuation; ``verify_archived_chain`` walks both as one chain (archive first) and compares the
+end with the chain's head, exactly as ``soap.message_log.verify_chain`` does for the live table.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, insert, literal, select
+
+from ereceipt.core.database import Database
+from ereceipt.core.tables import MessageLogHead, MessageLogRecord
+from ereceipt.core.treasury_tables import MessageLogArchive
+from ereceipt.soap.message_log import GENESIS, ChainCheck, Exchange, chain_hash
+
+_FIELDS = (
+    "id", "at", "client", "service", "operation", "xroad_id", "user_id", "outcome",
+    "http_status", "duration_ms", "request", "response", "previous_hash", "hash",
+)  # fmt: skip
+
+
+def archive_message_log(database: Database, older_than_days: int, now: datetime | None = None) -> int:
+    """Move records older than ``older_than_days`` (and every record before them) to the archive."""
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=older_than_days)
+    live = MessageLogRecord.__table__
+    with database.write() as session:
+        last = session.scalar(select(func.max(live.c.id)).where(live.c.at < cutoff))
+        if last is None:
+            return 0
+        columns = [live.c[name] for name in _FIELDS]
+        session.execute(
+            insert(MessageLogArchive.__table__).from_select(
+                [*_FIELDS, "archived_at"],
+                select(*columns, literal(datetime.now(UTC), MessageLogArchive.archived_at.type)).where(
+                    live.c.id <= last
+                ),
+            )
+        )
+        moved = session.execute(delete(live).where(live.c.id <= last)).rowcount
+    return moved
+
+
+def _exchange(record) -> Exchange:
+    return Exchange(
+        record.client, record.service, record.operation, record.xroad_id, record.user_id, record.outcome,
+        record.http_status, record.duration_ms, record.request, record.response,
+    )  # fmt: skip
+
+
+def verify_archived_chain(database: Database) -> ChainCheck:
+    """Walk archive then live log as one chain; name the first record that does not fit."""
+    previous, count = GENESIS, 0
+    with database.read() as session:
+        for model in (MessageLogArchive, MessageLogRecord):
+            for record in session.scalars(select(model).order_by(model.id)).yield_per(500):
+                if record.previous_hash != previous:
+                    return ChainCheck(count, record.id, "it does not follow the record before it")
+                if chain_hash(previous, record.at, _exchange(record)) != record.hash:
+                    return ChainCheck(count, record.id, "its content does not match its hash (changed?)")
+                previous, count = record.hash, count + 1
+        head = session.scalar(select(MessageLogHead.last_hash).where(MessageLogHead.id == 1))
+    if head != previous:
+        return ChainCheck(count, None, "the chain's head does not match its last record")
+    return ChainCheck(count, None, None)
