@@ -203,22 +203,53 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 
     services = _services(settings)
     consumer, relay = services.payment_consumer(), services.outbox_relay()
+    notices = services.notice_dispatcher()
     logging.getLogger("pika").setLevel(logging.WARNING)  # pika logs every channel step at INFO
 
     def stop(*_) -> None:
         consumer.stop()
         relay.stop()
+        notices.stop()
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, stop)
     relaying = threading.Thread(target=relay.run, name="ereceipt-outbox-relay")
     relaying.start()
+    delivering = threading.Thread(target=notices.run, name="ereceipt-notices")
+    delivering.start()
     try:
         consumer.run()
     finally:
         relay.stop()
         relaying.join()
+        notices.stop()
+        delivering.join()
     return EXIT_OK
+
+
+def cmd_notices_send_due(args: argparse.Namespace, settings: Settings) -> int:
+    """Send the payer notices that are due now, once (the worker does it continuously)."""
+    from ereceipt.core.notices import Tally, pending_count
+    from ereceipt.core.outbox import EMAIL, SMS
+
+    services = _services(settings)
+    dispatcher = services.notice_dispatcher()
+    total = Tally()
+    for _ in range(args.batches):
+        tally = dispatcher.send_due()
+        total.sent, total.retrying, total.failed = (
+            total.sent + tally.sent,
+            total.retrying + tally.retrying,
+            total.failed + tally.failed,
+        )
+        if tally.handled < dispatcher.batch:
+            break
+    print(f"sent {total.sent}, to retry later {total.retrying}, failed for good {total.failed}")
+    for channel in (EMAIL, SMS):
+        if channel not in dispatcher.channels:
+            waiting = pending_count(services.database, channel)
+            print(f"{channel.lower()} delivery is not configured: {waiting} notice(s) pending")
+    return EXIT_OK if total.failed == 0 else EXIT_FAILED
 
 
 def cmd_log_verify(args: argparse.Namespace, settings: Settings) -> int:
@@ -338,6 +369,17 @@ def build_parser() -> argparse.ArgumentParser:
         "worker", help="consume bank notifications (camt.054) and relay outbox events, over RabbitMQ"
     )
     worker.set_defaults(handler=cmd_worker)
+
+    notices = commands.add_parser("notices", help="payer notices by e-mail and SMS").add_subparsers(
+        dest="notices_command", required=True
+    )
+    notices_send = notices.add_parser(
+        "send-due", help="send the notices due now, once, and say what happened"
+    )
+    notices_send.add_argument(
+        "--batches", type=int, default=100, help="at most this many batches of [notices] batch (default 100)"
+    )
+    notices_send.set_defaults(handler=cmd_notices_send_due)
 
     serve = commands.add_parser(
         "serve", help="run the web server (SOAP service, public lookup page, metrics)"
