@@ -47,7 +47,8 @@ class EmailChannel:
         message["Date"] = formatdate(localtime=False, usegmt=True)
         message["Message-ID"] = make_msgid(f"notice{delivery.notice_id}", domain=domain)
         message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to this
-        message.set_content(email_body(content, delivery.lookup_url), charset="utf-8")
+        # Quoted-printable keeps the message 7-bit: no server needs 8BITMIME or SMTPUTF8 for it.
+        message.set_content(email_body(content, delivery.lookup_url), charset="utf-8", cte="quoted-printable")
         pdf = receipt_pdf(content, public_url=self.public_url)
         message.add_attachment(pdf, "application", "pdf", filename=attachment_name(content, "pdf"))
         message.add_attachment(

@@ -73,6 +73,8 @@ def normalise_mobile(typed: str) -> str:
         raise InvalidMobile(f"mobile number {typed!r} must start with 0 or +84")
     if not national.isdigit():
         raise InvalidMobile(f"mobile number {typed!r} may hold only digits, spaces, dots and dashes")
+    if national.startswith("2"):
+        raise InvalidMobile(f"{typed!r} is a landline, not a mobile number (02…); SMS needs a mobile")
     if len(national) == 10 and national.startswith("1"):
         raise InvalidMobile(f"mobile number {typed!r} is an old 11-digit number; give the new 10-digit one")
     if len(national) != 9:
