@@ -57,6 +57,7 @@ def configure(app: Flask, secret: bytes, public_url: str) -> None:
         SESSION_COOKIE_NAME="ereceipt_admin",
         PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
     )
+    import ereceipt.web.admin.delivery  # noqa: F401 (payer notices screen, issue #7)
     from ereceipt.web.admin import views  # noqa: F401 (registers the routes)
 
     app.register_blueprint(blueprint)
