@@ -6,6 +6,8 @@ import email
 import email.policy
 import json
 import random
+import threading
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -389,3 +391,19 @@ def test_resend_puts_a_failed_notice_back_to_a_corrected_address_audited(
     assert details["previous_recipient"] == f"{REFUSED}@example.invalid"
     assert details["recipient"] == "An.Nguyen@example.invalid"
     assert details["reason"].startswith("recipient refused: 550")
+
+
+def test_the_dispatcher_runs_in_a_thread_until_stopped(delivering: ReceiptIssuer, trust: TrustStore) -> None:
+    delivering.issue(request("W-1", contact=PayerContact(None, "+84912345678")))
+    with sms_gateway() as (log, url):
+        sender = replace(dispatcher(delivering.database, trust, SMS=sms_channel(url)), idle_seconds=0.05)
+        running = threading.Thread(target=sender.run, name="notices-under-test")
+        running.start()
+        deadline = time.monotonic() + 15
+        while not log.requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+        sender.stop()
+        running.join(timeout=10)
+    assert not running.is_alive()
+    assert len(log.requests) == 1
+    assert notices(delivering.database)[0].status == SENT
