@@ -12,6 +12,7 @@ refused log-in or sender, which are this service's configuration, not the payer'
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
 from email.headerregistry import Address
@@ -29,6 +30,8 @@ from ereceipt.core.receipt_pdf import receipt_pdf
 class EmailChannel:
     def __init__(self, settings: EmailSettings, public_url: str) -> None:
         self.settings, self.public_url = settings, public_url
+        # fpdf2 subsets the PDF's font with fontTools, which logs every step at INFO: one screenful a mail.
+        logging.getLogger("fontTools").setLevel(logging.WARNING)
         try:
             self.sender = normalise_email(settings.from_address)
         except InvalidEmail as exc:
