@@ -109,10 +109,13 @@ class NoticeDispatcher:
             try:
                 tally = self.send_due()
                 failures = 0
-            except TransientOutage as exc:
+            except Exception as exc:  # the database is down, or a bug: the thread must live on
                 failures += 1
-                delay = min(self.policy.cap_seconds, 2**failures)
-                log.warning("notice delivery paused (%s); again in %.0f s", exc, delay)
+                delay = min(self.policy.cap_seconds, 2 ** min(failures, 16))
+                if isinstance(exc, TransientOutage):
+                    log.warning("notice delivery paused (%s); again in %.0f s", exc, delay)
+                else:
+                    log.exception("notice delivery failed unexpectedly; again in %.0f s", delay)
                 self.stopping.wait(delay)
                 continue
             if tally.handled < self.batch:
@@ -161,7 +164,11 @@ class NoticeDispatcher:
                 claimed.append((notice.id, notice.channel, notice.recipient, signed_xml, status))
         deliveries = []
         for notice_id, channel, recipient, signed_xml, status in claimed:
-            content = self.read_signed(signed_xml)
+            try:
+                content = self.read_signed(signed_xml)
+            except EReceiptError as exc:
+                log.error("notice %s: the stored receipt is unreadable: %s", notice_id, exc)
+                content = None
             url = self.lookup_url(content.lookup_code) if content else ""
             deliveries.append(
                 (Delivery(notice_id, channel, recipient, content, signed_xml, url), status == CANCELLED)
