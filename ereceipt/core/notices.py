@@ -143,6 +143,8 @@ class NoticeDispatcher:
         return tally
 
     def _claim(self, now: datetime) -> list[tuple[Delivery, bool]]:
+        if not self.channels:
+            return []  # delivery off: nothing to claim, and no write transaction for nothing
         query = (
             select(PayerNotice, Receipt.signed_xml, Receipt.status)
             .join(Receipt, Receipt.id == PayerNotice.receipt_id)

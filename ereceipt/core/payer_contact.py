@@ -92,14 +92,20 @@ def national_form(mobile: str) -> str:
 
 @dataclass(frozen=True)
 class PayerContact:
-    """Where the payer wants the receipt: each field already normalised (use ``PayerContact.of``)."""
+    """Where the payer wants the receipt; checked and normalised when made (an error names what is wrong)."""
 
     email: str | None = None
     mobile: str | None = None  # E.164, +84…
 
+    def __post_init__(self) -> None:
+        if self.email is not None:
+            object.__setattr__(self, "email", normalise_email(self.email))
+        if self.mobile is not None:
+            object.__setattr__(self, "mobile", normalise_mobile(self.mobile))
+
     @classmethod
     def of(cls, email: str | None, mobile: str | None) -> PayerContact | None:
         """Check and normalise what the payer gave; None when they gave neither."""
-        email = normalise_email(email) if email and email.strip() else None
-        mobile = normalise_mobile(mobile) if mobile and mobile.strip() else None
+        email = email if email and email.strip() else None
+        mobile = mobile if mobile and mobile.strip() else None
         return cls(email, mobile) if email or mobile else None

@@ -107,3 +107,9 @@ def test_contact_is_none_when_the_payer_gave_neither() -> None:
 def test_contact_keeps_what_was_given_normalised() -> None:
     assert PayerContact.of(" An@Example.VN", "0912 345 678") == PayerContact("An@example.vn", "+84912345678")
     assert PayerContact.of(None, "0912345678") == PayerContact(None, "+84912345678")
+
+
+def test_a_contact_cannot_be_made_unchecked() -> None:
+    assert PayerContact(mobile="0912 345 678").mobile == "+84912345678"
+    with pytest.raises(InvalidEmail):
+        PayerContact(email="not an address")
