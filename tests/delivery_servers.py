@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -46,15 +48,25 @@ class Mailbox:
 
 
 @contextmanager
-def smtp_server(port: int | None = None) -> Iterator[tuple[Mailbox, int]]:
-    """A real SMTP server on 127.0.0.1 that accepts AUTH PLAIN/LOGIN (password ``s3cret``) without TLS."""
+def smtp_server(
+    port: int | None = None, *, tls: str | None = None, certificate: tuple[Path, Path] | None = None
+) -> Iterator[tuple[Mailbox, int]]:
+    """A real SMTP server on 127.0.0.1 that accepts AUTH PLAIN/LOGIN (password ``s3cret``).
+
+    ``tls``: None (plain, log-in allowed without TLS), ``"starttls"`` (STARTTLS required before
+    anything else, log-in only after it) or ``"tls"`` (implicit TLS); ``certificate`` is (cert, key).
+    """
     mailbox, port = Mailbox(), port or free_port()
+    options: dict = {"auth_require_tls": tls is not None}
+    if tls is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(*certificate)
+        options.update({"tls_context": context, "require_starttls": True} if tls == "starttls" else {})
+        if tls == "tls":
+            # aiosmtpd counts only STARTTLS as TLS for AUTH; over implicit TLS the link is encrypted anyway.
+            options.update(ssl_context=context, auth_require_tls=False)
     controller = Controller(
-        mailbox,
-        hostname="127.0.0.1",
-        port=port,
-        authenticator=mailbox.authenticate,
-        auth_require_tls=False,
+        mailbox, hostname="127.0.0.1", port=port, authenticator=mailbox.authenticate, **options
     )
     controller.start()
     try:

@@ -36,6 +36,7 @@ from ereceipt.core.outbox import (
     write_receipt_events,
 )
 from ereceipt.core.payer_contact import PayerContact
+from ereceipt.core.pki import DevelopmentPKI
 from ereceipt.core.receipt import PayerInfo, PaymentMethod
 from ereceipt.core.receipt_pdf import lookup_url
 from ereceipt.core.receipt_xml import RECEIPT_TAG, read_receipt
@@ -198,6 +199,23 @@ def test_email_reaches_a_real_smtp_server_as_correct_mime(
     (notice,) = notices(delivering.database)
     assert (notice.status, notice.attempts, notice.last_error) == (SENT, 1, None)
     assert notice.sent_at is not None
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_email_over_starttls_or_implicit_tls_checks_the_server_certificate(
+    delivering: ReceiptIssuer, trust: TrustStore, dev_pki: DevelopmentPKI, security: str
+) -> None:
+    delivering.issue(request("M-T", contact=PayerContact("an.nguyen@example.invalid", None)))
+    server_certificate = (dev_pki.cert("soap-server"), dev_pki.key("soap-server"))  # localhost, 127.0.0.1
+    with smtp_server(tls=security, certificate=server_certificate) as (mailbox, port):
+        untrusted = email_channel(port, security=security)  # the system CAs do not know the development CA
+        assert dispatcher(delivering.database, trust, EMAIL=untrusted).send_due().retrying == 1
+        assert "CERTIFICATE_VERIFY_FAILED" in notices(delivering.database)[0].last_error
+        make_due_now(delivering.database)
+        trusting = email_channel(port, security=security, ca_file=str(dev_pki.ca_cert))
+        assert dispatcher(delivering.database, trust, EMAIL=trusting).send_due().sent == 1
+    assert mailbox.logins == [(b"bienlai", b"s3cret")]  # over TLS: the untrusted try stopped before it
+    assert len(mailbox.messages) == 1
 
 
 def test_recipient_refused_with_550_is_permanent_and_not_retried(
