@@ -196,37 +196,6 @@ def cmd_queue_publish(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
-    import logging
-    import signal
-    import threading
-
-    services = _services(settings)
-    consumer, relay = services.payment_consumer(), services.outbox_relay()
-    notices = services.notice_dispatcher()
-    logging.getLogger("pika").setLevel(logging.WARNING)  # pika logs every channel step at INFO
-
-    def stop(*_) -> None:
-        consumer.stop()
-        relay.stop()
-        notices.stop()
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, stop)
-    relaying = threading.Thread(target=relay.run, name="ereceipt-outbox-relay")
-    relaying.start()
-    delivering = threading.Thread(target=notices.run, name="ereceipt-notices")
-    delivering.start()
-    try:
-        consumer.run()
-    finally:
-        relay.stop()
-        relaying.join()
-        notices.stop()
-        delivering.join()
-    return EXIT_OK
-
-
 def cmd_notices_send_due(args: argparse.Namespace, settings: Settings) -> int:
     """Send the payer notices that are due now, once (the worker does it continuously)."""
     from ereceipt.core.notices import Tally, pending_count
@@ -250,6 +219,37 @@ def cmd_notices_send_due(args: argparse.Namespace, settings: Settings) -> int:
             waiting = pending_count(services.database, channel)
             print(f"{channel.lower()} delivery is not configured: {waiting} notice(s) pending")
     return EXIT_OK if total.failed == 0 else EXIT_FAILED
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    import logging
+    import signal
+    import threading
+
+    services = _services(settings)
+    notices = services.notice_dispatcher()  # payer e-mail and SMS (issue #7)
+    consumer, relay = services.payment_consumer(), services.outbox_relay()
+    logging.getLogger("pika").setLevel(logging.WARNING)  # pika logs every channel step at INFO
+
+    def stop(*_) -> None:
+        consumer.stop()
+        relay.stop()
+        notices.stop()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
+    relaying = threading.Thread(target=relay.run, name="ereceipt-outbox-relay")
+    relaying.start()
+    delivering = threading.Thread(target=notices.run, name="ereceipt-notices")
+    delivering.start()
+    try:
+        consumer.run()
+    finally:
+        relay.stop()
+        relaying.join()
+        notices.stop()
+        delivering.join()
+    return EXIT_OK
 
 
 def cmd_log_verify(args: argparse.Namespace, settings: Settings) -> int:
