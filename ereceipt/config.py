@@ -104,6 +104,11 @@ class LookupSettings:
 
 
 @dataclass(frozen=True)
+class LoggingSettings:
+    level: str = "INFO"
+
+
+@dataclass(frozen=True)
 class EmailSettings:
     """SMTP for payer notices (issue #7); no host means e-mail delivery is off and notices wait."""
 
@@ -142,11 +147,6 @@ class NoticesSettings:
     retry_cap_seconds: int = 3600
     max_attempts: int = 20
     lease_seconds: int = 300
-
-
-@dataclass(frozen=True)
-class LoggingSettings:
-    level: str = "INFO"
 
 
 @dataclass(frozen=True)
