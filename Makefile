@@ -72,3 +72,9 @@ clean:
 .PHONY: treasury-simulator
 treasury-simulator: $(STAMP)
 	$(BIN)/ereceipt treasury-simulator
+
+# A local SMTP server that prints every message it receives, for trying e-mail delivery (README:
+# "Delivery to the payer"); aiosmtpd comes with the test extra.
+.PHONY: smtp-demo
+smtp-demo: $(TEST_STAMP)
+	$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:8025

@@ -181,6 +181,39 @@ class Services:
 
         return client_from_settings(self.settings)
 
+    def notice_dispatcher(self):
+        """Payer notices by e-mail and SMS (issue #7); a channel not configured leaves its notices pending."""
+        from ereceipt.core.notices import NoticeDispatcher, RetryPolicy
+        from ereceipt.core.outbox import EMAIL, SMS
+        from ereceipt.core.receipt_pdf import lookup_url
+        from ereceipt.core.receipt_xml import read_receipt
+
+        settings, channels = self.settings, {}
+        if settings.email.host:
+            from ereceipt.adapters.email import EmailChannel
+
+            channels[EMAIL] = EmailChannel(settings.email, settings.server.public_url)
+        if settings.sms.url:
+            from ereceipt.adapters.sms import SmsChannel
+
+            channels[SMS] = SmsChannel(settings.sms)
+
+        def read_signed(signed_xml: bytes):
+            report = self.verify_receipt(signed_xml)
+            return read_receipt(report.signed_xml) if report.passed else None
+
+        notices = settings.notices
+        return NoticeDispatcher(
+            self.database,
+            channels,
+            read_signed,
+            lambda code: lookup_url(settings.server.public_url, code),
+            RetryPolicy(notices.retry_base_seconds, notices.retry_cap_seconds, notices.max_attempts),
+            batch=notices.batch,
+            idle_seconds=notices.idle_seconds,
+            lease_seconds=notices.lease_seconds,
+        )
+
     @cached_property
     def soap_clients(self) -> dict[str, tuple[ClientAccess, x509.Certificate | None]]:
         """The X-Road clients of ``[access]`` with their pinned certificates, read once."""

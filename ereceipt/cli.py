@@ -230,12 +230,38 @@ def cmd_queue_publish(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_notices_send_due(args: argparse.Namespace, settings: Settings) -> int:
+    """Send the payer notices that are due now, once (the worker does it continuously)."""
+    from ereceipt.core.notices import Tally, pending_count
+    from ereceipt.core.outbox import EMAIL, SMS
+
+    services = _services(settings)
+    dispatcher = services.notice_dispatcher()
+    total = Tally()
+    for _ in range(args.batches):
+        tally = dispatcher.send_due()
+        total.sent, total.retrying, total.failed = (
+            total.sent + tally.sent,
+            total.retrying + tally.retrying,
+            total.failed + tally.failed,
+        )
+        if tally.handled < dispatcher.batch:
+            break
+    print(f"sent {total.sent}, to retry later {total.retrying}, failed for good {total.failed}")
+    for channel in (EMAIL, SMS):
+        if channel not in dispatcher.channels:
+            waiting = pending_count(services.database, channel)
+            print(f"{channel.lower()} delivery is not configured: {waiting} notice(s) pending")
+    return EXIT_OK if total.failed == 0 else EXIT_FAILED
+
+
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     import logging
     import signal
     import threading
 
     services = _services(settings)
+    notices = services.notice_dispatcher()  # payer e-mail and SMS (issue #7)
     consumer, relay = services.payment_consumer(), services.outbox_relay()
     # pika logs every channel step at INFO and each failed connection attempt with a traceback;
     # the consumer and the relay log every failure that reaches them in one line of their own.
@@ -244,6 +270,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     def stop(*_) -> None:
         consumer.stop()
         relay.stop()
+        notices.stop()
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, stop)
@@ -251,11 +278,15 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
         _stop_when_orphaned(args.parent_pid, stop)
     relaying = threading.Thread(target=relay.run, name="ereceipt-outbox-relay")
     relaying.start()
+    delivering = threading.Thread(target=notices.run, name="ereceipt-notices")
+    delivering.start()
     try:
         consumer.run()
     finally:
         relay.stop()
         relaying.join()
+        notices.stop()
+        delivering.join()
     return EXIT_OK
 
 
@@ -552,6 +583,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     worker.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)  # set by `ereceipt serve`
     worker.set_defaults(handler=cmd_worker)
+
+    notices = commands.add_parser("notices", help="payer notices by e-mail and SMS").add_subparsers(
+        dest="notices_command", required=True
+    )
+    notices_send = notices.add_parser(
+        "send-due", help="send the notices due now, once, and say what happened"
+    )
+    notices_send.add_argument(
+        "--batches", type=int, default=100, help="at most this many batches of [notices] batch (default 100)"
+    )
+    notices_send.set_defaults(handler=cmd_notices_send_due)
 
     serve = commands.add_parser(
         "serve", help="run the web server (SOAP service, public lookup page, metrics)"

@@ -170,6 +170,47 @@ class LoggingSettings:
 
 
 @dataclass(frozen=True)
+class EmailSettings:
+    """SMTP for payer notices (issue #7); no host means e-mail delivery is off and notices wait."""
+
+    host: str = ""
+    port: int = 25
+    security: str = "starttls"  # starttls, tls (implicit, port 465) or none
+    username: str = ""
+    password: str = ""
+    from_address: str = "bien-lai@localhost.localdomain"
+    from_name: str = "Biên lai điện tử THADS"
+    timeout_seconds: int = 30
+    ca_file: str = ""  # PEM CAs for the server's certificate; empty: the system's
+
+
+@dataclass(frozen=True)
+class SmsSettings:
+    """The SMS gateway (HTTP) for payer notices; no url means SMS delivery is off and notices wait."""
+
+    url: str = ""
+    username: str = ""
+    password: str = ""
+    sender: str = "THADS"
+    template: str = "THADS: biên lai {series} số {number}, {amount} đồng. Mã tra cứu {code} tại {url}"
+    strip_diacritics: bool = True
+    max_length: int = 160
+    timeout_seconds: int = 15
+
+
+@dataclass(frozen=True)
+class NoticesSettings:
+    """How payer notices are retried (both channels)."""
+
+    batch: int = 20
+    idle_seconds: int = 5
+    retry_base_seconds: int = 30
+    retry_cap_seconds: int = 3600
+    max_attempts: int = 20
+    lease_seconds: int = 300
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings = DatabaseSettings()
     keys: KeysSettings = KeysSettings()
@@ -182,6 +223,9 @@ class Settings:
     lookup: LookupSettings = LookupSettings()
     ocr: OcrSettings = OcrSettings()
     logging: LoggingSettings = LoggingSettings()
+    email: EmailSettings = EmailSettings()
+    sms: SmsSettings = SmsSettings()
+    notices: NoticesSettings = NoticesSettings()
     access: tuple[ClientAccess, ...] = DEFAULT_ACCESS
     banks: tuple[tuple[str, Path], ...] = ()  # (BIC, pinned certificate) of the banks that sign
     source: str = "defaults"
@@ -244,7 +288,21 @@ def _checks(section: str, key: str) -> Callable[[object], None] | None:
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("expected an IANA time zone such as Asia/Ho_Chi_Minh") from None
 
+    def choice(*allowed: str) -> Callable[[object], None]:
+        def check(value: object) -> None:
+            if str(value) not in allowed:
+                raise ValueError(f"expected one of {', '.join(allowed)}")
+
+        return check
+
+    def optional_http_url(value: object) -> None:
+        if value and not str(value).startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL, or nothing (SMS off)")
+
     return {
+        ("email", "port"): port,
+        ("email", "security"): choice("starttls", "tls", "none"),
+        ("sms", "url"): optional_http_url,
         ("logging", "level"): level,
         ("database", "url"): url,
         ("server", "public_url"): public_url,

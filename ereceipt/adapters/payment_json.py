@@ -13,11 +13,12 @@ from decimal import Decimal
 from ereceipt.core.errors import BadInput
 from ereceipt.core.issuing import IssueRequest, PaymentIn
 from ereceipt.core.money import vnd
+from ereceipt.core.payer_contact import InvalidEmail, InvalidMobile, PayerContact
 from ereceipt.core.receipt import PayerInfo, PaymentMethod
 
 REQUIRED = {"source", "reference", "amount", "method", "paid_at", "payer", "officer"}
 OPTIONAL = {"case_code", "purpose", "remittance_text", "issuer", "series", "template"}
-PAYER_KEYS = {"name", "identity_number", "address"}
+PAYER_KEYS = {"name", "identity_number", "address", "email", "mobile"}
 
 
 def _text(value: object, field: str, *, optional: bool = False) -> str | None:
@@ -36,6 +37,17 @@ def _paid_at(value: object) -> datetime:
     if paid_at.tzinfo is None:
         raise BadInput("field 'paid_at' must carry a time zone, e.g. 2025-11-25T09:30:00+07:00")
     return paid_at
+
+
+def _contact(payer: dict) -> PayerContact | None:
+    """The payer's optional e-mail and mobile number, for the notices (not part of the signed receipt)."""
+    email = _text(payer.get("email"), "payer.email", optional=True)
+    mobile = _text(payer.get("mobile"), "payer.mobile", optional=True)
+    try:
+        return PayerContact.of(email, mobile)
+    except (InvalidEmail, InvalidMobile) as exc:
+        field = "payer.email" if isinstance(exc, InvalidEmail) else "payer.mobile"
+        raise type(exc)(f"field {field!r}: {exc.message}") from None
 
 
 def parse_payment_json(data: bytes | str) -> IssueRequest:
@@ -75,6 +87,7 @@ def parse_payment_json(data: bytes | str) -> IssueRequest:
         case_code=_text(document.get("case_code"), "case_code", optional=True),
         purpose=_text(document.get("purpose"), "purpose", optional=True),
         remittance_text=_text(document.get("remittance_text"), "remittance_text", optional=True),
+        contact=_contact(payer),
     )
     return IssueRequest(
         payment=payment,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
 
 from lxml import etree
@@ -21,6 +22,7 @@ from ereceipt.core import lookup
 from ereceipt.core import receipt_store as store
 from ereceipt.core.errors import BadInput, Conflict, NotFound
 from ereceipt.core.issuing import IssueRequest, PaymentIn
+from ereceipt.core.payer_contact import PayerContact
 from ereceipt.core.receipt import VIETNAM, PayerInfo, PaymentMethod, format_number
 from ereceipt.core.receipt_xml import read_receipt
 from ereceipt.core.tables import EnforcementCase, Issuer, Receipt
@@ -212,8 +214,9 @@ class PortalOperations:
             case_code=_text(request, "CaseCode"),
         )
         try:
+            contact = PayerContact.of(_text(payer, "Email"), _text(payer, "Mobile"))
             issued = self.services.issuer.issue(
-                IssueRequest(payment=payment, officer=f"portal {client.client}")
+                IssueRequest(payment=replace(payment, contact=contact), officer=f"portal {client.client}")
             )
         except NotFound as exc:
             return _response("notifyOnlinePayment", "NOT_FOUND", exc.message)

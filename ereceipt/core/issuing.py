@@ -26,6 +26,7 @@ from ereceipt.core.errors import BadInput, Conflict
 from ereceipt.core.lookup_code import new_lookup_code
 from ereceipt.core.money import vnd
 from ereceipt.core.numbering import take_numbers
+from ereceipt.core.payer_contact import PayerContact
 from ereceipt.core.receipt import (
     VIETNAM,
     CollectionInfo,
@@ -56,6 +57,7 @@ class PaymentIn:
     case_code: str | None = None
     purpose: str | None = None
     remittance_text: str | None = None
+    contact: PayerContact | None = None  # for the notices; not part of the receipt
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class IssuedReceipt:
     content: ReceiptContent
     signed_xml: bytes
     created: bool  # False when the payment had been receipted before (an idempotent repeat)
+    contact: PayerContact | None = None  # where the payer wants it delivered (new receipts only)
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ class _Planned:
     payment_id: int | None
     case_id: int | None
     replaces_id: int | None = None
+    contact: PayerContact | None = None
 
 
 class ReceiptIssuer:
@@ -244,8 +248,10 @@ class ReceiptIssuer:
             rows.append(_receipt_row(plan, content, year, signed_xml))
         receipt_ids = session.execute(store.INSERT_RECEIPTS, rows).scalars().all()
         issued = [
-            IssuedReceipt(receipt_id, content, signed_xml, created=True)
-            for receipt_id, content, signed_xml in zip(receipt_ids, contents, signed, strict=True)
+            IssuedReceipt(receipt_id, content, signed_xml, created=True, contact=plan.contact)
+            for receipt_id, content, signed_xml, plan in zip(
+                receipt_ids, contents, signed, plans, strict=True
+            )
         ]
         if self.on_issued is not None:
             self.on_issued(session, issued)
@@ -295,7 +301,7 @@ class _BatchLookups:
             issuing_officer=request.officer,
             lookup_code=new_lookup_code(),
         )
-        return _Planned(content, series, None, case.id if case else None)
+        return _Planned(content, series, None, case.id if case else None, contact=incoming.contact)
 
     def preload(self, codes: set[str]) -> None:
         """The cases of these payment codes and what each still owes, in two queries per 1000 codes."""

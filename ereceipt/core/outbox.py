@@ -4,19 +4,36 @@ A ``receipt.issued`` event (routing key ``receipt.issued.<issuer code>``, body t
 XML, ``message_id`` stable per receipt) is written beside every new receipt, so an event exists
 if and only if its receipt was committed. The relay (``ereceipt.queue.relay``) publishes pending
 rows and marks them sent only after the broker's confirm; consumers de-duplicate on message_id.
+
+Beside the event, one payer notice per channel the payer gave (e-mail, SMS) is written to
+``payer_notice`` in the same transaction; ``ereceipt.core.notices`` delivers them. A notice has
+its own table (not a row of ``outbox_message``) because it has a recipient, a receipt and a
+terminal failed state that an officer sees and can resend, which a broker event has not.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Integer, LargeBinary, String, insert, select, update
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ereceipt.core.issuing import IssuedReceipt
 from ereceipt.core.tables import Base, Id, UTCDateTime
 
 RECEIPT_ISSUED = "receipt.issued"
+EMAIL, SMS = "EMAIL", "SMS"  # notice channels
+PENDING, SENT, FAILED = "PENDING", "SENT", "FAILED"  # notice states; FAILED is final until resent
 
 
 class OutboxMessage(Base):
@@ -31,6 +48,27 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_error: Mapped[str | None] = mapped_column(String(400))
+
+
+class PayerNotice(Base):
+    """One delivery of one receipt to the payer over one channel; created by migration 0009."""
+
+    __tablename__ = "payer_notice"
+    __table_args__ = (
+        UniqueConstraint("receipt_id", "channel", name="receipt_channel"),
+        Index("ix_payer_notice_due", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    receipt_id: Mapped[int] = mapped_column(ForeignKey("receipt.id"))
+    channel: Mapped[str] = mapped_column(String(10))  # EMAIL or SMS
+    recipient: Mapped[str] = mapped_column(String(254))  # normalised e-mail address, or E.164 number
+    status: Mapped[str] = mapped_column(String(10))  # PENDING, SENT or FAILED
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(400))
 
 
@@ -58,6 +96,34 @@ def write_receipt_events(session: Session, issued: list[IssuedReceipt]) -> None:
     ]
     if rows:
         session.execute(insert(OutboxMessage.__table__), rows)
+    write_payer_notices(session, issued, now)
+
+
+def write_payer_notices(session: Session, issued: list[IssuedReceipt], now: datetime) -> None:
+    """One pending notice per channel the payer gave, in the issuing transaction."""
+    rows = []
+    for receipt in issued:
+        contact = receipt.contact
+        if contact is None:
+            continue
+        for channel, recipient in ((EMAIL, contact.email), (SMS, contact.mobile)):
+            if recipient:
+                rows.append(
+                    {
+                        "receipt_id": receipt.receipt_id,
+                        "channel": channel,
+                        "recipient": recipient,
+                        "status": PENDING,
+                        "attempts": 0,
+                        "created_at": now,
+                        "next_attempt_at": now,
+                        "sent_at": None,
+                        "failed_at": None,
+                        "last_error": None,
+                    }
+                )
+    if rows:
+        session.execute(insert(PayerNotice.__table__), rows)
 
 
 def due(session: Session, limit: int, now: datetime) -> list[OutboxMessage]:

@@ -12,12 +12,16 @@ from collections.abc import Callable
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
+    REGISTRY,
     CollectorRegistry,
     Counter,
     Histogram,
     generate_latest,
     multiprocess,
 )
+from prometheus_client.core import GaugeMetricFamily
+
+from ereceipt.core.errors import TransientOutage
 
 REQUESTS = Counter(
     "ereceipt_soap_requests_total",
@@ -56,9 +60,47 @@ def _extra_text() -> bytes:
     return b"".join(parts)
 
 
+class _DatabaseGauge:
+    """A gauge read from the database at each scrape: the same figure whichever process serves it."""
+
+    def __init__(self, name: str, documentation: str, labels: tuple[str, ...], read: Callable[[], dict]):
+        self.name, self.documentation, self.labels, self.read = name, documentation, labels, read
+
+    def describe(self):  # registering must not read the database
+        return [GaugeMetricFamily(self.name, self.documentation, labels=self.labels)]
+
+    def collect(self):
+        family = GaugeMetricFamily(self.name, self.documentation, labels=self.labels)
+        try:
+            figures = self.read()
+        except TransientOutage as exc:  # the other figures are still worth a scrape
+            logging.getLogger("ereceipt.metrics").warning("%s not read: %s", self.name, exc)
+            figures = {}
+        for values, number in sorted(figures.items()):
+            family.add_metric(list(values), number)
+        yield family
+
+
+_DATABASE_GAUGES: dict[str, _DatabaseGauge] = {}
+
+
+def add_database_gauge(
+    name: str, documentation: str, labels: tuple[str, ...], read: Callable[[], dict[tuple, int]]
+) -> None:
+    """Expose figures kept in the database (e.g. payer notices); the last registration of a name wins."""
+    gauge = _DatabaseGauge(name, documentation, labels, read)
+    previous = _DATABASE_GAUGES.pop(name, None)
+    if previous is not None:
+        REGISTRY.unregister(previous)
+    REGISTRY.register(gauge)
+    _DATABASE_GAUGES[name] = gauge
+
+
 def exposition() -> tuple[bytes, str]:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
+        for collector in _DATABASE_GAUGES.values():
+            registry.register(collector)
         return generate_latest(registry) + _extra_text(), CONTENT_TYPE_LATEST
     return generate_latest() + _extra_text(), CONTENT_TYPE_LATEST

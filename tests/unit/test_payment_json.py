@@ -7,6 +7,7 @@ import pytest
 
 from ereceipt.adapters.payment_json import parse_payment_json
 from ereceipt.core.errors import BadInput, InvalidAmount
+from ereceipt.core.payer_contact import InvalidEmail, InvalidMobile, PayerContact
 from ereceipt.core.receipt import PaymentMethod
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "payment.json"
@@ -55,3 +56,25 @@ def test_not_json_is_bad_input() -> None:
         parse_payment_json(b"{amount: 1}")
     with pytest.raises(BadInput, match="object"):
         parse_payment_json(b"[1]")
+
+
+def test_example_payment_carries_the_payers_contact_normalised() -> None:
+    contact = parse_payment_json(EXAMPLE.read_bytes()).payment.contact
+    assert contact == PayerContact("nguyen.van.an@example.invalid", "+84912345678")
+
+
+def test_payment_without_contact_has_none() -> None:
+    assert parse_payment_json(example(payer={"name": "Nguyễn Văn An"})).payment.contact is None
+
+
+@pytest.mark.parametrize(
+    ("payer", "error", "message"),
+    [
+        ({"name": "A", "email": "an.example.vn"}, InvalidEmail, "'payer.email'.*exactly one @"),
+        ({"name": "A", "mobile": "0243 826 1234"}, InvalidMobile, "'payer.mobile'.*landline"),
+        ({"name": "A", "email": 7}, BadInput, "'payer.email' must be non-empty text"),
+    ],
+)
+def test_a_wrong_contact_is_refused_naming_the_field(payer: dict, error: type, message: str) -> None:
+    with pytest.raises(error, match=message):
+        parse_payment_json(example(payer=payer))

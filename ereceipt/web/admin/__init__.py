@@ -49,6 +49,8 @@ def session_secret(path: Path) -> bytes:
 
 def configure(app: Flask, secret: bytes, public_url: str) -> None:
     """Session cookie settings and the blueprint; called by ``create_app``."""
+    import ereceipt.web.admin.delivery  # noqa: F401 (the payer notices screen, issue #7)
+
     app.secret_key = secret
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
