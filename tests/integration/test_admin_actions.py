@@ -413,7 +413,9 @@ def test_dead_letter_page_says_clearly_when_the_broker_is_down(site) -> None:
     assert "Không kết nối được máy chủ hàng đợi RabbitMQ" in answer.get_data(as_text=True)
     figures = login(app, "admin").get("/admin/so-lieu.json").get_json()
     assert figures["dead_letters"] is None
-    assert "RabbitMQ không kết nối được" in login(app, "admin").get("/admin/").get_data(as_text=True)
+    dashboard = login(app, "admin").get("/admin/").get_data(as_text=True)
+    assert re.search(r'id="dead-down"\s*>RabbitMQ không kết nối được', dashboard)  # shown
+    assert re.search(r'id="dead-link"\s+hidden', dashboard)
     client = login(app, "admin")
     answer = client.post("/admin/thu-loi/abc/bo", data={"csrf_token": token(client), "reason": "x"})
     assert answer.status_code == 302
