@@ -29,7 +29,7 @@ def test_serve_runs_the_scheduler_and_takes_it_down(tmp_path: Path) -> None:
     config = f"[database]\nurl = sqlite:///var/e.sqlite3\n[scheduler]\nreport_retries = */1 * * * * *\n{OFF}"
     (tmp_path / "config.ini").write_text(config)
     assert ereceipt(tmp_path, "init").returncode == 0
-    server = Server(tmp_path, config, workers=1)
+    server = Server(tmp_path, config, workers=1, run_scheduler=True)
     for _ in range(200):
         if claims(tmp_path) >= 2:
             break
