@@ -270,10 +270,12 @@ class Services:
         The hook that turns a reading into a draft receipt is given here as ``on_read``.
         """
         from ereceipt.core.counter_documents import CounterDocuments
+        from ereceipt.core.counter_drafts import draft_from_reading
 
         return CounterDocuments(
             self.database,
             self.ocr_engine,
             limits=self.ocr_engine.limits,
+            on_read=draft_from_reading,
             workers=self.settings.ocr.workers,
         )

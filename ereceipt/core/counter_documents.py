@@ -21,8 +21,9 @@ from datetime import UTC, datetime
 from sqlalchemy import CheckConstraint, LargeBinary, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from ereceipt.core import audit
 from ereceipt.core.database import Database
-from ereceipt.core.errors import EReceiptError, NotFound
+from ereceipt.core.errors import Conflict, EReceiptError, NotFound
 from ereceipt.core.ocr.documents import DocumentLimits, check_document
 from ereceipt.core.ocr.port import OcrEngine
 from ereceipt.core.ocr.reading import read_document
@@ -105,6 +106,17 @@ class CounterDocuments:
             session.add(document)
             session.flush()
             document_id = document.id
+            audit.record(
+                session,
+                uploaded_by,
+                "counter.uploaded",
+                "counter_document",
+                document_id,
+                agency=agency_code,
+                media_type=actual,
+                sha256=document.sha256,
+                size=len(data),
+            )
         self._queue(document_id)
         return document_id
 
@@ -119,6 +131,17 @@ class CounterDocuments:
         for document_id in ids:
             self._queue(document_id)
         return len(ids)
+
+    def retry(self, document_id: int) -> None:
+        """Queue a failed document again, once its cause is fixed (Tesseract installed, say)."""
+        with self.database.write() as session:
+            document = session.get(CounterDocument, document_id, with_for_update=True)
+            if document is None:
+                raise NotFound(f"no counter document {document_id}")
+            if document.status != "failed":
+                raise Conflict(f"counter document {document_id} is {document.status}, not failed")
+            document.status, document.error, document.finished_at = "queued", None, None
+        self._queue(document_id)
 
     def _queue(self, document_id: int) -> None:
         self._jobs[document_id] = self._pool.submit(self._read, document_id)

@@ -61,6 +61,7 @@ def configure(app: Flask, secret: bytes, public_url: str) -> None:
     )
     from ereceipt.web.admin import (  # noqa: F401 (importing registers the routes)
         approval,
+        counter,
         dead_letters,
         held,
         reconciliation,

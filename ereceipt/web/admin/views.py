@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from ereceipt.core import audit
 from ereceipt.core.admin_tables import ROLES, AdminUser
+from ereceipt.core.counter_drafts import document_of_receipt
 from ereceipt.core.errors import BadInput, ConfigurationError, Conflict, NotFound
 from ereceipt.core.lookup_code import display_lookup_code
 from ereceipt.core.money import format_vnd
@@ -185,8 +186,10 @@ def receipt_detail(receipt_id: int):
     report, content = _verified(receipt)
     with _services().database.read() as db:
         replacement = db.scalar(select(Receipt).where(Receipt.replaces_id == receipt.id))
+        scan_id = document_of_receipt(db, receipt.id)
     return render_template(
         "admin_receipt.html",
+        scan_id=scan_id,
         receipt=receipt,
         report=report,
         content=content,
