@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -365,9 +364,6 @@ def cmd_ocr(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
     """Run the scheduled jobs of [scheduler] in the foreground, or one job now (--run-now)."""
-    import signal
-    import threading
-
     from ereceipt import jobs
 
     services = _services(settings)
@@ -375,27 +371,7 @@ def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
         day = _date(args.date) if args.date else None
         print(f"{args.run_now}: {jobs.JOBS[args.run_now](services, day)}")
         return EXIT_OK
-    scheduler = jobs.build_scheduler(services)
-    parent = os.getppid()
-
-    def stop(*_) -> None:
-        threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, stop)
-    if args.exit_with_parent:  # started by `ereceipt serve`: stop when it is gone
-
-        def watch() -> None:
-            while os.getppid() == parent:
-                threading.Event().wait(2)
-            stop()
-
-        threading.Thread(target=watch, daemon=True, name="ereceipt-parent-watch").start()
-    names = [job.id for job in scheduler.get_jobs()] or [
-        n for n in jobs.JOBS if getattr(settings.scheduler, n)
-    ]
-    print(f"scheduler {jobs.holder()}: {', '.join(names) or 'no jobs'}", flush=True)
-    scheduler.start()
+    jobs.run_forever(services, exit_with_parent=args.exit_with_parent)
     return EXIT_OK
 
 

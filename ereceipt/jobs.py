@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
+import threading
+import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -21,6 +24,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Column, MetaData, String, Table, delete, inspect
+from sqlalchemy.exc import DBAPIError
 
 from ereceipt.config import SCHEDULED_JOBS, Settings
 
@@ -181,3 +185,54 @@ def remove_switched_off(services) -> list[str]:
         with engine.begin() as connection:
             connection.execute(delete(table).where(table.c.id.in_(off)))
     return off
+
+
+def run_forever(services, *, exit_with_parent: bool = False) -> None:
+    """Run the scheduler until SIGTERM/SIGINT (or, started by `serve`, until the parent is gone).
+
+    A database that cannot be reached at start is waited for (growing pauses up to a minute), so
+    the scheduler comes up with the database instead of dying with it.
+    """
+    from ereceipt.core.errors import TransientOutage
+
+    stopping, current, parent = threading.Event(), [], os.getppid()
+
+    def shut_down() -> None:
+        for _ in range(100):
+            if current and current[-1].running:
+                current[-1].shutdown(wait=True)
+                return
+            time.sleep(0.05)
+
+    def stop(*_) -> None:
+        stopping.set()
+        threading.Thread(target=shut_down, daemon=True).start()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
+    if exit_with_parent:
+
+        def watch() -> None:
+            while os.getppid() == parent and not stopping.is_set():
+                stopping.wait(2)
+            stop()
+
+        threading.Thread(target=watch, daemon=True, name="ereceipt-parent-watch").start()
+    pause = 1
+    while not stopping.is_set():
+        try:
+            scheduler = build_scheduler(services)
+            current.append(scheduler)
+            names = [name for name in JOBS if getattr(services.settings.scheduler, name)]
+            print(f"scheduler {holder()}: {', '.join(names) or 'no jobs'}", flush=True)
+            scheduler.start()  # blocks until shut down
+            return
+        except (DBAPIError, TransientOutage) as exc:
+            reason = getattr(exc, "orig", None) or exc
+            log.warning(
+                "scheduler: database unavailable (%s); trying again in %d s",
+                str(reason).splitlines()[0],
+                pause,
+            )
+            stopping.wait(pause)
+            pause = min(pause * 2, 60)
