@@ -29,6 +29,7 @@ from ereceipt.core.receipt_store import ISSUED
 from ereceipt.core.tables import EnforcementCase, Payment, Receipt
 
 HELD, CHUNK = "HELD", 2000
+ISSUING_GROUPS, MIN_GROUP = 4, 20  # receipting transactions per batch, and their least size
 LENGTHS_SECONDS = 60.0  # how long the set of case code lengths is trusted before it is read again
 
 
@@ -99,39 +100,49 @@ class BankIntake:
         return self.record_many([batch])[0]
 
     def record_many(self, batches: list[BankBatch]) -> list[IntakeResult]:
-        """Record several bank messages in one transaction: all of them, or none and an error.
+        """Record several bank messages together; each payment exactly once, whatever fails where.
 
-        When a concurrent worker took part of what a case owed, or recorded one of the same transfers,
-        since we looked, each message is recorded again on its own, the slower way that holds what
-        has become unpayable.
+        What is new is planned in one look, then receipted in a few transactions, each holding the
+        numbering counters of a few issuers only (taken in ascending issuer order), so that two
+        workers sign for different issuers at the same time instead of waiting for each other's
+        counters; a last transaction stores held payments, refusals, statement lines and messages.
+        When a concurrent worker took part of what a case owed, or recorded one of the same
+        transfers, since we looked, each message is recorded again on its own, the slower way that
+        holds what has become unpayable; whatever was committed before counts as recorded then.
         """
         try:
+            with self.database.read() as session:
+                planned, held, results = self._plan_together(session, batches)
+            for group in _groups(planned):
+                with self.database.write() as session:
+                    self.issuer.issue_in(session, group)
             with self.database.write() as session:
-                return self._record_together(session, batches)
+                self._store(session, batches, held)
+            return results
         except (Conflict, IntegrityError):
             return [self._record_apart(batch) for batch in batches]
 
-    def _record_together(self, session: Session, batches: list[BankBatch]) -> list[IntakeResult]:
+    def _plan_together(
+        self, session: Session, batches: list[BankBatch]
+    ) -> tuple[list[tuple[int, IssueRequest]], list[tuple], list[IntakeResult]]:
         notices = [(number, b) for number, b in enumerate(batches) if b.kind != "camt.053"]
         fresh, repeats = self._fresh(session, [b for _, b in notices])
         repeated = {number: repeats[i] for i, (number, _) in enumerate(notices)}
         pairs = list(zip(notices, fresh, strict=True))
         owner = {(b.bic, t.reference): number for (number, b), ts in pairs for t in ts}
-        items = [(b.bic, t) for (_, b), ts in pairs for t in ts]
-        requests, held = self._plan(session, items)
-        self.issuer.issue_in(session, requests)
-        self._store(session, batches, held)
+        planned, held = self._plan(session, [(b.bic, t) for (_, b), ts in pairs for t in ts])
         results = []
         for number, batch in enumerate(batches):
-            receipted = sum(owner[(r.payment.source, r.payment.reference)] == number for r in requests)
+            receipted = sum(owner[(r.payment.source, r.payment.reference)] == number for _, r in planned)
             held_here = sum(owner[(bic, t.reference)] == number for bic, t, _, _ in held)
             results.append(IntakeResult(receipted, held_here, repeated.get(number, 0), len(batch.refused)))
-        return results
+        return planned, held, results
 
     def _record_apart(self, batch: BankBatch) -> IntakeResult:
         with self.database.write() as session:
             fresh, repeated = self._fresh(session, [batch] if batch.kind != "camt.053" else [])
-            requests, held = self._plan(session, [(batch.bic, t) for ts in fresh for t in ts])
+            planned, held = self._plan(session, [(batch.bic, t) for ts in fresh for t in ts])
+        requests = [request for _, request in planned]
         unpayable = self._issue_apart(requests)
         with self.database.write() as session:
             self._store(session, [batch], held + [(batch.bic, *item) for item in unpayable])
@@ -191,8 +202,9 @@ class BankIntake:
 
     def _plan(
         self, session: Session, items: list[tuple[str, BankTransfer]], *, again: bool = False
-    ) -> tuple[list[IssueRequest], list[tuple[str, BankTransfer, int | None, str]]]:
-        """What to receipt (by issuer id, so that workers lock series counters in one order) and to hold."""
+    ) -> tuple[list[tuple[int, IssueRequest]], list[tuple[str, BankTransfer, int | None, str]]]:
+        """What to receipt, with its issuer's id, in issuer order (so workers lock counters in one order),
+        and what to hold."""
         if not items:
             return [], []
         lengths = self._code_lengths(session, again=again)
@@ -218,7 +230,7 @@ class BankIntake:
             owed[case.id] -= transfer.amount
             planned.append((case.issuer_id, self._request(bic, transfer, code)))
         planned.sort(key=lambda pair: pair[0])
-        return [request for _, request in planned], held
+        return planned, held
 
     def _code(self, session: Session, transfer: BankTransfer, cases: dict[str, _Case], lengths) -> str | None:
         found = matching.candidates(transfer.remittance, lengths) & set(cases)
@@ -283,6 +295,19 @@ class BankIntake:
             "hold_reason": reason[:400],
             "recorded_at": now,
         }
+
+
+def _groups(planned: list[tuple[int, IssueRequest]]) -> list[list[IssueRequest]]:
+    """Consecutive issuers' requests in about ``ISSUING_GROUPS`` groups, an issuer never split."""
+    size = max(MIN_GROUP, -(-len(planned) // ISSUING_GROUPS))
+    groups: list[list[IssueRequest]] = []
+    previous = None
+    for issuer_id, request in planned:
+        if not groups or (issuer_id != previous and len(groups[-1]) >= size):
+            groups.append([])
+        groups[-1].append(request)
+        previous = issuer_id
+    return groups
 
 
 def _line_rows(batch: BankBatch, now: datetime) -> list[dict]:
