@@ -136,7 +136,8 @@ def run(args, keys: Path, workdir: Path, per_message: int, workers: int) -> floa
             f"[queue]\nurl = {args.amqp}\npayments_exchange = {topology.payments_exchange}\n"
             f"payments_queue = {topology.payments_queue}\n"
             f"dead_letter_exchange = {topology.dead_letter_exchange}\n"
-            f"dead_letter_queue = {topology.dead_letter_queue}\nevents_exchange = {topology.events_exchange}\n"
+            f"dead_letter_queue = {topology.dead_letter_queue}\n"
+            f"events_exchange = {topology.events_exchange}\n"
             f"prefetch = {max(10, 2 * 50 // per_message)}\nbatch_messages = {args.batch_messages}\n"
             "[logging]\nlevel = WARNING\n"
         )
