@@ -1,10 +1,12 @@
 """Bank transfers into payments and receipts (issue #4 flow 1; ISO 20022 camt.054 semantics).
 
 Each transfer is identified for ever by the bank's BIC and its reference, unique in ``payment``.
-Matched transfers are recorded and receipted together in one transaction (``issue_batch``); what
-matches no case, or more than the case owes, is recorded as HELD with the reason, with no receipt.
-Every step skips what is already stored, so a message handled twice — a redelivery after a crash
-between the two transactions included — leaves exactly what handling it once leaves.
+A matched transfer's payment and receipt are recorded in one transaction (several bank messages'
+transfers share it, grouped by issuer); what matches no case, or more than the case owes, is
+recorded as HELD with the reason, with no receipt. Every booked credit line of a camt.054 or
+camt.053 is kept in ``bank_statement_line`` for reconciliation. Every step skips what is already
+stored, so a message handled twice — a redelivery after a crash between two of its transactions
+included — leaves exactly what handling it once leaves.
 """
 
 from __future__ import annotations
