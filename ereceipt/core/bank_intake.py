@@ -1,12 +1,12 @@
 """Bank transfers into payments and receipts (issue #4 flow 1; ISO 20022 camt.054 semantics).
 
 Each transfer is identified for ever by the bank's BIC and its reference, unique in ``payment``.
-A matched transfer's payment and receipt are recorded in one transaction (several bank messages'
-transfers share it, grouped by issuer); what matches no case, or more than the case owes, is
-recorded as HELD with the reason, with no receipt. Every booked credit line of a camt.054 or
-camt.053 is kept in ``bank_statement_line`` for reconciliation. Every step skips what is already
-stored, so a message handled twice — a redelivery after a crash between two of its transactions
-included — leaves exactly what handling it once leaves.
+Several bank messages are recorded in one transaction: their matched transfers' payments and
+receipts, what matches no case or more than the case owes as HELD with the reason (no receipt),
+their refused transactions, and every booked credit line of a camt.054 or camt.053 in
+``bank_statement_line`` for reconciliation. Every step skips what is already stored, so a message
+handled twice — a redelivery after a crash, or after the slower one-message-at-a-time path that
+takes two transactions — leaves exactly what handling it once leaves.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from ereceipt.core.receipt_store import ISSUED
 from ereceipt.core.tables import EnforcementCase, Payment, Receipt
 
 HELD, CHUNK = "HELD", 2000
-ISSUING_GROUPS, MIN_GROUP = 4, 20  # receipting transactions per batch, and their least size
 LENGTHS_SECONDS = 60.0  # how long the set of case code lengths is trusted before it is read again
 
 
@@ -102,23 +101,18 @@ class BankIntake:
         return self.record_many([batch])[0]
 
     def record_many(self, batches: list[BankBatch]) -> list[IntakeResult]:
-        """Record several bank messages together; each payment exactly once, whatever fails where.
+        """Record several bank messages in one transaction: all of them, or none and an error.
 
-        What is new is planned in one look, then receipted in a few transactions, each holding the
-        numbering counters of a few issuers only (taken in ascending issuer order), so that two
-        workers sign for different issuers at the same time instead of waiting for each other's
-        counters; a last transaction stores held payments, refusals, statement lines and messages.
-        When a concurrent worker took part of what a case owed, or recorded one of the same
-        transfers, since we looked, each message is recorded again on its own, the slower way that
-        holds what has become unpayable; whatever was committed before counts as recorded then.
+        One transaction, one commit, for the whole batch: on a busy database a commit (a WAL flush)
+        costs more than several statements. Numbering counters are taken in ascending issuer order,
+        so that two workers never wait for each other in a circle. When a concurrent worker took
+        part of what a case owed, or recorded one of the same transfers, since we looked, each
+        message is recorded again on its own, the slower way that holds what has become unpayable.
         """
         try:
-            with self.database.read() as session:
-                planned, held, results = self._plan_together(session, batches)
-            for group in _groups(planned):
-                with self.database.write() as session:
-                    self.issuer.issue_in(session, group)
             with self.database.write() as session:
+                planned, held, results = self._plan_together(session, batches)
+                self.issuer.issue_in(session, [request for _, request in planned])
                 self._store(session, batches, held)
             return results
         except (Conflict, IntegrityError):
@@ -297,19 +291,6 @@ class BankIntake:
             "hold_reason": reason[:400],
             "recorded_at": now,
         }
-
-
-def _groups(planned: list[tuple[int, IssueRequest]]) -> list[list[IssueRequest]]:
-    """Consecutive issuers' requests in about ``ISSUING_GROUPS`` groups, an issuer never split."""
-    size = max(MIN_GROUP, -(-len(planned) // ISSUING_GROUPS))
-    groups: list[list[IssueRequest]] = []
-    previous = None
-    for issuer_id, request in planned:
-        if not groups or (issuer_id != previous and len(groups[-1]) >= size):
-            groups.append([])
-        groups[-1].append(request)
-        previous = issuer_id
-    return groups
 
 
 def _line_rows(batch: BankBatch, now: datetime) -> list[dict]:
