@@ -43,6 +43,13 @@ from camt_builder import Tx, camt054  # noqa: E402 (test helper, found through t
 AGENCIES, CASES_PER_AGENCY = 12, 20
 
 
+def quiet_parameters(amqp: str) -> pika.URLParameters:
+    """No heartbeats: this connection sits idle for minutes while the workers run, and would be closed."""
+    parameters = pika.URLParameters(amqp)
+    parameters.heartbeat = 0
+    return parameters
+
+
 def add_agencies(database: Database) -> list[str]:
     """District offices of a province with their series and cases, as transfers really spread over them."""
     year = datetime.now(VIETNAM).year
@@ -85,7 +92,7 @@ def add_agencies(database: Database) -> list[str]:
 def publish_all(
     amqp: str, topology: Topology, transactions: int, per_message: int, tag: str, codes: list[str]
 ) -> None:
-    connection = pika.BlockingConnection(pika.URLParameters(amqp))
+    connection = pika.BlockingConnection(quiet_parameters(amqp))
     channel = connection.channel()
     channel.confirm_delivery()
     choose = random.Random(20000)
@@ -114,57 +121,60 @@ def run(args, keys: Path, workdir: Path, per_message: int, workers: int) -> floa
         f"bench.bank.{suffix}", "#", f"bench.payments.{suffix}", f"bench.dlx.{suffix}",
         f"bench.dead.{suffix}", f"bench.events.{suffix}", 5,
     )  # fmt: skip
-    broker = pika.BlockingConnection(pika.URLParameters(args.amqp))
+    broker = pika.BlockingConnection(quiet_parameters(args.amqp))
     topology.declare(broker.channel())
     events = broker.channel()  # a subscriber to the events, which the relay publishes as mandatory
     events.queue_declare(f"bench.events.{suffix}", arguments={"x-queue-type": "quorum"}, durable=True)
     events.queue_bind(f"bench.events.{suffix}", topology.events_exchange, routing_key="#")
-    config = workdir / f"config-{suffix}.ini"
-    config.write_text(
-        f"[database]\nurl = {url}\n[keys]\ndirectory = {keys}\n"
-        f"signing_key = {keys / 'issuer-signing.key.pem'}\n"
-        f"signing_certificate = {keys / 'issuer-signing.cert.pem'}\n"
-        f"certificate_chain = {keys / 'ca.cert.pem'}\ntrust_anchors = {keys / 'ca.cert.pem'}\n"
-        f"[queue]\nurl = {args.amqp}\npayments_exchange = {topology.payments_exchange}\n"
-        f"payments_queue = {topology.payments_queue}\n"
-        f"dead_letter_exchange = {topology.dead_letter_exchange}\n"
-        f"dead_letter_queue = {topology.dead_letter_queue}\nevents_exchange = {topology.events_exchange}\n"
-        f"prefetch = {max(10, 2 * 50 // per_message)}\nbatch_messages = {args.batch_messages}\n"
-        "[logging]\nlevel = WARNING\n"
-    )
-    publish_all(args.amqp, topology, args.transactions, per_message, suffix, codes)
-    env = {**os.environ, "ERECEIPT_CONFIG": str(config)}
-    processes = [
-        subprocess.Popen([sys.executable, "-m", "ereceipt", "worker"], env=env) for _ in range(workers)
-    ]
     try:
-        started = None
-        while True:
-            with database.read() as session:
-                payments = session.scalar(select(func.count()).select_from(Payment))
-            if payments and started is None:
-                started = time.perf_counter()
-            if payments == args.transactions:
-                break
-            time.sleep(0.05)
-        ended = time.perf_counter()
-        while broker.channel().queue_declare(topology.payments_queue, passive=True).method.message_count:
-            time.sleep(0.05)
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=60)
-    with database.read() as session:
-        receipts = session.scalar(select(func.count()).select_from(Receipt))
-    assert receipts == args.transactions, f"{receipts} receipts for {args.transactions} transactions"
-    broker.channel().queue_delete(f"bench.events.{suffix}")
-    topology.delete(broker.channel())
-    broker.close()
-    database.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+        config = workdir / f"config-{suffix}.ini"
+        config.write_text(
+            f"[database]\nurl = {url}\n[keys]\ndirectory = {keys}\n"
+            f"signing_key = {keys / 'issuer-signing.key.pem'}\n"
+            f"signing_certificate = {keys / 'issuer-signing.cert.pem'}\n"
+            f"certificate_chain = {keys / 'ca.cert.pem'}\ntrust_anchors = {keys / 'ca.cert.pem'}\n"
+            f"[queue]\nurl = {args.amqp}\npayments_exchange = {topology.payments_exchange}\n"
+            f"payments_queue = {topology.payments_queue}\n"
+            f"dead_letter_exchange = {topology.dead_letter_exchange}\n"
+            f"dead_letter_queue = {topology.dead_letter_queue}\n"
+            f"events_exchange = {topology.events_exchange}\n"
+            f"prefetch = {max(10, 2 * 50 // per_message)}\nbatch_messages = {args.batch_messages}\n"
+            "[logging]\nlevel = WARNING\n"
+        )
+        publish_all(args.amqp, topology, args.transactions, per_message, suffix, codes)
+        env = {**os.environ, "ERECEIPT_CONFIG": str(config)}
+        processes = [
+            subprocess.Popen([sys.executable, "-m", "ereceipt", "worker"], env=env) for _ in range(workers)
+        ]
+        try:
+            started = None
+            while True:
+                with database.read() as session:
+                    payments = session.scalar(select(func.count()).select_from(Payment))
+                if payments and started is None:
+                    started = time.perf_counter()
+                if payments == args.transactions:
+                    break
+                time.sleep(0.05)
+            ended = time.perf_counter()
+            while broker.channel().queue_declare(topology.payments_queue, passive=True).method.message_count:
+                time.sleep(0.05)
+        finally:
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                process.wait(timeout=60)
+        with database.read() as session:
+            receipts = session.scalar(select(func.count()).select_from(Receipt))
+        assert receipts == args.transactions, f"{receipts} receipts for {args.transactions} transactions"
+    finally:  # a failed run leaves nothing behind on the shared services
+        broker.channel().queue_delete(f"bench.events.{suffix}")
+        topology.delete(broker.channel())
+        broker.close()
+        database.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
     return receipts / (ended - started)
 
 

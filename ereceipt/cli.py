@@ -146,6 +146,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if settings.server.run_worker:  # one bank worker beside the server, never one per WSGI worker
         from ereceipt.queue.supervisor import WorkerSupervisor
 
+        services.bank_certificates, services.camt_schemas  # noqa: B018 (a wrong [banks] or schema fails here)
         supervisor = WorkerSupervisor(args.config)
         supervisor.start()
     scheduler = _start_scheduler(settings)

@@ -254,3 +254,12 @@ def test_serve_without_run_worker_consumes_nothing(home: Path, broker, topology:
         assert queue_depth(broker, topology.payments_queue) == (0, 0)
     finally:
         server.stop()
+
+
+def test_serve_refuses_a_missing_bank_certificate_at_start(tmp_path: Path) -> None:
+    config = "[database]\nurl = sqlite:///var/e.sqlite3\n[banks]\nBFTVVNVX = nowhere.pem\n"
+    (tmp_path / "config.ini").write_text(config)
+    assert ereceipt(tmp_path, "init").returncode == 0
+    result = ereceipt(tmp_path, "serve", "--port", "9")
+    assert result.returncode == 1
+    assert b"nowhere.pem of bank BFTVVNVX" in result.stderr and b"Traceback" not in result.stderr

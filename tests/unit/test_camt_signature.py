@@ -116,3 +116,20 @@ def test_signed_message_is_schema_valid_once_verified(dev_pki, pinned) -> None:
     invalid = MESSAGE.replace(b"<CdtDbtInd>CRDT</CdtDbtInd><Sts>", b"<CdtDbtInd>CREDIT</CdtDbtInd><Sts>")
     with pytest.raises(SchemaViolation, match=r"camt\.054\.001\.08 line"):
         read(pinned, invalid, bic=OTHER_BIC, schemas=schemas)
+
+
+def test_a_weak_pinned_bank_certificate_is_refused_at_start(ca) -> None:
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    from ereceipt.adapters.camt_signature import check_pinned_certificate
+    from ereceipt.core.errors import ConfigurationError
+    from ereceipt.core.pki import CLIENT, issue_certificate
+
+    weak_keys = [
+        rsa.generate_private_key(public_exponent=65537, key_size=1024),  # noqa: S505 (weak on purpose)
+        ec.generate_private_key(ec.SECP192R1()),
+    ]
+    for key in weak_keys:
+        certificate, _ = issue_certificate(ca[0], ca[1], "Weak bank", usage=CLIENT, key=key)
+        with pytest.raises(ConfigurationError, match=r"\[banks\] BFTVVNVX"):
+            check_pinned_certificate(certificate, "[banks] BFTVVNVX")
