@@ -240,3 +240,18 @@ def test_spaces_tesseract_puts_around_the_dash_of_a_decision_number_are_taken_ou
 
 def test_a_space_after_a_group_separator_is_still_one_amount() -> None:
     assert read("Số tiền: 36. 410.000 đ", fields.amount_vnd) == 36_410_000
+
+
+def test_amount_in_words_with_a_letter_misread_is_written_as_it_should_be() -> None:
+    words, said = fields.amount_in_words(lines_of_text("Bằng chữ: Hai mươi lãm nghìn đŨNG"))
+    assert (words.value, said.value) == ("Hai mươi lăm nghìn đồng", 25_000)
+    assert said.confidence < 0.9
+
+
+def test_a_row_of_specks_below_a_value_is_not_part_of_it() -> None:
+    lines = [
+        Line("Địa chỉ: Số 12 phố Huế,", (0.95,) * 23, top=0, height=30),
+        Line("- ~", (0.2,) * 3, top=40, height=30),
+        Line("Hà Nội", (0.95,) * 6, top=80, height=30),
+    ]
+    assert fields.payer_address(lines).value == "Số 12 phố Huế, Hà Nội"

@@ -64,7 +64,7 @@ def _junk(line: Line, start: int, end: int) -> bool:
     return len(token) <= 2 and not token.isdigit() and line.confidence(start, end) < JUNK_CONFIDENCE
 
 
-def _trimmed(line: Line, start: int, end: int) -> tuple[int, int]:
+def trimmed(line: Line, start: int, end: int) -> tuple[int, int]:
     """``start``/``end`` without blanks and noise at either end."""
     text = line.text
     while True:
@@ -89,7 +89,7 @@ def labelled(lines: list[Line], label: str, *, first_line: int = 0) -> Iterator[
         line = lines[index]
         for match in pattern.finditer(fold(line.text)):
             start, end = _value_after(line, match.end())
-            start, end = _trimmed(line, start, end)
+            start, end = trimmed(line, start, end)
             if line.text[start:end].strip(",;"):
                 yield Value(index, start, end, line.text[start:end])
 
@@ -110,6 +110,9 @@ def continued(lines: list[Line], value: Value, *, most: int = 2) -> list[int]:
         close = line.page == previous.page and pitch < 3.5 * max(previous.height, line.height)
         if not close or is_label_line(line) or "\t" in line.text.strip():
             break
+        start, end = trimmed(line, 0, len(line.text))
+        if start == end or line.confidence(start, end) < JUNK_CONFIDENCE:  # a row of specks
+            continue
         following.append(index)
         previous = line
     return following
