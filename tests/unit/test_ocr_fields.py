@@ -255,3 +255,11 @@ def test_a_row_of_specks_below_a_value_is_not_part_of_it() -> None:
         Line("Hà Nội", (0.95,) * 6, top=80, height=30),
     ]
     assert fields.payer_address(lines).value == "Số 12 phố Huế, Hà Nội"
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["Bảy mươi mốt triệu đồng", "Hai mươi tư nghìn đồng", "Mười lăm nghìn đồng", "Một trăm linh một đồng"],
+)
+def test_amount_in_words_read_right_is_kept_as_written(words: str) -> None:
+    assert fields.amount_in_words(lines_of_text(f"Bằng chữ: {words}"))[0].value == words

@@ -42,6 +42,16 @@ _NUMBER_WORDS = {
     "bang": "bằng",
     "chu": "chữ",
 }
+_WRITTEN = {word for word in _NUMBER_WORDS.values() if word} | {
+    "mốt",
+    "tư",
+    "lăm",
+    "bẩy",
+    "lẻ",
+    "ngàn",
+    "tỉ",
+    "mươi",
+}
 _DIGIT_WORDS = {"hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"}
 _WORD = re.compile(r"\w+")
 
@@ -83,6 +93,9 @@ def number_words(text: str) -> tuple[list[str], int] | None:
                 return None
             restored += 1
         canonical = _NUMBER_WORDS[key]
+        if word in _WRITTEN and key != "muoi":  # read right, marks and all: "mốt" stays "mốt", not "một"
+            words.append(word)
+            continue
         if key == "muoi":
             canonical = "mươi" if words and words[-1] in _DIGIT_WORDS else "mười"
         if key == "nam" and words and words[-1] in {"mươi", "mười"}:
