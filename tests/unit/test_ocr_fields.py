@@ -263,3 +263,13 @@ def test_a_row_of_specks_below_a_value_is_not_part_of_it() -> None:
 )
 def test_amount_in_words_read_right_is_kept_as_written(words: str) -> None:
     assert fields.amount_in_words(lines_of_text(f"Bằng chữ: {words}"))[0].value == words
+
+
+def test_a_day_read_as_letters_is_a_day() -> None:
+    assert read("Ngày II tháng 09 năm 2023", fields.document_date) == "2023-09-11"
+
+
+def test_an_address_loses_the_colons_and_missing_spaces_ocr_put_in() -> None:
+    assert read("Địa chỉ: Số 5 phố Trần Hưng: Đạo, Quận 1,TP. Hồ Chí Minh", fields.payer_address) == (
+        "Số 5 phố Trần Hưng Đạo, Quận 1, TP. Hồ Chí Minh"
+    )

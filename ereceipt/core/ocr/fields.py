@@ -134,7 +134,8 @@ def payer_address(lines: list[Line]) -> Reading | None:
     name = next(labelled(lines, NAME_LABELS), None)
     for value in labelled(lines, ADDRESS_LABELS, first_line=name.line if name else 0):
         text, confidence = _with_continuation(lines, value)
-        return Reading(text.rstrip(" .,;"), confidence)
+        text = re.sub(r",(?=[^\W\d_])", ", ", text.replace(":", ""))  # "Quận 1,TP." and "Hưng: Đạo" misread
+        return Reading(" ".join(text.split()).rstrip(" .,;"), confidence)
     return None
 
 
@@ -171,7 +172,7 @@ def amount_in_words(lines: list[Line]) -> tuple[Reading, Reading | None] | None:
 
 
 def _numbers(*groups: str | None) -> tuple[list[str], int]:
-    fixed = [digits(group.replace(" ", "")) if group else (group, 0) for group in groups]
+    fixed = [digits(group.replace(" ", ""), in_number=True) if group else (group, 0) for group in groups]
     return [text for text, _ in fixed], sum(n for _, n in fixed)
 
 

@@ -10,6 +10,7 @@ no label of their own).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -59,7 +60,7 @@ def _value_after(line: Line, position: int) -> tuple[int, int]:
 def _junk(line: Line, start: int, end: int) -> bool:
     """A speck of noise read as a character or two: no letter or digit, or short and unsure."""
     token = line.text[start:end]
-    if not any(char.isalnum() for char in token):
+    if not any(unicodedata.category(char) in {"Lu", "Ll", "Nd"} for char in token):
         return True
     return len(token) <= 2 and not token.isdigit() and line.confidence(start, end) < JUNK_CONFIDENCE
 
@@ -78,6 +79,8 @@ def trimmed(line: Line, start: int, end: int) -> tuple[int, int]:
             end = last
         elif first > start and _junk(line, start, first):
             start = first + 1
+        elif first < 0 and start < end and _junk(line, start, end):
+            return start, start
         else:
             return start, end
 
