@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ereceipt.core.counter_documents import CounterDocument, CounterDocuments
 from ereceipt.core.database import Database
-from ereceipt.core.errors import NotFound
+from ereceipt.core.errors import BadInput, NotFound
 from ereceipt.core.ocr.errors import UnsupportedDocument
 from ereceipt.core.ocr.tesseract import TesseractEngine
 
@@ -137,3 +137,21 @@ def test_documents_left_unfinished_by_a_stopped_process_are_read_again(
 def test_an_unknown_document_is_not_found(counter: CounterDocuments) -> None:
     with pytest.raises(NotFound):
         counter.get(999_999)
+
+
+def test_a_hook_that_refuses_the_reading_leaves_the_document_failed_with_its_reason(
+    database: Database, engine: TesseractEngine
+) -> None:
+    def refuse(session: Session, document_id: int, fields: dict, confidences: dict) -> None:
+        raise BadInput(f"no case matches {fields['decision_number']}")
+
+    service = CounterDocuments(database, engine, on_read=refuse)
+    try:
+        document_id = service.upload(
+            EXAMPLE_SCAN.read_bytes(), None, uploaded_by="officer-bd", agency_code="X"
+        )
+        state = service.wait(document_id, timeout=120)
+    finally:
+        service.close()
+    assert state.status == "failed" and state.error == "no case matches 589/2025/QĐ-THADS"
+    assert state.result is None

@@ -240,3 +240,36 @@ def test_spaces_tesseract_puts_around_the_dash_of_a_decision_number_are_taken_ou
 
 def test_a_space_after_a_group_separator_is_still_one_amount() -> None:
     assert read("Số tiền: 36. 410.000 đ", fields.amount_vnd) == 36_410_000
+
+
+def test_amount_in_words_with_a_letter_misread_is_written_as_it_should_be() -> None:
+    words, said = fields.amount_in_words(lines_of_text("Bằng chữ: Hai mươi lãm nghìn đŨNG"))
+    assert (words.value, said.value) == ("Hai mươi lăm nghìn đồng", 25_000)
+    assert said.confidence < 0.9
+
+
+def test_a_row_of_specks_below_a_value_is_not_part_of_it() -> None:
+    lines = [
+        Line("Địa chỉ: Số 12 phố Huế,", (0.95,) * 23, top=0, height=30),
+        Line("- ~", (0.2,) * 3, top=40, height=30),
+        Line("Hà Nội", (0.95,) * 6, top=80, height=30),
+    ]
+    assert fields.payer_address(lines).value == "Số 12 phố Huế, Hà Nội"
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["Bảy mươi mốt triệu đồng", "Hai mươi tư nghìn đồng", "Mười lăm nghìn đồng", "Một trăm linh một đồng"],
+)
+def test_amount_in_words_read_right_is_kept_as_written(words: str) -> None:
+    assert fields.amount_in_words(lines_of_text(f"Bằng chữ: {words}"))[0].value == words
+
+
+def test_a_day_read_as_letters_is_a_day() -> None:
+    assert read("Ngày II tháng 09 năm 2023", fields.document_date) == "2023-09-11"
+
+
+def test_an_address_loses_the_colons_and_missing_spaces_ocr_put_in() -> None:
+    assert read("Địa chỉ: Số 5 phố Trần Hưng: Đạo, Quận 1,TP. Hồ Chí Minh", fields.payer_address) == (
+        "Số 5 phố Trần Hưng Đạo, Quận 1, TP. Hồ Chí Minh"
+    )

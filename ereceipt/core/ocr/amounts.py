@@ -42,6 +42,16 @@ _NUMBER_WORDS = {
     "bang": "bằng",
     "chu": "chữ",
 }
+_WRITTEN = {word for word in _NUMBER_WORDS.values() if word} | {
+    "mốt",
+    "tư",
+    "lăm",
+    "bẩy",
+    "lẻ",
+    "ngàn",
+    "tỉ",
+    "mươi",
+}
 _DIGIT_WORDS = {"hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"}
 _WORD = re.compile(r"\w+")
 
@@ -55,6 +65,19 @@ def amount_of_digits(text: str) -> tuple[int, int, int] | None:
     return int(digits), match.start(1), match.end(1)
 
 
+def _nearest(word: str) -> str | None:
+    """The one number word, of three letters or more, that ``word`` is one letter away from (``tiem``
+    is not ``tram``, ``dung`` is ``dong``); None when there is none or several."""
+    if len(word) < 3:
+        return None
+    near = [
+        key
+        for key in _NUMBER_WORDS
+        if len(key) == len(word) and sum(a != b for a, b in zip(key, word, strict=True)) == 1
+    ]
+    return near[0] if len(near) == 1 else None
+
+
 def number_words(text: str) -> tuple[list[str], int] | None:
     """The words of ``text`` as number words with their marks put back, and how many were put back.
 
@@ -65,8 +88,14 @@ def number_words(text: str) -> tuple[list[str], int] | None:
     for word in _WORD.findall(text.lower()):
         key = fold(word)
         if key not in _NUMBER_WORDS:
-            return None
+            key = _nearest(key)
+            if key is None:
+                return None
+            restored += 1
         canonical = _NUMBER_WORDS[key]
+        if word in _WRITTEN and key != "muoi":  # read right, marks and all: "mốt" stays "mốt", not "một"
+            words.append(word)
+            continue
         if key == "muoi":
             canonical = "mươi" if words and words[-1] in _DIGIT_WORDS else "mười"
         if key == "nam" and words and words[-1] in {"mươi", "mười"}:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ereceipt.core.ocr.amounts import amount_of_digits, amount_of_words, number_words, up_to_currency
-from ereceipt.core.ocr.labels import Value, continued, labelled
+from ereceipt.core.ocr.labels import Value, continued, labelled, trimmed
 from ereceipt.core.ocr.layout import Line
 from ereceipt.core.ocr.repair import digits, fold, joined_syllables
 
@@ -34,6 +34,7 @@ FIELDS = (
     "purpose",
 )
 REPAIR_FACTOR = 0.9  # each repair costs a tenth of the confidence
+WRAPPED = 36  # characters on a line before a name may have been carried on to the next
 
 NAME_LABELS = (
     r"ho (va )?ten nguoi nop( tien)?|nguoi nop tien|(ten )?(don vi|nguoi) tra tien|nguoi phai thi hanh an"
@@ -94,7 +95,8 @@ def payer_name(lines: list[Line]) -> Reading | None:
         text = _NAME_TITLE.sub("", value.text.split("(")[0]).strip(" .:-,;")
         if not text or re.search(r"[\d:/@]", text) or len(text.split()) > 12:
             continue
-        if value.end >= len(lines[value.line].text.rstrip()):  # a name wrapped onto the next line
+        wrapped = value.end >= len(lines[value.line].text.rstrip()) and len(lines[value.line].text) >= WRAPPED
+        if wrapped:  # a name carried on to the next line
             for index in continued(lines, value, most=1):
                 more = lines[index].text.strip(" .,;")
                 if re.fullmatch(r"(?:[^\W\d_][\w]*\s?){1,3}", more) and more[0].isupper():
@@ -121,7 +123,8 @@ def payer_id_number(lines: list[Line]) -> Reading | None:
 def _with_continuation(lines: list[Line], value: Value) -> tuple[str, float]:
     texts, confidence = [value.text], _confidence(lines, value)
     for index in continued(lines, value):
-        texts.append(lines[index].text.strip())
+        start, end = trimmed(lines[index], 0, len(lines[index].text))
+        texts.append(lines[index].text[start:end])
         confidence = min(confidence, lines[index].confidence(0, len(lines[index].text)))
     return " ".join(texts), confidence
 
@@ -131,7 +134,8 @@ def payer_address(lines: list[Line]) -> Reading | None:
     name = next(labelled(lines, NAME_LABELS), None)
     for value in labelled(lines, ADDRESS_LABELS, first_line=name.line if name else 0):
         text, confidence = _with_continuation(lines, value)
-        return Reading(text.rstrip(" .,;"), confidence)
+        text = re.sub(r",(?=[^\W\d_])", ", ", text.replace(":", ""))  # "Quận 1,TP." and "Hưng: Đạo" misread
+        return Reading(" ".join(text.split()).rstrip(" .,;"), confidence)
     return None
 
 
@@ -157,13 +161,18 @@ def amount_in_words(lines: list[Line]) -> tuple[Reading, Reading | None] | None:
                 text, confidence = f"{text} {more}", min(confidence, lines[index].confidence(0, len(more)))
         text = up_to_currency(text)
         amount = amount_of_words(text)
-        said = Reading(amount[0], confidence * REPAIR_FACTOR ** amount[1]) if amount else None
-        return Reading(text, confidence), said
+        if amount is None:
+            return Reading(text, confidence), None
+        # The words as they are written, with the marks and letters OCR lost put back.
+        restored = " ".join(number_words(text)[0])
+        confidence *= REPAIR_FACTOR ** amount[1]
+        written = restored[:1].upper() + restored[1:] if text[:1].isupper() else restored
+        return Reading(written, confidence), Reading(amount[0], confidence)
     return None
 
 
 def _numbers(*groups: str | None) -> tuple[list[str], int]:
-    fixed = [digits(group.replace(" ", "")) if group else (group, 0) for group in groups]
+    fixed = [digits(group.replace(" ", ""), in_number=True) if group else (group, 0) for group in groups]
     return [text for text, _ in fixed], sum(n for _, n in fixed)
 
 

@@ -10,6 +10,7 @@ no label of their own).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -59,12 +60,12 @@ def _value_after(line: Line, position: int) -> tuple[int, int]:
 def _junk(line: Line, start: int, end: int) -> bool:
     """A speck of noise read as a character or two: no letter or digit, or short and unsure."""
     token = line.text[start:end]
-    if not any(char.isalnum() for char in token):
+    if not any(unicodedata.category(char) in {"Lu", "Ll", "Nd"} for char in token):
         return True
     return len(token) <= 2 and not token.isdigit() and line.confidence(start, end) < JUNK_CONFIDENCE
 
 
-def _trimmed(line: Line, start: int, end: int) -> tuple[int, int]:
+def trimmed(line: Line, start: int, end: int) -> tuple[int, int]:
     """``start``/``end`` without blanks and noise at either end."""
     text = line.text
     while True:
@@ -78,6 +79,8 @@ def _trimmed(line: Line, start: int, end: int) -> tuple[int, int]:
             end = last
         elif first > start and _junk(line, start, first):
             start = first + 1
+        elif first < 0 and start < end and _junk(line, start, end):
+            return start, start
         else:
             return start, end
 
@@ -89,7 +92,7 @@ def labelled(lines: list[Line], label: str, *, first_line: int = 0) -> Iterator[
         line = lines[index]
         for match in pattern.finditer(fold(line.text)):
             start, end = _value_after(line, match.end())
-            start, end = _trimmed(line, start, end)
+            start, end = trimmed(line, start, end)
             if line.text[start:end].strip(",;"):
                 yield Value(index, start, end, line.text[start:end])
 
@@ -110,6 +113,9 @@ def continued(lines: list[Line], value: Value, *, most: int = 2) -> list[int]:
         close = line.page == previous.page and pitch < 3.5 * max(previous.height, line.height)
         if not close or is_label_line(line) or "\t" in line.text.strip():
             break
+        start, end = trimmed(line, 0, len(line.text))
+        if start == end or line.confidence(start, end) < JUNK_CONFIDENCE:  # a row of specks
+            continue
         following.append(index)
         previous = line
     return following

@@ -62,13 +62,15 @@ def fold(text: str) -> str:
     return "".join(fold_char(char) for char in text)
 
 
-def digits(token: str) -> tuple[str, int]:
+def digits(token: str, *, in_number: bool = False) -> tuple[str, int]:
     """``token`` with look-alike letters read as digits, and how many were changed.
 
-    Only a token that has a digit and becomes nothing but digits and separators: a word stays a word.
+    Only a token that has a digit (or stands where a number must, ``in_number``: "ngày II tháng")
+    and becomes nothing but digits and separators: a word stays a word.
     """
     fixed = token.translate(_DIGIT_LOOKALIKES)
-    if not any(char.isdigit() for char in token) or not all(c.isdigit() or c in _SEPARATORS for c in fixed):
+    has_digit = in_number or any(char.isdigit() for char in token)
+    if not has_digit or not all(c.isdigit() or c in _SEPARATORS for c in fixed):
         return token, 0
     return fixed, sum(a != b for a, b in zip(token, fixed, strict=True))
 
