@@ -163,6 +163,22 @@ def test_a_repeated_payment_writes_no_second_notice(delivering: ReceiptIssuer) -
     assert len(notices(delivering.database)) == 2
 
 
+def test_a_replacement_goes_where_the_receipt_it_replaces_went(delivering: ReceiptIssuer) -> None:
+    original = delivering.issue(request("N-9"))
+    replacement = delivering.replace(original.receipt_id, officer="phe.duyet", reason="sai tên người nộp")
+    by_receipt = [(n.receipt_id, n.channel, n.recipient) for n in notices(delivering.database)]
+    assert by_receipt[2:] == [
+        (replacement.receipt_id, EMAIL, "an.nguyen@example.invalid"),
+        (replacement.receipt_id, SMS, "+84912345678"),
+    ]
+
+
+def test_a_replacement_of_a_receipt_without_notices_has_none(delivering: ReceiptIssuer) -> None:
+    original = delivering.issue(request("N-10", contact=None))
+    delivering.replace(original.receipt_id, officer="phe.duyet", reason="sai tên người nộp")
+    assert notices(delivering.database) == []
+
+
 # E-mail over SMTP
 
 
