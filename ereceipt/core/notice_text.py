@@ -52,6 +52,9 @@ def email_body(content: ReceiptContent, lookup_url: str) -> str:
         lines.append(f"  Mã hồ sơ: {collection.case_code}")
     if collection.decision_number:
         lines.append(f"  Quyết định thi hành án: {collection.decision_number}")
+    if content.replaces:
+        replaced = f"{format_number(content.replaces.number)} ({content.replaces.series_symbol})"
+        lines.append(f"  Thay thế biên lai số {replaced} đã bị hủy")
     lines += [
         "",
         f"Mã tra cứu: {display_lookup_code(content.lookup_code)}",

@@ -103,10 +103,12 @@ class NoticeDispatcher:
         self.stopping.set()
 
     def run(self) -> None:
-        self.report_unconfigured()
-        failures = 0
+        failures, reported = 0, False
         while not self.stopping.is_set():
             try:
+                if not reported:
+                    self.report_unconfigured()
+                    reported = True
                 tally = self.send_due()
                 failures = 0
             except Exception as exc:  # the database is down, or a bug: the thread must live on

@@ -29,7 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ereceipt.core.issuing import IssuedReceipt
-from ereceipt.core.tables import Base, Id, UTCDateTime
+from ereceipt.core.receipt_store import receipt_id_by_ref
+from ereceipt.core.tables import Base, Id, Issuer, UTCDateTime
 
 RECEIPT_ISSUED = "receipt.issued"
 EMAIL, SMS = "EMAIL", "SMS"  # notice channels
@@ -103,10 +104,7 @@ def write_payer_notices(session: Session, issued: list[IssuedReceipt], now: date
     """One pending notice per channel the payer gave, in the issuing transaction."""
     rows = []
     for receipt in issued:
-        contact = receipt.contact
-        if contact is None:
-            continue
-        for channel, recipient in ((EMAIL, contact.email), (SMS, contact.mobile)):
+        for channel, recipient in _recipients(session, receipt):
             if recipient:
                 rows.append(
                     {
@@ -124,6 +122,19 @@ def write_payer_notices(session: Session, issued: list[IssuedReceipt], now: date
                 )
     if rows:
         session.execute(insert(PayerNotice.__table__), rows)
+
+
+def _recipients(session: Session, receipt: IssuedReceipt) -> list[tuple[str, str]]:
+    """Where the payer asked for this receipt; a replacement goes where the receipt it replaces went."""
+    contact = receipt.contact
+    if contact is not None:
+        return [(channel, to) for channel, to in ((EMAIL, contact.email), (SMS, contact.mobile)) if to]
+    if receipt.content.replaces is None:
+        return []
+    issuer_id = session.scalar(select(Issuer.id).where(Issuer.code == receipt.content.issuer.code))
+    original = receipt_id_by_ref(session, issuer_id, receipt.content.replaces)
+    query = select(PayerNotice.channel, PayerNotice.recipient).where(PayerNotice.receipt_id == original)
+    return [(channel, recipient) for channel, recipient in session.execute(query.order_by(PayerNotice.id))]
 
 
 def due(session: Session, limit: int, now: datetime) -> list[OutboxMessage]:

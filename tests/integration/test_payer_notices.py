@@ -163,6 +163,22 @@ def test_a_repeated_payment_writes_no_second_notice(delivering: ReceiptIssuer) -
     assert len(notices(delivering.database)) == 2
 
 
+def test_a_replacement_goes_where_the_receipt_it_replaces_went(delivering: ReceiptIssuer) -> None:
+    original = delivering.issue(request("N-9"))
+    replacement = delivering.replace(original.receipt_id, officer="phe.duyet", reason="sai tên người nộp")
+    by_receipt = [(n.receipt_id, n.channel, n.recipient) for n in notices(delivering.database)]
+    assert by_receipt[2:] == [
+        (replacement.receipt_id, EMAIL, "an.nguyen@example.invalid"),
+        (replacement.receipt_id, SMS, "+84912345678"),
+    ]
+
+
+def test_a_replacement_of_a_receipt_without_notices_has_none(delivering: ReceiptIssuer) -> None:
+    original = delivering.issue(request("N-10", contact=None))
+    delivering.replace(original.receipt_id, officer="phe.duyet", reason="sai tên người nộp")
+    assert notices(delivering.database) == []
+
+
 # E-mail over SMTP
 
 
@@ -425,3 +441,24 @@ def test_the_dispatcher_runs_in_a_thread_until_stopped(delivering: ReceiptIssuer
     assert not running.is_alive()
     assert len(log.requests) == 1
     assert notices(delivering.database)[0].status == SENT
+
+
+def test_the_dispatcher_thread_waits_out_a_database_outage(
+    trust: TrustStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    unreachable = Database.from_url("postgresql+psycopg://postgres@127.0.0.1:9/none?connect_timeout=2")
+    sender = replace(
+        dispatcher(unreachable, trust, SMS=sms_channel("http://127.0.0.1:9/sms")), idle_seconds=0.05
+    )
+    running = threading.Thread(target=sender.run, name="notices-under-test")
+    with caplog.at_level("WARNING", logger="ereceipt.notices"):
+        running.start()
+        deadline = time.monotonic() + 10
+        while "paused" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert running.is_alive()
+        sender.stop()
+        running.join(timeout=10)
+    unreachable.dispose()
+    assert not running.is_alive()
+    assert "notice delivery paused (database unavailable" in caplog.text

@@ -1,5 +1,6 @@
 """What the payer reads: diacritics stripped for SMS, the SMS template, the Vietnamese e-mail text."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -20,6 +21,7 @@ from ereceipt.core.receipt import (
     PayerInfo,
     PaymentMethod,
     ReceiptContent,
+    ReceiptRef,
 )
 
 CONTENT = ReceiptContent(
@@ -105,3 +107,9 @@ def test_email_body_carries_lookup_code_url_amount_and_attachments() -> None:
 
 def test_attachment_names_are_ascii() -> None:
     assert attachment_name(CONTENT, "xml") == "bien-lai-TH26E-0000015.xml"
+
+
+def test_email_body_of_a_replacement_names_the_cancelled_receipt() -> None:
+    replacement = replace(CONTENT, number=16, replaces=ReceiptRef("01BLTHA", "TH26E", 15))
+    assert "Thay thế biên lai số 0000015 (TH26E) đã bị hủy" in email_body(replacement, URL)
+    assert "Thay thế" not in email_body(CONTENT, URL)
