@@ -159,8 +159,8 @@ class OcrSettings:
     grayscale: bool = True
     deskew: bool = True
     binarise: bool = False
-    rescale: bool = True
-    denoise: bool = False
+    rescale: bool = False
+    denoise: bool = True
     workers: int = 1
 
 

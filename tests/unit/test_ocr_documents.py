@@ -99,7 +99,7 @@ def test_deskewed_page_is_level() -> None:
 
 
 def test_rescale_brings_a_200_dpi_page_to_300() -> None:
-    assert prepare(ruled_page(), 200, Preprocessing(deskew=False)).width == 1800
+    assert prepare(ruled_page(), 200, Preprocessing(deskew=False, rescale=True)).width == 1800
 
 
 def test_binarised_page_is_black_and_white() -> None:

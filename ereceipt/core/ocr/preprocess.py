@@ -27,8 +27,8 @@ class Preprocessing:
     grayscale: bool = True
     deskew: bool = True
     binarise: bool = False
-    rescale: bool = True
-    denoise: bool = False
+    rescale: bool = False
+    denoise: bool = True
     target_dpi: int = 300
 
 
