@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 
 from cryptography import x509
@@ -272,10 +273,15 @@ class Services:
         from ereceipt.core.counter_documents import CounterDocuments
         from ereceipt.core.counter_drafts import draft_from_reading
 
-        return CounterDocuments(
+        ocr = self.settings.ocr
+        documents = CounterDocuments(
             self.database,
             self.ocr_engine,
             limits=self.ocr_engine.limits,
             on_read=draft_from_reading,
-            workers=self.settings.ocr.workers,
+            workers=ocr.workers,
         )
+        # What a stopped server left behind is read again; a reading longer than every page's time
+        # limit twice over has lost its reader.
+        documents.resume_unfinished(stale_after=timedelta(seconds=2 * ocr.timeout_seconds * ocr.max_pages))
+        return documents

@@ -16,9 +16,9 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import CheckConstraint, LargeBinary, String, Text, select
+from sqlalchemy import CheckConstraint, LargeBinary, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ereceipt.core import audit
@@ -120,14 +120,19 @@ class CounterDocuments:
         self._queue(document_id)
         return document_id
 
-    def resume_unfinished(self) -> int:
-        """Queue again what a stopped process left queued or running; returns how many."""
-        with self.database.read() as session:
-            ids = list(
-                session.scalars(
-                    select(CounterDocument.id).where(CounterDocument.status.in_(("queued", "running")))
-                )
+    def resume_unfinished(self, *, stale_after: timedelta = timedelta(minutes=20)) -> int:
+        """Queue again what stopped processes left behind; returns how many were queued.
+
+        A document ``running`` since longer than ``stale_after`` lost its reader and is queued again;
+        every server process may call this at start: a reading is claimed by exactly one of them.
+        """
+        with self.database.write() as session:
+            session.execute(
+                update(CounterDocument)
+                .where(CounterDocument.status == "running", CounterDocument.started_at < _now() - stale_after)
+                .values(status="queued", started_at=None)
             )
+            ids = list(session.scalars(select(CounterDocument.id).where(CounterDocument.status == "queued")))
         for document_id in ids:
             self._queue(document_id)
         return len(ids)
@@ -177,12 +182,16 @@ class CounterDocuments:
 
     def _read(self, document_id: int) -> None:
         try:
-            with self.database.write() as session:
-                document = session.get(CounterDocument, document_id)
-                if document is None or document.status in ("done", "failed"):
+            with self.database.write() as session:  # claimed by one reader, whichever process queued it
+                claimed = session.execute(
+                    update(CounterDocument)
+                    .where(CounterDocument.id == document_id, CounterDocument.status == "queued")
+                    .values(status="running", started_at=_now())
+                ).rowcount
+                if not claimed:
                     return
-                document.status, document.started_at = "running", _now()
-                data, media_type = document.content, document.media_type
+                query = select(CounterDocument.content, CounterDocument.media_type)
+                data, media_type = session.execute(query.where(CounterDocument.id == document_id)).one()
             reading = read_document(self.engine, data, media_type)
             fields = reading.fields
             with self.database.write() as session:

@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from ocr_support import EXAMPLE_FIELDS, EXAMPLE_SCAN, tesseract_or_skip
@@ -132,6 +133,67 @@ def test_documents_left_unfinished_by_a_stopped_process_are_read_again(
     finally:
         service.close()
     assert [call[0] for call in hook.calls] == [document.id]
+
+
+def test_two_processes_resuming_the_same_documents_read_each_once(
+    database: Database, engine: TesseractEngine, hook: Hook
+) -> None:
+    stopped = CounterDocuments(database, engine)
+    stopped.close()
+    with pytest.raises(RuntimeError):
+        stopped.upload(EXAMPLE_SCAN.read_bytes(), "image/png", uploaded_by="officer-bd", agency_code="X")
+    with database.write() as session:  # and one whose reader died half way, long ago
+        session.add(
+            CounterDocument(
+                content=EXAMPLE_SCAN.read_bytes(),
+                media_type="image/png",
+                sha256="0" * 64,
+                uploaded_by="officer-bd",
+                agency_code="X",
+                status="running",
+                uploaded_at=datetime.now(UTC) - timedelta(hours=2),
+                started_at=datetime.now(UTC) - timedelta(hours=2),
+            )
+        )
+    first, second = (
+        CounterDocuments(database, engine, on_read=hook),
+        CounterDocuments(database, engine, on_read=hook),
+    )
+    try:
+        assert first.resume_unfinished() == 2
+        assert second.resume_unfinished(stale_after=timedelta(hours=1)) in (0, 1, 2)
+    finally:
+        first.close()
+        second.close()
+    with database.read() as session:
+        statuses = list(session.scalars(select(CounterDocument.status)))
+    assert statuses == ["done", "done"]
+    assert sorted(call[0] for call in hook.calls) == sorted(set(call[0] for call in hook.calls))
+    assert len(hook.calls) == 2
+
+
+def test_a_document_running_recently_is_left_to_its_reader(
+    database: Database, engine: TesseractEngine, hook: Hook
+) -> None:
+    with database.write() as session:
+        session.add(
+            CounterDocument(
+                content=EXAMPLE_SCAN.read_bytes(),
+                media_type="image/png",
+                sha256="0" * 64,
+                uploaded_by="officer-bd",
+                agency_code="X",
+                status="running",
+                uploaded_at=datetime.now(UTC),
+                started_at=datetime.now(UTC),
+            )
+        )
+    service = CounterDocuments(database, engine, on_read=hook)
+    try:
+        assert service.resume_unfinished() == 0
+    finally:
+        service.close()
+    assert hook.calls == []
 
 
 def test_an_unknown_document_is_not_found(counter: CounterDocuments) -> None:
