@@ -60,3 +60,20 @@ def build_site(
         ).receipt_id,
     }
     return services, receipts
+
+
+def token(client) -> str:
+    """The CSRF token of the test client's session."""
+    with client.session_transaction() as session:
+        return session["csrf"]
+
+
+def login(app, name: str, password: str = PASSWORD):
+    """A WSGI test client logged in as ``name``."""
+    client = app.test_client()
+    client.get("/admin/dang-nhap")
+    answer = client.post(
+        "/admin/dang-nhap", data={"username": name, "password": password, "csrf_token": token(client)}
+    )
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    return client

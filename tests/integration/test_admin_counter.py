@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from admin_site import PASSWORD, build_site
+from admin_site import build_site, login, token
 from ocr_support import EXAMPLE_FIELDS, EXAMPLE_SCAN, tesseract_or_skip
 from PIL import Image
 from sqlalchemy import select
@@ -37,21 +37,6 @@ def site(tmp_path: Path):
     app.config["TESTING"] = True
     yield app, services
     services.counter_documents.close()
-
-
-def login(app, name: str):
-    client = app.test_client()
-    client.get("/admin/dang-nhap")
-    answer = client.post(
-        "/admin/dang-nhap", data={"username": name, "password": PASSWORD, "csrf_token": token(client)}
-    )
-    assert answer.status_code == 302, answer.get_data(as_text=True)
-    return client
-
-
-def token(client) -> str:
-    with client.session_transaction() as session:
-        return session["csrf"]
 
 
 def upload(client, data: bytes, name: str = "scan.png", mimetype: str = "image/png", **form):

@@ -135,6 +135,20 @@ def test_documents_left_unfinished_by_a_stopped_process_are_read_again(
     assert [call[0] for call in hook.calls] == [document.id]
 
 
+def running_since(moment: datetime) -> CounterDocument:
+    """A document some reader started on at ``moment``."""
+    return CounterDocument(
+        content=EXAMPLE_SCAN.read_bytes(),
+        media_type="image/png",
+        sha256="0" * 64,
+        uploaded_by="officer-bd",
+        agency_code="X",
+        status="running",
+        uploaded_at=moment,
+        started_at=moment,
+    )
+
+
 def test_two_processes_resuming_the_same_documents_read_each_once(
     database: Database, engine: TesseractEngine, hook: Hook
 ) -> None:
@@ -143,18 +157,7 @@ def test_two_processes_resuming_the_same_documents_read_each_once(
     with pytest.raises(RuntimeError):
         stopped.upload(EXAMPLE_SCAN.read_bytes(), "image/png", uploaded_by="officer-bd", agency_code="X")
     with database.write() as session:  # and one whose reader died half way, long ago
-        session.add(
-            CounterDocument(
-                content=EXAMPLE_SCAN.read_bytes(),
-                media_type="image/png",
-                sha256="0" * 64,
-                uploaded_by="officer-bd",
-                agency_code="X",
-                status="running",
-                uploaded_at=datetime.now(UTC) - timedelta(hours=2),
-                started_at=datetime.now(UTC) - timedelta(hours=2),
-            )
-        )
+        session.add(running_since(datetime.now(UTC) - timedelta(hours=2)))
     first, second = (
         CounterDocuments(database, engine, on_read=hook),
         CounterDocuments(database, engine, on_read=hook),
@@ -176,18 +179,7 @@ def test_a_document_running_recently_is_left_to_its_reader(
     database: Database, engine: TesseractEngine, hook: Hook
 ) -> None:
     with database.write() as session:
-        session.add(
-            CounterDocument(
-                content=EXAMPLE_SCAN.read_bytes(),
-                media_type="image/png",
-                sha256="0" * 64,
-                uploaded_by="officer-bd",
-                agency_code="X",
-                status="running",
-                uploaded_at=datetime.now(UTC),
-                started_at=datetime.now(UTC),
-            )
-        )
+        session.add(running_since(datetime.now(UTC)))
     service = CounterDocuments(database, engine, on_read=hook)
     try:
         assert service.resume_unfinished() == 0
