@@ -192,3 +192,32 @@ def test_officer_enters_a_draft_and_approver_approves_it(site, browser, tmp_path
     assert page.text_content("#payer") == "Phạm Thị Dung"
     assert page.text_content("#amount") == "1.250.000 đồng"
     context.close()
+
+
+SCAN_SHOWN = (  # the scan's first page has loaded and is a real picture
+    "() => { const i = document.querySelector('img.scan-page'); return i && i.complete && i.naturalWidth }"
+)
+
+
+def test_officer_uploads_a_scan_and_finds_its_draft_beside_it(site, browser, tmp_path: Path) -> None:
+    """The counter screen in the real server: OCR runs in a gunicorn worker's background thread."""
+    from ocr_support import EXAMPLE_FIELDS, EXAMPLE_SCAN, tesseract_or_skip
+
+    tesseract_or_skip()
+    base = site[0]
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
+    page = context.new_page()
+    _login(page, base, "bd-officer")
+    page.click("nav a[href='/admin/tiep-nhan']")
+    page.set_input_files("#scan", str(EXAMPLE_SCAN))
+    page.click("#upload")
+    page.wait_for_selector("#document-draft", timeout=120_000)  # the page reloads itself until read
+    assert page.text_content("#document-status").strip().startswith("Đã nhận dạng")
+    page.wait_for_function(SCAN_SHOWN)
+    page.click("#document-draft")
+    page.wait_for_selector("#draft-status")
+    assert page.input_value("#payer_name") == EXAMPLE_FIELDS["payer_name"]
+    assert page.input_value("#amount_vnd") == "543.000"
+    page.wait_for_function(SCAN_SHOWN)
+    _screenshot(page, "admin-counter.png", tmp_path)
+    context.close()
