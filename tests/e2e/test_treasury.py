@@ -25,10 +25,11 @@ from ereceipt.adapters.treasury import (
 from ereceipt.bootstrap import Services
 from ereceipt.config import load_settings
 from ereceipt.core.collection_report import store_daily_report
+from ereceipt.core.intake_tables import BankStatementLine
 from ereceipt.core.issuing import IssueRequest, PaymentIn
 from ereceipt.core.receipt import VIETNAM, PayerInfo, PaymentMethod
 from ereceipt.core.reconciliation import reconcile
-from ereceipt.core.treasury_tables import PENDING, SENT, ReconciliationBankLine, TreasuryReport
+from ereceipt.core.treasury_tables import PENDING, SENT, TreasuryReport
 
 BD, ACCOUNT = "CCTHADS-BD", "0011000000002"
 
@@ -121,16 +122,18 @@ def test_report_is_sent_acknowledged_and_comes_back_in_the_statement(services: S
     assert fetch_statement(services.database, services.treasury_client(), ACCOUNT, today) == 1
     with services.database.write() as session:
         session.add_all(
-            ReconciliationBankLine(
+            BankStatementLine(
                 bic="BFTVVNVX",
+                kind="camt.053",
                 message_id="stmt",
-                position=n,
+                document_id="STMT-1",
                 account=ACCOUNT,
                 booking_date=today,
-                reference=ref,
                 amount=amount,
+                reference=ref,
+                recorded_at=datetime.now(UTC),
             )
-            for n, (ref, amount) in enumerate((("FT-A1", 1_000_000), ("FT-A2", 2_500_000)))
+            for ref, amount in (("FT-A1", 1_000_000), ("FT-A2", 2_500_000))
         )
     summary = reconcile(services.database, ACCOUNT, today)
     assert summary.discrepancies["in_bank_not_in_treasury"] == 1
