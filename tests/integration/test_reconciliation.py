@@ -1,4 +1,4 @@
-"""Three-way reconciliation on SQLite and PostgreSQL: every outcome, figures, CSV, signed XML, intake lines."""
+"""Three-way reconciliation on SQLite and PostgreSQL: outcomes, figures, CSV, signed XML, intake lines."""
 
 from __future__ import annotations
 
