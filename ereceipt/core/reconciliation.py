@@ -3,7 +3,9 @@
 Set-based SQL, the same on SQLite and PostgreSQL: the three sides are stacked with UNION ALL and
 grouped by payment reference (one hash aggregate: the portable form of a three-way full outer
 join), the per-reference counts and sums are kept in a temporary table, and each outcome is one
-``INSERT … SELECT`` over it. Nothing is looped over in Python.
+``INSERT … SELECT`` over it. Nothing is looped over in Python. Which banks sent a statement is
+one small aggregate per bank joined back to the lines (a correlated NOT EXISTS over a million
+lines of one day is planned as a nested loop on PostgreSQL).
 
 Outcomes per payment reference (the bank's reference, which receipts carry as PaymentReference):
 
@@ -85,16 +87,16 @@ FROM (
     WHERE i.bank_account = :account AND r.status = 'ISSUED' AND r.payment_method = 'BANK_TRANSFER'
       AND r.payment_reference IS NOT NULL AND r.issued_at >= :start AND r.issued_at < :end
     UNION ALL
-    SELECT 'B', b.reference, b.amount FROM bank_statement_line b
-    WHERE b.account = :account AND b.booking_date = :day AND b.kind = 'camt.053'
-    UNION ALL
-    SELECT 'B', n.reference, n.amount FROM bank_statement_line n
-    WHERE n.account = :account AND n.booking_date = :day AND n.kind = 'camt.054'
-      AND NOT EXISTS (
-          SELECT 1 FROM bank_statement_line s
-          WHERE s.kind = 'camt.053' AND s.bic = n.bic AND s.account = n.account
-            AND s.booking_date = n.booking_date
-      )
+    SELECT 'B', b.reference, b.amount
+    FROM bank_statement_line b
+    JOIN (
+        SELECT bic, MAX(CASE WHEN kind = 'camt.053' THEN 1 ELSE 0 END) AS stated
+        FROM bank_statement_line
+        WHERE account = :account AND booking_date = :day
+        GROUP BY bic
+    ) AS banks ON banks.bic = b.bic
+    WHERE b.account = :account AND b.booking_date = :day
+      AND b.kind = CASE WHEN banks.stated = 1 THEN 'camt.053' ELSE 'camt.054' END
     UNION ALL
     SELECT 'T', t.reference, t.amount FROM treasury_statement_line t
     WHERE t.account = :account AND t.day = :day
