@@ -74,11 +74,9 @@ def report_retries(services, day: date | None = None) -> str:
 
 
 def statement_fetch(services, day: date | None = None) -> str:
-    from ereceipt.adapters.bank_statement_lines import load_statement_lines
     from ereceipt.adapters.treasury import TreasuryError, fetch_statement
     from ereceipt.core.reconciliation import accounts
 
-    bank_lines = load_statement_lines(services.database)
     day, client, done, failed = day or previous_day(services.settings), services.treasury_client(), 0, []
     for account in accounts(services.database):
         try:
@@ -87,7 +85,7 @@ def statement_fetch(services, day: date | None = None) -> str:
             failed.append(f"{account}: {exc.message}")
     if failed:
         raise RuntimeError(f"statements of {day} not fetched for " + "; ".join(failed))
-    return f"{bank_lines} bank statement lines loaded; {done} treasury lines of {day}"
+    return f"{done} treasury lines of {day}"
 
 
 def reconciliation(services, day: date | None = None) -> str:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import requests
 from lxml import etree
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from zeep import Client, Settings
 from zeep.exceptions import Error as ZeepError
 from zeep.exceptions import Fault, SignatureVerificationFailed, TransportError, ValidationError
@@ -335,31 +335,3 @@ def fetch_statement(database: Database, client: TreasuryClient, account: str, da
                 ],
             )
     return len(lines)
-
-
-def report_figures_text(database: Database, failing_after: int) -> str:
-    """Prometheus text: reports by status and failing ones (refused, or unsent after ``failing_after``)."""
-    with database.read() as session:
-        by_status = dict(
-            session.execute(select(TreasuryReport.status, func.count()).group_by(TreasuryReport.status)).all()
-        )
-        failing = session.scalar(
-            select(func.count())
-            .select_from(TreasuryReport)
-            .where(
-                (TreasuryReport.status == REJECTED)
-                | ((TreasuryReport.status == PENDING) & (TreasuryReport.attempts >= failing_after))
-            )
-        )
-    lines = [
-        "# HELP ereceipt_treasury_reports Treasury collection reports by status",
-        "# TYPE ereceipt_treasury_reports gauge",
-        *(
-            f'ereceipt_treasury_reports{{status="{s}"}} {by_status.get(s, 0)}'
-            for s in (PENDING, SENT, REJECTED)
-        ),
-        "# HELP ereceipt_treasury_reports_failing Reports refused or unsent after many tries",
-        "# TYPE ereceipt_treasury_reports_failing gauge",
-        f"ereceipt_treasury_reports_failing {failing}",
-    ]
-    return "\n".join(lines) + "\n"

@@ -3,7 +3,9 @@
 Set-based SQL, the same on SQLite and PostgreSQL: the three sides are stacked with UNION ALL and
 grouped by payment reference (one hash aggregate: the portable form of a three-way full outer
 join), the per-reference counts and sums are kept in a temporary table, and each outcome is one
-``INSERT … SELECT`` over it. Nothing is looped over in Python.
+``INSERT … SELECT`` over it. Nothing is looped over in Python. Which banks sent a statement is
+one small aggregate per bank joined back to the lines (a correlated NOT EXISTS over a million
+lines of one day is planned as a nested loop on PostgreSQL).
 
 Outcomes per payment reference (the bank's reference, which receipts carry as PaymentReference):
 
@@ -17,8 +19,15 @@ Outcomes per payment reference (the bank's reference, which receipts carry as Pa
   not listed).
 
 Receipts taken: ISSUED, paid by bank transfer, issued on the day (Vietnam time) by an issuer whose
-collection account is the account. Bank lines: ``reconciliation_bank_line`` of the account booked
-on the day. Treasury lines: ``treasury_statement_line`` of the account and day.
+collection account is the account. Treasury lines: ``treasury_statement_line`` of the account and day.
+
+Bank lines: ``bank_statement_line`` of the account booked on the day, as bank intake stored them
+from camt.053 day statements and camt.054 notifications. A credit is reported twice by a bank that
+sends both, so one rule picks one of the two per bank, account and day: when the bank's camt.053
+statement has any line for the account and day, its statement lines are the bank side and that
+bank's camt.054 lines of the account and day are left out (the day statement is the bank's booked
+record); until the statement is in, the camt.054 notification lines stand in for it. A credit is
+thus never counted twice, whatever references the two documents give it.
 """
 
 from __future__ import annotations
@@ -78,8 +87,16 @@ FROM (
     WHERE i.bank_account = :account AND r.status = 'ISSUED' AND r.payment_method = 'BANK_TRANSFER'
       AND r.payment_reference IS NOT NULL AND r.issued_at >= :start AND r.issued_at < :end
     UNION ALL
-    SELECT 'B', b.reference, b.amount FROM reconciliation_bank_line b
+    SELECT 'B', b.reference, b.amount
+    FROM bank_statement_line b
+    JOIN (
+        SELECT bic, MAX(CASE WHEN kind = 'camt.053' THEN 1 ELSE 0 END) AS stated
+        FROM bank_statement_line
+        WHERE account = :account AND booking_date = :day
+        GROUP BY bic
+    ) AS banks ON banks.bic = b.bic
     WHERE b.account = :account AND b.booking_date = :day
+      AND b.kind = CASE WHEN banks.stated = 1 THEN 'camt.053' ELSE 'camt.054' END
     UNION ALL
     SELECT 'T', t.reference, t.amount FROM treasury_statement_line t
     WHERE t.account = :account AND t.day = :day

@@ -2,9 +2,9 @@
 
 ``treasury_report`` is the durable queue of signed daily collection reports (store and forward:
 stored first, sent with back-off, marked sent only on the treasury's acknowledgement).
-``treasury_statement_line`` and ``reconciliation_bank_line`` are the treasury's and the banks'
-lines as reconciliation reads them; ``reconciliation_run`` and ``reconciliation_discrepancy`` keep
-each run with its figures. ``scheduler_claim`` makes a scheduled run happen once across processes;
+``treasury_statement_line`` is the treasury's lines as reconciliation reads them (the banks' lines
+are bank intake's ``bank_statement_line``); ``reconciliation_run`` and ``reconciliation_discrepancy``
+keep each run with its figures. ``scheduler_claim`` makes a scheduled run happen once across processes;
 ``message_log_archive`` holds message-log records moved out of ``message_log``, hashes unchanged.
 """
 
@@ -53,24 +53,6 @@ class TreasuryStatementLine(Base):
     receipt_number: Mapped[str | None] = mapped_column(String(100))
     issuer_code: Mapped[str | None] = mapped_column(String(40))
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class ReconciliationBankLine(Base):
-    """A booked credit line of a bank statement (camt.053) or notification (camt.054), per account."""
-
-    __tablename__ = "reconciliation_bank_line"
-    __table_args__ = (
-        UniqueConstraint("bic", "message_id", "position", name="bic_message_position"),
-        Index("ix_reconciliation_bank_line_account_day", "account", "booking_date"),
-    )
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    bic: Mapped[str] = mapped_column(String(11))
-    message_id: Mapped[str] = mapped_column(String(100))
-    position: Mapped[int] = mapped_column(Integer)
-    account: Mapped[str] = mapped_column(String(34))
-    booking_date: Mapped[date] = mapped_column(Date)
-    reference: Mapped[str] = mapped_column(String(100))
-    amount: Mapped[int] = mapped_column(BigInteger)
 
 
 class ReconciliationRun(Base):

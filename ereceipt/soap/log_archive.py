@@ -2,7 +2,9 @@
 
 Records are moved in id order, so the archive holds the start of the chain and ``message_log`` its
 continuation; ``verify_archived_chain`` walks both as one chain (archive first) and compares the
-end with the chain's head, exactly as ``soap.message_log.verify_chain`` does for the live table.
+end with the chain's head, as ``soap.message_log.verify_chain`` does for the live table, which it
+starts from the last archived record's hash. The newest record always stays in ``message_log``:
+SQLite gives a new row max(id) + 1, so an emptied table would hand out archived ids again.
 """
 
 from __future__ import annotations
@@ -23,11 +25,13 @@ _FIELDS = (
 
 
 def archive_message_log(database: Database, older_than_days: int, now: datetime | None = None) -> int:
-    """Move records older than ``older_than_days`` (and every record before them) to the archive."""
+    """Move records older than ``older_than_days`` (and every record before them) to the archive,
+    all but the newest record, which stays so that ids go on from it."""
     cutoff = (now or datetime.now(UTC)) - timedelta(days=older_than_days)
     live = MessageLogRecord.__table__
     with database.write() as session:
-        last = session.scalar(select(func.max(live.c.id)).where(live.c.at < cutoff))
+        newest = select(func.max(live.c.id)).scalar_subquery()
+        last = session.scalar(select(func.max(live.c.id)).where(live.c.at < cutoff, live.c.id < newest))
         if last is None:
             return 0
         columns = [live.c[name] for name in _FIELDS]

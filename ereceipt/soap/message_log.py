@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from ereceipt.core.database import Database
 from ereceipt.core.tables import MessageLogHead, MessageLogRecord, SeenMessage
+from ereceipt.core.treasury_tables import MessageLogArchive
 
 GENESIS = "0" * 64
 
@@ -176,11 +177,23 @@ class ChainCheck:
     reason: str | None
 
 
+def _chain_start(session: Session, before: int | None) -> str:
+    """The hash the live log continues: that of the last record archived before id ``before`` (see
+    ``soap.log_archive``, which moves the start of the chain out), else the genesis."""
+    query = select(MessageLogArchive.hash).order_by(MessageLogArchive.id.desc()).limit(1)
+    if before is not None:
+        query = query.where(MessageLogArchive.id < before)
+    return session.scalar(query) or GENESIS
+
+
 def verify_chain(database: Database) -> ChainCheck:
-    """Walk the whole log in order; name the first record whose link or hash is wrong."""
-    previous, count = GENESIS, 0
+    """Walk the live log in order from where the archive ends; name the first record whose link or
+    hash is wrong. The archived records themselves are walked by ``log_archive.verify_archived_chain``."""
+    previous, count = None, 0
     with database.read() as session:
         for record in session.scalars(select(MessageLogRecord).order_by(MessageLogRecord.id)).yield_per(500):
+            if previous is None:  # records archived while we look keep their ids: the start holds
+                previous = _chain_start(session, record.id)
             exchange = Exchange(
                 record.client,
                 record.service,
@@ -200,6 +213,8 @@ def verify_chain(database: Database) -> ChainCheck:
             if chain_hash(previous, record.at, exchange) != record.hash:
                 return ChainCheck(count, record.id, "its content does not match its hash (changed?)")
             previous, count = record.hash, count + 1
+        if previous is None:  # no live record: everything archived, or nothing logged yet
+            previous = _chain_start(session, None)
         head = session.scalar(select(MessageLogHead.last_hash).where(MessageLogHead.id == 1))
     if head != previous:
         return ChainCheck(

@@ -41,25 +41,6 @@ def observe(operation: str | None, client: str | None, outcome: str, seconds: fl
     DURATION.labels(operation or "-", client or "-").observe(seconds)
 
 
-# Figures read at scrape time from elsewhere (e.g. the database), as ready exposition text, by name.
-_TEXT_SOURCES: dict[str, Callable[[], str]] = {}
-
-
-def add_text_source(name: str, source: Callable[[], str]) -> None:
-    """Append ``source()`` to every exposition; a source that fails is left out of that scrape."""
-    _TEXT_SOURCES[name] = source
-
-
-def _extra_text() -> bytes:
-    parts = []
-    for name, source in list(_TEXT_SOURCES.items()):
-        try:
-            parts.append(source().encode())
-        except Exception:  # a figure that cannot be read must not take /metrics down
-            logging.getLogger("ereceipt.metrics").warning("metrics source %s failed", name, exc_info=True)
-    return b"".join(parts)
-
-
 class _DatabaseGauge:
     """A gauge read from the database at each scrape: the same figure whichever process serves it."""
 
@@ -87,7 +68,8 @@ _DATABASE_GAUGES: dict[str, _DatabaseGauge] = {}
 def add_database_gauge(
     name: str, documentation: str, labels: tuple[str, ...], read: Callable[[], dict[tuple, int]]
 ) -> None:
-    """Expose figures kept in the database (e.g. payer notices); the last registration of a name wins."""
+    """Expose figures kept in the database (payer notices, treasury reports), read at each scrape; the
+    last registration of a name wins. ``labels`` may be empty: ``read`` then returns ``{(): n}``."""
     gauge = _DatabaseGauge(name, documentation, labels, read)
     previous = _DATABASE_GAUGES.pop(name, None)
     if previous is not None:
@@ -102,5 +84,5 @@ def exposition() -> tuple[bytes, str]:
         multiprocess.MultiProcessCollector(registry)
         for collector in _DATABASE_GAUGES.values():
             registry.register(collector)
-        return generate_latest(registry) + _extra_text(), CONTENT_TYPE_LATEST
-    return generate_latest() + _extra_text(), CONTENT_TYPE_LATEST
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(), CONTENT_TYPE_LATEST

@@ -14,6 +14,7 @@ from sqlalchemy import insert
 
 from ereceipt.config import load_settings
 from ereceipt.core.database import Database
+from ereceipt.core.intake_tables import BankStatementLine
 from ereceipt.core.treasury_tables import TreasuryStatementLine
 
 
@@ -26,6 +27,15 @@ def test_reconcile_prints_the_summary_and_writes_the_reports(tmp_path: Path) -> 
             insert(TreasuryStatementLine),
             {"account": "0011000000002", "day": datetime(2026, 3, 2).date(), "reference": "KB-1",
              "amount": 500_000, "fetched_at": datetime.now(UTC)},
+        )  # fmt: skip
+        session.execute(  # one credit, in the bank's notification and in its day statement: one bank line
+            insert(BankStatementLine),
+            [
+                {"bic": "BFTVVNVX", "kind": kind, "message_id": f"m-{kind}", "document_id": f"d-{kind}",
+                 "account": "0011000000002", "booking_date": datetime(2026, 3, 2).date(), "amount": 300_000,
+                 "reference": "FT-1", "remittance_text": None, "recorded_at": datetime.now(UTC)}
+                for kind in ("camt.054", "camt.053")
+            ],
         )  # fmt: skip
     database.dispose()
 
@@ -44,8 +54,14 @@ def test_reconcile_prints_the_summary_and_writes_the_reports(tmp_path: Path) -> 
     assert piped.returncode == 1  # discrepancies found
     out = piped.stdout.decode()
     assert "treasury lines          1" in out and "in_treasury_not_in_bank" in out
+    assert ["bank", "lines", "1", "300,000", "VND"] in [line.split() for line in out.splitlines()]
+    assert "payment_without_receipt" in out and "in_bank_not_in_treasury" in out
     assert b"[" not in piped.stderr.replace(b"DEVELOPMENT", b"")  # no progress bar when not on a terminal
-    assert (tmp_path / "d.csv").read_text().splitlines()[1] == "in_treasury_not_in_bank,KB-1,,,,500000"
+    assert sorted((tmp_path / "d.csv").read_text().splitlines()[1:]) == [
+        "in_bank_not_in_treasury,FT-1,,,300000,",
+        "in_treasury_not_in_bank,KB-1,,,,500000",
+        "payment_without_receipt,FT-1,,,300000,",
+    ]
     assert b"ReconciliationReport" in (tmp_path / "d.xml").read_bytes()
 
     controller, terminal = pty.openpty()

@@ -20,15 +20,16 @@ from ereceipt.adapters.treasury import (
     TreasuryBadAnswer,
     TreasuryUnavailable,
     fetch_statement,
-    report_figures_text,
 )
 from ereceipt.bootstrap import Services
 from ereceipt.config import load_settings
 from ereceipt.core.collection_report import store_daily_report
+from ereceipt.core.intake_tables import BankStatementLine
 from ereceipt.core.issuing import IssueRequest, PaymentIn
 from ereceipt.core.receipt import VIETNAM, PayerInfo, PaymentMethod
 from ereceipt.core.reconciliation import reconcile
-from ereceipt.core.treasury_tables import PENDING, SENT, ReconciliationBankLine, TreasuryReport
+from ereceipt.core.treasury_tables import PENDING, SENT, TreasuryReport
+from ereceipt.web.app import create_app
 
 BD, ACCOUNT = "CCTHADS-BD", "0011000000002"
 
@@ -96,6 +97,12 @@ def issue(services: Services, reference: str, amount: int) -> None:
     services.issuer.issue(IssueRequest(payment, officer="test"))
 
 
+def metric_lines(services: Services) -> list[str]:
+    """/metrics of the gateway's application, as scraped."""
+    app = create_app(services)
+    return app.test_client().get("/metrics").get_data(as_text=True).splitlines()
+
+
 def report_row(services: Services, report_id: str) -> TreasuryReport:
     with services.database.read() as session:
         return session.scalar(select(TreasuryReport).where(TreasuryReport.report_id == report_id))
@@ -121,16 +128,18 @@ def test_report_is_sent_acknowledged_and_comes_back_in_the_statement(services: S
     assert fetch_statement(services.database, services.treasury_client(), ACCOUNT, today) == 1
     with services.database.write() as session:
         session.add_all(
-            ReconciliationBankLine(
+            BankStatementLine(
                 bic="BFTVVNVX",
+                kind="camt.053",
                 message_id="stmt",
-                position=n,
+                document_id="STMT-1",
                 account=ACCOUNT,
                 booking_date=today,
-                reference=ref,
                 amount=amount,
+                reference=ref,
+                recorded_at=datetime.now(UTC),
             )
-            for n, (ref, amount) in enumerate((("FT-A1", 1_000_000), ("FT-A2", 2_500_000)))
+            for ref, amount in (("FT-A1", 1_000_000), ("FT-A2", 2_500_000))
         )
     summary = reconcile(services.database, ACCOUNT, today)
     assert summary.discrepancies["in_bank_not_in_treasury"] == 1
@@ -153,13 +162,13 @@ def test_a_failing_treasury_is_retried_with_back_off_and_shown(services: Service
         assert sender(services).send_due(now=datetime.now(UTC)).failed == 0  # not due yet: not sent again
         moment = row.next_attempt_at + timedelta(seconds=1)
     assert 5 <= waits[0] <= 10 + 1 and 10 <= waits[1] <= 20 + 1 and 20 <= waits[2] <= 40 + 1, waits
-    assert "ereceipt_treasury_reports_failing 1" in report_figures_text(services.database, failing_after=3)
+    assert "ereceipt_treasury_reports_failing 1.0" in metric_lines(services)
 
     control(home, fail=0)
     assert sender(services).send_due(now=moment).sent == 1
     row = report_row(services, stored.report_id)
     assert row.status == SENT and row.attempts == 4 and row.last_error is None
-    assert "ereceipt_treasury_reports_failing 0" in report_figures_text(services.database, failing_after=3)
+    assert "ereceipt_treasury_reports_failing 0.0" in metric_lines(services)
 
 
 def test_a_slow_treasury_is_a_typed_time_out(services: Services, home: Path) -> None:

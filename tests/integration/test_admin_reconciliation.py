@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from admin_site import PASSWORD, build_site
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from ereceipt.core.reconciliation import REPORT_NS, reconcile
-from ereceipt.core.treasury_tables import PENDING, TreasuryReport, TreasuryStatementLine
+from ereceipt.core.treasury_tables import PENDING, SENT, TreasuryReport, TreasuryStatementLine
 from ereceipt.core.verification import verify_signed_document
 from ereceipt.web.app import create_app
 
@@ -102,7 +102,16 @@ def test_an_agency_approver_sees_only_its_own_runs(site) -> None:
 
 
 def test_metrics_show_the_failing_reports(site) -> None:
-    app, _, _ = site
-    text = app.test_client().get("/metrics").get_data(as_text=True)
-    assert 'ereceipt_treasury_reports{status="PENDING"} 2' in text
-    assert "ereceipt_treasury_reports_failing 2" in text
+    app, services, _ = site
+    lines = app.test_client().get("/metrics").get_data(as_text=True).splitlines()
+    assert "# TYPE ereceipt_treasury_reports gauge" in lines
+    assert 'ereceipt_treasury_reports{status="PENDING"} 2.0' in lines
+    assert 'ereceipt_treasury_reports{status="SENT"} 0.0' in lines
+    assert "ereceipt_treasury_reports_failing 2.0" in lines
+    with services.database.write() as session:  # read at each scrape
+        session.execute(
+            update(TreasuryReport).where(TreasuryReport.issuer_code == "CTHADS-HN").values(status=SENT)
+        )
+    lines = app.test_client().get("/metrics").get_data(as_text=True).splitlines()
+    assert 'ereceipt_treasury_reports{status="SENT"} 1.0' in lines
+    assert "ereceipt_treasury_reports_failing 1.0" in lines

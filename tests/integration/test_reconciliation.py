@@ -1,4 +1,4 @@
-"""Three-way reconciliation on SQLite and PostgreSQL: every outcome, figures, CSV, signed XML."""
+"""Three-way reconciliation on SQLite and PostgreSQL: outcomes, figures, CSV, signed XML, intake lines."""
 
 from __future__ import annotations
 
@@ -6,9 +6,14 @@ import csv
 import io
 from datetime import UTC, date, datetime
 
+import pika
+from camt_builder import Tx, camt053, camt054
 from lxml import etree
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
+from ereceipt.adapters.bank import BankNotifications
+from ereceipt.core.bank_intake import BankIntake
+from ereceipt.core.intake_tables import BankStatementLine
 from ereceipt.core.issuing import IssueRequest, PaymentIn, ReceiptIssuer
 from ereceipt.core.receipt import VIETNAM, PayerInfo, PaymentMethod
 from ereceipt.core.reconciliation import (
@@ -18,8 +23,9 @@ from ereceipt.core.reconciliation import (
     report_element,
     signed_report,
 )
-from ereceipt.core.treasury_tables import ReconciliationBankLine, TreasuryStatementLine
+from ereceipt.core.treasury_tables import TreasuryStatementLine
 from ereceipt.core.verification import verify_signed_document
+from ereceipt.queue.consumer import Delivery
 
 ACCOUNT = "0011000000002"  # CCTHADS-BD in the demo data
 BIC = "BFTVVNVX"
@@ -49,14 +55,22 @@ def _seed(issuer: ReceiptIssuer, database, day: date) -> None:
     ):
         _receipt(issuer, reference, amount)
     _receipt(issuer, "CASH-1", 90_000, PaymentMethod.CASH)  # not a bank payment: not reconciled
+    # Bank lines as bank intake stores them. BFTV sent its day statement (camt.053) and notifications
+    # (camt.054): only the statement counts. ICBV sent only a notification: it counts; its R-DUP
+    # repeats BFTV's. Another account and another day are not this run's business.
     bank = [
-        ("R-OK", 100_000),
-        ("R-MISMATCH", 310_000),
-        ("R-DUP", 150_000),
-        ("R-DUP", 150_000),
-        ("R-NOTREAS", 120_000),
-        ("R-TREASAMT", 130_000),
-        ("B-NORECEIPT", 400_000),
+        (BIC, "camt.053", ACCOUNT, day, "R-OK", 100_000),
+        (BIC, "camt.053", ACCOUNT, day, "R-MISMATCH", 310_000),
+        (BIC, "camt.053", ACCOUNT, day, "R-DUP", 150_000),
+        (BIC, "camt.053", ACCOUNT, day, "R-NOTREAS", 120_000),
+        (BIC, "camt.053", ACCOUNT, day, "R-TREASAMT", 130_000),
+        (BIC, "camt.053", ACCOUNT, day, "B-NORECEIPT", 400_000),
+        (BIC, "camt.054", ACCOUNT, day, "R-OK", 100_000),
+        (BIC, "camt.054", ACCOUNT, day, "R-NOTREAS", 120_000),
+        (BIC, "camt.054", ACCOUNT, day, "N-SUPERSEDED", 999_000),
+        ("ICBVVNVX", "camt.054", ACCOUNT, day, "R-DUP", 150_000),
+        (BIC, "camt.053", "0011000000001", day, "OTHER-ACCOUNT", 1),
+        (BIC, "camt.054", ACCOUNT, date(2020, 1, 1), "OTHER-DAY", 1),
     ]
     treasury = [
         ("R-OK", 100_000),
@@ -68,38 +82,21 @@ def _seed(issuer: ReceiptIssuer, database, day: date) -> None:
     ]
     with database.write() as session:
         session.execute(
-            insert(ReconciliationBankLine),
+            insert(BankStatementLine),
             [
                 {
-                    "bic": BIC,
-                    "message_id": "stmt-1",
-                    "position": n,
-                    "account": ACCOUNT,
-                    "booking_date": day,
-                    "reference": ref,
+                    "bic": bic,
+                    "kind": kind,
+                    "message_id": f"{bic}-{kind}-{booked}",
+                    "document_id": f"{kind}-{booked}",
+                    "account": account,
+                    "booking_date": booked,
                     "amount": amount,
+                    "reference": ref,
+                    "remittance_text": None,
+                    "recorded_at": datetime.now(UTC),
                 }
-                for n, (ref, amount) in enumerate(bank)
-            ]
-            + [  # another account and another day are not this run's business
-                {
-                    "bic": BIC,
-                    "message_id": "stmt-2",
-                    "position": 0,
-                    "account": "0011000000001",
-                    "booking_date": day,
-                    "reference": "OTHER-ACCOUNT",
-                    "amount": 1,
-                },
-                {
-                    "bic": BIC,
-                    "message_id": "stmt-2",
-                    "position": 1,
-                    "account": ACCOUNT,
-                    "booking_date": date(2020, 1, 1),
-                    "reference": "OTHER-DAY",
-                    "amount": 1,
-                },
+                for bic, kind, account, booked, ref, amount in bank
             ],
         )
         session.execute(
@@ -170,3 +167,50 @@ def test_a_day_without_anything_is_an_empty_run(demo_database) -> None:
     assert summary.discrepancy_count == 0
     with demo_database.read() as session:
         assert etree.QName(report_element(session, summary.run_id)).localname == "ReconciliationReport"
+
+
+def _deliver(notifications: BankNotifications, body: bytes, message_id: str, day: date) -> None:
+    """One camt message through the bank worker's handler, booked on ``day`` for the demo account."""
+    dated = body.replace(b"2026-11-25", day.isoformat().encode())
+    dated = dated.replace(b"<Id>0123456789</Id>", f"<Id>{ACCOUNT}</Id>".encode())
+    notifications(Delivery(dated, message_id, BIC, "bank", False, pika.BasicProperties()))
+
+
+def test_bank_intake_lines_reconcile_once_whether_notified_stated_or_both(
+    issuer: ReceiptIssuer, demo_database
+) -> None:
+    day = datetime.now(VIETNAM).date()  # receipts of bank intake are issued now
+    notifications = BankNotifications(BankIntake(demo_database, issuer))
+    paid = [Tx("FT-I1", "1000000", "THA2501"), Tx("FT-I2", "500000", "nop tien THA2501")]
+    with demo_database.write() as session:
+        session.execute(
+            insert(TreasuryStatementLine),
+            [
+                {"account": ACCOUNT, "day": day, "reference": ref, "amount": amount,
+                 "fetched_at": datetime.now(UTC)}
+                for ref, amount in (("FT-I1", 1_000_000), ("FT-I2", 500_000), ("FT-I3", 70_000))
+            ],
+        )  # fmt: skip
+
+    _deliver(notifications, camt054("N-I1", [paid]), "n-i1", day)
+    notified = reconcile(demo_database, ACCOUNT, day)  # the day statement is not in yet
+    assert notified.receipts == (2, 1_500_000)
+    assert notified.bank == (2, 1_500_000)
+    assert notified.matched == (2, 1_500_000)
+    assert notified.discrepancies["in_treasury_not_in_bank"] == 1  # FT-I3, not notified
+
+    # The day statement repeats both credits and books one more that matches no case (held, no receipt).
+    statement = camt053("S-I1", [paid, [Tx("FT-I3", "70000", "khong ro")]])
+    _deliver(notifications, statement, "s-i1", day)
+    with demo_database.read() as session:
+        kinds = session.execute(
+            select(BankStatementLine.kind, func.count()).group_by(BankStatementLine.kind)
+        ).all()
+    assert sorted(kinds) == [("camt.053", 3), ("camt.054", 2)]
+    stated = reconcile(demo_database, ACCOUNT, day)
+    assert stated.receipts == (2, 1_500_000)
+    assert stated.bank == (3, 1_570_000)  # each credit once: the statement's lines only
+    assert stated.matched == (2, 1_500_000)
+    assert stated.discrepancy_count == 1
+    assert stated.discrepancies["payment_without_receipt"] == 1
+    assert stated.discrepancies["duplicate"] == 0

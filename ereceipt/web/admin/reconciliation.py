@@ -7,11 +7,11 @@ of that agency's account and its own treasury reports (another agency's run is a
 from __future__ import annotations
 
 from flask import Response, abort, current_app, g, render_template
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ereceipt.core import reconciliation
 from ereceipt.core.errors import NotFound
-from ereceipt.core.treasury_tables import PENDING, REJECTED, ReconciliationRun, TreasuryReport
+from ereceipt.core.treasury_tables import PENDING, REJECTED, SENT, ReconciliationRun, TreasuryReport
 from ereceipt.soap import metrics
 from ereceipt.web.admin import blueprint, require
 
@@ -23,15 +23,38 @@ def _services():
     return current_app.extensions["ereceipt"]
 
 
-def _treasury_figures() -> str:
-    from ereceipt.adapters.treasury import report_figures_text
+def _failing(failing_after: int):
+    """Reports refused, or still unsent after ``failing_after`` tries."""
+    return (TreasuryReport.status == REJECTED) | (
+        (TreasuryReport.status == PENDING) & (TreasuryReport.attempts >= failing_after)
+    )
 
-    services = _services()
-    return report_figures_text(services.database, services.settings.treasury.failing_after_attempts)
 
+@blueprint.record
+def _count_treasury_reports_in_metrics(state) -> None:
+    """/metrics shows the treasury reports, failing ones included, read from the database at each scrape."""
+    services = state.app.extensions["ereceipt"]
+    database, failing_after = services.database, services.settings.treasury.failing_after_attempts
 
-# /metrics shows the treasury reports, failing ones included (read from the database at each scrape).
-metrics.add_text_source("treasury_reports", _treasury_figures)
+    def by_status() -> dict[tuple[str], int]:
+        with database.read() as session:
+            counted = dict(
+                session.execute(
+                    select(TreasuryReport.status, func.count()).group_by(TreasuryReport.status)
+                ).all()
+            )
+        return {(status,): counted.get(status, 0) for status in (PENDING, SENT, REJECTED)}
+
+    def failing() -> dict[tuple, int]:
+        with database.read() as session:
+            return {(): session.scalar(select(func.count()).where(_failing(failing_after)))}
+
+    metrics.add_database_gauge(
+        "ereceipt_treasury_reports", "Treasury collection reports by status", ("status",), by_status
+    )
+    metrics.add_database_gauge(
+        "ereceipt_treasury_reports_failing", "Reports refused or unsent after many tries", (), failing
+    )
 
 
 def _visible_run(session, run_id: int) -> ReconciliationRun:
@@ -47,10 +70,7 @@ def _visible_run(session, run_id: int) -> ReconciliationRun:
 def failing_reports(session, failing_after: int) -> list[TreasuryReport]:
     query = (
         select(TreasuryReport)
-        .where(
-            (TreasuryReport.status == REJECTED)
-            | ((TreasuryReport.status == PENDING) & (TreasuryReport.attempts >= failing_after))
-        )
+        .where(_failing(failing_after))
         .order_by(TreasuryReport.day.desc(), TreasuryReport.id)
     )
     if not g.user.sees_all_agencies:
