@@ -84,5 +84,7 @@ class Server:
     def stop(self) -> bytes:
         """Stop the server; returns everything it printed."""
         self.process.terminate()
-        self.process.wait(timeout=30)
+        # gunicorn's graceful stop (up to 20 s), then the bank worker child's: on a loaded machine the
+        # two together can pass 30 s.
+        self.process.wait(timeout=90)
         return self.log.read_bytes()
