@@ -16,6 +16,7 @@ import argparse
 import os
 import random
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -150,9 +151,46 @@ def request_body(code: str, client: tuple[str, str, str], keys: Path | None) -> 
     return etree.tostring(envelope).replace(b"\n", b"&#10;")
 
 
-def run_wrk(base: str, bodies: Path, clients: int, seconds: int, script: Path) -> dict:
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(server_pid: int) -> dict[str, dict[int, float]]:
+    """CPU time so far of each process of the server (its process tree) and of PostgreSQL, from /proc."""
+    parents, names, times = {}, {}, {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+        pid = int(entry.name)
+        parents[pid], names[pid] = int(rest[1]), name
+        times[pid] = (int(rest[11]) + int(rest[12])) / TICK  # utime + stime
+
+    def in_server(pid: int) -> bool:
+        while pid > 1:
+            if pid == server_pid:
+                return True
+            pid = parents.get(pid, 1)
+        return False
+
+    return {
+        "server": {pid: t for pid, t in times.items() if in_server(pid)},
+        "postgres": {pid: t for pid, t in times.items() if names[pid].startswith("postgres")},
+    }
+
+
+def _spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds between two readings; a process that ended in between is not counted."""
+    return sum(t - before.get(pid, 0.0) for pid, t in after.items())
+
+
+def run_wrk(base: str, bodies: Path, clients: int, seconds: int, script: Path, server_pid: int) -> dict:
     threads = min(clients, 2)
-    output = subprocess.run(
+    before, wrk_before = cpu_seconds(server_pid), resource.getrusage(resource.RUSAGE_CHILDREN)
+    run = subprocess.run(
         [
             *(
                 "wrk",
@@ -171,15 +209,22 @@ def run_wrk(base: str, bodies: Path, clients: int, seconds: int, script: Path) -
         capture_output=True,
         text=True,
         check=True,
-    ).stdout
+    )
+    after, wrk_after = cpu_seconds(server_pid), resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk_seconds = sum(getattr(wrk_after, f) - getattr(wrk_before, f) for f in ("ru_utime", "ru_stime"))
+    output = run.stdout
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", output, re.MULTILINE))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
     return {
         "rate": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "server_ms": _spent(before["server"], after["server"]) * 1000 / max(requests, 1),
+        "postgres_ms": _spent(before["postgres"], after["postgres"]) * 1000 / max(requests, 1),
+        "wrk_ms": wrk_seconds * 1000 / max(requests, 1),
         "p50": _ms(latency["50"]),
         "p99": _ms(latency["99"]),
         "errors": int(errors.group(1)) if errors else 0,
-        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "requests": requests,
     }
 
 
@@ -193,6 +238,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--receipts", type=int, default=100_000)
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
+    parser.add_argument("--workers", type=int, default=2, help="server processes (default 2)")
+    parser.add_argument("--threads", type=int, help="threads per process (default: config.ini's)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
@@ -207,9 +254,12 @@ def main() -> None:
         assert ereceipt(home, "init", "--demo").returncode == 0
         keys = home / "var" / "keys"
         codes = fill(url, home, args.receipts)
-        server = Server(home, f"[database]\nurl = {url}\n" + ACCESS, workers=2)
+        threads = f"threads = {args.threads}\n" if args.threads else ""
+        server = Server(home, f"[database]\nurl = {url}\n" + ACCESS, args.workers, server_options=threads)
         try:
-            rows = measure(server.base, codes, keys, home, args.seconds)
+            rows = measure(server, codes, keys, home, args.seconds)
+            served = load_settings(home / "config.ini", environ={}).server
+            shape = f"gunicorn {served.workers} workers x {served.threads} threads"
         finally:
             server.stop()
     finally:
@@ -217,10 +267,10 @@ def main() -> None:
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
-    report(rows, args.receipts)
+    report(rows, args.receipts, shape)
 
 
-def measure(base: str, codes: list[str], keys: Path, home: Path, seconds: int) -> list[dict]:
+def measure(server: Server, codes: list[str], keys: Path, home: Path, seconds: int) -> list[dict]:
     script = home / "replay.lua"
     script.write_text(LUA)
     rows = []
@@ -236,22 +286,25 @@ def measure(base: str, codes: list[str], keys: Path, home: Path, seconds: int) -
                     file.write(
                         request_body(random.choice(codes), client, keys if mode == "signed" else None) + b"\n"
                     )
-            result = run_wrk(base, bodies, clients, seconds, script)
+            result = run_wrk(server.base, bodies, clients, seconds, script, server.process.pid)
             if result["requests"] > count:
                 result["note"] = "requests repeated: replays refused"
             rows.append({"mode": mode, "clients": clients, **result})
     return rows
 
 
-def report(rows: list[dict], receipts: int) -> None:
+def report(rows: list[dict], receipts: int, shape: str) -> None:
+    print(f"getReceipt over SOAP, {shape}, PostgreSQL with {receipts} receipts, {os.cpu_count()} cores")
+    print("CPU ms per request: the server's processes, PostgreSQL's, wrk's (2 cores give 2 000 ms a second)")
     print(
-        f"getReceipt over SOAP, gunicorn 2 workers x 4 threads, PostgreSQL with {receipts} receipts, 2 cores"
+        f"{'mode':<10}{'clients':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}"
+        f"{'server':>8}{'pg':>6}{'wrk':>6}"
     )
-    print(f"{'mode':<10}{'clients':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}")
     for row in rows:
         print(
             f"{row['mode']:<10}{row['clients']:>8}{row['rate']:>10.1f}{row['p50']:>9.2f}{row['p99']:>9.2f}"
-            f"{row['errors']:>9}  {row.get('note', '')}"
+            f"{row['errors']:>9}{row['server_ms']:>8.2f}{row['postgres_ms']:>6.2f}{row['wrk_ms']:>6.2f}"
+            f"  {row.get('note', '')}"
         )
     best = {mode: max(r["rate"] for r in rows if r["mode"] == mode) for mode in ("unsigned", "signed")}
     for mode, target in (("unsigned", 1500), ("signed", 500)):

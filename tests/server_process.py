@@ -50,6 +50,7 @@ class Server:
         *,
         run_worker: bool = False,
         run_scheduler: bool = False,
+        server_options: str = "",
     ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -58,7 +59,7 @@ class Server:
             # Tests share one broker: only a test that brings a topology of its own runs the bank worker.
             f"run_worker = {'yes' if run_worker else 'no'}\n"
             # Scheduled jobs only where a test asks for them.
-            f"run_scheduler = {'true' if run_scheduler else 'false'}\n",
+            f"run_scheduler = {'true' if run_scheduler else 'false'}\n{server_options}",
             encoding="utf-8",
         )
         env = {**os.environ, "ERECEIPT_CONFIG": str(home / "config.ini")}

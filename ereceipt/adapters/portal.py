@@ -18,10 +18,11 @@ from sqlalchemy import select
 from ereceipt.adapters.vietqr import vietqr_payload
 from ereceipt.bootstrap import Services
 from ereceipt.config import ClientAccess
-from ereceipt.core import lookup
+from ereceipt.core import driver_sql, lookup
 from ereceipt.core import receipt_store as store
 from ereceipt.core.errors import BadInput, Conflict, NotFound
 from ereceipt.core.issuing import IssueRequest, PaymentIn
+from ereceipt.core.lookup import ReceiptSummary
 from ereceipt.core.payer_contact import PayerContact
 from ereceipt.core.receipt import VIETNAM, PayerInfo, PaymentMethod, format_number
 from ereceipt.core.receipt_xml import read_receipt
@@ -70,15 +71,13 @@ def _response(operation: str, code: str | None = "OK", message: str | None = Non
     return response
 
 
-def _summary(
-    parent: etree._Element, receipt: Receipt, issuer: Issuer, case_code: str | None, *, signed: bool
-) -> None:
+def _summary(parent: etree._Element, receipt: ReceiptSummary, *, signed: bool) -> None:
     element = _add(parent, "Receipt", None)
     for name, value in (
-        ("IssuerCode", issuer.code),
-        ("IssuerName", issuer.name),
-        ("TemplateNumber", receipt.series.template_number),
-        ("SeriesSymbol", receipt.series.series_symbol),
+        ("IssuerCode", receipt.issuer_code),
+        ("IssuerName", receipt.issuer_name),
+        ("TemplateNumber", receipt.template_number),
+        ("SeriesSymbol", receipt.series_symbol),
         ("Number", format_number(receipt.number)),
         ("IssuedAt", receipt.issued_at.astimezone(VIETNAM).isoformat(timespec="seconds")),
         ("PayerName", receipt.payer_name),
@@ -86,8 +85,8 @@ def _summary(
         ("PaymentMethod", receipt.payment_method),
     ):
         _add(element, name, value)
-    if case_code:
-        _add(element, "CaseCode", case_code)
+    if receipt.case_code:
+        _add(element, "CaseCode", receipt.case_code)
     _add(element, "State", receipt.status)
     _add(element, "LookupCode", receipt.lookup_code)
     if signed:
@@ -111,27 +110,44 @@ class PortalOperations:
     def _describe(self, session, receipt: Receipt, parent: etree._Element, *, signed: bool) -> None:
         issuer = session.get(Issuer, receipt.issuer_id)
         case = session.get(EnforcementCase, receipt.case_id) if receipt.case_id else None
-        _summary(parent, receipt, issuer, case.payment_code if case else None, signed=signed)
+        summary = ReceiptSummary(
+            issuer.code,
+            issuer.name,
+            receipt.series.template_number,
+            receipt.series.series_symbol,
+            receipt.number,
+            receipt.issued_at,
+            receipt.payer_name,
+            receipt.amount,
+            receipt.payment_method,
+            case.payment_code if case else None,
+            receipt.status,
+            receipt.lookup_code,
+            receipt.signed_xml,
+        )
+        _summary(parent, summary, signed=signed)
 
     def get_receipt(self, request: etree._Element, client: ClientAccess) -> etree._Element:
-        # One statement either way: by code it brings the issuer and case along (see lookup).
-        with self.services.database.glance() as session:
-            code = _text(request, "LookupCode")
-            if code:
-                found = [r for r in [lookup.by_lookup_code(session, code)] if r]
-            else:
-                found = lookup.by_number(
-                    session,
+        # The busiest operation: by lookup code, one statement on the driver's connection.
+        database = self.services.database
+        code = _text(request, "LookupCode")
+        if code:
+            with driver_sql.glance(database) as connection:
+                found = [r for r in [lookup.summary_by_lookup_code(connection, code)] if r]
+        else:
+            with database.glance_connection() as connection:
+                found = lookup.summaries_by_number(
+                    connection,
                     int(_text(request, "Number")),
                     issuer_code=_text(request, "IssuerCode"),
                     series_symbol=_text(request, "SeriesSymbol"),
                     template_number=_text(request, "TemplateNumber"),
                 )
-            if len(found) != 1:
-                return _response("getReceipt", "NOT_FOUND", "no such receipt")
-            response = _response("getReceipt")
-            self._describe(session, found[0], response, signed=True)
-            return response
+        if len(found) != 1:
+            return _response("getReceipt", "NOT_FOUND", "no such receipt")
+        response = _response("getReceipt")
+        _summary(response, found[0], signed=True)
+        return response
 
     def search_receipts(self, request: etree._Element, client: ClientAccess) -> etree._Element:
         page, size = int(_text(request, "Page") or 1), int(_text(request, "PageSize") or 20)

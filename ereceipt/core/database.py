@@ -16,7 +16,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -72,6 +72,7 @@ class Database:
             if engine.dialect.name == "postgresql"
             else engine.execution_options(read_only=True)
         )
+        self._glance_engine = glance_engine
         self._glancer = sessionmaker(glance_engine, expire_on_commit=False)
 
     @classmethod
@@ -85,7 +86,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A transaction that commits when the block ends without an error, and rolls back otherwise."""
-        with _transient_errors(), self._writer() as session, session.begin():
+        with transient_errors(), self._writer() as session, session.begin():
             yield session
 
     @contextmanager
@@ -94,19 +95,32 @@ class Database:
 
         Objects read stay usable (detached, as loaded) after the block.
         """
-        with _transient_errors(), self._reader() as session:
+        with transient_errors(), self._reader() as session:
             yield session
 
     @contextmanager
     def glance(self) -> Iterator[Session]:
         """A read of a single statement (on PostgreSQL without a transaction around it, which saves
         two round trips); use ``read`` when several statements must see the same snapshot."""
-        with _transient_errors(), self._glancer() as session:
+        with transient_errors(), self._glancer() as session:
             yield session
+
+    @contextmanager
+    def glance_connection(self) -> Iterator[Connection]:
+        """``glance`` for Core statements: a connection, no ORM session (the busiest reads)."""
+        with transient_errors(), self._glance_engine.connect() as connection:
+            yield connection
+
+    @contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """``write`` for Core statements: a connection in a transaction that commits when the block
+        ends without an error (the busiest writes, where the ORM's bookkeeping costs the most)."""
+        with transient_errors(), self.engine.begin() as connection:
+            yield connection
 
     def ping(self) -> None:
         """Raise ``TransientOutage`` when the database does not answer."""
-        with _transient_errors(), self.engine.connect() as connection:
+        with transient_errors(), self.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
 
     def dispose(self) -> None:
@@ -114,7 +128,7 @@ class Database:
 
 
 @contextmanager
-def _transient_errors() -> Iterator[None]:
+def transient_errors() -> Iterator[None]:
     try:
         yield
     except OperationalError as exc:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Connection, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from ereceipt.core.driver_sql import DriverConnection, Statement
 from ereceipt.core.lookup_code import normalise_lookup_code
 from ereceipt.core.receipt import VIETNAM
 from ereceipt.core.tables import EnforcementCase, Issuer, Receipt, ReceiptSeries
@@ -25,6 +27,78 @@ def by_lookup_code(session: Session, typed: str) -> Receipt | None:
         .where(Receipt.lookup_code == code)
     ).first()
     return row[0] if row else None
+
+
+class ReceiptSummary(NamedTuple):
+    """What the portal is told of a receipt: plain values read in one statement, no ORM objects."""
+
+    issuer_code: str
+    issuer_name: str
+    template_number: str
+    series_symbol: str
+    number: int
+    issued_at: datetime
+    payer_name: str
+    amount: int
+    payment_method: str
+    case_code: str | None
+    status: str
+    lookup_code: str
+    signed_xml: bytes
+
+
+SUMMARY = (
+    select(
+        Issuer.code,
+        Issuer.name,
+        ReceiptSeries.template_number,
+        ReceiptSeries.series_symbol,
+        Receipt.number,
+        Receipt.issued_at,
+        Receipt.payer_name,
+        Receipt.amount,
+        Receipt.payment_method,
+        EnforcementCase.payment_code,
+        Receipt.status,
+        Receipt.lookup_code,
+        Receipt.signed_xml,
+    )
+    .select_from(Receipt)
+    .join(ReceiptSeries, Receipt.series_id == ReceiptSeries.id)
+    .join(Issuer, Receipt.issuer_id == Issuer.id)
+    .outerjoin(EnforcementCase, Receipt.case_id == EnforcementCase.id)
+)
+# The portal's getReceipt runs this for nearly every request: straight to the driver (core.driver_sql).
+SUMMARY_BY_CODE = Statement(SUMMARY.where(Receipt.lookup_code == bindparam("code")))
+
+
+def summary_by_lookup_code(connection: DriverConnection, typed: str) -> ReceiptSummary | None:
+    """``by_lookup_code`` for a reader that needs values only (the portal's getReceipt, the busiest
+    operation): one statement on the driver's connection, no ORM objects."""
+    code = normalise_lookup_code(typed)
+    if code is None:
+        return None
+    rows = connection.execute(SUMMARY_BY_CODE, {"code": code})
+    return ReceiptSummary(*rows[0]) if rows else None
+
+
+def summaries_by_number(
+    connection: Connection,
+    number: int,
+    *,
+    issuer_code: str | None = None,
+    series_symbol: str | None = None,
+    template_number: str | None = None,
+) -> list[ReceiptSummary]:
+    """``by_number`` as summaries, on a Core connection."""
+    query = SUMMARY.where(Receipt.number == number)
+    if issuer_code:
+        query = query.where(Issuer.code == issuer_code)
+    if series_symbol:
+        query = query.where(ReceiptSeries.series_symbol == series_symbol)
+    if template_number:
+        query = query.where(ReceiptSeries.template_number == template_number)
+    return [ReceiptSummary(*row) for row in connection.execute(query.order_by(Receipt.id).limit(20))]
 
 
 def by_number(

@@ -139,6 +139,12 @@ class SoapEndpoint:
             answer, outcome = self._fault(version, fault)
         return self._record(version, headers, operation, outcome, answer, request, started, claim=claim)
 
+    @classmethod
+    def internal_error(cls, content_type: str | None) -> HttpAnswer:
+        """The answer when handling a request failed unexpectedly (a defect): a fault, not a page."""
+        fault = SoapFault("InternalError", "the service failed to answer; try again later", client=False)
+        return cls._fault(version_for(content_type) or SOAP_1_1, fault)[0]
+
     @staticmethod
     def _fault(version: SoapVersion, fault: SoapFault) -> tuple[HttpAnswer, str]:
         status, body = fault_response(version, fault)

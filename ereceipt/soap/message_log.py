@@ -19,13 +19,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ereceipt.core import driver_sql
 from ereceipt.core.database import Database
+from ereceipt.core.driver_sql import DriverConnection, Statement
 from ereceipt.core.tables import MessageLogHead, MessageLogRecord, SeenMessage
 from ereceipt.core.treasury_tables import MessageLogArchive
 
@@ -61,11 +62,34 @@ def chain_hash(previous: str, at: datetime, exchange: Exchange) -> str:
     return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
 
 
-HEAD = MessageLogHead.__table__
-SEEN = SeenMessage.__table__
-LOCK_HEAD = select(HEAD.c.last_hash).where(HEAD.c.id == 1).with_for_update()
-MOVE_HEAD = update(HEAD).where(HEAD.c.id == 1)
-INSERT_RECORD = insert(MessageLogRecord.__table__)
+RECORD_COLUMNS = [
+    *("at", "client", "service", "operation", "xroad_id", "user_id", "outcome", "http_status"),
+    *("duration_ms", "request", "response", "previous_hash", "hash"),
+]
+# Every exchange runs these, so they go straight to the driver (see core.driver_sql).
+LOCK_HEAD = Statement(
+    {
+        "postgresql": "SELECT last_hash FROM message_log_head WHERE id = 1 FOR UPDATE",
+        "sqlite": "SELECT last_hash FROM message_log_head WHERE id = 1",  # BEGIN IMMEDIATE locked it
+    }
+)
+MOVE_HEAD = Statement("UPDATE message_log_head SET last_hash = :last_hash WHERE id = 1")
+INSERT_RECORD = Statement(
+    f"INSERT INTO message_log ({', '.join(RECORD_COLUMNS)}) "  # noqa: S608 (our names, no input)
+    f"VALUES ({', '.join(':' + name for name in RECORD_COLUMNS)})",
+    types={"at": MessageLogRecord.__table__.c.at.type},
+)
+
+
+@cache
+def _claim(count: int) -> Statement:
+    """Claims of ``count`` X-Road ids for the replay guard, returning those that were new."""
+    values = ", ".join(f"(:client{i}, :xroad_id{i}, :seen_at)" for i in range(count))
+    return Statement(
+        f"INSERT INTO seen_message (client, xroad_id, seen_at) VALUES {values} "  # noqa: S608 (no input)
+        "ON CONFLICT DO NOTHING RETURNING client, xroad_id",
+        types={"seen_at": SeenMessage.__table__.c.seen_at.type},
+    )
 
 
 @dataclass(frozen=True)
@@ -87,9 +111,8 @@ class _Entry:
     error: BaseException | None = None
 
 
-def _write(session: Session, entries: list[_Entry]) -> None:
+def _write(connection: DriverConnection, entries: list[_Entry]) -> None:
     """One transaction for a group: claim the ids, then chain and insert every record."""
-    now = datetime.now(UTC)
     claims: dict[tuple[str, str], _Entry] = {}
     for entry in entries:
         if entry.claim is not None:
@@ -99,18 +122,13 @@ def _write(session: Session, entries: list[_Entry]) -> None:
             else:
                 claims[key] = entry
     if claims:
-        postgresql = session.get_bind().dialect.name == "postgresql"
-        dialect_insert = postgresql_insert if postgresql else sqlite_insert
-        statement = (
-            dialect_insert(SEEN)
-            .values([{"client": c, "xroad_id": x, "seen_at": now} for c, x in claims])
-            .on_conflict_do_nothing()
-            .returning(SEEN.c.client, SEEN.c.xroad_id)
-        )
-        taken = {tuple(row) for row in session.execute(statement)}
+        values: dict[str, object] = {"seen_at": datetime.now(UTC)}
+        for i, (client, xroad_id) in enumerate(claims):
+            values[f"client{i}"], values[f"xroad_id{i}"] = client, xroad_id
+        taken = set(connection.execute(_claim(len(claims)), values))
         for key, entry in claims.items():
             entry.accepted = key in taken
-    previous = session.execute(LOCK_HEAD).scalar_one()
+    [(previous,)] = connection.execute(LOCK_HEAD)
     at = datetime.now(UTC)  # both databases keep microseconds, so it hashes the same when read back
     rows = []
     for entry in entries:
@@ -119,8 +137,8 @@ def _write(session: Session, entries: list[_Entry]) -> None:
         digest = chain_hash(previous, at, exchange)
         rows.append({**exchange.__dict__, "at": at, "previous_hash": previous, "hash": digest})
         previous = digest
-    session.execute(INSERT_RECORD, rows)
-    session.execute(MOVE_HEAD, {"last_hash": previous})
+    connection.execute_many(INSERT_RECORD, rows)
+    connection.execute(MOVE_HEAD, {"last_hash": previous})
 
 
 class MessageLog:
@@ -143,8 +161,8 @@ class MessageLog:
                 return self._outcome(entry)
             self._writing, group, self._waiting = True, self._waiting, []
         try:  # this thread writes for the whole group, its own entry included
-            with self.database.write() as session:
-                _write(session, group)
+            with driver_sql.transaction(self.database) as connection:
+                _write(connection, group)
         except BaseException as exc:
             for member in group:
                 member.error = exc
@@ -166,8 +184,8 @@ class MessageLog:
 
 def append(database: Database, exchange: Exchange) -> None:
     """Store one exchange at the end of the chain, in a transaction of its own."""
-    with database.write() as session:
-        _write(session, [_Entry(exchange, None)])
+    with driver_sql.transaction(database) as connection:
+        _write(connection, [_Entry(exchange, None)])
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,90 @@
+"""Statements on the driver's own connection (core.driver_sql), on both databases: the same values as
+SQLAlchemy reads and writes, whole transactions, and a lost database as a transient outage."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
+from tcp_proxy import TcpProxy
+
+from ereceipt.core import driver_sql
+from ereceipt.core.database import Database
+from ereceipt.core.driver_sql import Statement
+from ereceipt.core.errors import TransientOutage
+from ereceipt.core.tables import SeenMessage
+
+SEEN = SeenMessage.__table__
+AT = datetime(2026, 11, 25, 4, 5, 6, 789012, tzinfo=UTC)
+INSERT = Statement(
+    "INSERT INTO seen_message (client, xroad_id, seen_at) VALUES (:client, :xroad_id, :seen_at)",
+    types={"seen_at": SEEN.c.seen_at.type},
+)
+READ = Statement(select(SEEN.c.client, SEEN.c.seen_at).where(SEEN.c.xroad_id == "id-1"))
+HEAD = Statement("SELECT last_hash FROM message_log_head WHERE id = :id")
+
+
+def test_values_written_by_the_driver_read_the_same_through_sqlalchemy_and_back(database: Database) -> None:
+    with driver_sql.transaction(database) as connection:
+        connection.execute(INSERT, {"client": "VN/GOV/1/A", "xroad_id": "id-1", "seen_at": AT})
+        connection.execute_many(
+            INSERT, [{"client": "VN/GOV/1/A", "xroad_id": f"id-{n}", "seen_at": AT} for n in (2, 3)]
+        )
+    with database.read() as session:
+        rows = session.execute(select(SEEN.c.xroad_id, SEEN.c.seen_at).order_by(SEEN.c.xroad_id)).all()
+    assert rows == [("id-1", AT), ("id-2", AT), ("id-3", AT)]
+    with driver_sql.glance(database) as connection:
+        assert connection.execute(READ) == [("VN/GOV/1/A", AT)]  # a Core select converts its columns
+        assert connection.execute(HEAD, {"id": 1}) == [("0" * 64,)]
+        assert connection.execute(HEAD, {"id": 2}) == []
+
+
+def test_a_transaction_that_fails_leaves_nothing(database: Database) -> None:
+    with pytest.raises(RuntimeError), driver_sql.transaction(database) as connection:
+        connection.execute(INSERT, {"client": "VN/GOV/1/A", "xroad_id": "id-1", "seen_at": AT})
+        raise RuntimeError("half way")
+    with database.read() as session:
+        assert session.scalar(select(SEEN.c.xroad_id)) is None
+
+
+def test_on_postgresql_a_glance_runs_outside_a_transaction_and_leaves_the_pool_as_it_found_it(
+    database: Database,
+) -> None:
+    if database.dialect != "postgresql":
+        pytest.skip("SQLite reads are in-process")
+    now = Statement("SELECT now()")
+    with driver_sql.glance(database) as connection:
+        first = connection.execute(now)
+        second = connection.execute(now)
+        assert first != second  # now() is the start of the transaction: each statement is its own
+    with database.write() as session:  # the connection went back to the pool with transactions on
+        session.execute(text("UPDATE message_log_head SET last_hash = 'x' WHERE id = 1"))
+        session.rollback()
+    with database.glance() as session:
+        assert session.scalar(text("SELECT last_hash FROM message_log_head")) == "0" * 64
+
+
+def test_a_lost_database_is_a_transient_outage_and_the_connection_is_not_used_again(database_url) -> None:
+    if database_url.kind != "postgresql":
+        pytest.skip("the outage is a network one: PostgreSQL behind a TCP proxy")
+    url = make_url(database_url.url)
+    proxy = TcpProxy((url.host or "127.0.0.1", url.port or 5432))
+    database = Database.from_url(
+        url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False), pool_size=1
+    )
+    try:
+        with driver_sql.glance(database) as connection:
+            assert connection.execute(HEAD, {"id": 1}) == [("0" * 64,)]
+        proxy.cut()
+        with pytest.raises(TransientOutage), driver_sql.glance(database) as connection:
+            connection.execute(HEAD, {"id": 1})
+        with pytest.raises(TransientOutage), driver_sql.transaction(database) as connection:
+            connection.execute(HEAD, {"id": 1})
+        proxy.restore()
+        with driver_sql.transaction(database) as connection:  # a new connection, not the broken one
+            assert connection.execute(HEAD, {"id": 1}) == [("0" * 64,)]
+    finally:
+        proxy.cut()
+        database.dispose()
