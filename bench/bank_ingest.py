@@ -27,6 +27,7 @@ from pathlib import Path
 import pika
 import sqlalchemy
 from issue_receipts import DEFAULT_POSTGRES, bare_signing_rate
+from process_cpu import cpu_by_process, descends_from, spent
 from sqlalchemy import func, select, text
 
 from ereceipt.core.database import Database, migrate
@@ -106,7 +107,8 @@ def publish_all(
     connection.close()
 
 
-def run(args, keys: Path, workdir: Path, per_message: int, workers: int) -> float:
+def run(args, keys: Path, workdir: Path, per_message: int, workers: int) -> tuple[float, dict[str, float]]:
+    """Receipts per second, and CPU milliseconds per receipt of the workers, PostgreSQL and RabbitMQ."""
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     admin = sqlalchemy.create_engine(args.postgres, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -152,11 +154,11 @@ def run(args, keys: Path, workdir: Path, per_message: int, workers: int) -> floa
                 with database.read() as session:
                     payments = session.scalar(select(func.count()).select_from(Payment))
                 if payments and started is None:
-                    started = time.perf_counter()
+                    started, cpu_before = time.perf_counter(), cpu_by_process()
                 if payments == args.transactions:
                     break
                 time.sleep(0.05)
-            ended = time.perf_counter()
+            ended, cpu_after = time.perf_counter(), cpu_by_process()
             while broker.channel().queue_declare(topology.payments_queue, passive=True).method.message_count:
                 time.sleep(0.05)
         finally:
@@ -175,7 +177,14 @@ def run(args, keys: Path, workdir: Path, per_message: int, workers: int) -> floa
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
-    return receipts / (ended - started)
+    workers_pids = {process.pid for process in processes}
+    shares = {
+        "workers": lambda pid, name, table: descends_from(pid, workers_pids, table),
+        "pg": lambda pid, name, table: name.startswith("postgres"),
+        "rabbitmq": lambda pid, name, table: name.startswith("beam"),
+    }
+    cpu = {key: spent(cpu_before, cpu_after, wanted) * 1000 / receipts for key, wanted in shares.items()}
+    return receipts / (ended - started), cpu
 
 
 def main() -> None:
@@ -196,12 +205,14 @@ def main() -> None:
         keys = create_development_pki(workdir / "keys").directory
         bare = bare_signing_rate(keys)
         print(f"bare XAdES signing, one process: {bare:8.0f} signatures/s")
+        print(f"CPU ms per receipt: the workers', PostgreSQL's, RabbitMQ's ({os.cpu_count()} cores)")
         for per_message in args.per_message:
             for workers in args.workers:
-                rate = run(args, keys, workdir, per_message, workers)
+                rate, cpu = run(args, keys, workdir, per_message, workers)
                 print(
                     f"{args.transactions} transactions, {per_message:2d} per message, {workers} worker(s), "
-                    f"PostgreSQL: {rate:8.0f} receipts/s ({rate / bare:.0%} of bare signing)"
+                    f"PostgreSQL: {rate:8.0f} receipts/s ({rate / bare:.0%} of bare signing)   "
+                    f"workers {cpu['workers']:.2f}  pg {cpu['pg']:.2f}  rabbitmq {cpu['rabbitmq']:.2f}"
                 )
 
 

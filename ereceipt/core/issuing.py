@@ -38,7 +38,7 @@ from ereceipt.core.receipt import (
 )
 from ereceipt.core.receipt_store import SeriesInfo
 from ereceipt.core.receipt_xml import receipt_element, validate_receipt
-from ereceipt.core.tables import EnforcementCase, Receipt
+from ereceipt.core.tables import EnforcementCase, Payment, Receipt
 from ereceipt.core.xades import ReceiptSigner
 
 ISSUED, CANCELLED = store.ISSUED, store.CANCELLED
@@ -153,7 +153,7 @@ class ReceiptIssuer:
         plan = _BatchLookups(session, now).plan(request)
         if payment_id is None:
             row = _payment_row(request.payment, plan.content.amount, plan.case_id, now)
-            payment_id = session.execute(store.INSERT_PAYMENTS, [row]).scalars().one()
+            (payment_id,) = store.insert_rows(session, Payment.__table__, [row])
         (issued,) = self._number_sign_store(session, [replace(plan, payment_id=payment_id)])
         audit.record(
             session, request.officer, "receipt.issued", "receipt", issued.receipt_id, payment=payment_id
@@ -214,7 +214,7 @@ class ReceiptIssuer:
             _payment_row(r.payment, plan.content.amount, plan.case_id, now)
             for r, plan in zip(requests, plans, strict=True)
         ]
-        payment_ids = session.execute(store.INSERT_PAYMENTS, rows).scalars().all()
+        payment_ids = store.insert_rows(session, Payment.__table__, rows)
         plans = [replace(plan, payment_id=pid) for plan, pid in zip(plans, payment_ids, strict=True)]
         issued = self._number_sign_store(session, plans)
         events = [
@@ -246,7 +246,7 @@ class ReceiptIssuer:
             contents.append(content)
             signed.append(signed_xml)
             rows.append(_receipt_row(plan, content, year, signed_xml))
-        receipt_ids = session.execute(store.INSERT_RECEIPTS, rows).scalars().all()
+        receipt_ids = store.insert_rows(session, Receipt.__table__, rows)
         issued = [
             IssuedReceipt(receipt_id, content, signed_xml, created=True, contact=plan.contact)
             for receipt_id, content, signed_xml, plan in zip(

@@ -81,6 +81,23 @@ def test_relay_publishes_with_confirm_and_marks_sent(outboxed, broker, topology:
     assert (properties.message_id, body) == (f"receipt.issued.{issued.receipt_id}", issued.signed_xml)
 
 
+def running_relay(
+    issuer: ReceiptIssuer, topology: Topology, **options
+) -> tuple[OutboxRelay, threading.Thread]:
+    relay = OutboxRelay(
+        issuer.database, amqp_parameters(), topology.events_exchange, idle_seconds=0.05, **options
+    )
+    thread = threading.Thread(target=relay.run)
+    thread.start()
+    return relay, thread
+
+
+def stopped(relay: OutboxRelay, thread: threading.Thread) -> None:
+    relay.stop()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+
+
 def test_relay_leaves_rows_of_other_kinds_to_their_senders(outboxed, broker, topology: Topology) -> None:
     now = datetime.now(UTC)
     with outboxed.database.write() as session:
@@ -98,28 +115,58 @@ def test_relay_leaves_rows_of_other_kinds_to_their_senders(outboxed, broker, top
         )
     outboxed.issue_batch([request("E-7")])
     events_queue(broker, topology)
-    connection = pika.BlockingConnection(amqp_parameters())
-    channel = connection.channel()
-    channel.confirm_delivery()
-    relay = OutboxRelay(outboxed.database, amqp_parameters(), topology.events_exchange)
-    assert relay.publish_due(channel) == 1
-    assert relay.publish_due(channel) == 0
-    connection.close()
-    assert [(row.kind, row.sent_at is None) for row in rows(outboxed)] == [
-        ("notice.email", True),
-        ("receipt.issued", False),
+    relay, thread = running_relay(outboxed, topology)
+    try:
+        wait_until(lambda: rows(outboxed)[1].sent_at is not None, what="the event to be confirmed")
+    finally:
+        stopped(relay, thread)
+    assert [(row.kind, row.sent_at is None, row.attempts) for row in rows(outboxed)] == [
+        ("notice.email", True, 0),
+        ("receipt.issued", False, 0),
     ]
 
 
 def test_unroutable_event_stays_pending_with_the_error(outboxed, broker, topology: Topology) -> None:
     outboxed.issue_batch([request("E-6")])  # no queue is bound to the events exchange
-    connection = pika.BlockingConnection(amqp_parameters())
-    channel = connection.channel()
-    channel.confirm_delivery()
-    relay = OutboxRelay(outboxed.database, amqp_parameters(), topology.events_exchange)
-    assert relay.publish_due(channel) == 0
-    connection.close()
+    relay, thread = running_relay(outboxed, topology)
+    try:
+        wait_until(lambda: rows(outboxed)[0].attempts == 1, what="the event to be returned")
+    finally:
+        stopped(relay, thread)
     (event,) = rows(outboxed)
     assert (event.sent_at, event.attempts) == (None, 1)
-    assert "Unroutable" in event.last_error
+    assert "Unroutable" in event.last_error and "NO_ROUTE" in event.last_error
     assert event.next_attempt_at > event.created_at
+
+
+def test_many_events_are_published_in_batches_each_once(outboxed, broker, topology: Topology) -> None:
+    issued = outboxed.issue_batch([request(f"E-M{n}", amount=1_000) for n in range(230)])
+    queue = events_queue(broker, topology)
+    relay, thread = running_relay(outboxed, topology, batch=100)  # three batches: 100, 100, 30
+    try:
+        wait_until(lambda: all(row.sent_at is not None for row in rows(outboxed)), what="every confirm")
+    finally:
+        stopped(relay, thread)
+    channel = broker.channel()
+    received = []
+    while (got := channel.basic_get(queue, auto_ack=True))[0] is not None:
+        received.append(got[1].message_id)
+    assert sorted(received) == sorted(f"receipt.issued.{r.receipt_id}" for r in issued)
+
+
+def test_relay_abandons_a_batch_when_the_connection_goes_and_publishes_it_again(
+    outboxed, broker, topology: Topology
+) -> None:
+    outboxed.issue_batch([request("E-8")])
+    queue = events_queue(broker, topology)
+    relay, thread = running_relay(outboxed, topology)
+    try:
+        wait_until(lambda: rows(outboxed)[0].sent_at is not None, what="the first event")
+        # As if the broker dropped the connection: the relay must come back by itself.
+        relay._connection.ioloop.add_callback_threadsafe(relay._close)
+        outboxed.issue_batch([request("E-9")])
+        wait_until(lambda: all(row.sent_at is not None for row in rows(outboxed)), what="the second event")
+    finally:
+        stopped(relay, thread)
+    channel = broker.channel()
+    assert channel.queue_declare(queue, passive=True).method.message_count == 2
