@@ -13,6 +13,7 @@ one-message-at-a-time path — leaves exactly what handling it once leaves.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -141,11 +142,12 @@ class BankIntake:
         pairs = list(zip(notices, fresh, strict=True))
         owner = {(b.bic, t.reference): number for (number, b), ts in pairs for t in ts}
         planned, held = self._plan(session, [(b.bic, t) for (_, b), ts in pairs for t in ts])
-        results = []
-        for number, batch in enumerate(batches):
-            receipted = sum(owner[(r.payment.source, r.payment.reference)] == number for _, r in planned)
-            held_here = sum(owner[(bic, t.reference)] == number for bic, t, _, _ in held)
-            results.append(IntakeResult(receipted, held_here, repeated.get(number, 0), len(batch.refused)))
+        receipted = Counter(owner[(r.payment.source, r.payment.reference)] for _, r in planned)
+        held_in = Counter(owner[(bic, t.reference)] for bic, t, _, _ in held)
+        results = [
+            IntakeResult(receipted[n], held_in[n], repeated.get(n, 0), len(batch.refused))
+            for n, batch in enumerate(batches)
+        ]
         return planned, held, results
 
     def _record_apart(self, batch: BankBatch) -> IntakeResult:

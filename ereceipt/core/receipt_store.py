@@ -104,27 +104,35 @@ def receipted_total(session: Session, case_id: int) -> int:
     return int(total)
 
 
-def active_series(
-    session: Session, issuer_code: str, symbol: str | None, template: str | None, now: datetime
-) -> SeriesInfo:
-    """The issuer's one active series of the year (or the one named); refuses none or several."""
+def _series_rows(session: Session, condition, now: datetime) -> list[SeriesInfo]:
+    """Active series of the year of the issuers ``condition`` picks, with their issuers."""
     year = now.astimezone(VIETNAM).year
     series, issuer = ReceiptSeries.__table__.c, Issuer.__table__.c
     query = (
         select(series.id, series.template_number, series.series_symbol, issuer.id, issuer.code, issuer.name)
         .add_columns(issuer.tax_code, issuer.address)
         .join_from(ReceiptSeries.__table__, Issuer.__table__, series.issuer_id == issuer.id)
-        .where(issuer.code == issuer_code, series.active.is_(True))
+        .where(condition, series.active.is_(True))
     )
-    if symbol:
-        query = query.where(series.series_symbol == symbol)
-    if template:
-        query = query.where(series.template_number == template)
-    candidates = [
+    return [
         SeriesInfo(row[0], row[3], row[1], row[2], IssuerInfo(*row[4:]))
         for row in session.execute(query)
         if series_year(row[2]) == year
     ]
+
+
+def active_series(
+    session: Session, issuer_code: str, symbol: str | None, template: str | None, now: datetime
+) -> SeriesInfo:
+    """The issuer's one active series of the year (or the one named); refuses none or several."""
+    series = ReceiptSeries.__table__.c
+    condition = Issuer.__table__.c.code == issuer_code
+    if symbol:
+        condition = condition & (series.series_symbol == symbol)
+    if template:
+        condition = condition & (series.template_number == template)
+    candidates = _series_rows(session, condition, now)
+    year = now.astimezone(VIETNAM).year
     if not candidates:
         named = f" named {symbol}" if symbol else ""
         raise Conflict(f"issuer {issuer_code} has no active receipt series for {year}{named}")
@@ -132,6 +140,15 @@ def active_series(
         names = ", ".join(f"{s.template_number} {s.series_symbol}" for s in candidates)
         raise BadInput(f"issuer {issuer_code} has several active series for {year} ({names}); name one")
     return candidates[0]
+
+
+def sole_active_series(session: Session, issuer_ids: list[int], now: datetime) -> dict[str, SeriesInfo]:
+    """By issuer code, the one active series of the year of each of these issuers that has exactly
+    one, in one statement (a batch's); ``active_series`` says what is wrong with the others."""
+    found: dict[str, list[SeriesInfo]] = {}
+    for info in _series_rows(session, Issuer.__table__.c.id.in_(issuer_ids), now):
+        found.setdefault(info.issuer.code, []).append(info)
+    return {code: infos[0] for code, infos in found.items() if len(infos) == 1}
 
 
 def get_receipt(session: Session, receipt_id: int, *, for_update: bool = False) -> Receipt:

@@ -158,3 +158,40 @@ def test_eight_threads_signing_at_once_all_make_valid_signatures(rsa_signer, tru
         report = verify_signed_document(data, trust_store, expected_root=ROOT)
         assert report.passed, report.message
         assert_trees_equal(report.signed_xml, document)
+
+
+VARYING = {"Id", "URI", "Target", "ObjectReference"}  # random per signature
+
+
+def comparable(signature: etree._Element) -> etree._Element:
+    """The signature with what differs between any two signatures of one document left out: Ids and
+    the references to them, the signing time, and the values that depend on those."""
+    copied = copy.deepcopy(signature)
+    for element in copied.iter(etree.Element):
+        for name in VARYING & set(element.attrib):
+            if element.get(name) != "":  # URI="" (the whole document) is the same for both
+                element.set(name, "?")
+    for path in (f".//{XADES}SigningTime", f"{DS}SignatureValue"):
+        copied.find(path).text = "?"
+    for reference in copied.findall(f"{DS}SignedInfo/{DS}Reference")[1:]:  # SignedProperties, KeyInfo
+        reference.find(f"{DS}DigestValue").text = "?"
+    return copied
+
+
+@pytest.mark.parametrize("key_type", ["rsa", "ec"])
+@pytest.mark.parametrize("policy", [None, POLICY])
+def test_signature_is_signxmls_own_element_for_element(
+    make_signer, trust_store, key_type, policy, receipt
+) -> None:
+    signer = make_signer(key_type=key_type, policy=policy)
+    ours, theirs = signer.sign(receipt), signer.sign_with_signxml(receipt)
+    assert_trees_equal(without_signature(ours), without_signature(theirs))
+    assert_trees_equal(comparable(ours[-1]), comparable(theirs[-1]))  # the document digest included
+    report = verify_signed_document(etree.tostring(ours), trust_store, expected_root=ROOT)
+    assert report.passed, report.message
+
+
+def test_each_signature_has_ids_of_its_own(rsa_signer, receipt) -> None:
+    first, second = rsa_signer.sign(receipt)[-1], rsa_signer.sign(receipt)[-1]
+    ids = [{e.get("Id") for e in s.iter(etree.Element) if e.get("Id")} for s in (first, second)]
+    assert len(ids[0]) == 4 and not ids[0] & ids[1]
