@@ -98,10 +98,10 @@ class QueueSettings:
     dead_letter_queue: str = "ereceipt.bank.payments.dead"
     events_exchange: str = "ereceipt.events"
     delivery_limit: int = 5
-    prefetch: int = 50
+    prefetch: int = 200
     heartbeat_seconds: int = 30
     reconnect_max_seconds: int = 30
-    batch_messages: int = 50  # messages in hand recorded together in one database transaction
+    batch_messages: int = 100  # messages in hand recorded together (a few database transactions)
     camt_schema_directory: str = ""  # empty: structural checks only; else validate against its XSDs
 
 
