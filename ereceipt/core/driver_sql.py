@@ -31,7 +31,9 @@ class Statement:
     dialect name), ready per dialect when first run. ``types`` names the SQLAlchemy types of the
     parameters that need converting (timestamps); a Core select converts its result columns.
     ``returns_rows`` says whether SQL text returns rows; left out, it does if it is a SELECT or has a
-    RETURNING clause (a Core statement knows)."""
+    RETURNING clause (a Core statement knows). ``binary`` sends SQL text's parameters to psycopg in
+    PostgreSQL's binary format: arrays of bytes then go as they are, where the text format escapes
+    each byte (psycopg does it with a regular expression) for the server to unescape."""
 
     def __init__(
         self,
@@ -39,10 +41,12 @@ class Statement:
         *,
         types: Mapping[str, Any] | None = None,
         returns_rows: bool | None = None,
+        binary: bool = False,
     ) -> None:
         self.statement = statement
         self.types = dict(types or {})
         self.returns_rows = returns_rows
+        self.binary = binary
         self._compiled: dict[str, _Compiled] = {}
 
     def compiled(self, dialect: Dialect) -> _Compiled:
@@ -52,7 +56,7 @@ class Statement:
             if isinstance(statement, Mapping):
                 statement = statement[dialect.name]
             found = self._compiled[dialect.name] = _Compiled(
-                statement, self.types, dialect, self.returns_rows
+                statement, self.types, dialect, self.returns_rows, self.binary
             )
         return found
 
@@ -64,6 +68,7 @@ class _Compiled:
         types: Mapping[str, Any],
         dialect: Dialect,
         returns_rows: bool | None,
+        binary: bool = False,
     ) -> None:
         self.binds = {
             name: processor
@@ -77,7 +82,8 @@ class _Compiled:
             self.returns_rows = returns_rows
             self.results: list[Callable | None] = []
             if dialect.paramstyle == "pyformat":
-                self.sql, self.order = _NAMED.sub(r"%(\1)s", statement.replace("%", "%%")), None
+                placeholder = r"%(\1)b" if binary else r"%(\1)s"  # psycopg's binary and text formats
+                self.sql, self.order = _NAMED.sub(placeholder, statement.replace("%", "%%")), None
             else:  # qmark, as sqlite3; sqlite3 also takes :name, but one style for both is simpler
                 self.order = _NAMED.findall(statement)
                 self.sql = _NAMED.sub("?", statement)

@@ -85,4 +85,5 @@ SELECT n, accepted, (SELECT count(*) FROM inserted) FROM chosen ORDER BY n
 """,
     types={"at": MessageLogRecord.__table__.c.at.type},
     returns_rows=True,
+    binary=True,  # the messages go as they are, not escaped byte by byte
 )
