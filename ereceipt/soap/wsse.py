@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import os
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -65,6 +64,16 @@ def _signing_material(key_pem: bytes, certificate_pem: bytes) -> tuple[xmlsec.Ke
         else xmlsec.Transform.RSA_SHA256
     )
     return key, base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode(), method
+
+
+@lru_cache(maxsize=64)
+def _pinned(certificate: x509.Certificate) -> tuple[bytes, xmlsec.Key]:
+    """A pinned certificate's DER and its xmlsec key, made once per certificate and process (a
+    signature context takes its own copy of the key)."""
+    key = xmlsec.Key.from_memory(
+        certificate.public_bytes(serialization.Encoding.PEM), xmlsec.constants.KeyDataFormatCertPem
+    )
+    return certificate.public_bytes(serialization.Encoding.DER), key
 
 
 def sign_envelope(
@@ -161,21 +170,28 @@ def verify_envelope(
     signature = _only(security, f"{{{DS}}}Signature", "ds:Signature")
     timestamp = _only(security, f"{{{WSU}}}Timestamp", "wsu:Timestamp")
     token = _only(security, f"{{{WSSE}}}BinarySecurityToken", "wsse:BinarySecurityToken")
+    pinned_der, pinned_key = _pinned(pinned)
     try:
-        carried = x509.load_der_x509_certificate(base64.b64decode("".join((token.text or "").split())))
+        carried = base64.b64decode("".join((token.text or "").split()))
     except ValueError:
-        raise SoapFault(
-            "InvalidSecurityHeader", "wsse:BinarySecurityToken is not an X.509 certificate"
-        ) from None
-    if carried != pinned:
+        carried = b""
+    if carried != pinned_der:  # certificates are equal when their DER is: parse only to say why not
+        try:
+            x509.load_der_x509_certificate(carried)
+        except ValueError:
+            raise SoapFault(
+                "InvalidSecurityHeader", "wsse:BinarySecurityToken is not an X.509 certificate"
+            ) from None
         raise SoapFault(
             "WrongCertificate", "the message is not signed with the certificate pinned for this client"
         )
-    ids = Counter(element.get(WSU_ID) for element in envelope.iter() if element.get(WSU_ID) is not None)
-    duplicated = [value for value, count in ids.items() if count > 1]
-    if duplicated:
-        raise SoapFault("InvalidSecurityHeader", f"wsu:Id {duplicated[0]!r} appears more than once")
-    by_id = {element.get(WSU_ID): element for element in envelope.iter() if element.get(WSU_ID) is not None}
+    by_id: dict[str, etree._Element] = {}
+    for element in envelope.iter():
+        value = element.get(WSU_ID)
+        if value is not None:
+            if value in by_id:
+                raise SoapFault("InvalidSecurityHeader", f"wsu:Id {value!r} appears more than once")
+            by_id[value] = element
     _check_algorithms(signature)
     referenced = []
     for reference in signature.findall("ds:SignedInfo/ds:Reference", NS):
@@ -194,9 +210,7 @@ def verify_envelope(
     context = xmlsec.SignatureContext()
     for element in referenced:
         context.register_id(element, "Id", WSU)
-    context.key = xmlsec.Key.from_memory(
-        pinned.public_bytes(serialization.Encoding.PEM), xmlsec.constants.KeyDataFormatCertPem
-    )
+    context.key = pinned_key
     try:
         context.verify(signature)
     except xmlsec.Error:
