@@ -1,11 +1,12 @@
-"""WS-Security 1.1 X.509 token profile signatures on SOAP messages (OASIS WSS), made and checked with xmlsec.
+"""WS-Security 1.1 X.509 token profile signatures on SOAP messages (OASIS WSS), checked with xmlsec.
 
 A signed message carries in ``wsse:Security`` a ``wsu:Timestamp``, a ``wsse:BinarySecurityToken``
 with the signer's certificate and one ``ds:Signature`` whose references cover the Body, the
 Timestamp and every X-Road header. Checking is strict: the certificate must be the client's pinned
 one, every wsu:Id unique, and the signed elements exactly the Body we process (the Envelope's
 own Body, not a copy moved elsewhere), the Timestamp and the X-Road headers: nothing missing,
-nothing else. Only then does xmlsec check digests and the signature value.
+nothing else. Only then does xmlsec check digests and the signature value. Signatures are made by
+``dsig_sign``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
+from ereceipt.soap import dsig_sign
 from ereceipt.soap.faults import SoapFault
 
 WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
@@ -51,19 +53,12 @@ def _ensure_id(element: etree._Element, prefix: str) -> str:
 
 
 @lru_cache(maxsize=8)
-def _signing_material(key_pem: bytes, certificate_pem: bytes) -> tuple[xmlsec.Key, str, object]:
-    """The xmlsec key, the token's base64 DER and the signature method, made once per key and process.
-
-    Sharing the key between threads is safe: a signature context takes its own copy of it.
-    """
+def _signing_material(key_pem: bytes, certificate_pem: bytes) -> tuple[dsig_sign.PrivateKey, str]:
+    """The private key and the token's base64 DER, made once per key and process (cryptography's
+    keys are immutable and safe to share between threads)."""
     certificate = x509.load_pem_x509_certificate(certificate_pem)
-    key = xmlsec.Key.from_memory(key_pem, xmlsec.constants.KeyDataFormatPem)
-    method = (
-        xmlsec.Transform.ECDSA_SHA256
-        if "EC" in type(certificate.public_key()).__name__
-        else xmlsec.Transform.RSA_SHA256
-    )
-    return key, base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode(), method
+    key = serialization.load_pem_private_key(key_pem, password=None)
+    return key, base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode()
 
 
 @lru_cache(maxsize=64)
@@ -98,29 +93,22 @@ def sign_envelope(
     timestamp = etree.SubElement(security, f"{{{WSU}}}Timestamp")
     etree.SubElement(timestamp, f"{{{WSU}}}Created").text = _timestamp_text(moment)
     etree.SubElement(timestamp, f"{{{WSU}}}Expires").text = _timestamp_text(moment + lifetime)
-    key, token_text, method = _signing_material(key_pem, certificate_pem)
+    key, token_text = _signing_material(key_pem, certificate_pem)
     token = etree.SubElement(
         security, f"{{{WSSE}}}BinarySecurityToken", ValueType=X509_TOKEN, EncodingType=BASE64
     )
     token.text = token_text
     token_id = _ensure_id(token, "token")
-    signature = xmlsec.template.create(envelope, xmlsec.Transform.EXCL_C14N, method)
-    security.append(signature)
-    context = xmlsec.SignatureContext()
-    for index, element in enumerate([timestamp, *signed]):
-        reference = xmlsec.template.add_reference(
-            signature, xmlsec.Transform.SHA256, uri="#" + _ensure_id(element, f"part{index}")
-        )
-        xmlsec.template.add_transform(reference, xmlsec.Transform.EXCL_C14N)
-        context.register_id(element, "Id", WSU)
-    key_info = xmlsec.template.ensure_key_info(signature)
+    references = [
+        (_ensure_id(element, f"part{index}"), element) for index, element in enumerate([timestamp, *signed])
+    ]
+    signature = dsig_sign.sign(security, references, key)
     reference = etree.SubElement(
-        etree.SubElement(key_info, f"{{{WSSE}}}SecurityTokenReference"), f"{{{WSSE}}}Reference"
+        etree.SubElement(signature.find(f"{{{DS}}}KeyInfo"), f"{{{WSSE}}}SecurityTokenReference"),
+        f"{{{WSSE}}}Reference",
     )
     reference.set("URI", "#" + token_id)
     reference.set("ValueType", X509_TOKEN)
-    context.key = key
-    context.sign(signature)
 
 
 def _only(parent: etree._Element, tag: str, what: str) -> etree._Element:
