@@ -38,6 +38,9 @@ SIGNATURE_METHODS = {
 }
 DIGEST_METHODS = {"http://www.w3.org/2001/04/xmlenc#sha256", "http://www.w3.org/2001/04/xmlenc#sha512"}
 NS = {"wsse": WSSE, "wsu": WSU, "ds": DS}
+# Paths are written with {namespace} names, not prefixes: lxml caches a compiled path only when no
+# prefix map comes with it.
+_WITH_ID = etree.XPath("//*[@wsu:Id]", namespaces=NS)
 
 
 def _timestamp_text(moment: datetime) -> str:
@@ -174,15 +177,14 @@ def verify_envelope(
             "WrongCertificate", "the message is not signed with the certificate pinned for this client"
         )
     by_id: dict[str, etree._Element] = {}
-    for element in envelope.iter():
+    for element in _WITH_ID(envelope):
         value = element.get(WSU_ID)
-        if value is not None:
-            if value in by_id:
-                raise SoapFault("InvalidSecurityHeader", f"wsu:Id {value!r} appears more than once")
-            by_id[value] = element
+        if value in by_id:
+            raise SoapFault("InvalidSecurityHeader", f"wsu:Id {value!r} appears more than once")
+        by_id[value] = element
     _check_algorithms(signature)
     referenced = []
-    for reference in signature.findall("ds:SignedInfo/ds:Reference", NS):
+    for reference in signature.findall(f"{{{DS}}}SignedInfo/{{{DS}}}Reference"):
         uri = reference.get("URI") or ""
         if not uri.startswith("#") or uri[1:] not in by_id:
             raise SoapFault(
@@ -207,23 +209,23 @@ def verify_envelope(
 
 
 def _check_algorithms(signature: etree._Element) -> None:
-    signed_info = signature.find("ds:SignedInfo", NS)
+    signed_info = signature.find(f"{{{DS}}}SignedInfo")
     if signed_info is None:
         raise SoapFault("InvalidSecurityHeader", "ds:Signature has no SignedInfo")
-    c14n = signed_info.find("ds:CanonicalizationMethod", NS)
-    method = signed_info.find("ds:SignatureMethod", NS)
+    c14n = signed_info.find(f"{{{DS}}}CanonicalizationMethod")
+    method = signed_info.find(f"{{{DS}}}SignatureMethod")
     if c14n is None or c14n.get("Algorithm") != EXC_C14N:
         raise SoapFault("UnsupportedAlgorithm", "SignedInfo must use exclusive canonicalisation")
     if method is None or method.get("Algorithm") not in SIGNATURE_METHODS:
         raise SoapFault(
             "UnsupportedAlgorithm", "the signature method must be RSA or ECDSA with SHA-256 or stronger"
         )
-    for reference in signed_info.findall("ds:Reference", NS):
-        digest = reference.find("ds:DigestMethod", NS)
+    for reference in signed_info.findall(f"{{{DS}}}Reference"):
+        digest = reference.find(f"{{{DS}}}DigestMethod")
         if digest is None or digest.get("Algorithm") not in DIGEST_METHODS:
             raise SoapFault(
                 "UnsupportedAlgorithm", "every reference must be digested with SHA-256 or stronger"
             )
-        transforms = [t.get("Algorithm") for t in reference.findall("ds:Transforms/ds:Transform", NS)]
+        transforms = [t.get("Algorithm") for t in reference.findall(f"{{{DS}}}Transforms/{{{DS}}}Transform")]
         if any(transform != EXC_C14N for transform in transforms):
             raise SoapFault("UnsupportedAlgorithm", "references may only use the exclusive c14n transform")
