@@ -23,18 +23,30 @@ from ereceipt.core.database import Database, transient_errors
 from ereceipt.core.errors import TransientOutage
 
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
+_RETURNS_ROWS = re.compile(r"^\s*SELECT\b|\bRETURNING\b", re.IGNORECASE)
 
 
 class Statement:
     """A Core statement, or SQL with ``:name`` parameters (one text for both databases, or one per
     dialect name), ready per dialect when first run. ``types`` names the SQLAlchemy types of the
-    parameters that need converting (timestamps); a Core select converts its result columns."""
+    parameters that need converting (timestamps); a Core select converts its result columns.
+    ``returns_rows`` says whether SQL text returns rows; left out, it does if it is a SELECT or has a
+    RETURNING clause (a Core statement knows). ``binary`` sends SQL text's parameters to psycopg in
+    PostgreSQL's binary format: arrays of bytes then go as they are, where the text format escapes
+    each byte (psycopg does it with a regular expression) for the server to unescape."""
 
     def __init__(
-        self, statement: ClauseElement | str | Mapping[str, str], *, types: Mapping[str, Any] | None = None
+        self,
+        statement: ClauseElement | str | Mapping[str, str],
+        *,
+        types: Mapping[str, Any] | None = None,
+        returns_rows: bool | None = None,
+        binary: bool = False,
     ) -> None:
         self.statement = statement
         self.types = dict(types or {})
+        self.returns_rows = returns_rows
+        self.binary = binary
         self._compiled: dict[str, _Compiled] = {}
 
     def compiled(self, dialect: Dialect) -> _Compiled:
@@ -43,12 +55,21 @@ class Statement:
             statement = self.statement
             if isinstance(statement, Mapping):
                 statement = statement[dialect.name]
-            found = self._compiled[dialect.name] = _Compiled(statement, self.types, dialect)
+            found = self._compiled[dialect.name] = _Compiled(
+                statement, self.types, dialect, self.returns_rows, self.binary
+            )
         return found
 
 
 class _Compiled:
-    def __init__(self, statement: ClauseElement | str, types: Mapping[str, Any], dialect: Dialect) -> None:
+    def __init__(
+        self,
+        statement: ClauseElement | str,
+        types: Mapping[str, Any],
+        dialect: Dialect,
+        returns_rows: bool | None,
+        binary: bool = False,
+    ) -> None:
         self.binds = {
             name: processor
             for name, kind in types.items()
@@ -56,14 +77,19 @@ class _Compiled:
         }
         self.literals: dict[str, Any] = {}
         if isinstance(statement, str):
+            if returns_rows is None:
+                returns_rows = bool(_RETURNS_ROWS.search(statement))
+            self.returns_rows = returns_rows
             self.results: list[Callable | None] = []
             if dialect.paramstyle == "pyformat":
-                self.sql, self.order = _NAMED.sub(r"%(\1)s", statement.replace("%", "%%")), None
+                placeholder = r"%(\1)b" if binary else r"%(\1)s"  # psycopg's binary and text formats
+                self.sql, self.order = _NAMED.sub(placeholder, statement.replace("%", "%%")), None
             else:  # qmark, as sqlite3; sqlite3 also takes :name, but one style for both is simpler
                 self.order = _NAMED.findall(statement)
                 self.sql = _NAMED.sub("?", statement)
             return
         compiled = statement.compile(dialect=dialect)
+        self.returns_rows = statement.is_select or bool(compiled.effective_returning)
         self.literals = dict(compiled.params)  # values written into the statement itself
         self.sql = str(compiled)
         self.order = list(compiled.positiontup) if compiled.positional else None
@@ -101,9 +127,9 @@ class DriverConnection:
         cursor = self.connection.cursor()
         try:
             cursor.execute(compiled.sql, compiled.parameters(values or {}))
-            if cursor.description is None:
-                return []
-            return [compiled.row(row) for row in cursor.fetchall()]
+            # Known from the statement: asking the cursor (its description) costs psycopg an object
+            # per column on every call.
+            return [compiled.row(row) for row in cursor.fetchall()] if compiled.returns_rows else []
         finally:
             cursor.close()
 

@@ -249,39 +249,43 @@ class SoapEndpoint:
         """Log the exchange (and claim its message id); the answer to send, a fault if it was a replay."""
         seconds = time.perf_counter() - started
         client = headers.client if headers else None
-        final = [answer, outcome]
 
-        def exchange() -> message_log.Exchange:
+        def exchange(answer: HttpAnswer, outcome: str) -> message_log.Exchange:
             return message_log.Exchange(
                 client=client,
                 service=f"{headers.service.provider}/{headers.service.code}" if headers else None,
                 operation=operation,
                 xroad_id=headers.message_id if headers else None,
                 user_id=headers.user_id if headers else None,
-                outcome=final[1],
-                http_status=final[0].status,
+                outcome=outcome,
+                http_status=answer.status,
                 duration_ms=round(seconds * 1000),
                 request=request,
-                response=final[0].body,
+                response=answer.body,
             )
+
+        refusal: list = []  # the fault for a replay, made once however often the log asks for it
 
         def replayed() -> message_log.Exchange:
-            fault = SoapFault("DuplicateMessageId", f"message id {headers.message_id!r} was used before")
-            final[:] = self._fault(version, fault)
-            return exchange()
+            if not refusal:
+                fault = SoapFault("DuplicateMessageId", f"message id {headers.message_id!r} was used before")
+                refusal.extend(self._fault(version, fault))
+            return exchange(*refusal)
 
         try:
-            self.log.record(
-                exchange(),
+            accepted = self.log.record(
+                exchange(answer, outcome),
                 message_log.Claim(client, headers.message_id, replayed) if claim else None,
             )
+            if not accepted:  # the log asked for the refusal and stored it
+                answer, outcome = refusal
         except TransientOutage:
             xroad_id = headers.message_id if headers else None
             log.error("message log unavailable; exchange %s of %s not logged", xroad_id, client)
             if claim:  # the replay guard could not be asked: do not answer
-                final[:] = self._fault(
+                answer, outcome = self._fault(
                     version,
                     SoapFault("ServiceUnavailable", "the service is temporarily unavailable", client=False),
                 )
-        metrics.observe(operation, client, final[1], seconds)
-        return final[0]
+        metrics.observe(operation, client, outcome, seconds)
+        return answer

@@ -6,6 +6,7 @@ and the envelope's namespace must agree with it.
 
 from __future__ import annotations
 
+from copy import deepcopy
 from dataclasses import dataclass
 
 from lxml import etree
@@ -76,6 +77,6 @@ def write_envelope(
 
 
 def _copy(element: etree._Element) -> etree._Element:
-    copy = etree.fromstring(etree.tostring(element))
+    copy = deepcopy(element)  # lxml copies the subtree in C, with the namespaces it uses
     copy.tail = None
     return copy

@@ -9,7 +9,8 @@ their exchanges to one of them, which writes them all in one transaction (one he
 insert, one commit) while the others wait; every caller returns only once its record is
 committed, so the log is as durable as with one transaction per exchange, at a fraction of the
 round trips. The same transaction can claim the X-Road message ids of read-only requests for the
-replay guard, so that such a request costs one write transaction, not two.
+replay guard, so that such a request costs one write transaction, not two. On PostgreSQL the
+whole group is one statement (``log_group_sql``): one round trip, committed as it ends.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ereceipt.core.database import Database
 from ereceipt.core.driver_sql import DriverConnection, Statement
 from ereceipt.core.tables import MessageLogHead, MessageLogRecord, SeenMessage
 from ereceipt.core.treasury_tables import MessageLogArchive
+from ereceipt.soap import log_group_sql
 
 GENESIS = "0" * 64
 
@@ -48,8 +50,15 @@ class Exchange:
 
 
 def chain_hash(previous: str, at: datetime, exchange: Exchange) -> str:
+    """The record's hash: SHA-256 of the previous record's hash and then ``chain_suffix``."""
+    return hashlib.sha256(previous.encode() + chain_suffix(at, exchange)).hexdigest()
+
+
+def chain_suffix(at: datetime, exchange: Exchange) -> bytes:
+    """What a record's hash covers after the previous hash: its fields and the digests of its
+    messages, each after a unit separator (PostgreSQL's group write hashes these same bytes)."""
     fields = [
-        previous,
+        "",
         at.astimezone(UTC).isoformat(timespec="microseconds"),
         *(value or "" for value in (exchange.client, exchange.service, exchange.operation)),
         *(value or "" for value in (exchange.xroad_id, exchange.user_id)),
@@ -59,7 +68,7 @@ def chain_hash(previous: str, at: datetime, exchange: Exchange) -> str:
         hashlib.sha256(exchange.request).hexdigest(),
         hashlib.sha256(exchange.response).hexdigest(),
     ]
-    return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
+    return "\x1f".join(fields).encode()
 
 
 RECORD_COLUMNS = [
@@ -94,8 +103,9 @@ def _claim(count: int) -> Statement:
 
 @dataclass(frozen=True)
 class Claim:
-    """An X-Road message id to enter in the replay guard with the record; ``refused`` is logged instead
-    when the client used that id before."""
+    """An X-Road message id to enter in the replay guard with the record; the exchange ``refused``
+    returns is logged instead when the client used that id before. It may be asked for either way
+    (PostgreSQL's group write sends both in its one statement), so it should make its answer once."""
 
     client: str
     xroad_id: str
@@ -109,6 +119,7 @@ class _Entry:
     done: bool = False
     accepted: bool = True
     error: BaseException | None = None
+    refusal: Exchange | None = None
 
 
 def _write(connection: DriverConnection, entries: list[_Entry]) -> None:
@@ -141,6 +152,51 @@ def _write(connection: DriverConnection, entries: list[_Entry]) -> None:
     connection.execute(MOVE_HEAD, {"last_hash": previous})
 
 
+def _write_postgresql(connection: DriverConnection, entries: list[_Entry]) -> None:
+    """``_write`` as the one statement ``log_group_sql.GROUP_WRITE``, outside a transaction block."""
+    at = datetime.now(UTC)
+    columns: dict[str, list] = {name: [] for name in log_group_sql.COLUMNS}
+    claimed: set[tuple[str, str]] = set()
+    for n, entry in enumerate(entries, start=1):
+        exchange, claim, refusal, mode = entry.exchange, entry.claim, None, "plain"
+        if claim is not None:
+            key = (claim.client, claim.xroad_id)
+            mode = "refused" if key in claimed else "claim"  # the same id twice in one group
+            claimed.add(key)
+            refusal = entry.refusal = claim.refused()
+        row = {
+            "n": n,
+            "mode": mode,
+            "claim_client": claim.client if claim else None,
+            "claim_id": claim.xroad_id if claim else None,
+            **{name: getattr(exchange, name) for name in log_group_sql.SHARED_FIELDS},
+            "suffix": chain_suffix(at, exchange),
+            "refused_outcome": refusal.outcome if refusal else None,
+            "refused_status": refusal.http_status if refusal else None,
+            "refused_response": refusal.response if refusal else None,
+            "refused_suffix": chain_suffix(at, refusal) if refusal else None,
+        }
+        for name, value in row.items():
+            columns[name].append(value)
+    decided = connection.execute(log_group_sql.GROUP_WRITE, {"at": at, **columns})
+    if not decided or decided[0][2] != len(entries):
+        raise RuntimeError("the message log's head row is missing: nothing was logged")
+    for entry, (_, accepted, _) in zip(entries, decided, strict=True):
+        entry.accepted = accepted
+        if not accepted:
+            entry.exchange = entry.refusal
+
+
+def _write_group(database: Database, entries: list[_Entry]) -> None:
+    """Log ``entries`` in order, committed when this returns."""
+    if database.dialect == "postgresql":
+        with driver_sql.glance(database) as connection:  # one statement, its own transaction
+            _write_postgresql(connection, entries)
+    else:
+        with driver_sql.transaction(database) as connection:
+            _write(connection, entries)
+
+
 class MessageLog:
     """The message log of one process: ``record`` returns once the exchange is committed (group commit)."""
 
@@ -161,8 +217,7 @@ class MessageLog:
                 return self._outcome(entry)
             self._writing, group, self._waiting = True, self._waiting, []
         try:  # this thread writes for the whole group, its own entry included
-            with driver_sql.transaction(self.database) as connection:
-                _write(connection, group)
+            _write_group(self.database, group)
         except BaseException as exc:
             for member in group:
                 member.error = exc
@@ -184,8 +239,7 @@ class MessageLog:
 
 def append(database: Database, exchange: Exchange) -> None:
     """Store one exchange at the end of the chain, in a transaction of its own."""
-    with driver_sql.transaction(database) as connection:
-        _write(connection, [_Entry(exchange, None)])
+    _write_group(database, [_Entry(exchange, None)])
 
 
 @dataclass(frozen=True)

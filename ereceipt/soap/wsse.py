@@ -1,18 +1,18 @@
-"""WS-Security 1.1 X.509 token profile signatures on SOAP messages (OASIS WSS), made and checked with xmlsec.
+"""WS-Security 1.1 X.509 token profile signatures on SOAP messages (OASIS WSS), checked with xmlsec.
 
 A signed message carries in ``wsse:Security`` a ``wsu:Timestamp``, a ``wsse:BinarySecurityToken``
 with the signer's certificate and one ``ds:Signature`` whose references cover the Body, the
 Timestamp and every X-Road header. Checking is strict: the certificate must be the client's pinned
 one, every wsu:Id unique, and the signed elements exactly the Body we process (the Envelope's
 own Body, not a copy moved elsewhere), the Timestamp and the X-Road headers: nothing missing,
-nothing else. Only then does xmlsec check digests and the signature value.
+nothing else. Only then does xmlsec check digests and the signature value. Signatures are made by
+``dsig_sign``.
 """
 
 from __future__ import annotations
 
 import base64
 import os
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -21,6 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
+from ereceipt.soap import dsig_sign
 from ereceipt.soap.faults import SoapFault
 
 WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
@@ -37,6 +38,9 @@ SIGNATURE_METHODS = {
 }
 DIGEST_METHODS = {"http://www.w3.org/2001/04/xmlenc#sha256", "http://www.w3.org/2001/04/xmlenc#sha512"}
 NS = {"wsse": WSSE, "wsu": WSU, "ds": DS}
+# Paths are written with {namespace} names, not prefixes: lxml caches a compiled path only when no
+# prefix map comes with it.
+_WITH_ID = etree.XPath("//*[@wsu:Id]", namespaces=NS)
 
 
 def _timestamp_text(moment: datetime) -> str:
@@ -52,19 +56,22 @@ def _ensure_id(element: etree._Element, prefix: str) -> str:
 
 
 @lru_cache(maxsize=8)
-def _signing_material(key_pem: bytes, certificate_pem: bytes) -> tuple[xmlsec.Key, str, object]:
-    """The xmlsec key, the token's base64 DER and the signature method, made once per key and process.
-
-    Sharing the key between threads is safe: a signature context takes its own copy of it.
-    """
+def _signing_material(key_pem: bytes, certificate_pem: bytes) -> tuple[dsig_sign.PrivateKey, str]:
+    """The private key and the token's base64 DER, made once per key and process (cryptography's
+    keys are immutable and safe to share between threads)."""
     certificate = x509.load_pem_x509_certificate(certificate_pem)
-    key = xmlsec.Key.from_memory(key_pem, xmlsec.constants.KeyDataFormatPem)
-    method = (
-        xmlsec.Transform.ECDSA_SHA256
-        if "EC" in type(certificate.public_key()).__name__
-        else xmlsec.Transform.RSA_SHA256
+    key = serialization.load_pem_private_key(key_pem, password=None)
+    return key, base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode()
+
+
+@lru_cache(maxsize=64)
+def _pinned(certificate: x509.Certificate) -> tuple[bytes, xmlsec.Key]:
+    """A pinned certificate's DER and its xmlsec key, made once per certificate and process (a
+    signature context takes its own copy of the key)."""
+    key = xmlsec.Key.from_memory(
+        certificate.public_bytes(serialization.Encoding.PEM), xmlsec.constants.KeyDataFormatCertPem
     )
-    return key, base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode(), method
+    return certificate.public_bytes(serialization.Encoding.DER), key
 
 
 def sign_envelope(
@@ -89,29 +96,22 @@ def sign_envelope(
     timestamp = etree.SubElement(security, f"{{{WSU}}}Timestamp")
     etree.SubElement(timestamp, f"{{{WSU}}}Created").text = _timestamp_text(moment)
     etree.SubElement(timestamp, f"{{{WSU}}}Expires").text = _timestamp_text(moment + lifetime)
-    key, token_text, method = _signing_material(key_pem, certificate_pem)
+    key, token_text = _signing_material(key_pem, certificate_pem)
     token = etree.SubElement(
         security, f"{{{WSSE}}}BinarySecurityToken", ValueType=X509_TOKEN, EncodingType=BASE64
     )
     token.text = token_text
     token_id = _ensure_id(token, "token")
-    signature = xmlsec.template.create(envelope, xmlsec.Transform.EXCL_C14N, method)
-    security.append(signature)
-    context = xmlsec.SignatureContext()
-    for index, element in enumerate([timestamp, *signed]):
-        reference = xmlsec.template.add_reference(
-            signature, xmlsec.Transform.SHA256, uri="#" + _ensure_id(element, f"part{index}")
-        )
-        xmlsec.template.add_transform(reference, xmlsec.Transform.EXCL_C14N)
-        context.register_id(element, "Id", WSU)
-    key_info = xmlsec.template.ensure_key_info(signature)
+    references = [
+        (_ensure_id(element, f"part{index}"), element) for index, element in enumerate([timestamp, *signed])
+    ]
+    signature = dsig_sign.sign(security, references, key)
     reference = etree.SubElement(
-        etree.SubElement(key_info, f"{{{WSSE}}}SecurityTokenReference"), f"{{{WSSE}}}Reference"
+        etree.SubElement(signature.find(f"{{{DS}}}KeyInfo"), f"{{{WSSE}}}SecurityTokenReference"),
+        f"{{{WSSE}}}Reference",
     )
     reference.set("URI", "#" + token_id)
     reference.set("ValueType", X509_TOKEN)
-    context.key = key
-    context.sign(signature)
 
 
 def _only(parent: etree._Element, tag: str, what: str) -> etree._Element:
@@ -161,24 +161,30 @@ def verify_envelope(
     signature = _only(security, f"{{{DS}}}Signature", "ds:Signature")
     timestamp = _only(security, f"{{{WSU}}}Timestamp", "wsu:Timestamp")
     token = _only(security, f"{{{WSSE}}}BinarySecurityToken", "wsse:BinarySecurityToken")
+    pinned_der, pinned_key = _pinned(pinned)
     try:
-        carried = x509.load_der_x509_certificate(base64.b64decode("".join((token.text or "").split())))
+        carried = base64.b64decode("".join((token.text or "").split()))
     except ValueError:
-        raise SoapFault(
-            "InvalidSecurityHeader", "wsse:BinarySecurityToken is not an X.509 certificate"
-        ) from None
-    if carried != pinned:
+        carried = b""
+    if carried != pinned_der:  # certificates are equal when their DER is: parse only to say why not
+        try:
+            x509.load_der_x509_certificate(carried)
+        except ValueError:
+            raise SoapFault(
+                "InvalidSecurityHeader", "wsse:BinarySecurityToken is not an X.509 certificate"
+            ) from None
         raise SoapFault(
             "WrongCertificate", "the message is not signed with the certificate pinned for this client"
         )
-    ids = Counter(element.get(WSU_ID) for element in envelope.iter() if element.get(WSU_ID) is not None)
-    duplicated = [value for value, count in ids.items() if count > 1]
-    if duplicated:
-        raise SoapFault("InvalidSecurityHeader", f"wsu:Id {duplicated[0]!r} appears more than once")
-    by_id = {element.get(WSU_ID): element for element in envelope.iter() if element.get(WSU_ID) is not None}
+    by_id: dict[str, etree._Element] = {}
+    for element in _WITH_ID(envelope):
+        value = element.get(WSU_ID)
+        if value in by_id:
+            raise SoapFault("InvalidSecurityHeader", f"wsu:Id {value!r} appears more than once")
+        by_id[value] = element
     _check_algorithms(signature)
     referenced = []
-    for reference in signature.findall("ds:SignedInfo/ds:Reference", NS):
+    for reference in signature.findall(f"{{{DS}}}SignedInfo/{{{DS}}}Reference"):
         uri = reference.get("URI") or ""
         if not uri.startswith("#") or uri[1:] not in by_id:
             raise SoapFault(
@@ -194,9 +200,7 @@ def verify_envelope(
     context = xmlsec.SignatureContext()
     for element in referenced:
         context.register_id(element, "Id", WSU)
-    context.key = xmlsec.Key.from_memory(
-        pinned.public_bytes(serialization.Encoding.PEM), xmlsec.constants.KeyDataFormatCertPem
-    )
+    context.key = pinned_key
     try:
         context.verify(signature)
     except xmlsec.Error:
@@ -205,23 +209,23 @@ def verify_envelope(
 
 
 def _check_algorithms(signature: etree._Element) -> None:
-    signed_info = signature.find("ds:SignedInfo", NS)
+    signed_info = signature.find(f"{{{DS}}}SignedInfo")
     if signed_info is None:
         raise SoapFault("InvalidSecurityHeader", "ds:Signature has no SignedInfo")
-    c14n = signed_info.find("ds:CanonicalizationMethod", NS)
-    method = signed_info.find("ds:SignatureMethod", NS)
+    c14n = signed_info.find(f"{{{DS}}}CanonicalizationMethod")
+    method = signed_info.find(f"{{{DS}}}SignatureMethod")
     if c14n is None or c14n.get("Algorithm") != EXC_C14N:
         raise SoapFault("UnsupportedAlgorithm", "SignedInfo must use exclusive canonicalisation")
     if method is None or method.get("Algorithm") not in SIGNATURE_METHODS:
         raise SoapFault(
             "UnsupportedAlgorithm", "the signature method must be RSA or ECDSA with SHA-256 or stronger"
         )
-    for reference in signed_info.findall("ds:Reference", NS):
-        digest = reference.find("ds:DigestMethod", NS)
+    for reference in signed_info.findall(f"{{{DS}}}Reference"):
+        digest = reference.find(f"{{{DS}}}DigestMethod")
         if digest is None or digest.get("Algorithm") not in DIGEST_METHODS:
             raise SoapFault(
                 "UnsupportedAlgorithm", "every reference must be digested with SHA-256 or stronger"
             )
-        transforms = [t.get("Algorithm") for t in reference.findall("ds:Transforms/ds:Transform", NS)]
+        transforms = [t.get("Algorithm") for t in reference.findall(f"{{{DS}}}Transforms/{{{DS}}}Transform")]
         if any(transform != EXC_C14N for transform in transforms):
             raise SoapFault("UnsupportedAlgorithm", "references may only use the exclusive c14n transform")

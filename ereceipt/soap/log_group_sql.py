@@ -1,0 +1,89 @@
+"""The message log's group write on PostgreSQL as one statement (data-modifying WITH queries, PostgreSQL 12).
+
+The statement claims the group's X-Road ids for the replay guard, locks the chain's head, chains
+the records (SHA-256 in the server, over the previous hash and the bytes ``message_log.chain_suffix``
+gives, exactly as ``message_log.chain_hash``), inserts them in order and moves the head. Run
+outside a transaction block, it commits as it ends: one round trip for the whole group, and the
+head's lock is held for the statement alone, never while a Python thread waits for the GIL, which
+under load would hold up every other process's writers.
+
+Each record comes with the exchange to log instead should its claim fail (a replay), so that a
+refusal needs no second statement. ``mode`` is ``plain`` (no claim), ``claim``, or ``refused``
+(the id came earlier in the same group).
+"""
+
+from __future__ import annotations
+
+from ereceipt.core.driver_sql import Statement
+from ereceipt.core.tables import MessageLogRecord
+
+SHARED_FIELDS = (
+    *("client", "service", "operation", "xroad_id", "user_id", "duration_ms", "request", "outcome"),
+    *("http_status", "response"),
+)
+COLUMNS = (
+    *("n", "mode", "claim_client", "claim_id", *SHARED_FIELDS, "suffix"),
+    *("refused_outcome", "refused_status", "refused_response", "refused_suffix"),
+)
+
+GROUP_WRITE = Statement(
+    """
+WITH RECURSIVE
+input AS (
+    SELECT * FROM unnest(
+        :n ::int[], :mode ::text[], :claim_client ::text[], :claim_id ::text[], :client ::text[],
+        :service ::text[], :operation ::text[], :xroad_id ::text[], :user_id ::text[],
+        :duration_ms ::int[], :request ::bytea[], :outcome ::text[], :http_status ::int[],
+        :response ::bytea[], :suffix ::bytea[], :refused_outcome ::text[], :refused_status ::int[],
+        :refused_response ::bytea[], :refused_suffix ::bytea[]
+    ) AS t(n, mode, claim_client, claim_id, client, service, operation, xroad_id, user_id,
+           duration_ms, request, outcome, http_status, response, suffix, refused_outcome,
+           refused_status, refused_response, refused_suffix)
+),
+claimed AS (
+    INSERT INTO seen_message (client, xroad_id, seen_at)
+    SELECT claim_client, claim_id, :at FROM input WHERE mode = 'claim'
+    ON CONFLICT DO NOTHING
+    RETURNING client, xroad_id
+),
+chosen AS (
+    SELECT i.n, i.client, i.service, i.operation, i.xroad_id, i.user_id, i.duration_ms, i.request,
+        ok AS accepted,
+        CASE WHEN ok THEN i.outcome ELSE i.refused_outcome END AS outcome,
+        CASE WHEN ok THEN i.http_status ELSE i.refused_status END AS http_status,
+        CASE WHEN ok THEN i.response ELSE i.refused_response END AS response,
+        CASE WHEN ok THEN i.suffix ELSE i.refused_suffix END AS suffix
+    FROM input i
+    LEFT JOIN claimed c ON i.mode = 'claim' AND c.client = i.claim_client AND c.xroad_id = i.claim_id
+    CROSS JOIN LATERAL (SELECT i.mode = 'plain' OR c.client IS NOT NULL AS ok) AS decided
+),
+-- FOR UPDATE waits for another process's group and then reads the head it left.
+head AS (SELECT last_hash FROM message_log_head WHERE id = 1 FOR UPDATE),
+chain (n, previous, hash) AS (
+    SELECT 0, NULL::varchar, last_hash::varchar FROM head
+    UNION ALL
+    SELECT c.n, chain.hash,
+        encode(sha256(convert_to(chain.hash, 'UTF8') || c.suffix), 'hex')::varchar
+    FROM chain JOIN chosen c ON c.n = chain.n + 1
+),
+-- Rows are numbered (ids taken) in the order given, which is the chain's order.
+inserted AS (
+    INSERT INTO message_log (at, client, service, operation, xroad_id, user_id, outcome,
+        http_status, duration_ms, request, response, previous_hash, hash)
+    SELECT :at, c.client, c.service, c.operation, c.xroad_id, c.user_id, c.outcome, c.http_status,
+        c.duration_ms, c.request, c.response, chain.previous, chain.hash
+    FROM chosen c JOIN chain ON chain.n = c.n
+    ORDER BY c.n
+    RETURNING id
+),
+moved AS (
+    UPDATE message_log_head SET last_hash = (SELECT hash FROM chain ORDER BY n DESC LIMIT 1)
+    WHERE id = 1
+)
+-- How many records went in: all of them, unless the head row is missing.
+SELECT n, accepted, (SELECT count(*) FROM inserted) FROM chosen ORDER BY n
+""",
+    types={"at": MessageLogRecord.__table__.c.at.type},
+    returns_rows=True,
+    binary=True,  # the messages go as they are, not escaped byte by byte
+)
