@@ -28,6 +28,7 @@ from pathlib import Path
 
 import sqlalchemy
 from lxml import etree
+from process_cpu import cpu_by_process, descends_from, spent
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -152,45 +153,15 @@ def request_body(code: str, client: tuple[str, str, str], keys: Path | None) -> 
     return etree.tostring(envelope).replace(b"\n", b"&#10;")
 
 
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(server_pid: int) -> dict[str, dict[int, float]]:
-    """CPU time so far of each process of the server (its process tree) and of PostgreSQL, from /proc."""
-    parents, names, times = {}, {}, {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        name, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
-        pid = int(entry.name)
-        parents[pid], names[pid] = int(rest[1]), name
-        times[pid] = (int(rest[11]) + int(rest[12])) / TICK  # utime + stime
-
-    def in_server(pid: int) -> bool:
-        while pid > 1:
-            if pid == server_pid:
-                return True
-            pid = parents.get(pid, 1)
-        return False
-
-    return {
-        "server": {pid: t for pid, t in times.items() if in_server(pid)},
-        "postgres": {pid: t for pid, t in times.items() if names[pid].startswith("postgres")},
-    }
-
-
-def _spent(before: dict[int, float], after: dict[int, float]) -> float:
-    """CPU seconds between two readings; a process that ended in between is not counted."""
-    return sum(t - before.get(pid, 0.0) for pid, t in after.items())
-
-
 def run_wrk(base: str, bodies: Path, clients: int, seconds: int, script: Path, server_pid: int) -> dict:
+    def in_server(pid: int, name: str, table: dict) -> bool:
+        return descends_from(pid, {server_pid}, table)
+
+    def in_postgres(pid: int, name: str, table: dict) -> bool:
+        return name.startswith("postgres")
+
     threads = min(clients, 2)
-    before, wrk_before = cpu_seconds(server_pid), resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, wrk_before = cpu_by_process(), resource.getrusage(resource.RUSAGE_CHILDREN)
     run = subprocess.run(
         [
             *(
@@ -211,7 +182,7 @@ def run_wrk(base: str, bodies: Path, clients: int, seconds: int, script: Path, s
         text=True,
         check=True,
     )
-    after, wrk_after = cpu_seconds(server_pid), resource.getrusage(resource.RUSAGE_CHILDREN)
+    after, wrk_after = cpu_by_process(), resource.getrusage(resource.RUSAGE_CHILDREN)
     wrk_seconds = sum(getattr(wrk_after, f) - getattr(wrk_before, f) for f in ("ru_utime", "ru_stime"))
     output = run.stdout
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", output, re.MULTILINE))
@@ -219,8 +190,8 @@ def run_wrk(base: str, bodies: Path, clients: int, seconds: int, script: Path, s
     requests = int(re.search(r"(\d+) requests in", output).group(1))
     return {
         "rate": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-        "server_ms": _spent(before["server"], after["server"]) * 1000 / max(requests, 1),
-        "postgres_ms": _spent(before["postgres"], after["postgres"]) * 1000 / max(requests, 1),
+        "server_ms": spent(before, after, in_server) * 1000 / max(requests, 1),
+        "postgres_ms": spent(before, after, in_postgres) * 1000 / max(requests, 1),
         "wrk_ms": wrk_seconds * 1000 / max(requests, 1),
         "p50": _ms(latency["50"]),
         "p99": _ms(latency["99"]),
