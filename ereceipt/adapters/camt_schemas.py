@@ -14,6 +14,7 @@ from pathlib import Path
 from lxml import etree
 
 from ereceipt.core.errors import ConfigurationError, SchemaViolation
+from ereceipt.core.xml_schemas import compile_schema
 from ereceipt.core.xmlparse import parse_xml
 
 MAX_SCHEMA_BYTES = 4 * 1024 * 1024
@@ -55,7 +56,7 @@ class CamtSchemas:
                 file = self._files.get(namespace)
                 if file is None:
                     raise SchemaViolation(f"no schema for namespace {namespace!r} in {self.directory}")
-                schema = self._compiled[namespace] = etree.XMLSchema(self._read(file))
+                schema = self._compiled[namespace] = compile_schema(self._read(file))
             if not schema.validate(root):
                 error = schema.error_log.last_error
                 raise SchemaViolation(f"{file_name(namespace)} line {error.line}: {error.message}"[:600])

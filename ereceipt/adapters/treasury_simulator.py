@@ -19,8 +19,6 @@ import time
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from cryptography import x509
@@ -35,6 +33,7 @@ from ereceipt.core.errors import EReceiptError, TransientOutage
 from ereceipt.core.pki import SERVER, DevelopmentPKI, issue_certificate, write_pem
 from ereceipt.core.trust import TrustStore
 from ereceipt.core.verification import verify_signed_document
+from ereceipt.core.xml_schemas import package_schema
 from ereceipt.soap.endpoint import HttpAnswer, SoapEndpoint
 from ereceipt.soap.envelope import Envelope
 from ereceipt.soap.faults import SoapFault
@@ -44,10 +43,8 @@ REPORT_NS = "urn:ereceipt:thads:treasury:report:1.0"
 KEY_NAME = "treasury-simulator"
 
 
-@cache
 def treasury_schema() -> etree.XMLSchema:
-    path = resources.files("ereceipt").joinpath("xml_schemas", "treasury-service-1.0.xsd")
-    return etree.XMLSchema(etree.parse(str(path)))
+    return package_schema("treasury-service-1.0.xsd")
 
 
 def ensure_simulator_keys(directory: Path) -> tuple[Path, Path]:

@@ -12,8 +12,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
-from importlib import resources
 
 from lxml import etree
 from sqlalchemy import func, insert, select
@@ -26,6 +24,7 @@ from ereceipt.core.receipt_store import ISSUED
 from ereceipt.core.tables import Issuer, Receipt, ReceiptSeries
 from ereceipt.core.treasury_tables import PENDING, TreasuryReport
 from ereceipt.core.xades import ReceiptSigner
+from ereceipt.core.xml_schemas import package_schema
 
 REPORT_NS = "urn:ereceipt:thads:treasury:report:1.0"
 REPORT_TAG = f"{{{REPORT_NS}}}CollectionReport"
@@ -37,10 +36,8 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
 
 
-@cache
 def report_schema() -> etree.XMLSchema:
-    path = resources.files("ereceipt").joinpath("xml_schemas", "treasury-collection-report-1.0.xsd")
-    return etree.XMLSchema(etree.parse(str(path)))
+    return package_schema("treasury-collection-report-1.0.xsd")
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,6 @@ returned as signed, never the document they received.
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
-from importlib import resources
 
 from lxml import etree
 
@@ -24,6 +22,7 @@ from ereceipt.core.receipt import (
     ReceiptRef,
     format_number,
 )
+from ereceipt.core.xml_schemas import package_schema
 
 RECEIPT_NS = "urn:ereceipt:thads:receipt:1.0"
 RECEIPT_TAG = f"{{{RECEIPT_NS}}}Receipt"
@@ -79,11 +78,9 @@ def receipt_element(content: ReceiptContent) -> etree._Element:
     return root
 
 
-@cache
 def receipt_schema() -> etree.XMLSchema:
-    """The receipt XSD, loaded once; it is our own package data, so no hardened parser is needed."""
-    data = resources.files("ereceipt").joinpath("xml_schemas", SCHEMA_FILE).read_bytes()
-    return etree.XMLSchema(etree.fromstring(data))
+    """The receipt XSD, compiled once; it is our own package data, so no hardened parser is needed."""
+    return package_schema(SCHEMA_FILE)
 
 
 def validate_receipt(root: etree._Element) -> None:

@@ -37,8 +37,6 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import cache
-from importlib import resources
 
 from lxml import etree
 from sqlalchemy import Date, DateTime, bindparam, select, text, update
@@ -51,6 +49,7 @@ from ereceipt.core.receipt import VIETNAM
 from ereceipt.core.tables import Issuer
 from ereceipt.core.treasury_tables import ReconciliationDiscrepancy, ReconciliationRun
 from ereceipt.core.xades import ReceiptSigner
+from ereceipt.core.xml_schemas import package_schema
 
 REPORT_NS = "urn:ereceipt:thads:reconciliation:1.0"
 KINDS = (
@@ -274,10 +273,8 @@ def discrepancies_csv(session: Session, run_id: int) -> str:
     return output.getvalue()
 
 
-@cache
 def report_schema() -> etree.XMLSchema:
-    path = resources.files("ereceipt").joinpath("xml_schemas", "reconciliation-report-1.0.xsd")
-    return etree.XMLSchema(etree.parse(str(path)))
+    return package_schema("reconciliation-report-1.0.xsd")
 
 
 def _q(name: str) -> str:

@@ -12,7 +12,6 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from importlib import resources
 
 from cryptography import x509
@@ -23,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from ereceipt.config import ClientAccess
 from ereceipt.core.errors import EReceiptError, TransientOutage, XMLRejected
 from ereceipt.core.tables import SeenMessage
+from ereceipt.core.xml_schemas import package_schema
 from ereceipt.core.xmlparse import parse_xml
 from ereceipt.soap import message_log, metrics
 from ereceipt.soap.envelope import (
@@ -62,11 +62,9 @@ def _contract_bytes(name: str) -> bytes:
     return resources.files("ereceipt").joinpath(folder, file).read_bytes()
 
 
-@cache
 def message_schema() -> etree.XMLSchema:
-    """The service's message XSD (our own package data, parsed once)."""
-    path = resources.files("ereceipt").joinpath("xml_schemas", "receipt-service-1.0.xsd")
-    return etree.XMLSchema(etree.parse(str(path)))
+    """The service's message XSD (our own package data, compiled once)."""
+    return package_schema("receipt-service-1.0.xsd")
 
 
 class SoapEndpoint:
