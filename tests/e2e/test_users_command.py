@@ -54,3 +54,13 @@ def test_session_secret_is_made_once_and_then_read(tmp_path: Path) -> None:
     path.write_bytes(b"short")
     with pytest.raises(ValueError, match="shorter than 32 bytes"):
         session_secret(path)
+
+
+def test_processes_starting_together_all_read_the_one_whole_session_secret(tmp_path: Path) -> None:
+    from multiprocessing import get_context
+
+    path = tmp_path / "var" / "session-secret"
+    with get_context("fork").Pool(8) as pool:
+        secrets_read = pool.map(session_secret, [path] * 32)
+    assert len(set(secrets_read)) == 1 and len(secrets_read[0]) == 64
+    assert [p.name for p in path.parent.iterdir()] == ["session-secret"]  # no file of a process left

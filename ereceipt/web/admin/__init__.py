@@ -32,18 +32,27 @@ ROLE_LABELS = {
 
 
 def session_secret(path: Path) -> bytes:
-    """The key that signs session cookies: made once (random, mode 0600) and then read by every process."""
+    """The key that signs session cookies: made once (random, mode 0600) and then read by every process.
+
+    Server processes start together, so the key is written whole to a file of this process's own and
+    then linked into place, which succeeds for one process only; the others read the complete file
+    (creating it empty and writing it after let a second process read it empty in between).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        secret = path.read_bytes().strip()
-        if len(secret) < 32:
-            raise ValueError(f"session secret {path} is shorter than 32 bytes") from None
-        return secret
-    with os.fdopen(descriptor, "wb") as output:
-        secret = secrets.token_hex(32).encode()
-        output.write(secret + b"\n")
+    if not path.exists():
+        fresh = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as output:
+            output.write(secrets.token_hex(32).encode() + b"\n")
+        try:
+            os.link(fresh, path)
+        except FileExistsError:
+            pass  # another process was first: its key is the one
+        finally:
+            fresh.unlink()
+    secret = path.read_bytes().strip()
+    if len(secret) < 32:
+        raise ValueError(f"session secret {path} is shorter than 32 bytes")
     return secret
 
 
