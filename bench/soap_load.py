@@ -1,4 +1,4 @@
-"""Benchmark: getReceipt over SOAP against the production server (gunicorn), PostgreSQL with 100 000 receipts.
+"""Benchmark: getReceipt over SOAP against the production server (granian), PostgreSQL with 100 000 receipts.
 
 Requests per second and p50/p99 latency with 1, 8 and 64 concurrent clients, unsigned (a client
 behind an X-Road security server) and signed (WS-Security, the portal's certificate), printed
@@ -231,7 +231,7 @@ def main() -> None:
         try:
             rows = measure(server, codes, keys, home, args.seconds)
             served = load_settings(home / "config.ini", environ={}).server
-            shape = f"gunicorn {served.workers} workers x {served.threads} threads"
+            shape = f"granian {served.workers} workers x {served.threads} threads"
         finally:
             server.stop()
     finally:

@@ -1,4 +1,4 @@
-"""Starting and stopping a real ``ereceipt serve`` (gunicorn) for end-to-end tests, and HTTP calls to it."""
+"""Starting and stopping a real ``ereceipt serve`` (granian) for end-to-end tests, and HTTP calls to it."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from email.message import Message
 from pathlib import Path
 
 
@@ -30,13 +31,14 @@ def ereceipt(home: Path, *args: str, stdin: bytes | None = None) -> subprocess.C
     )
 
 
-def http(url: str, data: bytes | None = None, headers: dict | None = None) -> tuple[int, bytes, dict]:
+def http(url: str, data: bytes | None = None, headers: dict | None = None) -> tuple[int, bytes, Message]:
+    """Status, body and headers (looked up by name in any case, as HTTP header names are)."""
     request = urllib.request.Request(url, data=data, headers=headers or {})  # noqa: S310 (our own test server)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-            return response.status, response.read(), dict(response.headers)
+            return response.status, response.read(), response.headers
     except urllib.error.HTTPError as error:
-        return error.code, error.read(), dict(error.headers)
+        return error.code, error.read(), error.headers
 
 
 class Server:
@@ -85,7 +87,7 @@ class Server:
     def stop(self) -> bytes:
         """Stop the server; returns everything it printed."""
         self.process.terminate()
-        # gunicorn's graceful stop (up to 20 s), then the bank worker child's: on a loaded machine the
+        # granian's graceful stop (up to 20 s), then the bank worker child's: on a loaded machine the
         # two together can pass 30 s.
         self.process.wait(timeout=90)
         return self.log.read_bytes()

@@ -1,12 +1,11 @@
 """The bank worker as one supervised child process of ``ereceipt serve`` (a one-machine install).
 
-The web server is gunicorn, which forks its WSGI workers: a consumer started inside the WSGI
+The web server (granian) forks its WSGI workers: a consumer started inside the WSGI
 application would run once per worker. The payment consumer and the outbox relay therefore run
 in exactly one ``ereceipt worker`` child started by the serving process itself, restarted with a
 growing delay whenever it ends unexpectedly, stopped with SIGTERM (it finishes the message in hand)
 when the server stops, and ending by itself if the serving process disappears (``--parent-pid``).
-gunicorn's arbiter reaps every child it sees, so an exit status here cannot be trusted: any end
-that was not asked for is unexpected.
+Any end that was not asked for is unexpected, whatever its exit status.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Operational figures of the SOAP service in the Prometheus text exposition format (prometheus_client).
 
-Under gunicorn every worker process writes its figures to ``PROMETHEUS_MULTIPROC_DIR``, and
+Under granian every worker process writes its figures to ``PROMETHEUS_MULTIPROC_DIR``, and
 ``/metrics`` adds them up, so the figures are the service's, not one worker's.
 """
 

@@ -200,7 +200,7 @@ SCAN_SHOWN = (  # the scan's first page has loaded and is a real picture
 
 
 def test_officer_uploads_a_scan_and_finds_its_draft_beside_it(site, browser, tmp_path: Path) -> None:
-    """The counter screen in the real server: OCR runs in a gunicorn worker's background thread."""
+    """The counter screen in the real server: OCR runs in a server worker's background thread."""
     from ocr_support import EXAMPLE_FIELDS, EXAMPLE_SCAN, tesseract_or_skip
 
     tesseract_or_skip()

@@ -1,4 +1,4 @@
-"""`ereceipt serve` over real HTTP: health checks and the public lookup page (gunicorn, real SQLite)."""
+"""`ereceipt serve` over real HTTP: health checks and the public lookup page (granian, real SQLite)."""
 
 from __future__ import annotations
 
