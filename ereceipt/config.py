@@ -49,6 +49,7 @@ class ServerSettings:
     port: int = 8080
     workers: int = 2
     threads: int = 8
+    access_log: bool = False  # one line per request on standard output
     public_url: str = "http://127.0.0.1:8080"
     max_body_bytes: int = 2 * 1024 * 1024
     metrics_directory: Path = Path("var/metrics")

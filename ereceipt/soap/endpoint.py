@@ -35,7 +35,7 @@ from ereceipt.soap.envelope import (
     version_for,
     write_envelope,
 )
-from ereceipt.soap.faults import SoapFault, fault_response
+from ereceipt.soap.faults import REPLAY_CODE, SoapFault, fault_response, replay_reason, replay_response
 from ereceipt.soap.wsse import WSU_ID, sign_envelope, verify_envelope
 from ereceipt.soap.xroad import XRoadHeaders, read_xroad_headers
 
@@ -105,6 +105,15 @@ class SoapEndpoint:
     # -- a request ----------------------------------------------------------------------------
 
     def handle(self, content_type: str | None, content_length: int | None, read_body) -> HttpAnswer:
+        arrival = self.log.announce()  # the log's writer may wait for this request's record
+        try:
+            return self._handle(content_type, content_length, read_body, arrival)
+        finally:
+            self.log.withdraw(arrival)
+
+    def _handle(
+        self, content_type: str | None, content_length: int | None, read_body, arrival: message_log.Arrival
+    ) -> HttpAnswer:
         started = time.perf_counter()
         version = version_for(content_type) or SOAP_1_1
         request, headers, operation, claim = b"", None, None, False
@@ -135,7 +144,9 @@ class SoapEndpoint:
             outcome = "ok"
         except SoapFault as fault:
             answer, outcome = self._fault(version, fault)
-        return self._record(version, headers, operation, outcome, answer, request, started, claim=claim)
+        return self._record(
+            version, headers, operation, outcome, answer, request, started, claim=claim, arrival=arrival
+        )
 
     @classmethod
     def internal_error(cls, content_type: str | None) -> HttpAnswer:
@@ -190,9 +201,7 @@ class SoapEndpoint:
             with self.services.database.write() as session:
                 session.execute(insert(SeenMessage.__table__), [row])
         except IntegrityError:
-            raise SoapFault(
-                "DuplicateMessageId", f"message id {headers.message_id!r} was used before"
-            ) from None
+            raise SoapFault(REPLAY_CODE, replay_reason(headers.message_id)) from None
         except TransientOutage:
             raise SoapFault(
                 "ServiceUnavailable", "the service is temporarily unavailable", client=False
@@ -243,6 +252,7 @@ class SoapEndpoint:
         started: float,
         *,
         claim: bool,
+        arrival: message_log.Arrival | None = None,
     ) -> HttpAnswer:
         """Log the exchange (and claim its message id); the answer to send, a fault if it was a replay."""
         seconds = time.perf_counter() - started
@@ -266,14 +276,15 @@ class SoapEndpoint:
 
         def replayed() -> message_log.Exchange:
             if not refusal:
-                fault = SoapFault("DuplicateMessageId", f"message id {headers.message_id!r} was used before")
-                refusal.extend(self._fault(version, fault))
+                status, body = replay_response(version, headers.message_id)
+                refusal.extend((HttpAnswer(status, version.content_type, body), REPLAY_CODE))
             return exchange(*refusal)
 
         try:
             accepted = self.log.record(
                 exchange(answer, outcome),
                 message_log.Claim(client, headers.message_id, replayed) if claim else None,
+                arrival,
             )
             if not accepted:  # the log asked for the refusal and stored it
                 answer, outcome = refusal

@@ -7,6 +7,9 @@ faults with 400 and the others with 500 (SOAP 1.2 part 2, table 20).
 
 from __future__ import annotations
 
+from functools import cache
+from xml.sax.saxutils import escape
+
 from lxml import etree
 
 from ereceipt.soap.envelope import SOAP11, SOAP12, SoapVersion
@@ -49,3 +52,25 @@ def fault_response(version: SoapVersion, fault: SoapFault) -> tuple[int, bytes]:
         text.text = fault.reason
         status = 400 if family == "Sender" else 500
     return status, etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
+
+
+REPLAY_CODE = "DuplicateMessageId"
+_MESSAGE_ID = "@@message-id@@"
+
+
+def replay_reason(message_id: str) -> str:
+    return f"message id {message_id!r} was used before"
+
+
+@cache
+def _replay_template(version: SoapVersion) -> tuple[int, bytes, bytes]:
+    status, body = fault_response(version, SoapFault(REPLAY_CODE, replay_reason(_MESSAGE_ID)))
+    before, after = body.split(escape(repr(_MESSAGE_ID)).encode())
+    return status, before, after
+
+
+def replay_response(version: SoapVersion, message_id: str) -> tuple[int, bytes]:
+    """``fault_response`` for a replayed X-Road id, from a template made once per version: every
+    read-only request carries this answer in case its id was used before (``message_log.Claim``)."""
+    status, before, after = _replay_template(version)
+    return status, before + escape(repr(message_id)).encode() + after

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -197,25 +198,68 @@ def _write_group(database: Database, entries: list[_Entry]) -> None:
             _write(connection, entries)
 
 
-class MessageLog:
-    """The message log of one process: ``record`` returns once the exchange is committed (group commit)."""
+class Arrival:
+    """A request on its way to the log (``MessageLog.announce``): until it arrives, a writer may wait
+    for it so that both records go in one group."""
 
-    def __init__(self, database: Database) -> None:
+    __slots__ = ("arrived",)
+
+    def __init__(self) -> None:
+        self.arrived = False
+
+
+class MessageLog:
+    """The message log of one process: ``record`` returns once the exchange is committed (group commit).
+
+    A thread that is to write a group first waits, for at most ``gather_seconds``, for the requests
+    announced in this process that have not reached the log yet: under load a group then holds
+    most of the requests in hand rather than the few that finished during the last write, and each
+    group costs the database a commit and a statement whatever its size (about 0.3 ms of its
+    processor time; 0.06 ms more per record). With no other request in hand nobody waits.
+    """
+
+    def __init__(self, database: Database, *, gather_seconds: float = 0.005) -> None:
         self.database = database
-        self._changed = threading.Condition()
+        self.gather_seconds = gather_seconds
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)  # a group was written
+        self._arrived = threading.Condition(self._lock)  # a record came, or an announced request left
         self._waiting: list[_Entry] = []
         self._writing = False
+        self._announced = 0  # announced requests that have not arrived
 
-    def record(self, exchange: Exchange, claim: Claim | None = None) -> bool:
+    def announce(self) -> Arrival:
+        """Say that a request will be logged; ``withdraw`` it when the request ends, whatever happened."""
+        with self._lock:
+            self._announced += 1
+        return Arrival()
+
+    def withdraw(self, arrival: Arrival) -> None:
+        with self._lock:
+            if not arrival.arrived:
+                arrival.arrived = True
+                self._announced -= 1
+                self._arrived.notify()
+
+    def record(self, exchange: Exchange, claim: Claim | None = None, arrival: Arrival | None = None) -> bool:
         """Store ``exchange``; with a ``claim``, False when its id was a replay (``claim.refused`` stored)."""
         entry = _Entry(exchange, claim)
-        with self._changed:
+        with self._lock:
             self._waiting.append(entry)
+            if arrival is not None and not arrival.arrived:
+                arrival.arrived = True
+                self._announced -= 1
+                self._arrived.notify()
             while not entry.done and self._writing:
                 self._changed.wait()
             if entry.done:
                 return self._outcome(entry)
-            self._writing, group, self._waiting = True, self._waiting, []
+            self._writing = True
+            if self._announced > 0:
+                deadline = time.monotonic() + self.gather_seconds
+                while self._announced > 0 and (left := deadline - time.monotonic()) > 0:
+                    self._arrived.wait(left)
+            group, self._waiting = self._waiting, []
         try:  # this thread writes for the whole group, its own entry included
             _write_group(self.database, group)
         except BaseException as exc:
@@ -223,7 +267,7 @@ class MessageLog:
                 member.error = exc
             raise
         finally:
-            with self._changed:
+            with self._lock:
                 for member in group:
                     member.done = True
                 self._writing = False

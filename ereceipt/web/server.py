@@ -4,9 +4,10 @@ The main process binds the socket and forks ``[server] workers`` worker processe
 own application (its own database pool) and runs it in ``[server] threads`` threads, while
 granian's Rust runtime reads and writes the HTTP. A worker that dies is started again; SIGTERM or
 SIGINT stops the workers gracefully (requests in hand are answered, up to 20 s), SIGHUP restarts
-them one by one. granian parses HTTP and streams request bodies itself, so a SOAP request costs
-the Python side only the application: about a third less processor time per request than gunicorn
-with threads, measured with ``bench/soap_load.py`` (see the README).
+them one by one; with ``[server] access_log`` each request is a line on standard output. granian
+parses HTTP and streams request bodies itself, so a SOAP request costs the Python side little more
+than the application: about a third less processor time per request than gunicorn with threads,
+measured with ``bench/soap_load.py`` (see the README).
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def serve(
         workers=workers or server.workers,
         blocking_threads=server.threads,
         log_level=LogLevels(level) if level in LogLevels.__members__ else LogLevels.info,
-        log_access=True,
+        log_access=server.access_log,
         respawn_failed_workers=True,
         workers_kill_timeout=GRACEFUL_SECONDS,
     )

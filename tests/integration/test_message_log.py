@@ -132,3 +132,45 @@ def test_a_failed_group_fails_every_caller_and_logs_nothing(database: Database) 
     assert verify_chain(database).records == 0
     assert log.record(exchange(2)) is True  # the log goes on after a failed group
     assert verify_chain(database).records == 1
+
+
+def _group_times(database: Database) -> list:
+    """Each record's group: the records of one group share their ``at``."""
+    with database.read() as session:
+        return list(session.scalars(select(MessageLogRecord.at).order_by(MessageLogRecord.id)))
+
+
+def test_a_writer_waits_for_an_announced_request_and_writes_both_in_one_group(database: Database) -> None:
+    log = MessageLog(database, gather_seconds=60)  # long enough that only the arrival can end the wait
+    first, second = log.announce(), log.announce()
+    with ThreadPoolExecutor(1) as pool:
+        writing = pool.submit(log.record, exchange(1), None, first)
+        with pytest.raises(TimeoutError):  # the writer waits for the second, announced request
+            writing.result(timeout=0.5)
+        assert log.record(exchange(2), None, second) is True
+        assert writing.result(timeout=30) is True
+    times = _group_times(database)
+    assert len(times) == 2 and times[0] == times[1]
+    assert verify_chain(database).reason is None
+
+
+def test_a_request_withdrawn_without_a_record_ends_the_wait(database: Database) -> None:
+    log = MessageLog(database, gather_seconds=60)
+    first, failed = log.announce(), log.announce()
+    with ThreadPoolExecutor(1) as pool:
+        writing = pool.submit(log.record, exchange(1), None, first)
+        with pytest.raises(TimeoutError):
+            writing.result(timeout=0.5)
+        log.withdraw(failed)  # that request ended without reaching the log
+        assert writing.result(timeout=30) is True
+        log.withdraw(first)  # withdrawing one that arrived changes nothing
+    assert log.record(exchange(2)) is True  # nobody announced: no wait at all
+    assert len(_group_times(database)) == 2
+
+
+def test_the_wait_for_announced_requests_is_bounded(database: Database) -> None:
+    log = MessageLog(database, gather_seconds=0.2)
+    log.announce()  # a request that is slow to come
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(log.record, exchange(1)).result(timeout=30) is True
+    assert verify_chain(database).records == 1
