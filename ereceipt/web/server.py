@@ -6,8 +6,8 @@ granian's Rust runtime reads and writes the HTTP. A worker that dies is started 
 SIGINT stops the workers gracefully (requests in hand are answered, up to 20 s), SIGHUP restarts
 them one by one; with ``[server] access_log`` each request is a line on standard output. granian
 parses HTTP and streams request bodies itself, so a SOAP request costs the Python side little more
-than the application: about a third less processor time per request than gunicorn with threads,
-measured with ``bench/soap_load.py`` (see the README).
+than the application: a third less processor time than gunicorn with threads on an unsigned SOAP
+request, a sixth on a signed one, measured with ``bench/soap_load.py`` (see the README).
 """
 
 from __future__ import annotations
