@@ -25,6 +25,12 @@ COLUMNS = (
     *("n", "mode", "claim_client", "claim_id", *SHARED_FIELDS, "suffix"),
     *("refused_outcome", "refused_status", "refused_response", "refused_suffix"),
 )
+# Each column's element type, as the statement casts it.
+ELEMENT_TYPES = {
+    **dict.fromkeys(COLUMNS, "text"),
+    **dict.fromkeys(("n", "duration_ms", "http_status", "refused_status"), "int4"),
+    **dict.fromkeys(("request", "response", "suffix", "refused_response", "refused_suffix"), "bytea"),
+}
 
 GROUP_WRITE = Statement(
     """

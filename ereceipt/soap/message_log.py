@@ -179,7 +179,10 @@ def _write_postgresql(connection: DriverConnection, entries: list[_Entry]) -> No
         }
         for name, value in row.items():
             columns[name].append(value)
-    decided = connection.execute(log_group_sql.GROUP_WRITE, {"at": at, **columns})
+    arrays = {
+        name: driver_sql.Array(log_group_sql.ELEMENT_TYPES[name], values) for name, values in columns.items()
+    }
+    decided = connection.execute(log_group_sql.GROUP_WRITE, {"at": at, **arrays})
     if not decided or decided[0][2] != len(entries):
         raise RuntimeError("the message log's head row is missing: nothing was logged")
     for entry, (_, accepted, _) in zip(entries, decided, strict=True):

@@ -42,34 +42,52 @@ class XRoadHeaders:
     elements: tuple[etree._Element, ...]  # every X-Road header element, in the request's order
 
 
-def _text(parent: etree._Element, namespace: str, name: str) -> str | None:
-    element = parent.find(f"{{{namespace}}}{name}")
-    return element.text.strip() if element is not None and element.text and element.text.strip() else None
+_XROAD_TAG = f"{{{XROAD}}}"
+_CLIENT_TAGS = tuple(f"{{{IDENTIFIERS}}}{name}" for name in _CLIENT_PARTS)
+_OBJECT_TYPE = f"{{{IDENTIFIERS}}}objectType"
+_SERVICE_CODE, _SERVICE_VERSION = f"{{{IDENTIFIERS}}}serviceCode", f"{{{IDENTIFIERS}}}serviceVersion"
 
 
-def _identifier(element: etree._Element, object_types: set[str], what: str) -> list[str | None]:
-    object_type = element.get(f"{{{IDENTIFIERS}}}objectType")
+def _stripped(element: etree._Element | None) -> str | None:
+    text = element.text if element is not None else None
+    return (text.strip() or None) if text else None
+
+
+def _texts(parent: etree._Element) -> dict[object, str | None]:
+    """Each child's stripped text (None when empty) by tag, the first child of a name winning; one
+    pass over the children, where a ``find`` per name costs lxml a path lookup each."""
+    texts: dict[object, str | None] = {}
+    for child in parent:
+        if child.tag not in texts:
+            texts[child.tag] = _stripped(child)
+    return texts
+
+
+def _identifier(element: etree._Element, object_types: tuple[str, ...], what: str) -> tuple[list, dict]:
+    """The four parts of a client or service identifier, and the texts of all its children."""
+    object_type = element.get(_OBJECT_TYPE)
     if object_type not in object_types:
         raise SoapFault(
             "InvalidXRoadHeader", f"the {what} header's objectType must be {' or '.join(object_types)}"
         )
-    parts = [_text(element, IDENTIFIERS, name) for name in _CLIENT_PARTS]
+    texts = _texts(element)
+    parts = [texts.get(tag) for tag in _CLIENT_TAGS]
     if not all(parts[:3]):
         raise SoapFault(
             "InvalidXRoadHeader", f"the {what} header needs xRoadInstance, memberClass and memberCode"
         )
-    return parts
+    return parts, texts
 
 
 def read_xroad_headers(header: etree._Element | None) -> XRoadHeaders:
     if header is None:
         raise SoapFault("MissingXRoadHeader", "the SOAP Header with the X-Road headers is missing")
     elements = tuple(
-        child for child in header if isinstance(child.tag, str) and etree.QName(child).namespace == XROAD
+        child for child in header if isinstance(child.tag, str) and child.tag.startswith(_XROAD_TAG)
     )
     found: dict[str, etree._Element] = {}
     for element in elements:
-        name = etree.QName(element).localname
+        name = element.tag[len(_XROAD_TAG) :]
         if name in found:
             raise SoapFault("InvalidXRoadHeader", f"the X-Road header {name} appears twice")
         found[name] = element
@@ -84,17 +102,17 @@ def read_xroad_headers(header: etree._Element | None) -> XRoadHeaders:
     message_id = (found["id"].text or "").strip()
     if not message_id or len(message_id) > 100:
         raise SoapFault("InvalidXRoadHeader", "the X-Road id header must be 1 to 100 characters")
-    client = [p for p in _identifier(found["client"], {"SUBSYSTEM", "MEMBER"}, "client") if p]
-    service_parts = _identifier(found["service"], {"SERVICE"}, "service")
-    service_code = _text(found["service"], IDENTIFIERS, "serviceCode")
+    client = [p for p in _identifier(found["client"], ("SUBSYSTEM", "MEMBER"), "client")[0] if p]
+    service_parts, service_texts = _identifier(found["service"], ("SERVICE",), "service")
+    service_code = service_texts.get(_SERVICE_CODE)
     if not service_code:
         raise SoapFault("InvalidXRoadHeader", "the service header needs a serviceCode")
-    service = ServiceId(*service_parts, service_code, _text(found["service"], IDENTIFIERS, "serviceVersion"))
+    service = ServiceId(*service_parts, service_code, service_texts.get(_SERVICE_VERSION))
     return XRoadHeaders(
         client="/".join(client),
         service=service,
         message_id=message_id,
-        user_id=_text(header, XROAD, "userId"),
-        issue=_text(header, XROAD, "issue"),
+        user_id=_stripped(found.get("userId")),
+        issue=_stripped(found.get("issue")),
         elements=elements,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import psycopg
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
@@ -88,3 +89,33 @@ def test_a_lost_database_is_a_transient_outage_and_the_connection_is_not_used_ag
     finally:
         proxy.cut()
         database.dispose()
+
+
+def test_on_postgresql_arrays_go_in_binary_and_come_back_the_same(database: Database) -> None:
+    if database.dialect != "postgresql":
+        pytest.skip("binary arrays are PostgreSQL's")
+    echo = Statement("SELECT :i ::int[], :t ::text[], :b ::bytea[], cardinality(:e ::text[])")
+    values = {
+        "i": driver_sql.Array("int4", [1, None, -2_147_483_648, 2_147_483_647]),
+        "t": driver_sql.Array("text", ["Nguyễn Văn A", None, "", "x" * 5000]),
+        "b": driver_sql.Array("bytea", [b"\x00\xff\x1f", None, b"", bytes(range(256)) * 40]),
+        "e": driver_sql.Array("text", []),
+    }
+    with driver_sql.glance(database) as connection:
+        for _ in range(2):  # prepared the first time, reused the second
+            [(ints, texts, blobs, empty)] = connection.execute(echo, values)
+            assert ints == [1, None, -2_147_483_648, 2_147_483_647]
+            assert texts == ["Nguyễn Văn A", None, "", "x" * 5000]
+            assert blobs == [b"\x00\xff\x1f", None, b"", bytes(range(256)) * 40]
+            assert empty == 0
+    with pytest.raises(ValueError, match="no binary array of int8"):
+        driver_sql.Array("int8", [1])
+
+
+def test_on_postgresql_an_error_is_the_driver_s_own_for_its_sqlstate(database: Database) -> None:
+    if database.dialect != "postgresql":
+        pytest.skip("the libpq path is PostgreSQL's")
+    with pytest.raises(psycopg.errors.DivisionByZero), driver_sql.glance(database) as connection:
+        connection.execute(Statement("SELECT 1 / :zero ::int"), {"zero": 0})
+    with driver_sql.glance(database) as connection:  # the connection is still good
+        assert connection.execute(HEAD, {"id": 1}) == [("0" * 64,)]
