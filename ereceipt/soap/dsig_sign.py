@@ -5,13 +5,16 @@ Reference per element, ``#id`` URI, one exclusive C14N transform, SHA-256 digest
 checked with xmlsec (``wsse.verify_envelope``, the tests). They are made here because xmlsec,
 walking the whole document for every Reference, took three times as long as the RSA signature
 itself; lxml canonicalises each element's subtree with the same libxml2 C14N code, and
-cryptography keeps the private key's precomputed values between signatures.
+cryptography keeps the private key's precomputed values between signatures. The Signature is
+written as text and parsed once: building its thirty-odd elements one by one cost a quarter as
+much as the RSA signature.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+from html import escape
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
@@ -45,23 +48,31 @@ def signature_method(key: PrivateKey) -> str:
     return RSA_SHA256 if isinstance(key, rsa.RSAPrivateKey) else ECDSA_SHA256
 
 
+_REFERENCE = (
+    '<ds:Reference URI="#{uri}"><ds:Transforms><ds:Transform Algorithm="' + EXC_C14N + '"/></ds:Transforms>'
+    '<ds:DigestMethod Algorithm="' + SHA256 + '"/><ds:DigestValue>{digest}</ds:DigestValue></ds:Reference>'
+)
+
+
 def sign(
     parent: etree._Element, references: list[tuple[str, etree._Element]], key: PrivateKey
 ) -> etree._Element:
     """Append to ``parent`` a ds:Signature over ``references`` (id, element), each already carrying
     its id and in place in its document; the caller adds the KeyInfo's content."""
-    signature = etree.SubElement(parent, f"{{{DS}}}Signature", nsmap={"ds": DS})
-    signed_info = etree.SubElement(signature, f"{{{DS}}}SignedInfo")
-    etree.SubElement(signed_info, f"{{{DS}}}CanonicalizationMethod", Algorithm=EXC_C14N)
-    etree.SubElement(signed_info, f"{{{DS}}}SignatureMethod", Algorithm=signature_method(key))
-    for identifier, element in references:
-        reference = etree.SubElement(signed_info, f"{{{DS}}}Reference", URI="#" + identifier)
-        transforms = etree.SubElement(reference, f"{{{DS}}}Transforms")
-        etree.SubElement(transforms, f"{{{DS}}}Transform", Algorithm=EXC_C14N)
-        etree.SubElement(reference, f"{{{DS}}}DigestMethod", Algorithm=SHA256)
-        digest = base64.b64encode(hashlib.sha256(_c14n(element)).digest()).decode()
-        etree.SubElement(reference, f"{{{DS}}}DigestValue").text = digest
-    value = _signature_value(key, _c14n(signed_info))
-    etree.SubElement(signature, f"{{{DS}}}SignatureValue").text = base64.b64encode(value).decode()
-    etree.SubElement(signature, f"{{{DS}}}KeyInfo")
+    signed = "".join(
+        _REFERENCE.format(
+            uri=escape(identifier, quote=True),
+            digest=base64.b64encode(hashlib.sha256(_c14n(element)).digest()).decode(),
+        )
+        for identifier, element in references
+    )
+    signature = etree.fromstring(
+        f'<ds:Signature xmlns:ds="{DS}"><ds:SignedInfo>'
+        f'<ds:CanonicalizationMethod Algorithm="{EXC_C14N}"/>'
+        f'<ds:SignatureMethod Algorithm="{signature_method(key)}"/>{signed}</ds:SignedInfo>'
+        "<ds:SignatureValue/><ds:KeyInfo/></ds:Signature>"
+    )
+    signed_info, value = signature[0], signature[1]
+    value.text = base64.b64encode(_signature_value(key, _c14n(signed_info))).decode()
+    parent.append(signature)
     return signature

@@ -239,20 +239,21 @@ class MessageLog:
 
     def withdraw(self, arrival: Arrival) -> None:
         with self._lock:
-            if not arrival.arrived:
-                arrival.arrived = True
-                self._announced -= 1
-                self._arrived.notify()
+            self._arrive(arrival)
+
+    def _arrive(self, arrival: Arrival | None) -> None:
+        """Count ``arrival`` as no longer on its way (once); the caller holds the lock."""
+        if arrival is not None and not arrival.arrived:
+            arrival.arrived = True
+            self._announced -= 1
+            self._arrived.notify()
 
     def record(self, exchange: Exchange, claim: Claim | None = None, arrival: Arrival | None = None) -> bool:
         """Store ``exchange``; with a ``claim``, False when its id was a replay (``claim.refused`` stored)."""
         entry = _Entry(exchange, claim)
         with self._lock:
             self._waiting.append(entry)
-            if arrival is not None and not arrival.arrived:
-                arrival.arrived = True
-                self._announced -= 1
-                self._arrived.notify()
+            self._arrive(arrival)
             while not entry.done and self._writing:
                 self._changed.wait()
             if entry.done:
