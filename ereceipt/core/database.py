@@ -74,6 +74,9 @@ class Database:
         )
         self._glance_engine = glance_engine
         self._glancer = sessionmaker(glance_engine, expire_on_commit=False)
+        # PostgreSQL connections kept out of the pool between driver glances (core.driver_sql):
+        # (pool connection, driver wrapper) pairs, taken and put back whole under the GIL.
+        self.held: list = []
 
     @classmethod
     def from_url(cls, url: str, *, echo: bool = False, pool_size: int = 5) -> Database:
@@ -123,7 +126,21 @@ class Database:
         with transient_errors(), self.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
 
+    def release_held(self, *, close: bool = True) -> None:
+        """Give the connections held for driver glances back to the pool, closed (or, with ``close``
+        false, to be used again)."""
+        while True:
+            try:
+                fairy, _ = self.held.pop()
+            except IndexError:  # none left, or another thread took the last one
+                return
+            if close:
+                fairy.invalidate()
+            else:
+                fairy.close()
+
     def dispose(self) -> None:
+        self.release_held(close=False)  # checked in, so that disposing the pool closes them
         self.engine.dispose()
 
 

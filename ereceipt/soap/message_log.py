@@ -246,7 +246,8 @@ class MessageLog:
         if arrival is not None and not arrival.arrived:
             arrival.arrived = True
             self._announced -= 1
-            self._arrived.notify()
+            if self._announced == 0:  # a gathering writer waits for all of them, not for each
+                self._arrived.notify()
 
     def record(self, exchange: Exchange, claim: Claim | None = None, arrival: Arrival | None = None) -> bool:
         """Store ``exchange``; with a ``claim``, False when its id was a replay (``claim.refused`` stored)."""

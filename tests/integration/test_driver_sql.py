@@ -67,6 +67,50 @@ def test_on_postgresql_a_glance_runs_outside_a_transaction_and_leaves_the_pool_a
         assert session.scalar(text("SELECT last_hash FROM message_log_head")) == "0" * 64
 
 
+BACKEND = Statement("SELECT pg_backend_pid()")
+PREPARED = Statement("SELECT count(*) FROM pg_prepared_statements")
+
+
+def test_on_postgresql_glances_keep_their_connection_and_its_prepared_statements_until_disposed(
+    database_url,
+) -> None:
+    if database_url.kind != "postgresql":
+        pytest.skip("SQLite glances are plain pooled reads")
+    database = Database.from_url(database_url.url)
+    try:
+        with driver_sql.glance(database) as connection:
+            [(pid,)] = connection.execute(BACKEND)
+            connection.execute(HEAD, {"id": 1})
+            [(prepared,)] = connection.execute(PREPARED)
+        with driver_sql.glance(database) as connection:  # the same connection, nothing prepared again
+            assert connection.execute(BACKEND) == [(pid,)]
+            connection.execute(HEAD, {"id": 1})
+            assert connection.execute(PREPARED) == [(prepared,)]
+        assert len(database.held) == 1
+    finally:
+        database.dispose()
+    assert database.held == []
+    other = Database.from_url(database_url.url)
+    try:
+        with other.glance() as session:  # disposing closed it
+            alive = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
+            assert session.scalar(alive, {"pid": pid}) == 0
+    finally:
+        other.dispose()
+
+
+def test_on_postgresql_a_glance_left_in_a_transaction_gives_up_its_connection(database: Database) -> None:
+    if database.dialect != "postgresql":
+        pytest.skip("SQLite glances are plain pooled reads")
+    with driver_sql.glance(database) as connection:
+        [(pid,)] = connection.execute(BACKEND)
+        connection.execute(Statement("BEGIN", returns_rows=False))
+    assert database.held == []
+    with driver_sql.glance(database) as connection:
+        assert connection.execute(BACKEND) != [(pid,)]
+        assert connection.connection.pgconn.transaction_status == psycopg.pq.TransactionStatus.IDLE
+
+
 def test_a_lost_database_is_a_transient_outage_and_the_connection_is_not_used_again(database_url) -> None:
     if database_url.kind != "postgresql":
         pytest.skip("the outage is a network one: PostgreSQL behind a TCP proxy")
@@ -83,8 +127,11 @@ def test_a_lost_database_is_a_transient_outage_and_the_connection_is_not_used_ag
             connection.execute(HEAD, {"id": 1})
         with pytest.raises(TransientOutage), driver_sql.transaction(database) as connection:
             connection.execute(HEAD, {"id": 1})
+        assert database.held == []  # the glance's connection was dropped, not kept
         proxy.restore()
         with driver_sql.transaction(database) as connection:  # a new connection, not the broken one
+            assert connection.execute(HEAD, {"id": 1}) == [("0" * 64,)]
+        with driver_sql.glance(database) as connection:
             assert connection.execute(HEAD, {"id": 1}) == [("0" * 64,)]
     finally:
         proxy.cut()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from ereceipt.core import xmlparse
 from ereceipt.core.errors import XMLRejected
 from ereceipt.core.xmlparse import hardened_parser, parse_xml
 
@@ -85,3 +88,27 @@ def test_comments_are_kept_for_verification_to_see() -> None:
 def test_every_call_gets_a_parser_of_its_own() -> None:
     # lxml parsers must not be shared between threads.
     assert hardened_parser() is not hardened_parser()
+
+
+def test_a_thread_reuses_its_parser_and_a_refusal_leaves_it_as_strict() -> None:
+    for refused in (LAUGHS, b"<r><unclosed></r>"):
+        rejected(refused)
+    assert parse_xml(b"<r>ok</r>").text == "ok"
+    dtd = b'<!DOCTYPE r [<!ENTITY x "y">]><r>&x;</r>'
+    assert rejected(dtd) == "a document type declaration (DTD) is not allowed"  # as strict as before
+
+
+def test_each_thread_parses_with_a_parser_of_its_own() -> None:
+    # lxml parsers must not be shared between threads: 8 threads parse at once, each with its own.
+    def parse(n: int) -> tuple[int, int, str]:
+        text = parse_xml(b"<r>%d</r>" % n).text
+        return threading.get_ident(), id(xmlparse._per_thread.parser), text
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(parse, range(400)))
+    assert [text for _, _, text in results] == [str(n) for n in range(400)]
+    parsers = {thread: set() for thread, _, _ in results}
+    for thread, parser, _ in results:
+        parsers[thread].add(parser)
+    assert all(len(used) == 1 for used in parsers.values())  # reused within a thread
+    assert len({next(iter(used)) for used in parsers.values()}) == len(parsers)  # never across
