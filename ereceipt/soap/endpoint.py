@@ -31,6 +31,8 @@ from ereceipt.soap.envelope import (
     SOAP_1_1,
     Envelope,
     SoapVersion,
+    copy_header,
+    envelope_bytes,
     read_envelope,
     version_for,
     write_envelope,
@@ -207,7 +209,7 @@ class SoapEndpoint:
                 "ServiceUnavailable", "the service is temporarily unavailable", client=False
             ) from None
 
-    def _call(self, operation: str, envelope: Envelope, client: ClientAccess) -> etree._Element:
+    def _call(self, operation: str, envelope: Envelope, client: ClientAccess) -> etree._Element | bytes:
         payload = envelope.payload
         schema = message_schema()
         if not schema.validate(payload):
@@ -227,16 +229,22 @@ class SoapEndpoint:
             ) from None
 
     def _answer(
-        self, version: SoapVersion, headers: XRoadHeaders, response: etree._Element, *, signed: bool
+        self, version: SoapVersion, headers: XRoadHeaders, response: etree._Element | bytes, *, signed: bool
     ) -> HttpAnswer:
-        envelope = write_envelope(version, list(headers.elements), response)
-        header, body = envelope[0], envelope[1]
-        for element in header:  # the request's signature ids are not header values: the answer gets its own
+        """The answer's envelope: the X-Road headers repeated, ``response`` in the Body (an element, or
+        one an operation wrote as text), signed for a client that signs."""
+        copies = [copy_header(element) for element in headers.elements]
+        for element in copies:  # the request's signature ids are not header values: the answer gets its own
             element.attrib.pop(WSU_ID, None)
         # A client that signs gets signed answers. One behind an X-Road security server does not sign:
         # the security servers sign and check both directions between them, so we do not either.
+        if not signed and isinstance(response, bytes):
+            return HttpAnswer(200, version.content_type, envelope_bytes(version, copies, response))
+        if isinstance(response, bytes):  # an operation's own text, parsed back to be signed
+            response = parse_xml(response)
+        envelope = write_envelope(version, copies, response)
         if signed:
-            sign_envelope(envelope, [body, *header], self.service_key, self.service_certificate)
+            sign_envelope(envelope, [envelope[-1], *copies], self.service_key, self.service_certificate)
         return HttpAnswer(
             200, version.content_type, etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
         )

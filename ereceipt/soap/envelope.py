@@ -66,17 +66,32 @@ def read_envelope(root: etree._Element, version: SoapVersion) -> Envelope | str:
 def write_envelope(
     version: SoapVersion, headers: list[etree._Element], payload: etree._Element
 ) -> etree._Element:
-    """A new envelope with copies of ``headers`` in order and ``payload`` in the Body."""
+    """A new envelope with ``headers`` (copies, see ``copy_header``) in order and ``payload`` in the Body."""
     envelope = etree.Element(f"{{{version.ns}}}Envelope", nsmap={"soap": version.ns})
     if headers:
         header = etree.SubElement(envelope, f"{{{version.ns}}}Header")
         for element in headers:
-            header.append(_copy(element))
+            header.append(element)
     etree.SubElement(envelope, f"{{{version.ns}}}Body").append(payload)
     return envelope
 
 
-def _copy(element: etree._Element) -> etree._Element:
+def envelope_bytes(version: SoapVersion, headers: list[etree._Element], payload: bytes) -> bytes:
+    """``write_envelope`` serialised (as lxml writes it, with an XML declaration, in UTF-8) around a
+    payload that is already serialised: the busiest answers are written as text (see
+    ``adapters.portal``), which costs a fifth of building and serialising their elements."""
+    ns = version.ns
+    parts = [f"<?xml version='1.0' encoding='UTF-8'?>\n<soap:Envelope xmlns:soap=\"{ns}\">".encode()]
+    if headers:
+        parts.append(b"<soap:Header>")
+        parts.extend(etree.tostring(element, encoding="UTF-8", xml_declaration=False) for element in headers)
+        parts.append(b"</soap:Header>")
+    parts += (b"<soap:Body>", payload, b"</soap:Body></soap:Envelope>")
+    return b"".join(parts)
+
+
+def copy_header(element: etree._Element) -> etree._Element:
+    """A copy of a request's header element for the answer, on its own (no tail)."""
     copy = deepcopy(element)  # lxml copies the subtree in C, with the namespaces it uses
     copy.tail = None
     return copy
