@@ -22,7 +22,7 @@ from ereceipt.core.errors import ConfigurationError
 @dataclass(frozen=True)
 class DatabaseSettings:
     url: str = "sqlite:///var/ereceipt.sqlite3"
-    pool_size: int = 12  # at least [server] threads + 2: see config.ini
+    pool_size: int = 18  # at least 2 x [server] threads + 2: see config.ini
     echo: bool = False
 
 
