@@ -231,17 +231,19 @@ class SoapEndpoint:
     def _answer(
         self, version: SoapVersion, headers: XRoadHeaders, response: etree._Element | bytes, *, signed: bool
     ) -> HttpAnswer:
-        """The answer's envelope: the X-Road headers repeated, ``response`` in the Body (an element, or
-        one an operation wrote as text), signed for a client that signs."""
+        """The answer's envelope: the X-Road headers repeated, ``response`` in the Body, signed for a
+        client that signs. An operation may write its answer as text (``adapters.portal`` does for
+        a client that does not sign: signing needs the elements, and parsing them back costs more
+        than building them)."""
         copies = [copy_header(element) for element in headers.elements]
         for element in copies:  # the request's signature ids are not header values: the answer gets its own
             element.attrib.pop(WSU_ID, None)
         # A client that signs gets signed answers. One behind an X-Road security server does not sign:
         # the security servers sign and check both directions between them, so we do not either.
-        if not signed and isinstance(response, bytes):
-            return HttpAnswer(200, version.content_type, envelope_bytes(version, copies, response))
-        if isinstance(response, bytes):  # an operation's own text, parsed back to be signed
-            response = parse_xml(response)
+        if isinstance(response, bytes):
+            if not signed:
+                return HttpAnswer(200, version.content_type, envelope_bytes(version, copies, response))
+            response = parse_xml(response)  # our own text, parsed back so that it can be signed
         envelope = write_envelope(version, copies, response)
         if signed:
             sign_envelope(envelope, [envelope[-1], *copies], self.service_key, self.service_certificate)
