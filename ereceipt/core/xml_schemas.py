@@ -1,9 +1,14 @@
-"""Our own XSDs (W3C XML Schema 1.0, package data) compiled once per process, one compilation at a time.
+"""Our own XSDs (W3C XML Schema 1.0, package data) compiled once per thread, one compilation at a time.
 
 libxml2's schema compiler is not safe to run in two threads at once: when the first requests reached
 a new server worker together, each thread compiled the message XSD, and one got "Document is not
 valid XML Schema" while the worker beside it died of SIGSEGV. Every XSD is therefore compiled under
-one lock of the process (``compile_schema``); the compiled schema is then shared.
+one lock of the process (``compile_schema``).
+
+A compiled schema is not shared between threads either: lxml keeps one error log per schema, and
+threads validating with the same one at once read each other's errors in it, or none (seen: a
+request refused with another request's reason, or with no reason at all). Compiling one of ours
+takes under a millisecond, so each thread keeps copies of its own (``package_schema``).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from importlib import resources
 from lxml import etree
 
 _LOCK = threading.Lock()
-_COMPILED: dict[str, etree.XMLSchema] = {}
+_per_thread = threading.local()  # each thread's compiled schemas, by file name
 
 
 def compile_schema(document: etree._ElementTree | etree._Element) -> etree.XMLSchema:
@@ -24,12 +29,13 @@ def compile_schema(document: etree._ElementTree | etree._Element) -> etree.XMLSc
 
 
 def package_schema(file_name: str) -> etree.XMLSchema:
-    """One of ``ereceipt/xml_schemas/``, compiled the first time it is asked for."""
-    schema = _COMPILED.get(file_name)
+    """One of ``ereceipt/xml_schemas/``, compiled the first time the calling thread asks for it: keep
+    it only in that thread, since its ``error_log`` tells of the last validation in any thread."""
+    compiled = getattr(_per_thread, "compiled", None)
+    if compiled is None:
+        compiled = _per_thread.compiled = {}
+    schema = compiled.get(file_name)
     if schema is None:
-        with _LOCK:
-            schema = _COMPILED.get(file_name)
-            if schema is None:
-                path = resources.files("ereceipt").joinpath("xml_schemas", file_name)
-                schema = _COMPILED[file_name] = etree.XMLSchema(etree.parse(str(path)))
+        path = resources.files("ereceipt").joinpath("xml_schemas", file_name)
+        schema = compiled[file_name] = compile_schema(etree.parse(str(path)))
     return schema
