@@ -7,9 +7,9 @@ outside a transaction block, it commits as it ends: one round trip for the whole
 head's lock is held for the statement alone, never while a Python thread waits for the GIL, which
 under load would hold up every other process's writers.
 
-Each record comes with the exchange to log instead should its claim fail (a replay), so that a
-refusal needs no second statement. ``mode`` is ``plain`` (no claim), ``claim``, or ``refused``
-(the id came earlier in the same group).
+A record whose claim fails (a replay) is left out of the chain and said so in the result; the
+caller logs its refusal with a second statement, in ``mode`` ``plain`` (no claim). Replays are rare,
+so the common group makes the refusals of none of its requests.
 """
 
 from __future__ import annotations
@@ -21,15 +21,12 @@ SHARED_FIELDS = (
     *("client", "service", "operation", "xroad_id", "user_id", "duration_ms", "request", "outcome"),
     *("http_status", "response"),
 )
-COLUMNS = (
-    *("n", "mode", "claim_client", "claim_id", *SHARED_FIELDS, "suffix"),
-    *("refused_outcome", "refused_status", "refused_response", "refused_suffix"),
-)
+COLUMNS = ("n", "mode", "claim_client", "claim_id", *SHARED_FIELDS, "suffix")
 # Each column's element type, as the statement casts it.
 ELEMENT_TYPES = {
     **dict.fromkeys(COLUMNS, "text"),
-    **dict.fromkeys(("n", "duration_ms", "http_status", "refused_status"), "int4"),
-    **dict.fromkeys(("request", "response", "suffix", "refused_response", "refused_suffix"), "bytea"),
+    **dict.fromkeys(("n", "duration_ms", "http_status"), "int4"),
+    **dict.fromkeys(("request", "response", "suffix"), "bytea"),
 }
 
 GROUP_WRITE = Statement(
@@ -40,11 +37,9 @@ input AS (
         :n ::int[], :mode ::text[], :claim_client ::text[], :claim_id ::text[], :client ::text[],
         :service ::text[], :operation ::text[], :xroad_id ::text[], :user_id ::text[],
         :duration_ms ::int[], :request ::bytea[], :outcome ::text[], :http_status ::int[],
-        :response ::bytea[], :suffix ::bytea[], :refused_outcome ::text[], :refused_status ::int[],
-        :refused_response ::bytea[], :refused_suffix ::bytea[]
+        :response ::bytea[], :suffix ::bytea[]
     ) AS t(n, mode, claim_client, claim_id, client, service, operation, xroad_id, user_id,
-           duration_ms, request, outcome, http_status, response, suffix, refused_outcome,
-           refused_status, refused_response, refused_suffix)
+           duration_ms, request, outcome, http_status, response, suffix)
 ),
 claimed AS (
     INSERT INTO seen_message (client, xroad_id, seen_at)
@@ -52,25 +47,21 @@ claimed AS (
     ON CONFLICT DO NOTHING
     RETURNING client, xroad_id
 ),
-chosen AS (
-    SELECT i.n, i.client, i.service, i.operation, i.xroad_id, i.user_id, i.duration_ms, i.request,
-        ok AS accepted,
-        CASE WHEN ok THEN i.outcome ELSE i.refused_outcome END AS outcome,
-        CASE WHEN ok THEN i.http_status ELSE i.refused_status END AS http_status,
-        CASE WHEN ok THEN i.response ELSE i.refused_response END AS response,
-        CASE WHEN ok THEN i.suffix ELSE i.refused_suffix END AS suffix
+decided AS (
+    SELECT i.*, i.mode = 'plain' OR c.client IS NOT NULL AS accepted
     FROM input i
     LEFT JOIN claimed c ON i.mode = 'claim' AND c.client = i.claim_client AND c.xroad_id = i.claim_id
-    CROSS JOIN LATERAL (SELECT i.mode = 'plain' OR c.client IS NOT NULL AS ok) AS decided
 ),
+-- The accepted records, numbered 1, 2, ... without gaps in the order given: the chain's order.
+chosen AS (SELECT row_number() OVER (ORDER BY n) AS k, * FROM decided WHERE accepted),
 -- FOR UPDATE waits for another process's group and then reads the head it left.
 head AS (SELECT last_hash FROM message_log_head WHERE id = 1 FOR UPDATE),
-chain (n, previous, hash) AS (
-    SELECT 0, NULL::varchar, last_hash::varchar FROM head
+chain (k, previous, hash) AS (
+    SELECT 0::bigint, NULL::varchar, last_hash::varchar FROM head
     UNION ALL
-    SELECT c.n, chain.hash,
+    SELECT c.k, chain.hash,
         encode(sha256(convert_to(chain.hash, 'UTF8') || c.suffix), 'hex')::varchar
-    FROM chain JOIN chosen c ON c.n = chain.n + 1
+    FROM chain JOIN chosen c ON c.k = chain.k + 1
 ),
 -- Rows are numbered (ids taken) in the order given, which is the chain's order.
 inserted AS (
@@ -78,16 +69,17 @@ inserted AS (
         http_status, duration_ms, request, response, previous_hash, hash)
     SELECT :at, c.client, c.service, c.operation, c.xroad_id, c.user_id, c.outcome, c.http_status,
         c.duration_ms, c.request, c.response, chain.previous, chain.hash
-    FROM chosen c JOIN chain ON chain.n = c.n
-    ORDER BY c.n
+    FROM chosen c JOIN chain ON chain.k = c.k
+    ORDER BY c.k
     RETURNING id
 ),
 moved AS (
-    UPDATE message_log_head SET last_hash = (SELECT hash FROM chain ORDER BY n DESC LIMIT 1)
+    UPDATE message_log_head SET last_hash = (SELECT hash FROM chain ORDER BY k DESC LIMIT 1)
     WHERE id = 1
 )
--- How many records went in: all of them, unless the head row is missing.
-SELECT n, accepted, (SELECT count(*) FROM inserted) FROM chosen ORDER BY n
+-- How many records went in, and how many should have: fewer only when the head row is missing.
+SELECT n, accepted, (SELECT count(*) FROM inserted), (SELECT count(*) FROM chosen)
+FROM decided ORDER BY n
 """,
     types={"at": MessageLogRecord.__table__.c.at.type},
     returns_rows=True,

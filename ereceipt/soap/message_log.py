@@ -105,8 +105,7 @@ def _claim(count: int) -> Statement:
 @dataclass(frozen=True)
 class Claim:
     """An X-Road message id to enter in the replay guard with the record; the exchange ``refused``
-    returns is logged instead when the client used that id before. It may be asked for either way
-    (PostgreSQL's group write sends both in its one statement), so it should make its answer once."""
+    returns is logged instead when the client used that id before (asked for only then)."""
 
     client: str
     xroad_id: str
@@ -120,7 +119,6 @@ class _Entry:
     done: bool = False
     accepted: bool = True
     error: BaseException | None = None
-    refusal: Exchange | None = None
 
 
 def _write(connection: DriverConnection, entries: list[_Entry]) -> None:
@@ -153,49 +151,66 @@ def _write(connection: DriverConnection, entries: list[_Entry]) -> None:
     connection.execute(MOVE_HEAD, {"last_hash": previous})
 
 
-def _write_postgresql(connection: DriverConnection, entries: list[_Entry]) -> None:
-    """``_write`` as the one statement ``log_group_sql.GROUP_WRITE``, outside a transaction block."""
+def _write_postgresql(connection: DriverConnection, entries: list[_Entry]) -> list[_Entry]:
+    """``_write`` as the one statement ``log_group_sql.GROUP_WRITE``, outside a transaction block.
+    Returns the replays it turned away, their refusals in hand but not yet logged."""
     at = datetime.now(UTC)
-    columns: dict[str, list] = {name: [] for name in log_group_sql.COLUMNS}
     claimed: set[tuple[str, str]] = set()
-    for n, entry in enumerate(entries, start=1):
-        exchange, claim, refusal, mode = entry.exchange, entry.claim, None, "plain"
+    modes = []
+    for entry in entries:
+        claim, mode = entry.claim, "plain"
         if claim is not None:
             key = (claim.client, claim.xroad_id)
-            mode = "refused" if key in claimed else "claim"  # the same id twice in one group
-            claimed.add(key)
-            refusal = entry.refusal = claim.refused()
-        row = {
-            "n": n,
-            "mode": mode,
-            "claim_client": claim.client if claim else None,
-            "claim_id": claim.xroad_id if claim else None,
-            **{name: getattr(exchange, name) for name in log_group_sql.SHARED_FIELDS},
-            "suffix": chain_suffix(at, exchange),
-            "refused_outcome": refusal.outcome if refusal else None,
-            "refused_status": refusal.http_status if refusal else None,
-            "refused_response": refusal.response if refusal else None,
-            "refused_suffix": chain_suffix(at, refusal) if refusal else None,
-        }
-        for name, value in row.items():
-            columns[name].append(value)
+            if key in claimed:  # the same id twice in one group: the first one has it
+                entry.accepted, entry.exchange = False, claim.refused()
+            else:
+                claimed.add(key)
+                mode = "claim"
+        modes.append(mode)
+    replays = []
+    for entry, accepted in zip(entries, _group_write(connection, at, entries, modes), strict=True):
+        if not accepted:
+            entry.accepted, entry.exchange = False, entry.claim.refused()
+            replays.append(entry)
+    return replays
+
+
+def _group_write(
+    connection: DriverConnection, at: datetime, entries: list[_Entry], modes: list[str]
+) -> list[bool]:
+    """Run ``GROUP_WRITE`` for ``entries`` (their claims as ``modes`` say); whether each went in."""
+    columns: dict[str, list] = {name: [] for name in log_group_sql.COLUMNS}
+    for n, (entry, mode) in enumerate(zip(entries, modes, strict=True), start=1):
+        exchange, claim = entry.exchange, entry.claim if mode == "claim" else None
+        columns["n"].append(n)
+        columns["mode"].append(mode)
+        columns["claim_client"].append(claim.client if claim else None)
+        columns["claim_id"].append(claim.xroad_id if claim else None)
+        for name in log_group_sql.SHARED_FIELDS:
+            columns[name].append(getattr(exchange, name))
+        columns["suffix"].append(chain_suffix(at, exchange))
     arrays = {
         name: driver_sql.Array(log_group_sql.ELEMENT_TYPES[name], values) for name, values in columns.items()
     }
     decided = connection.execute(log_group_sql.GROUP_WRITE, {"at": at, **arrays})
-    if not decided or decided[0][2] != len(entries):
+    if len(decided) != len(entries) or decided[0][2] != decided[0][3]:
         raise RuntimeError("the message log's head row is missing: nothing was logged")
-    for entry, (_, accepted, _) in zip(entries, decided, strict=True):
-        entry.accepted = accepted
-        if not accepted:
-            entry.exchange = entry.refusal
+    return [accepted for _, accepted, _, _ in decided]
 
 
 def _write_group(database: Database, entries: list[_Entry]) -> None:
-    """Log ``entries`` in order, committed when this returns."""
+    """Log ``entries`` in order (on PostgreSQL the refusals of replays after the rest), committed when
+    this returns."""
     if database.dialect == "postgresql":
         with driver_sql.glance(database) as connection:  # one statement, its own transaction
-            _write_postgresql(connection, entries)
+            replays = _write_postgresql(connection, entries)
+        if replays:  # rare: their refusals go in after the group, which is in
+            try:
+                with driver_sql.glance(database) as connection:
+                    _group_write(connection, datetime.now(UTC), replays, ["plain"] * len(replays))
+            except Exception as exc:  # for the replays' callers alone: the others' records are in
+                for entry in replays:
+                    entry.error = exc
     else:
         with driver_sql.transaction(database) as connection:
             _write(connection, entries)
@@ -277,7 +292,7 @@ class MessageLog:
                     member.done = True
                 self._writing = False
                 self._changed.notify_all()
-        return entry.accepted
+        return self._outcome(entry)
 
     @staticmethod
     def _outcome(entry: _Entry) -> bool:

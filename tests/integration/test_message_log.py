@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from ereceipt.core.database import Database
+from ereceipt.core.errors import TransientOutage
 from ereceipt.core.tables import MessageLogRecord
-from ereceipt.soap.message_log import Claim, Exchange, MessageLog, append, verify_chain
+from ereceipt.soap import message_log
+from ereceipt.soap.message_log import ChainCheck, Claim, Exchange, MessageLog, append, verify_chain
 
 
 def exchange(number: int) -> Exchange:
@@ -174,3 +176,70 @@ def test_the_wait_for_announced_requests_is_bounded(database: Database) -> None:
     with ThreadPoolExecutor(1) as pool:
         assert pool.submit(log.record, exchange(1)).result(timeout=30) is True
     assert verify_chain(database).records == 1
+
+
+def test_a_refusal_is_made_only_for_a_replay(database: Database) -> None:
+    made: list[int] = []
+
+    def refusal() -> Exchange:
+        made.append(1)
+        return refused(3)
+
+    log = MessageLog(database)
+    claim = Claim("VN/GOV/000000002/DVCQG", "id-3", refusal)
+    assert log.record(exchange(3), claim) is True
+    assert made == []  # an answer that goes out makes no refusal
+    assert log.record(exchange(3), claim) is False
+    assert made == [1]
+
+
+def test_replays_in_a_group_are_logged_after_it_and_the_chain_holds(database: Database) -> None:
+    log = MessageLog(database)
+    assert log.record(exchange(1), Claim("VN/GOV/000000002/DVCQG", "id-1", lambda: refused(1))) is True
+    group = [
+        message_log._Entry(exchange(2), Claim("VN/GOV/000000002/DVCQG", "id-2", lambda: refused(2))),
+        message_log._Entry(exchange(1), Claim("VN/GOV/000000002/DVCQG", "id-1", lambda: refused(1))),
+        message_log._Entry(exchange(2), Claim("VN/GOV/000000002/DVCQG", "id-2", lambda: refused(2))),
+        message_log._Entry(exchange(4), None),
+    ]
+    message_log._write_group(database, group)
+    assert [entry.accepted for entry in group] == [True, False, False, True]
+    assert all(entry.error is None for entry in group)
+    with database.read() as session:
+        logged = session.execute(select(MessageLogRecord.xroad_id, MessageLogRecord.outcome).order_by("id"))
+        outcomes = [tuple(row) for row in logged]
+    ok, refusal = "ok", "DuplicateMessageId"
+    expected_order = {  # PostgreSQL turns a replay away in the group's statement and logs it after
+        "postgresql": [("id-2", ok), ("id-2", refusal), ("id-4", ok), ("id-1", refusal)],
+        "sqlite": [("id-2", ok), ("id-1", refusal), ("id-2", refusal), ("id-4", ok)],
+    }[database.dialect]
+    assert outcomes == [("id-1", ok), *expected_order]
+    assert verify_chain(database) == ChainCheck(5, None, None)
+
+
+def test_when_a_replays_refusal_cannot_be_logged_only_its_caller_is_told(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if database.dialect != "postgresql":
+        pytest.skip("SQLite logs a group and its refusals in one transaction")
+    log = MessageLog(database)
+    assert log.record(exchange(1), Claim("VN/GOV/000000002/DVCQG", "id-1", lambda: refused(1))) is True
+    group_write = message_log._group_write
+
+    def outage_at_the_refusals(connection, at, entries, modes):
+        if all(entry.exchange.outcome == "DuplicateMessageId" for entry in entries):
+            raise TransientOutage("database unavailable: the test's outage")
+        return group_write(connection, at, entries, modes)
+
+    monkeypatch.setattr(message_log, "_group_write", outage_at_the_refusals)
+    group = [
+        message_log._Entry(exchange(2), Claim("VN/GOV/000000002/DVCQG", "id-2", lambda: refused(2))),
+        message_log._Entry(exchange(1), Claim("VN/GOV/000000002/DVCQG", "id-1", lambda: refused(1))),
+    ]
+    message_log._write_group(database, group)
+    assert group[0].accepted and group[0].error is None
+    assert isinstance(group[1].error, TransientOutage)
+    with database.read() as session:
+        outcomes = list(session.scalars(select(MessageLogRecord.outcome).order_by(MessageLogRecord.id)))
+    assert outcomes == ["ok", "ok"]
+    assert verify_chain(database).reason is None
