@@ -6,9 +6,10 @@ valid XML Schema" while the worker beside it died of SIGSEGV. Every XSD is there
 one lock of the process (``compile_schema``).
 
 A compiled schema is not shared between threads either: lxml keeps one error log per schema, and
-threads validating with the same one at once read each other's errors in it, or none (seen: a
-request refused with another request's reason, or with no reason at all). Compiling one of ours
-takes under a millisecond, so each thread keeps copies of its own (``package_schema``).
+threads validating with the same one at once read each other's errors in it, or none (eight
+threads validating at once: one in fifty read the wrong error or none, which the SOAP endpoint
+would have sent as another request's reason, or failed on). Compiling one of ours takes under a
+millisecond, so each thread keeps copies of its own (``package_schema``).
 """
 
 from __future__ import annotations
