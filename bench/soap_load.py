@@ -146,8 +146,8 @@ def fill(url: str, home: Path, receipts: int) -> list[str]:
 
 
 def settle(admin: sqlalchemy.Engine) -> None:
-    """Write the filled database out before measuring: its hundreds of megabytes, written back by the
-    kernel during the first runs, held PostgreSQL's commits up (p99 of 75-130 ms with one client)."""
+    """Write the filled database out before measuring, so that the kernel does not write its hundreds
+    of megabytes back during the first runs, where PostgreSQL's commits would queue behind them."""
     try:
         with admin.connect() as connection:
             connection.execute(text("CHECKPOINT"))  # a superuser's, or pg_checkpoint's (PostgreSQL 15)
