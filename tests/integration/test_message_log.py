@@ -243,3 +243,5 @@ def test_when_a_replays_refusal_cannot_be_logged_only_its_caller_is_told(
         outcomes = list(session.scalars(select(MessageLogRecord.outcome).order_by(MessageLogRecord.id)))
     assert outcomes == ["ok", "ok"]
     assert verify_chain(database).reason is None
+    with pytest.raises(TransientOutage):  # a replay alone in its group: its own writer is told too
+        log.record(exchange(1), Claim("VN/GOV/000000002/DVCQG", "id-1", lambda: refused(1)))
