@@ -7,14 +7,13 @@ the tests that need it; elsewhere they are skipped with a message saying what to
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import sqlalchemy
+from database_urls import POSTGRES_URL, MigratedDatabase, postgres_available_or_skip
 from sqlalchemy import text
 
 from ereceipt.core.database import Database, migrate
@@ -24,27 +23,6 @@ from ereceipt.core.pki import DevelopmentPKI, create_development_pki
 from ereceipt.core.signing_identity import load_signing_identity
 from ereceipt.core.verification import TrustStore
 from ereceipt.core.xades import ReceiptSigner
-
-POSTGRES_URL = os.environ.get(
-    "ERECEIPT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def postgres_available_or_skip() -> None:
-    try:
-        engine = sqlalchemy.create_engine(POSTGRES_URL)
-        with engine.connect():
-            pass
-        engine.dispose()
-    except sqlalchemy.exc.OperationalError as exc:
-        message = (
-            f"PostgreSQL at {POSTGRES_URL} is unreachable ({exc.orig}); "
-            "start it or set ERECEIPT_TEST_POSTGRES_URL"
-        )
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
@@ -63,12 +41,6 @@ def signer(dev_pki: DevelopmentPKI) -> ReceiptSigner:
 @pytest.fixture(scope="session")
 def trust(dev_pki: DevelopmentPKI) -> TrustStore:
     return TrustStore.from_pem_file(dev_pki.ca_cert)
-
-
-@dataclass(frozen=True)
-class MigratedDatabase:
-    url: str
-    kind: str
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 import pika
 import pika.exceptions
 import pytest
-from conftest import IN_CI
+from database_urls import IN_CI
 
 from ereceipt.queue.topology import Topology
 

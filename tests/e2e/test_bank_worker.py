@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from camt_builder import Tx, camt054
-from conftest import MigratedDatabase
+from database_urls import MigratedDatabase
 from rabbitmq import AMQP_URL, broker, publish, queue_depth, topology, wait_until
 from server_process import Server, ereceipt, http
 from sqlalchemy import func, select

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy
-from conftest import POSTGRES_URL, postgres_available_or_skip
+from database_urls import POSTGRES_URL, postgres_available_or_skip
 from lxml import etree
 from server_process import Server, ereceipt, http
 from sqlalchemy import text
