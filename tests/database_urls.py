@@ -9,13 +9,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-import pytest
 import sqlalchemy
+from ci import unavailable
 
 POSTGRES_URL = os.environ.get(
     "ERECEIPT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def postgres_available_or_skip() -> None:
@@ -29,9 +28,7 @@ def postgres_available_or_skip() -> None:
             f"PostgreSQL at {POSTGRES_URL} is unreachable ({exc.orig}); "
             "start it or set ERECEIPT_TEST_POSTGRES_URL"
         )
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(message)
 
 
 @dataclass(frozen=True)

@@ -6,16 +6,14 @@ Under CI=true a missing Tesseract or Vietnamese data fails instead (``make test`
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
-import pytest
+from ci import unavailable
 from PIL import Image
 
 from ereceipt.core.ocr.errors import OcrUnavailable
 from ereceipt.core.ocr.tesseract import TesseractEngine
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
 EXAMPLE_SCAN = Path(__file__).resolve().parents[1] / "examples" / "uy-nhiem-chi.png"
 # What examples/uy-nhiem-chi.png says (it was drawn by bench/ocr_documents.py with these values).
 EXAMPLE_FIELDS = {
@@ -37,10 +35,7 @@ def tesseract_or_skip() -> TesseractEngine:
     try:
         engine.check_available()
     except OcrUnavailable as exc:
-        message = f"{exc.message} (make ocr-deps)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"{exc.message} (make ocr-deps)")
     return engine
 
 
