@@ -79,7 +79,8 @@ def receipt_element(content: ReceiptContent) -> etree._Element:
 
 
 def receipt_schema() -> etree.XMLSchema:
-    """The receipt XSD, compiled once; it is our own package data, so no hardened parser is needed."""
+    """The receipt XSD, compiled once per thread (``package_schema``); it is our own package data, so no
+    hardened parser is needed."""
     return package_schema(SCHEMA_FILE)
 
 

@@ -65,7 +65,7 @@ def _contract_bytes(name: str) -> bytes:
 
 
 def message_schema() -> etree.XMLSchema:
-    """The service's message XSD (our own package data, compiled once)."""
+    """The service's message XSD (our own package data), compiled once per thread (see ``package_schema``)."""
     return package_schema("receipt-service-1.0.xsd")
 
 
