@@ -31,7 +31,6 @@ class SoapPosts:
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") != "/soap" or environ.get("REQUEST_METHOD") != "POST":
             return self.flask_app(environ, start_response)
-        endpoint = self.services.soap_endpoint
         length = environ.get("CONTENT_LENGTH")
         length = int(length) if length and length.isdigit() else None
         stream = environ["wsgi.input"]
@@ -39,11 +38,13 @@ class SoapPosts:
         def read_body(limit: int) -> bytes:
             return stream.read(limit if length is None else min(length, limit))
 
-        try:
-            answer = endpoint.handle(environ.get("CONTENT_TYPE"), length, read_body)
+        try:  # building the endpoint too: a broken [soap] or [access] fails here, request by request
+            answer = self.services.soap_endpoint.handle(environ.get("CONTENT_TYPE"), length, read_body)
         except Exception:
             log.exception("the SOAP endpoint failed")
-            answer = endpoint.internal_error(environ.get("CONTENT_TYPE"))
+            from ereceipt.soap.endpoint import SoapEndpoint
+
+            answer = SoapEndpoint.internal_error(environ.get("CONTENT_TYPE"))
         start_response(
             f"{answer.status} {HTTPStatus(answer.status).phrase}",
             [("Content-Type", answer.content_type), ("Content-Length", str(len(answer.body)))],

@@ -99,3 +99,16 @@ def signed_get_receipt(code: str, keys: Path) -> bytes:
         (keys / "portal-client.cert.pem").read_bytes(),
     )
     return etree.tostring(envelope)
+
+
+def test_an_endpoint_that_cannot_be_built_answers_a_soap_fault_and_the_pages_stay_up(tmp_path: Path) -> None:
+    services, _ = build_site(tmp_path, "")
+    (tmp_path / "var" / "keys" / "soap-server.key.pem").unlink()  # [soap] service_key names it
+    client = create_app(services).test_client()
+    answer = client.post("/soap", data=b"<x/>", content_type="text/xml; charset=utf-8")
+    assert answer.status_code == 500  # a SOAP 1.1 fault, not granian's or Flask's error page
+    assert answer.content_type.startswith("text/xml")
+    fault = etree.fromstring(answer.data).find(f"{{{S11}}}Body/{{{S11}}}Fault")
+    assert fault.findtext("faultcode").endswith("Server.InternalError")
+    assert b"soap-server.key.pem" not in answer.data and b"Traceback" not in answer.data
+    assert client.get("/healthz").json == {"status": "ok"}
