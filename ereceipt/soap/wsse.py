@@ -50,7 +50,7 @@ def _ensure_id(element: etree._Element, prefix: str) -> str:
 
 
 @lru_cache(maxsize=8)
-def _signing_material(key_pem: bytes, certificate_pem: bytes) -> tuple[dsig_sign.PrivateKey, str]:
+def signing_material(key_pem: bytes, certificate_pem: bytes) -> tuple[dsig_sign.PrivateKey, str]:
     """The private key and the token's base64 DER, made once per key and process (cryptography's
     keys are immutable and safe to share between threads)."""
     certificate = x509.load_pem_x509_certificate(certificate_pem)
@@ -92,7 +92,7 @@ def sign_envelope(
     timestamp = etree.SubElement(security, f"{{{WSU}}}Timestamp")
     etree.SubElement(timestamp, f"{{{WSU}}}Created").text = _timestamp_text(moment)
     etree.SubElement(timestamp, f"{{{WSU}}}Expires").text = _timestamp_text(moment + lifetime)
-    key, token_text = _signing_material(key_pem, certificate_pem)
+    key, token_text = signing_material(key_pem, certificate_pem)
     token = etree.SubElement(
         security, f"{{{WSSE}}}BinarySecurityToken", ValueType=X509_TOKEN, EncodingType=BASE64
     )

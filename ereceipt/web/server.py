@@ -16,18 +16,39 @@ import logging
 import os
 import shutil
 from functools import partial
+from typing import TYPE_CHECKING
 
 from ereceipt.config import Settings
+from ereceipt.core.errors import EReceiptError
+
+if TYPE_CHECKING:
+    from ereceipt.bootstrap import Services
 
 GRACEFUL_SECONDS = 20
 
 
 def _application(settings: Settings):
-    """Runs in each worker after the fork: every worker opens its own database pool."""
+    """Runs in each worker after the fork: every worker opens its own database pool, and builds its
+    SOAP endpoint before it takes a request (see ``warm_up``)."""
     from ereceipt.bootstrap import Services
     from ereceipt.web.app import create_app
 
-    return create_app(Services(settings))
+    services = Services(settings)
+    application = create_app(services)
+    warm_up(services)
+    return application
+
+
+def warm_up(services: Services) -> None:
+    """Build the SOAP endpoint (about 100 ms, nearly all of it importing its modules) and have it load
+    what its first request needs, so that the first requests after a start do not queue behind that
+    work: offering 500 signed requests a second, they waited up to 300 ms. A broken ``[soap]`` or
+    ``[access]`` does not stop the worker: the admin and public pages still serve, and every SOAP
+    request answers with a fault, as it would without this."""
+    try:
+        services.soap_endpoint.warm_up()
+    except (EReceiptError, OSError, ValueError, TypeError) as exc:
+        logging.getLogger("ereceipt.web").warning("the SOAP endpoint could not be prepared: %s", exc)
 
 
 def _prepare_metrics_directory(settings: Settings) -> None:
