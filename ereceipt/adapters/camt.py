@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
 from ereceipt.core.bank_intake import BankTransfer, RefusedTransaction
-from ereceipt.core.errors import SchemaViolation
+from ereceipt.core.errors import InvalidAmount, SchemaViolation
+from ereceipt.core.money import camt_amount
 from ereceipt.core.receipt import VIETNAM
+from ereceipt.core.xml_values import stripped_value, text_value
 from ereceipt.core.xmlparse import parse_xml
 
 NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.(053|054)\.001\.(0[2-9]|1[0-3])$")
@@ -119,21 +120,19 @@ def _transfer(
     if currency != "VND":
         return reference, f"currency {currency} is not VND"
     try:
-        value = Decimal((amount_element.text or "").strip())
-    except InvalidOperation:
-        return reference, f"amount {amount_element.text!r} is not a number"
-    if value != value.to_integral_value() or value <= 0:
-        return reference, f"amount {value} is not a positive whole number of đồng"
+        value = camt_amount(text_value(amount_element))
+    except InvalidAmount as exc:
+        return reference, exc.message
     debtor = reader.first(scope, "RltdPties/Dbtr/Pty/Nm", "RltdPties/Dbtr/Nm")
-    remittance = [line.text.strip() for line in reader.all(scope, "RmtInf/Ustrd") if line.text]
+    remittance = [line for line in map(stripped_value, reader.all(scope, "RmtInf/Ustrd")) if line]
     for path in ("RmtInf/Strd/CdtrRefInf/Ref", "RmtInf/Strd/AddtlRmtInf"):
-        remittance += [e.text.strip() for e in reader.all(scope, path) if e.text]
+        remittance += [text for text in map(stripped_value, reader.all(scope, path)) if text]
     return BankTransfer(
         reference=reference.strip()[:100],
-        amount=int(value),
+        amount=value,
         paid_at=(paid_at := _booking_time(reader, entry)),
         booking_date=_booking_date(reader, entry) or paid_at.astimezone(VIETNAM).date(),
-        payer_name=(debtor.text or "").strip()[:400] if debtor is not None else UNKNOWN_PAYER,
+        payer_name=(stripped_value(debtor) or "")[:400] if debtor is not None else UNKNOWN_PAYER,
         remittance=tuple(remittance),
     )
 
@@ -189,5 +188,4 @@ class _Reader:
         return found
 
     def text(self, element: etree._Element, path: str) -> str | None:
-        found = element.find(self._path(path))
-        return found.text.strip() if found is not None and found.text else None
+        return stripped_value(element.find(self._path(path)))

@@ -1,18 +1,18 @@
 """The payment description that ``ereceipt issue`` reads: a JSON object (RFC 8259), strictly checked.
 
-Unknown keys, floats and missing fields are refused with a message naming the field, so a typo
-never turns into a receipt with a field left out.
+Unknown keys, missing fields and values of the wrong kind are refused with a message naming the field,
+so a typo never turns into a receipt with a field left out. Numbers are kept as written
+(``money.JsonNumber``) and only ``amount`` takes one: a JSON integer of đồng (``money.json_amount``).
 """
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from decimal import Decimal
 
 from ereceipt.core.errors import BadInput
 from ereceipt.core.issuing import IssueRequest, PaymentIn
-from ereceipt.core.money import vnd
+from ereceipt.core.money import JsonNumber, json_amount
 from ereceipt.core.payer_contact import InvalidEmail, InvalidMobile, PayerContact
 from ereceipt.core.receipt import PayerInfo, PaymentMethod
 
@@ -52,8 +52,8 @@ def _contact(payer: dict) -> PayerContact | None:
 
 def parse_payment_json(data: bytes | str) -> IssueRequest:
     try:
-        # Numbers with a fraction become Decimal, never float; vnd() then refuses a real fraction.
-        document = json.loads(data, parse_float=Decimal)
+        # Every number stays as written: never a float, never an integer of thousands of digits.
+        document = json.loads(data, parse_int=JsonNumber, parse_float=JsonNumber, parse_constant=JsonNumber)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadInput(f"payment description is not JSON: {exc}") from None
     if not isinstance(document, dict):
@@ -76,7 +76,7 @@ def parse_payment_json(data: bytes | str) -> IssueRequest:
     payment = PaymentIn(
         source=_text(document["source"], "source"),
         reference=_text(document["reference"], "reference"),
-        amount=vnd(document["amount"]),
+        amount=json_amount(document["amount"], field="amount"),
         payer=PayerInfo(
             name=_text(payer.get("name"), "payer.name"),
             identity_number=identity,

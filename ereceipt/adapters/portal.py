@@ -25,10 +25,12 @@ from ereceipt.core import receipt_store as store
 from ereceipt.core.errors import BadInput, Conflict, NotFound
 from ereceipt.core.issuing import IssueRequest, PaymentIn
 from ereceipt.core.lookup import ReceiptSummary
+from ereceipt.core.money import soap_amount
 from ereceipt.core.payer_contact import PayerContact
 from ereceipt.core.receipt import VIETNAM, PayerInfo, PaymentMethod, format_number
 from ereceipt.core.receipt_xml import read_receipt
 from ereceipt.core.tables import EnforcementCase, Issuer, Receipt
+from ereceipt.core.xml_values import child_value
 
 SERVICE_NS = "urn:ereceipt:thads:service:1.0"
 OPERATIONS = (
@@ -46,8 +48,7 @@ def _q(name: str) -> str:
 
 
 def _text(element: etree._Element, name: str) -> str | None:
-    found = element.find(_q(name))
-    return found.text.strip() if found is not None and found.text else None
+    return child_value(element, _q(name))
 
 
 def _add(parent: etree._Element, name: str, value: object) -> etree._Element:
@@ -129,6 +130,23 @@ def _receipt_answer(receipt: ReceiptSummary) -> etree._Element | bytes:
     texts.append(fields[-1][1])
     written = "".join(f"<{name}>{text}</{name}>" for (name, _), text in zip(fields, texts, strict=True))
     return f"{_RECEIPT_ANSWER}{written}</Receipt></getReceiptResponse>".encode()
+
+
+def online_payment(request: etree._Element, client: ClientAccess) -> IssueRequest:
+    """What a verified notifyOnlinePayment request asks for: each value read whole (``child_value``
+    refuses an element whose text a comment or other node splits), so it is the value signed."""
+    payer = request.find(_q("Payer"))
+    payment = PaymentIn(
+        source="portal",
+        reference=_text(request, "TransactionId"),
+        amount=soap_amount(_text(request, "Amount")),
+        payer=PayerInfo(_text(payer, "Name"), _text(payer, "IdentityNumber"), _text(payer, "Address")),
+        paid_at=datetime.fromisoformat(_text(request, "PaidAt").replace("Z", "+00:00")),
+        method=PaymentMethod.ONLINE,
+        case_code=_text(request, "CaseCode"),
+    )
+    contact = PayerContact.of(_text(payer, "Email"), _text(payer, "Mobile"))
+    return IssueRequest(payment=replace(payment, contact=contact), officer=f"portal {client.client}")
 
 
 class PortalOperations:
@@ -258,21 +276,8 @@ class PortalOperations:
             return response
 
     def notify_online_payment(self, request: etree._Element, client: ClientAccess) -> etree._Element:
-        payer = request.find(_q("Payer"))
-        payment = PaymentIn(
-            source="portal",
-            reference=_text(request, "TransactionId"),
-            amount=int(_text(request, "Amount")),
-            payer=PayerInfo(_text(payer, "Name"), _text(payer, "IdentityNumber"), _text(payer, "Address")),
-            paid_at=datetime.fromisoformat(_text(request, "PaidAt").replace("Z", "+00:00")),
-            method=PaymentMethod.ONLINE,
-            case_code=_text(request, "CaseCode"),
-        )
         try:
-            contact = PayerContact.of(_text(payer, "Email"), _text(payer, "Mobile"))
-            issued = self.services.issuer.issue(
-                IssueRequest(payment=replace(payment, contact=contact), officer=f"portal {client.client}")
-            )
+            issued = self.services.issuer.issue(online_payment(request, client))
         except NotFound as exc:
             return _response("notifyOnlinePayment", "NOT_FOUND", exc.message)
         except Conflict as exc:

@@ -31,8 +31,10 @@ from zeep.exceptions import Fault, SignatureVerificationFailed, TransportError, 
 from zeep.transports import Transport
 
 from ereceipt.core.database import Database
-from ereceipt.core.errors import ConfigurationError, EReceiptError
+from ereceipt.core.errors import ConfigurationError, EReceiptError, XMLRejected
 from ereceipt.core.treasury_tables import PENDING, REJECTED, SENT, TreasuryReport, TreasuryStatementLine
+from ereceipt.core.xml_values import refuse_hidden_nodes
+from ereceipt.core.xmlparse import parse_xml
 from ereceipt.soap.zeep_signature import XRoadSignature
 
 log = logging.getLogger("ereceipt.treasury")
@@ -77,7 +79,21 @@ def contract_bytes(name: str) -> bytes:
 
 
 class _ContractTransport(Transport):
-    """Loads the WSDL and its XSDs from our package, never from the network; posts with a timeout."""
+    """Loads the WSDL and its XSDs from our package, never from the network; posts with a timeout.
+
+    An answer's bytes pass the hardened parser before zeep parses them, and an answer holding a
+    comment or processing instruction is refused: zeep's parser drops comments, so what zeep reads
+    could differ from what another reader of the same bytes (or the signature) sees.
+    """
+
+    def post(self, address, message, headers):
+        response = super().post(address, message, headers)
+        if response.status_code == 200 or "xml" in response.headers.get("Content-Type", ""):
+            try:
+                refuse_hidden_nodes(parse_xml(response.content))
+            except XMLRejected as exc:
+                raise TreasuryBadAnswer(f"the treasury's answer is refused: {exc.message}") from None
+        return response
 
     def load(self, url: str) -> bytes:
         name = url.rsplit("/", 1)[-1]

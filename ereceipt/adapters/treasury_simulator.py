@@ -7,13 +7,15 @@ verifies each report's XAdES signature against the trust anchors, records the co
 accepted reports, and answers ``getCollectionStatement`` from them. Switches, set at start or by
 ``POST /control`` (JSON), make it ``slow`` (seconds before each answer), ``fail`` (this many next
 requests answer a ``ServiceUnavailable`` fault; -1 for all), or ``disagree`` (``drop`` the lines
-of these references from statements, ``alter`` the amount of these by +1 000 đồng).
+of these references from statements, ``alter`` the amount of these by +1 000 đồng), or ``comment``
+(a comment inside the first amount of each signed answer, which its signature does not see).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 import uuid
@@ -73,12 +75,14 @@ class Switches:
     fail: int = 0  # the next N requests fail; -1: every request
     drop: set[str] = field(default_factory=set)
     alter: set[str] = field(default_factory=set)
+    comment: bool = False  # a comment inside the answer's first amount, after signing
 
     def update(self, values: dict) -> None:
         self.slow_seconds = float(values.get("slow", self.slow_seconds))
         self.fail = int(values.get("fail", self.fail))
         self.drop = set(values.get("drop", self.drop))
         self.alter = set(values.get("alter", self.alter))
+        self.comment = bool(values.get("comment", self.comment))
 
     def as_dict(self) -> dict:
         return {
@@ -86,6 +90,7 @@ class Switches:
             "fail": self.fail,
             "drop": sorted(self.drop),
             "alter": sorted(self.alter),
+            "comment": self.comment,
         }
 
 
@@ -287,7 +292,11 @@ class TreasurySimulator:
             answer = self.endpoint.handle(
                 environ.get("CONTENT_TYPE"), int(length) if length else None, lambda limit: stream.read(limit)
             )
-        return self._reply(start_response, answer.status, answer.content_type, answer.body)
+        body = answer.body
+        if self.switches.comment and method == "POST":
+            # Canonicalization leaves comments out, so the answer's signature still holds.
+            body = re.sub(rb"(<(?:\w+:)?(?:Amount|TotalAmount)>\d)", rb"\1<!---->", body, count=1)
+        return self._reply(start_response, answer.status, answer.content_type, body)
 
     @staticmethod
     def _reply(start_response, status: int, content_type: str, body: bytes):

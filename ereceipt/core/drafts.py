@@ -9,7 +9,6 @@ approved. Four eyes: nobody approves a draft they entered. Every step is in the 
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session
 from ereceipt.core import audit
 from ereceipt.core.errors import BadInput, Conflict, NotFound
 from ereceipt.core.issuing import IssuedReceipt, IssueRequest, PaymentIn, ReceiptIssuer
-from ereceipt.core.money import vnd
+from ereceipt.core.money import form_amount, vnd
 from ereceipt.core.receipt import PayerInfo, PaymentMethod
 from ereceipt.core.review_tables import APPROVED, DRAFT, REJECTED, ReceiptDraft
 from ereceipt.core.tables import EnforcementCase, Issuer
@@ -34,18 +33,11 @@ FIELDS = (
 )
 METHODS = (PaymentMethod.CASH.value, PaymentMethod.BANK_TRANSFER.value)
 COUNTER_SOURCE = "counter-draft"  # payments of approved drafts: source + "draft id" identify them
-_GROUPED = re.compile(r"\d{1,3}(\.\d{3})+")  # 1.015.000, the way amounts are written in Vietnam
 
 
-def parse_amount(text: str | int) -> int:
-    """Whole đồng from a form or OCR: digits, or digits grouped by dots (``1.015.000``); nothing else."""
-    if isinstance(text, str):
-        text = text.strip().replace(" ", "")
-        if _GROUPED.fullmatch(text):
-            text = text.replace(".", "")
-        elif not text.isdigit():
-            raise BadInput(f"số tiền {text!r} phải là số nguyên đồng, ví dụ 1015000 hoặc 1.015.000")
-    return vnd(text)
+def parse_amount(value: str | int) -> int:
+    """Whole đồng from the draft form (text: ``money.form_amount``) or from an OCR reading (an ``int``)."""
+    return form_amount(value) if isinstance(value, str) else vnd(value)
 
 
 def _text(value: str | None, name: str, limit: int = 400) -> str | None:

@@ -23,6 +23,7 @@ from ereceipt.core.receipt import (
     format_number,
 )
 from ereceipt.core.xml_schemas import package_schema
+from ereceipt.core.xml_values import text_value
 
 RECEIPT_NS = "urn:ereceipt:thads:receipt:1.0"
 RECEIPT_TAG = f"{{{RECEIPT_NS}}}Receipt"
@@ -96,7 +97,7 @@ def validate_receipt(root: etree._Element) -> None:
 
 def _text(parent: etree._Element, path: str) -> str | None:
     element = parent.find(path, namespaces={"r": RECEIPT_NS})
-    return None if element is None else element.text
+    return None if element is None else (text_value(element) or None)
 
 
 def _required(parent: etree._Element, path: str) -> str:

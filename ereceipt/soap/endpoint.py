@@ -24,6 +24,7 @@ from ereceipt.config import ClientAccess
 from ereceipt.core.errors import EReceiptError, TransientOutage, XMLRejected
 from ereceipt.core.tables import SeenMessage
 from ereceipt.core.xml_schemas import package_schema
+from ereceipt.core.xml_values import refuse_hidden_nodes
 from ereceipt.core.xmlparse import parse_xml
 from ereceipt.soap import message_log, metrics
 from ereceipt.soap.envelope import (
@@ -68,6 +69,25 @@ def _contract_bytes(name: str) -> bytes:
 def message_schema() -> etree.XMLSchema:
     """The service's message XSD (our own package data), compiled once per thread (see ``package_schema``)."""
     return package_schema("receipt-service-1.0.xsd")
+
+
+def parse_envelope(request: bytes, version: SoapVersion, max_bytes: int) -> Envelope:
+    """The request's envelope, parsed by the hardened parser, or a ``SoapFault`` saying why not.
+
+    Exclusive C14N leaves comments out of what a signature covers, so a comment inside a signed
+    value could make the value read here differ from the value signed: an envelope holding a
+    comment, processing instruction or entity reference is refused before anything is read.
+    """
+    try:
+        root = parse_xml(request, max_bytes=max_bytes)
+        refuse_hidden_nodes(root)
+    except XMLRejected as exc:
+        raise SoapFault("InvalidXml", exc.message) from None
+    envelope = read_envelope(root, version)
+    if isinstance(envelope, str):
+        other = {SOAP11: SOAP12, SOAP12: SOAP11}[version.ns]
+        raise SoapFault("InvalidEnvelope", envelope, version_mismatch=etree.QName(root).namespace == other)
+    return envelope
 
 
 class SoapEndpoint:
@@ -141,7 +161,7 @@ class SoapEndpoint:
             request = read_body(limit + 1)
             if len(request) > limit:
                 raise SoapFault("RequestTooLarge", f"the request is over the limit of {limit} bytes")
-            envelope = self._envelope(request, version)
+            envelope = parse_envelope(request, version, self.settings.server.max_body_bytes)
             headers = read_xroad_headers(envelope.header)
             client, operation = self._authorise(envelope, headers)
             # A read-only operation changes nothing, so its message id is claimed with its log record
@@ -168,19 +188,6 @@ class SoapEndpoint:
     def _fault(version: SoapVersion, fault: SoapFault) -> tuple[HttpAnswer, str]:
         status, body = fault_response(version, fault)
         return HttpAnswer(status, version.content_type, body), fault.code
-
-    def _envelope(self, request: bytes, version: SoapVersion) -> Envelope:
-        try:
-            root = parse_xml(request, max_bytes=self.settings.server.max_body_bytes)
-        except XMLRejected as exc:
-            raise SoapFault("InvalidXml", exc.message) from None
-        envelope = read_envelope(root, version)
-        if isinstance(envelope, str):
-            other = {SOAP11: SOAP12, SOAP12: SOAP11}[version.ns]
-            raise SoapFault(
-                "InvalidEnvelope", envelope, version_mismatch=etree.QName(root).namespace == other
-            )
-        return envelope
 
     def _authorise(self, envelope: Envelope, headers: XRoadHeaders) -> tuple[ClientAccess, str]:
         if headers.service.provider != self.provider:

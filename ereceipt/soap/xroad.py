@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from ereceipt.core.errors import XMLRejected
+from ereceipt.core.xml_values import stripped_value
 from ereceipt.soap.faults import SoapFault
 
 XROAD = "http://x-road.eu/xsd/xroad.xsd"
@@ -49,8 +51,10 @@ _SERVICE_CODE, _SERVICE_VERSION = f"{{{IDENTIFIERS}}}serviceCode", f"{{{IDENTIFI
 
 
 def _stripped(element: etree._Element | None) -> str | None:
-    text = element.text if element is not None else None
-    return (text.strip() or None) if text else None
+    try:
+        return stripped_value(element)
+    except XMLRejected as exc:
+        raise SoapFault("InvalidXRoadHeader", exc.message) from None
 
 
 def _texts(parent: etree._Element) -> dict[object, str | None]:
@@ -94,12 +98,12 @@ def read_xroad_headers(header: etree._Element | None) -> XRoadHeaders:
     for required in ("client", "service", "id", "protocolVersion"):
         if required not in found:
             raise SoapFault("MissingXRoadHeader", f"the X-Road header {required} is missing")
-    version = (found["protocolVersion"].text or "").strip()
+    version = _stripped(found["protocolVersion"]) or ""
     if version != PROTOCOL_VERSION:
         raise SoapFault(
             "UnsupportedProtocolVersion", f"protocolVersion must be {PROTOCOL_VERSION}, not {version!r}"
         )
-    message_id = (found["id"].text or "").strip()
+    message_id = _stripped(found["id"]) or ""
     if not message_id or len(message_id) > 100:
         raise SoapFault("InvalidXRoadHeader", "the X-Road id header must be 1 to 100 characters")
     client = [p for p in _identifier(found["client"], ("SUBSYSTEM", "MEMBER"), "client")[0] if p]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -99,6 +100,32 @@ def test_errors_are_one_line_without_traceback(home: Path, tmp_path: Path) -> No
         assert result.returncode != 0
         assert b"Traceback" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_issue_of_an_amount_written_as_text_fails_in_one_line_naming_the_field_and_issues_nothing(
+    home: Path, tmp_path: Path
+) -> None:
+    document = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    document.update(amount="1.000", reference="PT-AMOUNT-AS-TEXT")
+    payment = tmp_path / "amount-as-text.json"
+    payment.write_text(json.dumps(document), encoding="utf-8")
+
+    def stored() -> tuple[int, int]:
+        database = sqlite3.connect(home / "var" / "e.sqlite3")
+        try:
+            return database.execute(
+                "SELECT (SELECT count(*) FROM payment), (SELECT count(*) FROM receipt)"
+            ).fetchone()
+        finally:
+            database.close()
+
+    before = stored()
+    result = run(home, "issue", str(payment))
+    assert result.returncode != 0
+    assert result.stderr.decode().strip().splitlines() == [
+        "ereceipt: field 'amount': \"1.000\" is not a JSON integer of đồng"
+    ]
+    assert stored() == before
 
 
 def test_wrong_setting_fails_at_start_naming_it(home: Path, tmp_path: Path) -> None:

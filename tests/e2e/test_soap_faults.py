@@ -7,6 +7,7 @@ clients, missing, bad or wrongly placed signatures, stale timestamps, replays, h
 from __future__ import annotations
 
 import copy
+import socket
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -245,8 +246,28 @@ def test_hostile_or_malformed_xml_is_refused(server: Server, data: bytes) -> Non
     assert "root:" not in body
 
 
+def _length(answer: bytes) -> int:
+    head = answer.partition(b"\r\n\r\n")[0].decode("latin-1").lower()
+    return int(head.split("content-length:", 1)[1].split("\r\n", 1)[0])
+
+
 def test_oversized_body_is_refused_before_parsing(server: Server) -> None:
-    assert_fault(post(server, b"<x>" + b"a" * (2 * 1024 * 1024 + 10) + b"</x>"), "RequestTooLarge")
+    """The fault comes from the Content-Length alone: the client sends only the body's first bytes
+    (sending all of it would race the server closing the connection after its answer)."""
+    declared = 2 * 1024 * 1024 + 10
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as connection:
+        connection.sendall(
+            b"POST /soap HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/xml; charset=utf-8\r\n"
+            b"Content-Length: %d\r\nConnection: close\r\n\r\n<x>aaaa" % declared
+        )
+        answer = b""
+        while b"\r\n\r\n" not in answer or len(answer.partition(b"\r\n\r\n")[2]) < _length(answer):
+            chunk = connection.recv(65536)
+            assert chunk, answer
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    assert_fault((status, body.decode()), "RequestTooLarge")
 
 
 def test_soap11_envelope_with_soap12_content_type_is_a_version_mismatch(server: Server, home: Path) -> None:
@@ -279,3 +300,39 @@ def test_refused_requests_are_in_the_message_log_too(server: Server, home: Path)
     post(server, b"not xml at all")
     result = ereceipt(home, "log", "verify")
     assert result.returncode == 0, result.stdout
+
+
+def payment_notice(transaction: str, amount: str) -> etree._Element:
+    envelope = template("notifyOnlinePayment")
+    body = envelope.find(f"{{{S11}}}Body")[0]
+    for name, value in (("TransactionId", transaction), ("Amount", amount)):
+        etree.SubElement(body, f"{{urn:ereceipt:thads:service:1.0}}{name}").text = value
+    payer = etree.SubElement(body, "{urn:ereceipt:thads:service:1.0}Payer")
+    etree.SubElement(payer, "{urn:ereceipt:thads:service:1.0}Name").text = "Nguyễn Văn An"
+    for name, value in (("CaseCode", "THA2501"), ("PaidAt", "2026-11-25T09:30:00+07:00")):
+        etree.SubElement(body, f"{{urn:ereceipt:thads:service:1.0}}{name}").text = value
+    return envelope
+
+
+@pytest.mark.parametrize(
+    ("value", "forged"),
+    [(b">2000000<", b">2000<!---->000<"), (b"DVC-COMMENT-", b"DVC-<!---->COMMENT-")],
+    ids=["amount", "transaction-id"],
+)
+def test_a_comment_inside_a_signed_value_is_refused_and_issues_nothing(
+    server: Server, home: Path, value: bytes, forged: bytes
+) -> None:
+    """C14N leaves comments out, so the signature still holds; the service must not read "2000"."""
+    signed = sign(payment_notice(f"DVC-COMMENT-{uuid.uuid4().hex[:8]}", "2000000"), home)
+    assert_fault(post(server, signed.replace(value, forged, 1)), "InvalidXml")
+    status, answer = post(server, signed)  # the refusal claimed nothing: the genuine notice still works
+    assert status == 200 and "<Code>OK</Code>" in answer.replace("ns0:", ""), answer
+    assert ">2000000</" in answer
+
+
+def test_a_comment_inside_the_xroad_id_is_refused(server: Server, home: Path) -> None:
+    envelope = template()
+    envelope.find(f"{{{S11}}}Header").find(f"{{{XRD}}}id").text = "abcdef-12345"
+    assert_fault(
+        post(server, sign(envelope, home).replace(b">abcdef-12345<", b">abc<!---->def-12345<")), "InvalidXml"
+    )

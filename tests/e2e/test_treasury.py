@@ -79,7 +79,7 @@ def control(home: Path, **switches) -> None:
 @pytest.fixture
 def services(home: Path) -> Iterator[Services]:
     services = Services(load_settings(home / "config.ini", environ={}))
-    control(home, slow=0, fail=0, drop=[], alter=[])
+    control(home, slow=0, fail=0, drop=[], alter=[], comment=False)
     yield services
     services.database.dispose()
 
@@ -194,3 +194,10 @@ def test_an_unreachable_treasury_and_a_wrong_certificate_are_typed(services: Ser
         Services(replace(settings, treasury=wrong)).treasury_client().collection_statement(
             ACCOUNT, datetime.now(VIETNAM).date()
         )
+
+
+def test_a_signed_answer_with_a_comment_inside_a_value_is_refused(services: Services, home: Path) -> None:
+    """Its signature still holds (C14N leaves comments out); the bytes are refused before zeep reads them."""
+    control(home, comment=True)
+    with pytest.raises(TreasuryBadAnswer, match="comment inside"):
+        services.treasury_client().collection_statement(ACCOUNT, datetime.now(VIETNAM).date())

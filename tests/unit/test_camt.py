@@ -67,6 +67,48 @@ def test_whole_amount_written_with_decimals_is_whole() -> None:
     assert transfer.amount == 250_000
 
 
+def with_first_amount(written: str, currency: str = "VND") -> bytes:
+    """A notification of two transfers whose first amount is ``written`` exactly, in ``currency``."""
+    message = camt054("M1", [[Tx("R1", "7777", "THA2501"), Tx("R2", "200000", "THA2502")]])
+    return message.replace(b'<Amt Ccy="VND">7777</Amt>', f'<Amt Ccy="{currency}">{written}</Amt>'.encode())
+
+
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [
+        ("1000.5", "field 'Amt': \"1000.5\" is not a positive whole number of đồng"),
+        ("1,000", "field 'Amt': \"1,000\" is not a decimal number (xs:decimal)"),
+        ("1e3", "field 'Amt': \"1e3\" is not a decimal number (xs:decimal)"),
+        ("１０００", "field 'Amt': \"１０００\" is not a decimal number (xs:decimal)"),
+        ("1 000", "field 'Amt': \"1 000\" is not a decimal number (xs:decimal)"),
+        ("-100", "field 'Amt': \"-100\" is negative"),
+        ("0.00", "field 'Amt': \"0.00\" is not more than 0 đồng"),
+    ],
+)
+def test_an_amount_that_is_not_a_whole_iso_20022_decimal_refuses_its_transaction(
+    written: str, reason: str
+) -> None:
+    document = parse_camt(with_first_amount(written))
+    assert [t.reference for t in document.transfers] == ["R2"]
+    (refused,) = document.refused
+    assert refused.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("written", "amount"),
+    [(" 1500000.00\n", 1_500_000), ("+1500000", 1_500_000), ("1.000", 1)],  # a point is a decimal point
+)
+def test_an_amount_in_the_decimal_form_is_the_whole_dong_it_denotes(written: str, amount: int) -> None:
+    assert [t.amount for t in parse_camt(with_first_amount(written)).transfers] == [amount, 200_000]
+
+
+@pytest.mark.parametrize("currency", ["vnd", "USD", " VND"])
+def test_only_vnd_is_taken_whatever_the_amount(currency: str) -> None:
+    document = parse_camt(with_first_amount("1500000", currency))
+    assert [t.reference for t in document.transfers] == ["R2"]
+    assert document.refused[0].reason == f"currency {currency} is not VND"
+
+
 def test_other_document_is_a_schema_violation() -> None:
     with pytest.raises(SchemaViolation, match="not an ISO 20022 camt"):
         parse_camt(b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"/>')
@@ -96,3 +138,26 @@ def test_transfer_carries_the_credited_account_and_the_booking_day_for_reconcili
     for message in (camt054("M1", [[Tx("R1", "500000")]]), camt053("S1", [[Tx("R1", "500000")]])):
         (transfer,) = parse_camt(message).transfers
         assert (transfer.account, transfer.booking_date.isoformat()) == ("0123456789", "2026-11-25")
+
+
+@pytest.mark.parametrize(
+    ("original", "forged"),
+    [
+        (b">1015000<", b">1015<!---->000<"),
+        (b">FT2633001<", b">FT26<!---->33001<"),
+        (b">THA2501 nop tien<", b">THA2501<?pi?> nop tien<"),
+        (b">NGUYEN VAN AN<", b">NGUYEN<!-- x --> VAN AN<"),
+    ],
+    ids=["amount", "reference", "remittance", "debtor"],
+)
+def test_a_value_split_by_a_comment_or_pi_is_refused_never_read_in_part(original, forged) -> None:
+    message = camt054("M1", [[Tx("FT2633001", "1015000", "THA2501 nop tien")]]).replace(original, forged)
+    assert forged in message
+    with pytest.raises(XMLRejected, match="plain text"):
+        parse_camt(message)
+
+
+def test_a_cdata_section_in_a_value_reads_as_its_text() -> None:
+    message = camt054("M1", [[Tx("FT2633001", "1015000", "THA2501")]])
+    message = message.replace(b">1015000<", b">1015<![CDATA[000]]><")
+    assert [t.amount for t in parse_camt(message).transfers] == [1_015_000]

@@ -8,7 +8,9 @@ import pytest
 from camt_builder import SCHEMAS, Tx, camt054
 from cryptography import x509
 from lxml import etree
+from signxml import XMLVerifier
 
+from ereceipt.adapters import camt_signature
 from ereceipt.adapters.bank import BankNotifications
 from ereceipt.adapters.camt_schemas import CamtSchemas
 from ereceipt.adapters.camt_signature import sign_document
@@ -133,3 +135,12 @@ def test_a_weak_pinned_bank_certificate_is_refused_at_start(ca) -> None:
         certificate, _ = issue_certificate(ca[0], ca[1], "Weak bank", usage=CLIENT, key=key)
         with pytest.raises(ConfigurationError, match=r"\[banks\] BFTVVNVX"):
             check_pinned_certificate(certificate, "[banks] BFTVVNVX")
+
+
+def test_comment_inside_a_signed_amount_is_refused_though_the_signature_still_holds(dev_pki, pinned) -> None:
+    """C14N leaves comments out, so the digest still matches; the message is refused for the comment."""
+    forged = bank_signed(dev_pki).replace(b">1015000<", b">1015<!---->000<")
+    assert forged != bank_signed(dev_pki)
+    XMLVerifier().verify(forged, x509_cert=pinned[BIC], expect_config=camt_signature._CONFIG)  # still valid
+    with pytest.raises(VerificationFailed, match="comments"):
+        read(pinned, forged)

@@ -242,6 +242,61 @@ def test_a_space_after_a_group_separator_is_still_one_amount() -> None:
     assert read("Số tiền: 36. 410.000 đ", fields.amount_vnd) == 36_410_000
 
 
+def grouping_warnings(read_fields: fields.ExtractedFields) -> list[str]:
+    return [warning for warning in read_fields.warnings if warning.startswith("amount_grouping_ambiguous")]
+
+
+@pytest.mark.parametrize("written", ["1.000", "1,000", "25.000"])
+def test_a_lone_separator_the_document_does_not_settle_is_read_as_grouping_and_flagged(written: str) -> None:
+    read_fields = fields.extract_fields(lines_of_text(f"Số tiền: {written} đ"))
+    assert read_fields.values["amount_vnd"] == int(written.replace(".", "").replace(",", ""))
+    (warning,) = grouping_warnings(read_fields)
+    assert repr(written) in warning and "check it" in warning
+    assert read_fields.confidences["amount_vnd"] <= 0.3
+
+
+@pytest.mark.parametrize(
+    "other_number", ["Số dư: 12.500.000 đ", "Phí: 1.000,00 đ"], ids=["dots group", "comma is the point"]
+)
+def test_a_document_that_groups_with_dots_reads_1_000_as_a_thousand_without_a_warning(
+    other_number: str,
+) -> None:
+    read_fields = fields.extract_fields(lines_of_text(f"Số tiền: 1.000 đ\n{other_number}"))
+    assert read_fields.values["amount_vnd"] == 1000
+    assert grouping_warnings(read_fields) == []
+
+
+def test_a_document_that_groups_with_commas_reads_1_000_as_a_thousand_without_a_warning() -> None:
+    read_fields = fields.extract_fields(lines_of_text("Amount: 12,500,000 VND\nSố tiền: 1,000 đ"))
+    assert read_fields.values["amount_vnd"] == 1000
+    assert grouping_warnings(read_fields) == []
+
+
+def test_a_separator_the_document_uses_as_its_decimal_point_is_never_one_dong_silently() -> None:
+    read_fields = fields.extract_fields(lines_of_text("Số tiền: 1.000 đ\nAmount: 12,500,000 VND"))
+    assert read_fields.values["amount_vnd"] == 1
+    (warning,) = grouping_warnings(read_fields)
+    assert "groups thousands with ','" in warning
+    assert read_fields.confidences["amount_vnd"] <= 0.3
+
+
+def test_words_that_agree_settle_a_lone_separator() -> None:
+    read_fields = fields.extract_fields(lines_of_text("Số tiền: 1.000 đ\nBằng chữ: Một nghìn đồng"))
+    assert read_fields.values["amount_vnd"] == read_fields.values["amount_words_vnd"] == 1000
+    assert read_fields.warnings == []
+
+
+def test_words_that_disagree_with_a_lone_separator_are_flagged() -> None:
+    read_fields = fields.extract_fields(lines_of_text("Số tiền: 1.000 đ\nBằng chữ: Một đồng"))
+    assert any(warning.startswith("amount_mismatch") for warning in read_fields.warnings)
+    assert read_fields.confidences["amount_vnd"] <= 0.3
+
+
+@pytest.mark.parametrize("written", ["1,5 triệu", "12.500.000,50", "1.000,000.000", "1e3", "1_000"])
+def test_digits_that_are_not_whole_dong_as_printed_are_no_amount(written: str) -> None:
+    assert read(f"Số tiền: {written} đ", fields.amount_vnd) is None
+
+
 def test_amount_in_words_with_a_letter_misread_is_written_as_it_should_be() -> None:
     words, said = fields.amount_in_words(lines_of_text("Bằng chữ: Hai mươi lãm nghìn đŨNG"))
     assert (words.value, said.value) == ("Hai mươi lăm nghìn đồng", 25_000)

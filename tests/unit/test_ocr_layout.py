@@ -93,5 +93,5 @@ def test_amount_of_words(text: str, amount: int | None) -> None:
 
 
 def test_amount_of_digits_is_never_a_float() -> None:
-    amount, start, end = amount_of_digits("là 1.015.000 đồng")
-    assert (amount, start, end) == (1_015_000, 3, 12) and type(amount) is int
+    found = amount_of_digits("là 1.015.000 đồng")
+    assert (found.amount, found.start, found.end) == (1_015_000, 3, 12) and type(found.amount) is int

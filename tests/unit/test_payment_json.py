@@ -46,9 +46,35 @@ def test_mistakes_are_named(changes: dict, message: str) -> None:
         parse_payment_json(example(**changes))
 
 
-def test_fractional_amount_is_refused_without_a_float() -> None:
-    with pytest.raises(InvalidAmount, match="whole number"):
-        parse_payment_json(example().replace(b'"amount": 1015000', b'"amount": 1015000.5'))
+def with_amount(literal: str) -> bytes:
+    return example().replace(b'"amount": 1015000', f'"amount": {literal}'.encode())
+
+
+@pytest.mark.parametrize(
+    ("literal", "message"),
+    [
+        ('"1.000"', "field 'amount': \"1.000\" is not a JSON integer of đồng"),
+        ('"1015000"', "field 'amount': \"1015000\" is not a JSON integer of đồng"),
+        ("1015000.5", "field 'amount': 1015000.5 is not a JSON integer of đồng"),
+        ("1000.0", "field 'amount': 1000.0 is not a JSON integer of đồng"),
+        ("true", "field 'amount': true is not a JSON integer of đồng"),
+        ("-0", "field 'amount': -0 is not more than 0 đồng"),
+    ],
+)
+def test_amount_that_is_not_a_json_integer_is_refused_as_written(literal: str, message: str) -> None:
+    with pytest.raises(InvalidAmount) as refused:
+        parse_payment_json(with_amount(literal))
+    assert refused.value.message == message
+
+
+def test_an_integer_literal_of_thousands_of_digits_is_an_invalid_amount() -> None:
+    with pytest.raises(InvalidAmount, match="over the maximum"):
+        parse_payment_json(with_amount("1" + "0" * 5000))
+
+
+def test_a_number_where_text_belongs_is_refused() -> None:
+    with pytest.raises(BadInput, match="'reference' must be non-empty text"):
+        parse_payment_json(example(reference=None).replace(b"{", b'{"reference": 123, ', 1))
 
 
 def test_not_json_is_bad_input() -> None:

@@ -2,7 +2,8 @@
 
 Payer name, identity number (12-digit citizen ID or older 9-digit), address, amount in digits,
 amount in words (cross-checked against the digits: a disagreement is a warning and both stay as
-read), decision, judgment and case payment numbers, the document's date, bank reference, purpose.
+read; digits whose grouping the document does not settle, ``1.000``, and no words confirm are a
+warning too), decision, judgment and case payment numbers, the document's date, bank reference, purpose.
 A field is read only after its label or in its own unmistakable form; a field not found stays
 empty, never guessed. Confidence is the OCR confidence of the characters used, lowered for every
 repair made (a letter read as a digit, a syllable rejoined) and raised when digits and words agree.
@@ -14,7 +15,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from ereceipt.core.ocr.amounts import amount_of_digits, amount_of_words, number_words, up_to_currency
+from ereceipt.core.ocr.amounts import (
+    DigitsAmount,
+    amount_of_digits,
+    amount_of_words,
+    document_grouping,
+    number_words,
+    up_to_currency,
+)
 from ereceipt.core.ocr.labels import Value, continued, labelled, trimmed
 from ereceipt.core.ocr.layout import Line
 from ereceipt.core.ocr.repair import digits, fold, joined_syllables
@@ -34,6 +42,7 @@ FIELDS = (
     "purpose",
 )
 REPAIR_FACTOR = 0.9  # each repair costs a tenth of the confidence
+CHECK_CONFIDENCE = 0.3  # at most, for an amount a warning asks the officer to check
 WRAPPED = 36  # characters on a line before a name may have been carried on to the next
 
 NAME_LABELS = (
@@ -63,6 +72,7 @@ _NAME_TITLE = re.compile(r"^(ông|bà|anh|chị)(\s*[/(]\s*(ông|bà)\s*\)?)?\.?
 class Reading:
     value: str | int
     confidence: float
+    doubt: str | None = None  # why the value needs checking, a warning unless something confirms it
 
 
 @dataclass
@@ -140,12 +150,28 @@ def payer_address(lines: list[Line]) -> Reading | None:
 
 
 def amount_vnd(lines: list[Line]) -> Reading | None:
+    """The amount in digits after its label, its grouping read by the document's own (``1.000``)."""
+    grouping = document_grouping(line.text for line in lines)
     for value in labelled(lines, AMOUNT_LABELS):
         tokens = [digits(token) for token in value.text.split(" ")]
-        found = amount_of_digits(" ".join(token for token, _ in tokens))
-        if found is not None and found[0] > 0:
-            return Reading(found[0], _confidence(lines, value, sum(n for _, n in tokens)))
+        text = " ".join(token for token, _ in tokens)
+        found = amount_of_digits(text, grouping)
+        if found is not None and found.amount > 0:
+            confidence = _confidence(lines, value, sum(n for _, n in tokens))
+            doubt = _grouping_doubt(text[found.start : found.end], found, grouping)
+            return Reading(found.amount, confidence, doubt)
     return None
+
+
+def _grouping_doubt(written: str, found: DigitsAmount, grouping: str | None) -> str | None:
+    """Why an amount such as ``1.000`` needs checking, or None when the document settles it."""
+    if found.doubtful is None:
+        return None
+    if grouping is None:
+        reason = f"{found.doubtful!r} is taken to group thousands; the document's other numbers do not say"
+    else:
+        reason = f"the document groups thousands with {grouping!r}, so {found.doubtful!r} is a decimal point"
+    return f"amount_grouping_ambiguous: {written!r} is read as {found.amount} đồng: {reason}; check it"
 
 
 def amount_in_words(lines: list[Line]) -> tuple[Reading, Reading | None] | None:
@@ -272,7 +298,7 @@ def _cross_check(fields: ExtractedFields) -> None:
         "check the document"
     )
     for name in ("amount_vnd", "amount_words_vnd"):
-        fields.confidences[name] = min(fields.confidences[name], 0.3)
+        fields.confidences[name] = min(fields.confidences[name], CHECK_CONFIDENCE)
 
 
 def extract_fields(lines: list[Line]) -> ExtractedFields:
@@ -280,7 +306,8 @@ def extract_fields(lines: list[Line]) -> ExtractedFields:
     fields.set("payer_name", payer_name(lines))
     fields.set("payer_id_number", payer_id_number(lines))
     fields.set("payer_address", payer_address(lines))
-    fields.set("amount_vnd", amount_vnd(lines))
+    amount = amount_vnd(lines)
+    fields.set("amount_vnd", amount)
     words = amount_in_words(lines)
     if words is not None:
         fields.set("amount_in_words", words[0])
@@ -299,4 +326,7 @@ def extract_fields(lines: list[Line]) -> ExtractedFields:
     ):
         fields.set(name, extractor(lines))
     _cross_check(fields)
+    if amount is not None and amount.doubt and "amount_words_vnd" not in fields.values:
+        fields.warnings.append(amount.doubt)  # nothing confirms the reading: the officer must
+        fields.confidences["amount_vnd"] = min(fields.confidences["amount_vnd"], CHECK_CONFIDENCE)
     return fields
