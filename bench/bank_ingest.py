@@ -30,11 +30,11 @@ from issue_receipts import DEFAULT_POSTGRES, bare_signing_rate
 from process_cpu import cpu_by_process, descends_from, spent
 from sqlalchemy import func, select, text
 
-from ereceipt.core.database import Database, migrate
-from ereceipt.core.demo import load_demo_data
-from ereceipt.core.pki import create_development_pki
-from ereceipt.core.receipt import VIETNAM
-from ereceipt.core.tables import EnforcementCase, Issuer, Payment, Receipt, ReceiptSeries
+from ereceipt.app.demo import load_demo_data
+from ereceipt.core.receipts.content import VIETNAM
+from ereceipt.core.receipts.tables import EnforcementCase, Issuer, Payment, Receipt, ReceiptSeries
+from ereceipt.core.signatures.pki import create_development_pki
+from ereceipt.core.storage.database import Database, migrate
 from ereceipt.queue.topology import Topology
 
 DEFAULT_AMQP = os.environ.get("ERECEIPT_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")

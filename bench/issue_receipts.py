@@ -25,15 +25,21 @@ import sqlalchemy
 from lxml import etree
 from sqlalchemy import text
 
+from ereceipt.app.demo import load_demo_data
 from ereceipt.core.amount_words import amount_in_words
-from ereceipt.core.database import Database, migrate
-from ereceipt.core.demo import load_demo_data
-from ereceipt.core.issuing import IssueRequest, PaymentIn, ReceiptIssuer
-from ereceipt.core.pki import create_development_pki
-from ereceipt.core.receipt import CollectionInfo, IssuerInfo, PayerInfo, PaymentMethod, ReceiptContent
-from ereceipt.core.receipt_xml import receipt_element
-from ereceipt.core.signing_identity import load_signing_identity
-from ereceipt.core.xades import ReceiptSigner
+from ereceipt.core.issuing.issuer import IssueRequest, PaymentIn, ReceiptIssuer
+from ereceipt.core.receipts.content import (
+    CollectionInfo,
+    IssuerInfo,
+    PayerInfo,
+    PaymentMethod,
+    ReceiptContent,
+)
+from ereceipt.core.receipts.receipt_xml import receipt_element
+from ereceipt.core.signatures.pki import create_development_pki
+from ereceipt.core.signatures.signing_identity import load_signing_identity
+from ereceipt.core.signatures.xades import ReceiptSigner
+from ereceipt.core.storage.database import Database, migrate
 
 DEFAULT_POSTGRES = os.environ.get(
     "ERECEIPT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -28,9 +28,9 @@ import sqlalchemy
 from issue_receipts import DEFAULT_POSTGRES
 from sqlalchemy import text
 
-from ereceipt.core.collection_report import day_bounds
-from ereceipt.core.database import Database, migrate
-from ereceipt.core.reconciliation import reconcile
+from ereceipt.core.storage.database import Database, migrate
+from ereceipt.core.treasury.collection_report import day_bounds
+from ereceipt.core.treasury.reconciliation import reconcile
 
 ACCOUNT, DAY = "0099000000001", date(2026, 6, 15)
 KINDS = (  # (kind, detail): one band of references each, in this order, then the matched ones

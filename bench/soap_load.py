@@ -35,11 +35,11 @@ from sqlalchemy import text
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from server_process import Server, ereceipt  # the tests' helper that starts `ereceipt serve`
 
-from ereceipt.bootstrap import Services
+from ereceipt.app.wiring import Services
 from ereceipt.config import load_settings
-from ereceipt.core.database import Database
-from ereceipt.core.issuing import IssueRequest, PaymentIn, ReceiptIssuer
-from ereceipt.core.receipt import PayerInfo, PaymentMethod
+from ereceipt.core.issuing.issuer import IssueRequest, PaymentIn, ReceiptIssuer
+from ereceipt.core.receipts.content import PayerInfo, PaymentMethod
+from ereceipt.core.storage.database import Database
 from ereceipt.soap.wsse import sign_envelope
 
 DEFAULT_POSTGRES = os.environ.get(

@@ -1,5 +1,5 @@
 """Entry point for ``python -m ereceipt``: the same command line as the ``ereceipt`` script."""
 
-from ereceipt.cli import main
+from ereceipt.app.cli import main
 
 raise SystemExit(main())

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ereceipt.bootstrap import Services, ensure_keys
+from ereceipt.app.demo import load_demo_data
+from ereceipt.app.wiring import Services, ensure_keys
 from ereceipt.config import load_settings
-from ereceipt.core.database import migrate
-from ereceipt.core.demo import load_demo_data
-from ereceipt.core.issuing import IssueRequest, PaymentIn
-from ereceipt.core.receipt import PayerInfo, PaymentMethod
-from ereceipt.core.users import add_user
+from ereceipt.core.issuing.issuer import IssueRequest, PaymentIn
+from ereceipt.core.receipts.content import PayerInfo, PaymentMethod
+from ereceipt.core.storage.database import migrate
+from ereceipt.core.users.accounts import add_user
 
 PASSWORD = "mat-khau-thu-nghiem"
 USERS = [

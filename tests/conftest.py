@@ -16,13 +16,13 @@ import sqlalchemy
 from database_urls import POSTGRES_URL, MigratedDatabase, postgres_available_or_skip
 from sqlalchemy import text
 
-from ereceipt.core.database import Database, migrate
-from ereceipt.core.demo import load_demo_data
-from ereceipt.core.issuing import ReceiptIssuer
-from ereceipt.core.pki import DevelopmentPKI, create_development_pki
-from ereceipt.core.signing_identity import load_signing_identity
-from ereceipt.core.verification import TrustStore
-from ereceipt.core.xades import ReceiptSigner
+from ereceipt.app.demo import load_demo_data
+from ereceipt.core.issuing.issuer import ReceiptIssuer
+from ereceipt.core.signatures.pki import DevelopmentPKI, create_development_pki
+from ereceipt.core.signatures.signing_identity import load_signing_identity
+from ereceipt.core.signatures.verification import TrustStore
+from ereceipt.core.signatures.xades import ReceiptSigner
+from ereceipt.core.storage.database import Database, migrate
 
 
 @pytest.fixture(scope="session")

@@ -18,9 +18,9 @@ from cryptography import x509
 from ereceipt.adapters.camt import read_camt
 from ereceipt.adapters.camt_schemas import CamtSchemas
 from ereceipt.adapters.camt_signature import verified_document, without_signature
-from ereceipt.core.bank_intake import BankBatch, BankIntake, IntakeResult
 from ereceipt.core.errors import BadInput, VerificationFailed
-from ereceipt.core.xmlparse import parse_xml
+from ereceipt.core.intake.bank import BankBatch, BankIntake, IntakeResult
+from ereceipt.core.xml.parser import parse_xml
 from ereceipt.queue.consumer import Delivery
 
 BIC = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")

@@ -14,12 +14,12 @@ from datetime import date, datetime, time
 
 from lxml import etree
 
-from ereceipt.core.bank_intake import BankTransfer, RefusedTransaction
 from ereceipt.core.errors import InvalidAmount, SchemaViolation
+from ereceipt.core.intake.bank import BankTransfer, RefusedTransaction
 from ereceipt.core.money import camt_amount
-from ereceipt.core.receipt import VIETNAM
-from ereceipt.core.xml_values import stripped_value, text_value
-from ereceipt.core.xmlparse import parse_xml
+from ereceipt.core.receipts.content import VIETNAM
+from ereceipt.core.xml.parser import parse_xml
+from ereceipt.core.xml.values import stripped_value, text_value
 
 NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.(053|054)\.001\.(0[2-9]|1[0-3])$")
 BODIES = {"054": ("BkToCstmrDbtCdtNtfctn", "Ntfctn"), "053": ("BkToCstmrStmt", "Stmt")}

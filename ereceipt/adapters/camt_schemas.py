@@ -14,8 +14,8 @@ from pathlib import Path
 from lxml import etree
 
 from ereceipt.core.errors import ConfigurationError, SchemaViolation
-from ereceipt.core.xml_schemas import compile_schema
-from ereceipt.core.xmlparse import parse_xml
+from ereceipt.core.xml.parser import parse_xml
+from ereceipt.core.xml.schemas import compile_schema
 
 MAX_SCHEMA_BYTES = 4 * 1024 * 1024
 

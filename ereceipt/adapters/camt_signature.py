@@ -21,11 +21,17 @@ from signxml import DigestAlgorithm, SignatureConstructionMethod, SignatureMetho
 from signxml.verifier import SignatureConfiguration
 
 from ereceipt.core.errors import BadInput, ConfigurationError, VerificationFailed
-from ereceipt.core.signing_identity import CURVES, MIN_RSA_BITS
-from ereceipt.core.verification import CANONICAL, DIGESTS, ENVELOPED, SIGNATURE_URIS, SIGNXML_ERRORS
-from ereceipt.core.verification import STRONG_SIGNATURES as SIGNATURE_METHODS
-from ereceipt.core.xades import DS, content_problem
-from ereceipt.core.xmlparse import hardened_parser
+from ereceipt.core.signatures.signing_identity import CURVES, MIN_RSA_BITS
+from ereceipt.core.signatures.verification import (
+    CANONICAL,
+    DIGESTS,
+    ENVELOPED,
+    SIGNATURE_URIS,
+    SIGNXML_ERRORS,
+)
+from ereceipt.core.signatures.verification import STRONG_SIGNATURES as SIGNATURE_METHODS
+from ereceipt.core.signatures.xades import DS, content_problem
+from ereceipt.core.xml.parser import hardened_parser
 
 NS = {"ds": DS}
 _CONFIG = SignatureConfiguration(
@@ -119,7 +125,7 @@ def without_signature(root: etree._Element) -> etree._Element:
 
 def sign_document(data: bytes, key_pem: bytes, certificate_pem: bytes) -> bytes:
     """Sign a camt document as a bank would (demonstrations and tests): enveloped, SHA-256, X509Data only."""
-    from ereceipt.core.xmlparse import parse_xml
+    from ereceipt.core.xml.parser import parse_xml
 
     try:
         key = serialization.load_pem_private_key(key_pem, password=None)

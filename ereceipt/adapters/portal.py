@@ -18,19 +18,19 @@ from lxml import etree
 from sqlalchemy import select
 
 from ereceipt.adapters.vietqr import vietqr_payload
-from ereceipt.bootstrap import Services
+from ereceipt.app.wiring import Services
 from ereceipt.config import ClientAccess
-from ereceipt.core import driver_sql, lookup
-from ereceipt.core import receipt_store as store
+from ereceipt.core.delivery.payer_contact import PayerContact
 from ereceipt.core.errors import BadInput, Conflict, NotFound
-from ereceipt.core.issuing import IssueRequest, PaymentIn
-from ereceipt.core.lookup import ReceiptSummary
+from ereceipt.core.issuing.issuer import IssueRequest, PaymentIn
 from ereceipt.core.money import soap_amount
-from ereceipt.core.payer_contact import PayerContact
-from ereceipt.core.receipt import VIETNAM, PayerInfo, PaymentMethod, format_number
-from ereceipt.core.receipt_xml import read_receipt
-from ereceipt.core.tables import EnforcementCase, Issuer, Receipt
-from ereceipt.core.xml_values import child_value
+from ereceipt.core.receipts import lookup, store
+from ereceipt.core.receipts.content import VIETNAM, PayerInfo, PaymentMethod, format_number
+from ereceipt.core.receipts.lookup import ReceiptSummary
+from ereceipt.core.receipts.receipt_xml import read_receipt
+from ereceipt.core.receipts.tables import EnforcementCase, Issuer, Receipt
+from ereceipt.core.storage import driver_sql
+from ereceipt.core.xml.values import child_value
 
 SERVICE_NS = "urn:ereceipt:thads:service:1.0"
 OPERATIONS = (

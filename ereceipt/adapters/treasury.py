@@ -30,11 +30,11 @@ from zeep.exceptions import Error as ZeepError
 from zeep.exceptions import Fault, SignatureVerificationFailed, TransportError, ValidationError
 from zeep.transports import Transport
 
-from ereceipt.core.database import Database
 from ereceipt.core.errors import ConfigurationError, EReceiptError, XMLRejected
-from ereceipt.core.treasury_tables import PENDING, REJECTED, SENT, TreasuryReport, TreasuryStatementLine
-from ereceipt.core.xml_values import refuse_hidden_nodes
-from ereceipt.core.xmlparse import parse_xml
+from ereceipt.core.storage.database import Database
+from ereceipt.core.treasury.tables import PENDING, REJECTED, SENT, TreasuryReport, TreasuryStatementLine
+from ereceipt.core.xml.parser import parse_xml
+from ereceipt.core.xml.values import refuse_hidden_nodes
 from ereceipt.soap.zeep_signature import XRoadSignature
 
 log = logging.getLogger("ereceipt.treasury")

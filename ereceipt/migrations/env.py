@@ -1,9 +1,22 @@
-"""Alembic environment: migrations run on the connection ``ereceipt.core.database.migrate`` hands over."""
+"""Alembic environment: migrations run on the connection that ``core.storage.database.migrate`` hands over.
+
+Every module that holds tables is imported, so that ``Base.metadata`` is the whole schema.
+"""
 
 from alembic import context
 from sqlalchemy import create_engine
 
-from ereceipt.core.tables import Base
+from ereceipt.core.counter import documents as _counter_documents  # noqa: F401
+from ereceipt.core.counter import tables as _counter_tables  # noqa: F401
+from ereceipt.core.delivery import outbox as _outbox  # noqa: F401
+from ereceipt.core.intake import tables as _intake_tables  # noqa: F401
+from ereceipt.core.receipts import tables as _receipt_tables  # noqa: F401
+from ereceipt.core.storage import audit as _audit  # noqa: F401
+from ereceipt.core.storage import message_log_tables as _message_log_tables  # noqa: F401
+from ereceipt.core.storage import scheduling as _scheduling  # noqa: F401
+from ereceipt.core.storage.base import Base
+from ereceipt.core.treasury import tables as _treasury_tables  # noqa: F401
+from ereceipt.core.users import tables as _user_tables  # noqa: F401
 
 config = context.config
 

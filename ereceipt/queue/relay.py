@@ -30,10 +30,10 @@ from pika.spec import Basic
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ereceipt.core import outbox
-from ereceipt.core.database import Database, transient_errors
+from ereceipt.core.delivery import outbox
+from ereceipt.core.delivery.outbox import OutboxMessage
 from ereceipt.core.errors import TransientOutage
-from ereceipt.core.outbox import OutboxMessage
+from ereceipt.core.storage.database import Database, transient_errors
 from ereceipt.queue.consumer import Backoff
 
 log = logging.getLogger("ereceipt.relay")

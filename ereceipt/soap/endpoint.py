@@ -20,13 +20,14 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import configure_mappers
 
+from ereceipt import metrics
 from ereceipt.config import ClientAccess
 from ereceipt.core.errors import EReceiptError, TransientOutage, XMLRejected
-from ereceipt.core.tables import SeenMessage
-from ereceipt.core.xml_schemas import package_schema
-from ereceipt.core.xml_values import refuse_hidden_nodes
-from ereceipt.core.xmlparse import parse_xml
-from ereceipt.soap import message_log, metrics
+from ereceipt.core.storage.message_log_tables import SeenMessage
+from ereceipt.core.xml.parser import parse_xml
+from ereceipt.core.xml.schemas import package_schema
+from ereceipt.core.xml.values import refuse_hidden_nodes
+from ereceipt.soap import message_log
 from ereceipt.soap.envelope import (
     SOAP11,
     SOAP12,

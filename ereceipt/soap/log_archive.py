@@ -13,9 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, insert, literal, select
 
-from ereceipt.core.database import Database
-from ereceipt.core.tables import MessageLogHead, MessageLogRecord
-from ereceipt.core.treasury_tables import MessageLogArchive
+from ereceipt.core.storage.database import Database
+from ereceipt.core.storage.message_log_tables import MessageLogArchive, MessageLogHead, MessageLogRecord
 from ereceipt.soap.message_log import GENESIS, ChainCheck, Exchange, chain_hash
 
 _FIELDS = (

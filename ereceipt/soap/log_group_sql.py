@@ -14,8 +14,8 @@ so the common group makes the refusals of none of its requests.
 
 from __future__ import annotations
 
-from ereceipt.core.driver_sql import Statement
-from ereceipt.core.tables import MessageLogRecord
+from ereceipt.core.storage.driver_sql import Statement
+from ereceipt.core.storage.message_log_tables import MessageLogRecord
 
 SHARED_FIELDS = (
     *("client", "service", "operation", "xroad_id", "user_id", "duration_ms", "request", "outcome"),

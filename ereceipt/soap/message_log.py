@@ -26,11 +26,15 @@ from functools import cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ereceipt.core import driver_sql
-from ereceipt.core.database import Database
-from ereceipt.core.driver_sql import DriverConnection, Statement
-from ereceipt.core.tables import MessageLogHead, MessageLogRecord, SeenMessage
-from ereceipt.core.treasury_tables import MessageLogArchive
+from ereceipt.core.storage import driver_sql
+from ereceipt.core.storage.database import Database
+from ereceipt.core.storage.driver_sql import DriverConnection, Statement
+from ereceipt.core.storage.message_log_tables import (
+    MessageLogArchive,
+    MessageLogHead,
+    MessageLogRecord,
+    SeenMessage,
+)
 from ereceipt.soap import log_group_sql
 
 GENESIS = "0" * 64

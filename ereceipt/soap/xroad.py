@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ereceipt.core.errors import XMLRejected
-from ereceipt.core.xml_values import stripped_value
+from ereceipt.core.xml.values import stripped_value
 from ereceipt.soap.faults import SoapFault
 
 XROAD = "http://x-road.eu/xsd/xroad.xsd"

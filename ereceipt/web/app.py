@@ -8,9 +8,9 @@ from http import HTTPStatus
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ereceipt.bootstrap import Services
+from ereceipt import metrics
+from ereceipt.app.wiring import Services
 from ereceipt.core.errors import EReceiptError, TransientOutage
-from ereceipt.soap import metrics
 
 log = logging.getLogger("ereceipt.web")
 

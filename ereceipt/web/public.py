@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from sqlalchemy import delete, func, select
 
-from ereceipt.core import lookup
-from ereceipt.core.lookup_code import display_lookup_code, normalise_lookup_code
 from ereceipt.core.money import format_vnd
-from ereceipt.core.receipt import format_number
-from ereceipt.core.receipt_xml import read_receipt
-from ereceipt.core.tables import FailedLookup
+from ereceipt.core.receipts import lookup
+from ereceipt.core.receipts.content import format_number
+from ereceipt.core.receipts.lookup_code import display_lookup_code, normalise_lookup_code
+from ereceipt.core.receipts.receipt_xml import read_receipt
+from ereceipt.core.receipts.tables import FailedLookup
 
 blueprint = Blueprint("public", __name__)
 WINDOW = timedelta(minutes=1)

@@ -19,10 +19,10 @@ from rabbitmq import AMQP_URL, broker, publish, queue_depth, topology, wait_unti
 from server_process import Server, ereceipt, http
 from sqlalchemy import func, select
 
-from ereceipt.core.database import Database
-from ereceipt.core.demo import load_demo_data
-from ereceipt.core.pki import DevelopmentPKI
-from ereceipt.core.tables import Payment, Receipt
+from ereceipt.app.demo import load_demo_data
+from ereceipt.core.receipts.tables import Payment, Receipt
+from ereceipt.core.signatures.pki import DevelopmentPKI
+from ereceipt.core.storage.database import Database
 from ereceipt.queue.topology import Topology
 
 __all__ = ["broker", "topology"]  # fixtures used by name

@@ -13,9 +13,9 @@ from server_process import ereceipt
 from sqlalchemy import insert
 
 from ereceipt.config import load_settings
-from ereceipt.core.database import Database
-from ereceipt.core.intake_tables import BankStatementLine
-from ereceipt.core.treasury_tables import TreasuryStatementLine
+from ereceipt.core.intake.tables import BankStatementLine
+from ereceipt.core.storage.database import Database
+from ereceipt.core.treasury.tables import TreasuryStatementLine
 
 
 def test_reconcile_prints_the_summary_and_writes_the_reports(tmp_path: Path) -> None:

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from ereceipt.bootstrap import ensure_keys
+from ereceipt.app.wiring import ensure_keys
 from ereceipt.config import load_settings
-from ereceipt.core.database import Database
-from ereceipt.core.treasury_tables import SchedulerClaim
+from ereceipt.core.storage.database import Database
+from ereceipt.core.storage.scheduling import SchedulerClaim
 
 STARTED = re.compile(r"job report_retries of (\S+) started")
 SKIPPED = re.compile(r"job report_retries of (\S+) skipped")

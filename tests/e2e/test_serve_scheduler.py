@@ -10,8 +10,8 @@ from server_process import Server, ereceipt
 from sqlalchemy import func, select
 
 from ereceipt.config import load_settings
-from ereceipt.core.database import Database
-from ereceipt.core.treasury_tables import SchedulerClaim
+from ereceipt.core.storage.database import Database
+from ereceipt.core.storage.scheduling import SchedulerClaim
 
 OFF = "daily_reports =\nstatement_fetch =\nreconciliation =\nmessage_log_archive =\n"
 

@@ -21,14 +21,14 @@ from ereceipt.adapters.treasury import (
     TreasuryUnavailable,
     fetch_statement,
 )
-from ereceipt.bootstrap import Services
+from ereceipt.app.wiring import Services
 from ereceipt.config import load_settings
-from ereceipt.core.collection_report import store_daily_report
-from ereceipt.core.intake_tables import BankStatementLine
-from ereceipt.core.issuing import IssueRequest, PaymentIn
-from ereceipt.core.receipt import VIETNAM, PayerInfo, PaymentMethod
-from ereceipt.core.reconciliation import reconcile
-from ereceipt.core.treasury_tables import PENDING, SENT, TreasuryReport
+from ereceipt.core.intake.tables import BankStatementLine
+from ereceipt.core.issuing.issuer import IssueRequest, PaymentIn
+from ereceipt.core.receipts.content import VIETNAM, PayerInfo, PaymentMethod
+from ereceipt.core.treasury.collection_report import store_daily_report
+from ereceipt.core.treasury.reconciliation import reconcile
+from ereceipt.core.treasury.tables import PENDING, SENT, TreasuryReport
 from ereceipt.web.app import create_app
 
 BD, ACCOUNT = "CCTHADS-BD", "0011000000002"

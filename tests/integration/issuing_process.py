@@ -10,11 +10,11 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ereceipt.core.database import Database
-from ereceipt.core.issuing import IssueRequest, PaymentIn, ReceiptIssuer
-from ereceipt.core.receipt import PayerInfo, PaymentMethod
-from ereceipt.core.signing_identity import load_signing_identity
-from ereceipt.core.xades import ReceiptSigner
+from ereceipt.core.issuing.issuer import IssueRequest, PaymentIn, ReceiptIssuer
+from ereceipt.core.receipts.content import PayerInfo, PaymentMethod
+from ereceipt.core.signatures.signing_identity import load_signing_identity
+from ereceipt.core.signatures.xades import ReceiptSigner
+from ereceipt.core.storage.database import Database
 
 
 class FlakySigner:

@@ -14,10 +14,12 @@ import pytest
 from admin_site import PASSWORD, build_site
 from sqlalchemy import select
 
-from ereceipt.core import drafts
-from ereceipt.core.admin_tables import AdminUser
-from ereceipt.core.review_tables import HeldPaymentResolution, ReceiptDraft
-from ereceipt.core.tables import AuditEvent, EnforcementCase, Payment, Receipt
+from ereceipt.core.counter import drafts
+from ereceipt.core.counter.tables import ReceiptDraft
+from ereceipt.core.intake.tables import HeldPaymentResolution
+from ereceipt.core.receipts.tables import EnforcementCase, Payment, Receipt
+from ereceipt.core.storage.audit import AuditEvent
+from ereceipt.core.users.tables import AdminUser
 from ereceipt.web.app import create_app
 
 CLOSED_BROKER = "[queue]\nurl = amqp://guest:guest@127.0.0.1:1/%2F\n"
@@ -216,7 +218,7 @@ def test_every_new_action_refuses_the_wrong_agency(site) -> None:
         assert hn_approver.post(path, data={**form, "csrf_token": token(hn_approver)}).status_code == 403
     # An agency's administrator manages only that agency's users.
     with services.database.write() as session:
-        from ereceipt.core.users import add_user
+        from ereceipt.core.users.accounts import add_user
 
         add_user(session, "hn-admin", "administrator", "CTHADS-HN", PASSWORD, actor="test")
     hn_admin = login(app, "hn-admin")
@@ -333,7 +335,7 @@ def test_approver_matches_a_held_payment_to_a_case_of_the_agency(site) -> None:
 def test_national_approver_marks_an_unmatched_payment_for_refund(site) -> None:
     app, services, ids = site
     with services.database.write() as session:
-        from ereceipt.core.users import add_user
+        from ereceipt.core.users.accounts import add_user
 
         add_user(session, "tw-approver", "approver", None, PASSWORD, actor="test")
     client = login(app, "tw-approver")

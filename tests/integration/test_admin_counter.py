@@ -21,9 +21,10 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from ereceipt.core.counter_documents import CounterDocument
-from ereceipt.core.review_tables import ReceiptDraft
-from ereceipt.core.tables import AuditEvent, Receipt
+from ereceipt.core.counter.documents import CounterDocument
+from ereceipt.core.counter.tables import ReceiptDraft
+from ereceipt.core.receipts.tables import Receipt
+from ereceipt.core.storage.audit import AuditEvent
 from ereceipt.web.app import create_app
 
 SCAN_LIMIT = 3 * 1024 * 1024  # over the server's 2 MiB request limit: the upload route has its own

@@ -20,8 +20,9 @@ from sqlalchemy import func, select
 
 from ereceipt.adapters.bank import BankNotifications
 from ereceipt.core.errors import BadInput
-from ereceipt.core.review_tables import DiscardedDeadLetter
-from ereceipt.core.tables import AuditEvent, Receipt
+from ereceipt.core.intake.tables import DiscardedDeadLetter
+from ereceipt.core.receipts.tables import Receipt
+from ereceipt.core.storage.audit import AuditEvent
 from ereceipt.queue.consumer import Consumer
 from ereceipt.queue.topology import REASON_HEADER, Topology
 from ereceipt.web.app import create_app

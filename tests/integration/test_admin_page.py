@@ -10,9 +10,10 @@ import pytest
 from admin_site import PASSWORD, build_site
 from sqlalchemy import select
 
-from ereceipt.core.admin_tables import AdminUser
-from ereceipt.core.tables import AuditEvent, Receipt
-from ereceipt.core.users import lock_wait
+from ereceipt.core.receipts.tables import Receipt
+from ereceipt.core.storage.audit import AuditEvent
+from ereceipt.core.users.accounts import lock_wait
+from ereceipt.core.users.tables import AdminUser
 from ereceipt.web.app import create_app
 
 
@@ -272,7 +273,7 @@ def test_approver_replaces_and_the_new_receipt_names_the_old(site) -> None:
 def test_national_approver_acts_on_every_agency(site) -> None:
     app, services, receipts = site
     with services.database.write() as session:
-        from ereceipt.core.users import add_user
+        from ereceipt.core.users.accounts import add_user
 
         add_user(session, "tw-approver", "approver", None, PASSWORD, actor="test")
     client = login(app, "tw-approver")
@@ -369,7 +370,7 @@ def test_login_does_not_redirect_outside_the_admin_page(site) -> None:
 def test_held_payments_are_listed_read_only_per_agency(site) -> None:
     from datetime import UTC, datetime
 
-    from ereceipt.core.tables import EnforcementCase, Payment
+    from ereceipt.core.receipts.tables import EnforcementCase, Payment
 
     app, services, _ = site
     now = datetime.now(UTC)

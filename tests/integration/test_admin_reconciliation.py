@@ -9,9 +9,9 @@ import pytest
 from admin_site import PASSWORD, build_site
 from sqlalchemy import insert, update
 
-from ereceipt.core.reconciliation import REPORT_NS, reconcile
-from ereceipt.core.treasury_tables import PENDING, SENT, TreasuryReport, TreasuryStatementLine
-from ereceipt.core.verification import verify_signed_document
+from ereceipt.core.signatures.verification import verify_signed_document
+from ereceipt.core.treasury.reconciliation import REPORT_NS, reconcile
+from ereceipt.core.treasury.tables import PENDING, SENT, TreasuryReport, TreasuryStatementLine
 from ereceipt.web.app import create_app
 
 DAY = date(2026, 3, 2)

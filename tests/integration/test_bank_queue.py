@@ -16,14 +16,14 @@ from sqlalchemy import func, select
 from ereceipt.adapters.bank import BankNotifications
 from ereceipt.adapters.camt_schemas import CamtSchemas
 from ereceipt.adapters.camt_signature import sign_document
-from ereceipt.core.bank_intake import BankIntake
-from ereceipt.core.database import Database
-from ereceipt.core.intake_tables import BankMessage, BankStatementLine, RefusedBankTransaction
-from ereceipt.core.issuing import ReceiptIssuer
-from ereceipt.core.receipt import VIETNAM, PaymentMethod
-from ereceipt.core.receipt_xml import RECEIPT_TAG, read_receipt
-from ereceipt.core.tables import Issuer, Payment, Receipt, ReceiptSeries
-from ereceipt.core.verification import Indication, verify_signed_document
+from ereceipt.core.intake.bank import BankIntake
+from ereceipt.core.intake.tables import BankMessage, BankStatementLine, RefusedBankTransaction
+from ereceipt.core.issuing.issuer import ReceiptIssuer
+from ereceipt.core.receipts.content import VIETNAM, PaymentMethod
+from ereceipt.core.receipts.receipt_xml import RECEIPT_TAG, read_receipt
+from ereceipt.core.receipts.tables import Issuer, Payment, Receipt, ReceiptSeries
+from ereceipt.core.signatures.verification import Indication, verify_signed_document
+from ereceipt.core.storage.database import Database
 from ereceipt.queue.consumer import Consumer, Delivery
 from ereceipt.queue.topology import REASON_HEADER, Topology
 

@@ -16,13 +16,13 @@ from sqlalchemy.engine import make_url
 from tcp_proxy import TcpProxy
 
 from ereceipt.adapters.bank import BankNotifications
-from ereceipt.core.bank_intake import BankIntake
-from ereceipt.core.database import Database
-from ereceipt.core.demo import load_demo_data
+from ereceipt.app.demo import load_demo_data
 from ereceipt.core.errors import TransientOutage
-from ereceipt.core.intake_tables import BankMessage
-from ereceipt.core.issuing import ReceiptIssuer
-from ereceipt.core.tables import Payment, Receipt
+from ereceipt.core.intake.bank import BankIntake
+from ereceipt.core.intake.tables import BankMessage
+from ereceipt.core.issuing.issuer import ReceiptIssuer
+from ereceipt.core.receipts.tables import Payment, Receipt
+from ereceipt.core.storage.database import Database
 from ereceipt.queue.consumer import Consumer, Delivery
 
 __all__ = ["broker", "topology"]  # fixtures used by name

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from ereceipt.core.database import Database
-from ereceipt.core.demo import load_demo_data
-from ereceipt.core.tables import Receipt
+from ereceipt.app.demo import load_demo_data
+from ereceipt.core.receipts.tables import Receipt
+from ereceipt.core.storage.database import Database
 
 PROCESSES = 8
 PER_PROCESS = 12

@@ -13,11 +13,11 @@ from ocr_support import EXAMPLE_FIELDS, EXAMPLE_SCAN, tesseract_or_skip
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ereceipt.core.counter_documents import CounterDocument, CounterDocuments
-from ereceipt.core.database import Database
+from ereceipt.core.counter.documents import CounterDocument, CounterDocuments
 from ereceipt.core.errors import BadInput, NotFound
 from ereceipt.core.ocr.errors import UnsupportedDocument
 from ereceipt.core.ocr.tesseract import TesseractEngine
+from ereceipt.core.storage.database import Database
 
 pytestmark = pytest.mark.slow
 

@@ -8,8 +8,8 @@ import pytest
 from alembic import command
 from sqlalchemy import select, text
 
-from ereceipt.core.database import Database, alembic_config, migrate
-from ereceipt.core.tables import MessageLogHead
+from ereceipt.core.storage.database import Database, alembic_config, migrate
+from ereceipt.core.storage.message_log_tables import MessageLogHead
 
 
 def test_a_write_that_fails_leaves_nothing(database: Database) -> None:

@@ -11,9 +11,9 @@ import pytest
 from admin_site import PASSWORD, build_site, payment
 from sqlalchemy import select, update
 
-from ereceipt.core.outbox import FAILED, PENDING, PayerNotice
-from ereceipt.core.payer_contact import PayerContact
-from ereceipt.core.tables import AuditEvent
+from ereceipt.core.delivery.outbox import FAILED, PENDING, PayerNotice
+from ereceipt.core.delivery.payer_contact import PayerContact
+from ereceipt.core.storage.audit import AuditEvent
 from ereceipt.web.app import create_app
 
 

@@ -11,11 +11,11 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from tcp_proxy import TcpProxy
 
-from ereceipt.core import driver_sql
-from ereceipt.core.database import Database
-from ereceipt.core.driver_sql import Statement
 from ereceipt.core.errors import TransientOutage
-from ereceipt.core.tables import SeenMessage
+from ereceipt.core.storage import driver_sql
+from ereceipt.core.storage.database import Database
+from ereceipt.core.storage.driver_sql import Statement
+from ereceipt.core.storage.message_log_tables import SeenMessage
 
 SEEN = SeenMessage.__table__
 AT = datetime(2026, 11, 25, 4, 5, 6, 789012, tzinfo=UTC)

@@ -9,15 +9,16 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from ereceipt.core.database import Database
 from ereceipt.core.errors import BadInput, Conflict, InvalidAmount, NotFound
-from ereceipt.core.issuing import IssueRequest, PaymentIn, ReceiptIssuer
-from ereceipt.core.numbering import take_numbers
-from ereceipt.core.receipt import PayerInfo, PaymentMethod
-from ereceipt.core.receipt_xml import RECEIPT_TAG, read_receipt, validate_receipt
-from ereceipt.core.tables import AuditEvent, Payment, Receipt, ReceiptSeries
-from ereceipt.core.verification import Indication, verify_signed_document
-from ereceipt.core.xmlparse import parse_xml
+from ereceipt.core.issuing.issuer import IssueRequest, PaymentIn, ReceiptIssuer
+from ereceipt.core.issuing.numbering import take_numbers
+from ereceipt.core.receipts.content import PayerInfo, PaymentMethod
+from ereceipt.core.receipts.receipt_xml import RECEIPT_TAG, read_receipt, validate_receipt
+from ereceipt.core.receipts.tables import Payment, Receipt, ReceiptSeries
+from ereceipt.core.signatures.verification import Indication, verify_signed_document
+from ereceipt.core.storage.audit import AuditEvent
+from ereceipt.core.storage.database import Database
+from ereceipt.core.xml.parser import parse_xml
 
 PAYER = PayerInfo(name="Nguyễn Văn An", identity_number="001085012345", address="Ba Đình, Hà Nội")
 

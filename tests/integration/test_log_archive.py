@@ -6,8 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 
-from ereceipt.core.tables import MessageLogRecord
-from ereceipt.core.treasury_tables import MessageLogArchive
+from ereceipt.core.storage.message_log_tables import MessageLogArchive, MessageLogRecord
 from ereceipt.soap import message_log
 from ereceipt.soap.log_archive import archive_message_log, verify_archived_chain
 from ereceipt.soap.message_log import verify_chain

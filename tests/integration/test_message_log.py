@@ -9,9 +9,9 @@ from itertools import pairwise
 import pytest
 from sqlalchemy import delete, select, update
 
-from ereceipt.core.database import Database
 from ereceipt.core.errors import TransientOutage
-from ereceipt.core.tables import MessageLogRecord
+from ereceipt.core.storage.database import Database
+from ereceipt.core.storage.message_log_tables import MessageLogRecord
 from ereceipt.soap import message_log
 from ereceipt.soap.message_log import ChainCheck, Claim, Exchange, MessageLog, append, verify_chain
 

@@ -10,10 +10,10 @@ import pytest
 from rabbitmq import amqp_parameters, broker, topology, wait_until
 from sqlalchemy import select
 
+from ereceipt.core.delivery.outbox import OutboxMessage, write_receipt_events
 from ereceipt.core.errors import Conflict
-from ereceipt.core.issuing import IssueRequest, PaymentIn, ReceiptIssuer
-from ereceipt.core.outbox import OutboxMessage, write_receipt_events
-from ereceipt.core.receipt import PayerInfo, PaymentMethod
+from ereceipt.core.issuing.issuer import IssueRequest, PaymentIn, ReceiptIssuer
+from ereceipt.core.receipts.content import PayerInfo, PaymentMethod
 from ereceipt.queue.relay import OutboxRelay
 from ereceipt.queue.topology import Topology
 

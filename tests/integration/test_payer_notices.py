@@ -20,12 +20,9 @@ from xmltree import assert_trees_equal
 from ereceipt.adapters.email import EmailChannel
 from ereceipt.adapters.sms import SmsChannel
 from ereceipt.config import EmailSettings, SmsSettings
-from ereceipt.core.database import Database
-from ereceipt.core.errors import Conflict
-from ereceipt.core.issuing import IssuedReceipt, IssueRequest, PaymentIn, ReceiptIssuer
-from ereceipt.core.notice_text import email_subject
-from ereceipt.core.notices import NoticeDispatcher, RetryPolicy, resend
-from ereceipt.core.outbox import (
+from ereceipt.core.delivery.notice_text import email_subject
+from ereceipt.core.delivery.notices import NoticeDispatcher, RetryPolicy, resend
+from ereceipt.core.delivery.outbox import (
     EMAIL,
     FAILED,
     PENDING,
@@ -35,14 +32,17 @@ from ereceipt.core.outbox import (
     PayerNotice,
     write_receipt_events,
 )
-from ereceipt.core.payer_contact import PayerContact
-from ereceipt.core.pki import DevelopmentPKI
-from ereceipt.core.receipt import PayerInfo, PaymentMethod
-from ereceipt.core.receipt_pdf import lookup_url
-from ereceipt.core.receipt_xml import RECEIPT_TAG, read_receipt
-from ereceipt.core.tables import AuditEvent
-from ereceipt.core.verification import TrustStore, verify_signed_document
-from ereceipt.core.xmlparse import parse_xml
+from ereceipt.core.delivery.payer_contact import PayerContact
+from ereceipt.core.errors import Conflict
+from ereceipt.core.issuing.issuer import IssuedReceipt, IssueRequest, PaymentIn, ReceiptIssuer
+from ereceipt.core.receipts.content import PayerInfo, PaymentMethod
+from ereceipt.core.receipts.receipt_pdf import lookup_url
+from ereceipt.core.receipts.receipt_xml import RECEIPT_TAG, read_receipt
+from ereceipt.core.signatures.pki import DevelopmentPKI
+from ereceipt.core.signatures.verification import TrustStore, verify_signed_document
+from ereceipt.core.storage.audit import AuditEvent
+from ereceipt.core.storage.database import Database
+from ereceipt.core.xml.parser import parse_xml
 
 PUBLIC_URL = "https://bienlai.thads.example.invalid"
 CONTACT = PayerContact("an.nguyen@example.invalid", "+84912345678")

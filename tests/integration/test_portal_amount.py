@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from ereceipt.adapters.portal import SERVICE_NS, PortalOperations
 from ereceipt.config import DEVELOPMENT_PORTAL, ClientAccess
-from ereceipt.core.tables import Receipt
+from ereceipt.core.receipts.tables import Receipt
 
 PORTAL = ClientAccess(DEVELOPMENT_PORTAL, None, ("*",))
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ereceipt.adapters.portal import SERVICE_NS, PortalOperations
 from ereceipt.config import DEVELOPMENT_PORTAL, ClientAccess
-from ereceipt.core.outbox import PayerNotice
+from ereceipt.core.delivery.outbox import PayerNotice
 from ereceipt.soap.endpoint import message_schema
 
 PORTAL = ClientAccess(DEVELOPMENT_PORTAL, None, ("*",))

@@ -12,9 +12,9 @@ import pytest
 import zxingcpp
 from admin_site import PASSWORD, build_site
 
-from ereceipt.core import receipt_pdf
-from ereceipt.core.lookup_code import display_lookup_code
-from ereceipt.core.tables import Receipt
+from ereceipt.core.receipts import receipt_pdf
+from ereceipt.core.receipts.lookup_code import display_lookup_code
+from ereceipt.core.receipts.tables import Receipt
 from ereceipt.web.app import create_app
 
 PUBLIC_URL = "https://bienlai.thads.example.gov.vn"

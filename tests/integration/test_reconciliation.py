@@ -12,19 +12,19 @@ from lxml import etree
 from sqlalchemy import func, insert, select
 
 from ereceipt.adapters.bank import BankNotifications
-from ereceipt.core.bank_intake import BankIntake
-from ereceipt.core.intake_tables import BankStatementLine
-from ereceipt.core.issuing import IssueRequest, PaymentIn, ReceiptIssuer
-from ereceipt.core.receipt import VIETNAM, PayerInfo, PaymentMethod
-from ereceipt.core.reconciliation import (
+from ereceipt.core.intake.bank import BankIntake
+from ereceipt.core.intake.tables import BankStatementLine
+from ereceipt.core.issuing.issuer import IssueRequest, PaymentIn, ReceiptIssuer
+from ereceipt.core.receipts.content import VIETNAM, PayerInfo, PaymentMethod
+from ereceipt.core.signatures.verification import verify_signed_document
+from ereceipt.core.treasury.reconciliation import (
     REPORT_NS,
     discrepancies_csv,
     reconcile,
     report_element,
     signed_report,
 )
-from ereceipt.core.treasury_tables import TreasuryStatementLine
-from ereceipt.core.verification import verify_signed_document
+from ereceipt.core.treasury.tables import TreasuryStatementLine
 from ereceipt.queue.consumer import Delivery
 
 ACCOUNT = "0011000000002"  # CCTHADS-BD in the demo data

@@ -8,12 +8,16 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from ereceipt.core import drafts, held_payments, users
-from ereceipt.core.database import Database
+from ereceipt.core.counter import drafts
+from ereceipt.core.counter.tables import ReceiptDraft
 from ereceipt.core.errors import BadInput, Conflict, InvalidAmount
-from ereceipt.core.issuing import ReceiptIssuer
-from ereceipt.core.review_tables import HeldPaymentResolution, ReceiptDraft
-from ereceipt.core.tables import AuditEvent, EnforcementCase, Payment, Receipt
+from ereceipt.core.intake import held_payments
+from ereceipt.core.intake.tables import HeldPaymentResolution
+from ereceipt.core.issuing.issuer import ReceiptIssuer
+from ereceipt.core.receipts.tables import EnforcementCase, Payment, Receipt
+from ereceipt.core.storage.audit import AuditEvent
+from ereceipt.core.storage.database import Database
+from ereceipt.core.users import accounts as users
 
 
 def new_draft(session, **changes) -> int:

@@ -9,7 +9,7 @@ from admin_site import build_site
 from cryptography import x509
 from lxml import etree
 
-from ereceipt.core.tables import Receipt
+from ereceipt.core.receipts.tables import Receipt
 from ereceipt.soap.wsse import sign_envelope, verify_envelope
 from ereceipt.web.app import create_app
 

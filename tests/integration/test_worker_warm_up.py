@@ -7,8 +7,8 @@ from pathlib import Path
 
 from admin_site import build_site
 
+from ereceipt.app.server import warm_up
 from ereceipt.soap import wsse
-from ereceipt.web.server import warm_up
 
 
 def test_the_endpoint_is_built_and_the_service_key_loaded_before_any_request(tmp_path: Path) -> None:

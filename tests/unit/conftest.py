@@ -14,10 +14,16 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
-from ereceipt.core.pki import SIGNING, Authority, DevelopmentPKI, create_development_pki, issue_certificate
-from ereceipt.core.signing_identity import SigningIdentity
-from ereceipt.core.verification import TrustStore
-from ereceipt.core.xades import ReceiptSigner
+from ereceipt.core.signatures.pki import (
+    SIGNING,
+    Authority,
+    DevelopmentPKI,
+    create_development_pki,
+    issue_certificate,
+)
+from ereceipt.core.signatures.signing_identity import SigningIdentity
+from ereceipt.core.signatures.verification import TrustStore
+from ereceipt.core.signatures.xades import ReceiptSigner
 
 TEST_NS = "urn:ereceipt:test"
 TEST_ROOT = f"{{{TEST_NS}}}Receipt"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ereceipt.core.bank_intake import ISSUING_GROUPS, MIN_GROUP, issuer_groups
+from ereceipt.core.intake.bank import ISSUING_GROUPS, MIN_GROUP, issuer_groups
 
 
 def test_a_big_batch_is_cut_into_a_few_groups_at_issuer_boundaries() -> None:

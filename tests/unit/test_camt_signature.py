@@ -15,8 +15,8 @@ from ereceipt.adapters.bank import BankNotifications
 from ereceipt.adapters.camt_schemas import CamtSchemas
 from ereceipt.adapters.camt_signature import sign_document
 from ereceipt.core.errors import SchemaViolation, VerificationFailed
-from ereceipt.core.pki import DevelopmentPKI
-from ereceipt.core.xades import DS
+from ereceipt.core.signatures.pki import DevelopmentPKI
+from ereceipt.core.signatures.xades import DS
 from ereceipt.queue.consumer import Delivery
 
 BIC, OTHER_BIC = "BFTVVNVX", "ICBVVNVX"
@@ -125,7 +125,7 @@ def test_a_weak_pinned_bank_certificate_is_refused_at_start(ca) -> None:
 
     from ereceipt.adapters.camt_signature import check_pinned_certificate
     from ereceipt.core.errors import ConfigurationError
-    from ereceipt.core.pki import CLIENT, issue_certificate
+    from ereceipt.core.signatures.pki import CLIENT, issue_certificate
 
     weak_keys = [
         rsa.generate_private_key(public_exponent=65537, key_size=1024),  # noqa: S505 (weak on purpose)

@@ -1,6 +1,6 @@
 """Lookup codes: 80 random bits, easy to type, tolerant of what people type instead."""
 
-from ereceipt.core.lookup_code import (
+from ereceipt.core.receipts.lookup_code import (
     ALPHABET,
     LENGTH,
     display_lookup_code,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ereceipt.core import matching
+from ereceipt.core.intake import matching
 
 CODES = {"THA2501", "THA2502", "THA25012"}
 

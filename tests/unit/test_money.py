@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from ereceipt.adapters.payment_json import parse_payment_json
-from ereceipt.core.drafts import parse_amount
+from ereceipt.core.counter.drafts import parse_amount
 from ereceipt.core.errors import InvalidAmount
 from ereceipt.core.money import (
     MAX_AMOUNT,

@@ -5,8 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ereceipt.core.errors import ConfigurationError
-from ereceipt.core.notice_text import (
+from ereceipt.core.delivery.notice_text import (
     DEFAULT_SMS_TEMPLATE,
     attachment_name,
     check_sms_template,
@@ -15,7 +14,8 @@ from ereceipt.core.notice_text import (
     sms_text,
     strip_diacritics,
 )
-from ereceipt.core.receipt import (
+from ereceipt.core.errors import ConfigurationError
+from ereceipt.core.receipts.content import (
     CollectionInfo,
     IssuerInfo,
     PayerInfo,

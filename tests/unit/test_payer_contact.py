@@ -2,8 +2,7 @@
 
 import pytest
 
-from ereceipt.core.errors import BadInput
-from ereceipt.core.payer_contact import (
+from ereceipt.core.delivery.payer_contact import (
     InvalidEmail,
     InvalidMobile,
     PayerContact,
@@ -11,6 +10,7 @@ from ereceipt.core.payer_contact import (
     normalise_email,
     normalise_mobile,
 )
+from ereceipt.core.errors import BadInput
 
 
 @pytest.mark.parametrize(

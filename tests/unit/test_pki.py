@@ -14,7 +14,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from cryptography.x509.verification import ExtensionPolicy, PolicyBuilder, Store
 
 from ereceipt.core.errors import ConfigurationError
-from ereceipt.core.pki import (
+from ereceipt.core.signatures.pki import (
     DEVELOPMENT_ORGANISATION,
     PARTIES,
     create_development_pki,

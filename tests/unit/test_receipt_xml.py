@@ -8,7 +8,7 @@ from lxml import etree
 from xmltree import assert_trees_equal
 
 from ereceipt.core.errors import SchemaViolation
-from ereceipt.core.receipt import (
+from ereceipt.core.receipts.content import (
     CollectionInfo,
     IssuerInfo,
     PayerInfo,
@@ -18,7 +18,7 @@ from ereceipt.core.receipt import (
     format_number,
     series_year,
 )
-from ereceipt.core.receipt_xml import RECEIPT_NS, read_receipt, receipt_element, validate_receipt
+from ereceipt.core.receipts.receipt_xml import RECEIPT_NS, read_receipt, receipt_element, validate_receipt
 
 CONTENT = ReceiptContent(
     issuer=IssuerInfo(

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ereceipt.adapters.treasury import backoff
+from ereceipt.app.jobs import cron_trigger
 from ereceipt.config import load_settings
 from ereceipt.core.errors import ConfigurationError
-from ereceipt.core.scheduling import latest_fire_time
-from ereceipt.jobs import cron_trigger
+from ereceipt.core.storage.scheduling import latest_fire_time
 
 
 def test_latest_fire_time_is_the_same_for_processes_waking_apart() -> None:

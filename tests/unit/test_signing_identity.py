@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from signxml import SignatureMethod
 
 from ereceipt.core.errors import ConfigurationError
-from ereceipt.core.pki import Usage, issue_certificate, make_ca, write_pem
-from ereceipt.core.signing_identity import SigningIdentity, load_signing_identity
+from ereceipt.core.signatures.pki import Usage, issue_certificate, make_ca, write_pem
+from ereceipt.core.signatures.signing_identity import SigningIdentity, load_signing_identity
 
 
 def load(path: Path) -> x509.Certificate:

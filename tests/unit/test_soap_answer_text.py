@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from ereceipt.adapters.portal import _receipt_answer, _receipt_elements
-from ereceipt.core.lookup import ReceiptSummary
+from ereceipt.core.receipts.lookup import ReceiptSummary
 from ereceipt.soap.envelope import SOAP_1_1, SOAP_1_2, copy_header, envelope_bytes, write_envelope
 
 SIGNED = b'<?xml version="1.0"?><Receipt xmlns="urn:x">\xc4\x91\xe1\xbb\x93ng</Receipt>' * 40

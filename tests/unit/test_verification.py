@@ -20,10 +20,15 @@ from signxml.xades import XAdESSigner
 from xmltree import assert_trees_equal
 
 from ereceipt.core.errors import ConfigurationError
-from ereceipt.core.pki import Usage, issue_certificate, make_ca
-from ereceipt.core.signing_identity import SigningIdentity
-from ereceipt.core.verification import Indication, SubIndication, TrustStore, verify_signed_document
-from ereceipt.core.xades import C14N, ReceiptSigner, SignaturePolicy
+from ereceipt.core.signatures.pki import Usage, issue_certificate, make_ca
+from ereceipt.core.signatures.signing_identity import SigningIdentity
+from ereceipt.core.signatures.verification import (
+    Indication,
+    SubIndication,
+    TrustStore,
+    verify_signed_document,
+)
+from ereceipt.core.signatures.xades import C14N, ReceiptSigner, SignaturePolicy
 
 NS = "urn:ereceipt:test"
 ROOT = f"{{{NS}}}Receipt"

@@ -17,8 +17,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
-from ereceipt.core.pki import issue_certificate, make_ca
-from ereceipt.core.xmlparse import parse_xml
+from ereceipt.core.signatures.pki import issue_certificate, make_ca
+from ereceipt.core.xml.parser import parse_xml
 from ereceipt.soap import dsig_verify
 from ereceipt.soap.faults import SoapFault
 from ereceipt.soap.wsse import BASE64, DS, WSSE, WSU, WSU_ID, X509_TOKEN, sign_envelope, verify_envelope

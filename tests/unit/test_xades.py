@@ -15,9 +15,9 @@ from lxml import etree
 from xmltree import assert_trees_equal
 
 from ereceipt.core.errors import BadInput, ConfigurationError
-from ereceipt.core.signing_identity import SigningIdentity
-from ereceipt.core.verification import verify_signed_document
-from ereceipt.core.xades import ReceiptSigner, SignaturePolicy
+from ereceipt.core.signatures.signing_identity import SigningIdentity
+from ereceipt.core.signatures.verification import verify_signed_document
+from ereceipt.core.signatures.xades import ReceiptSigner, SignaturePolicy
 
 NS = "urn:ereceipt:test"
 ROOT = f"{{{NS}}}Receipt"

@@ -9,7 +9,7 @@ from importlib import resources
 
 from lxml import etree
 
-from ereceipt.core.xml_schemas import compile_schema, package_schema
+from ereceipt.core.xml.schemas import compile_schema, package_schema
 
 SERVICE = "urn:ereceipt:thads:service:1.0"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ereceipt.core import xmlparse
 from ereceipt.core.errors import XMLRejected
-from ereceipt.core.xmlparse import hardened_parser, parse_xml
+from ereceipt.core.xml import parser as xmlparse
+from ereceipt.core.xml.parser import hardened_parser, parse_xml
 
 LAUGHS = (
     b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY l0 "lol">'

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, abort, current_app, g, jsonify, redirect, request, session, url_for
 
-from ereceipt.core.users import load_user
+from ereceipt.core.users.accounts import load_user
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 PUBLIC_ENDPOINTS = {"admin.login"}

@@ -10,12 +10,12 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from ereceipt.core import drafts
+from ereceipt.core.counter import drafts
+from ereceipt.core.counter.tables import DRAFT, ReceiptDraft
 from ereceipt.core.errors import BadInput, Conflict, NotFound
-from ereceipt.core.receipt import format_number
-from ereceipt.core.review_tables import DRAFT, ReceiptDraft
-from ereceipt.core.tables import Issuer, Receipt
-from ereceipt.core.users import CurrentUser
+from ereceipt.core.receipts.content import format_number
+from ereceipt.core.receipts.tables import Issuer, Receipt
+from ereceipt.core.users.accounts import CurrentUser
 from ereceipt.web.admin import blueprint, require
 from ereceipt.web.admin.views import EVERYONE, _reason, _services
 

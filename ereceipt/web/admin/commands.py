@@ -10,13 +10,13 @@ import argparse
 import getpass
 import sys
 
-from ereceipt.core.admin_tables import ROLES
 from ereceipt.core.errors import BadInput
+from ereceipt.core.users.tables import ROLES
 
 
 def after_init(services) -> None:
     """Make the session secret and, when there is no user yet, the administrator ``admin``."""
-    from ereceipt.core.users import ensure_first_administrator
+    from ereceipt.core.users.accounts import ensure_first_administrator
     from ereceipt.web.admin import session_secret
 
     session_secret(services.settings.server.session_secret_file)
@@ -28,8 +28,8 @@ def after_init(services) -> None:
 
 
 def cmd_users_add(args: argparse.Namespace, settings) -> int:
-    from ereceipt.bootstrap import Services, configure_logging
-    from ereceipt.core.users import add_user
+    from ereceipt.app.wiring import Services, configure_logging
+    from ereceipt.core.users.accounts import add_user
 
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")

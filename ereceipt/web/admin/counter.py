@@ -15,13 +15,13 @@ from flask import Response, abort, flash, g, redirect, render_template, request,
 from PIL import Image
 from sqlalchemy import func, select
 
-from ereceipt.core import drafts
-from ereceipt.core.counter_documents import CounterDocument, DocumentState
-from ereceipt.core.counter_drafts import draft_of_document, proposal
+from ereceipt.core.counter import drafts
+from ereceipt.core.counter.documents import CounterDocument, DocumentState
+from ereceipt.core.counter.proposals import draft_of_document, proposal
+from ereceipt.core.counter.tables import ReceiptDraft
 from ereceipt.core.errors import BadInput, EReceiptError, NotFound
 from ereceipt.core.ocr.documents import page_images
-from ereceipt.core.review_tables import ReceiptDraft
-from ereceipt.core.tables import Issuer
+from ereceipt.core.receipts.tables import Issuer
 from ereceipt.web.admin import blueprint, require
 from ereceipt.web.admin.approval import LABELS, LOW_CONFIDENCE
 from ereceipt.web.admin.views import EVERYONE, _services

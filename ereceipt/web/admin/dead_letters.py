@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, url_for
 
-from ereceipt.core.dead_letters import discard_reason, keep_discarded, record_reprocessed
 from ereceipt.core.errors import BadInput, NotFound
+from ereceipt.core.intake.dead_letters import discard_reason, keep_discarded, record_reprocessed
 from ereceipt.queue.dead_letters import BrokerUnavailable, DeadLetter
 from ereceipt.web.admin import blueprint, require
 from ereceipt.web.admin.views import EVERYONE, _reason, _services

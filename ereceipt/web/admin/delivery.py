@@ -11,11 +11,11 @@ from __future__ import annotations
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from ereceipt.core import notices
+from ereceipt import metrics
+from ereceipt.core.delivery import notices
+from ereceipt.core.delivery.outbox import FAILED, PENDING, SENT, PayerNotice
 from ereceipt.core.errors import BadInput, Conflict, NotFound
-from ereceipt.core.outbox import FAILED, PENDING, SENT, PayerNotice
-from ereceipt.core.tables import Receipt
-from ereceipt.soap import metrics
+from ereceipt.core.receipts.tables import Receipt
 from ereceipt.web.admin import blueprint, require
 from ereceipt.web.admin.queries import scope
 

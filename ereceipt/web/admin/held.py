@@ -11,11 +11,11 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from ereceipt.core import held_payments
 from ereceipt.core.errors import BadInput, Conflict, NotFound
-from ereceipt.core.receipt import format_number
-from ereceipt.core.review_tables import HeldPaymentResolution
-from ereceipt.core.tables import EnforcementCase, Payment
+from ereceipt.core.intake import held_payments
+from ereceipt.core.intake.tables import HeldPaymentResolution
+from ereceipt.core.receipts.content import format_number
+from ereceipt.core.receipts.tables import EnforcementCase, Payment
 from ereceipt.web.admin import blueprint, queries, require
 from ereceipt.web.admin.views import EVERYONE, _reason, _services
 

@@ -11,12 +11,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from ereceipt.core import lookup
-from ereceipt.core.lookup import start_of_day
-from ereceipt.core.receipt import VIETNAM
-from ereceipt.core.receipt_store import ISSUED
-from ereceipt.core.tables import EnforcementCase, Issuer, Payment, Receipt
-from ereceipt.core.users import CurrentUser
+from ereceipt.core.receipts import lookup
+from ereceipt.core.receipts.content import VIETNAM
+from ereceipt.core.receipts.lookup import start_of_day
+from ereceipt.core.receipts.store import ISSUED
+from ereceipt.core.receipts.tables import EnforcementCase, Issuer, Payment, Receipt
+from ereceipt.core.users.accounts import CurrentUser
 
 PAGE_SIZE = 25
 

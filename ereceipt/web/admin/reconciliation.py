@@ -9,10 +9,10 @@ from __future__ import annotations
 from flask import Response, abort, current_app, g, render_template
 from sqlalchemy import func, select
 
-from ereceipt.core import reconciliation
+from ereceipt import metrics
 from ereceipt.core.errors import NotFound
-from ereceipt.core.treasury_tables import PENDING, REJECTED, SENT, ReconciliationRun, TreasuryReport
-from ereceipt.soap import metrics
+from ereceipt.core.treasury import reconciliation
+from ereceipt.core.treasury.tables import PENDING, REJECTED, SENT, ReconciliationRun, TreasuryReport
 from ereceipt.web.admin import blueprint, require
 
 READERS = ("auditor", "approver", "administrator")

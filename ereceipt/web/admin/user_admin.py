@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from ereceipt.core import users as accounts
-from ereceipt.core.admin_tables import AdminUser
 from ereceipt.core.errors import BadInput, Conflict, NotFound
+from ereceipt.core.users import accounts
+from ereceipt.core.users.tables import AdminUser
 from ereceipt.web.admin import blueprint, require
 from ereceipt.web.admin.views import _services
 

@@ -23,18 +23,19 @@ from flask import (
 )
 from sqlalchemy import select
 
-from ereceipt.core import audit
-from ereceipt.core.admin_tables import ROLES, AdminUser
-from ereceipt.core.counter_drafts import document_of_receipt
+from ereceipt.core.counter.proposals import document_of_receipt
 from ereceipt.core.errors import BadInput, ConfigurationError, Conflict, NotFound
-from ereceipt.core.lookup_code import display_lookup_code
 from ereceipt.core.money import format_vnd
-from ereceipt.core.receipt import VIETNAM, PayerInfo, format_number
-from ereceipt.core.receipt_pdf import receipt_pdf
-from ereceipt.core.receipt_store import CANCELLED, ISSUED
-from ereceipt.core.receipt_xml import read_receipt
-from ereceipt.core.tables import AuditEvent, Issuer, Receipt
-from ereceipt.core.users import add_user, authenticate
+from ereceipt.core.receipts.content import VIETNAM, PayerInfo, format_number
+from ereceipt.core.receipts.lookup_code import display_lookup_code
+from ereceipt.core.receipts.receipt_pdf import receipt_pdf
+from ereceipt.core.receipts.receipt_xml import read_receipt
+from ereceipt.core.receipts.store import CANCELLED, ISSUED
+from ereceipt.core.receipts.tables import Issuer, Receipt
+from ereceipt.core.storage import audit
+from ereceipt.core.storage.audit import AuditEvent
+from ereceipt.core.users.accounts import add_user, authenticate
+from ereceipt.core.users.tables import ROLES, AdminUser
 from ereceipt.web.admin import blueprint, csrf_token, queries, require
 
 EVERYONE = ("officer", "approver", "auditor", "administrator")

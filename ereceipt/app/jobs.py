@@ -1,0 +1,236 @@
+"""Scheduled work (APScheduler 3): treasury reports, statement fetch, reconciliation, retries, log archive.
+
+Each job has a cron expression in ``[scheduler]`` (empty: off). Jobs live in a persistent
+SQLAlchemy job store in our database, with coalescing (a backlog of missed runs runs once),
+``max_instances=1`` and a misfire grace time. Several scheduler processes may run against one
+database: every run first claims ``(job, fire time)`` in ``scheduler_claim`` (``core.scheduling``),
+so each run happens in exactly one process. ``ereceipt scheduler`` runs the scheduler in the
+foreground; ``ereceipt serve`` starts it as a child process when ``[server] run_scheduler`` is true.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import Column, MetaData, String, Table, delete, inspect
+from sqlalchemy.exc import DBAPIError
+
+from ereceipt.config import SCHEDULED_JOBS, Settings
+
+log = logging.getLogger("ereceipt.scheduler")
+JOB_TABLE = "apscheduler_jobs"
+_services = None  # the process's Services, set by ``build_scheduler`` (job store entries hold only names)
+
+
+def cron_trigger(expression: str, timezone: str) -> CronTrigger:
+    """5 fields (minute hour day month weekday), or 6 with seconds first."""
+    fields = expression.split()
+    names = ["minute", "hour", "day", "month", "day_of_week"]
+    if len(fields) == 6:
+        names = ["second", *names]
+    return CronTrigger(**dict(zip(names, fields, strict=True)), timezone=ZoneInfo(timezone))
+
+
+def previous_day(settings: Settings) -> date:
+    return datetime.now(ZoneInfo(settings.scheduler.timezone)).date() - timedelta(days=1)
+
+
+# -- the jobs -------------------------------------------------------------------------------------
+
+
+def daily_reports(services, day: date | None = None) -> str:
+    from ereceipt.core.treasury.collection_report import accounts_to_report, store_daily_report
+
+    day = day or previous_day(services.settings)
+    stored = [
+        store_daily_report(services.database, services.signer, code, account, day)
+        for code, account in accounts_to_report(services.database)
+    ]
+    sent = report_retries(services)
+    return f"{sum(r.created for r in stored)} reports of {day} stored; {sent}"
+
+
+def report_retries(services, day: date | None = None) -> str:
+    from ereceipt.adapters.treasury import ReportSender
+
+    sender = ReportSender(
+        services.database,
+        services.treasury_client(),
+        max_backoff_seconds=services.settings.treasury.max_backoff_seconds,
+    )
+    result = sender.send_due()
+    return f"{result.sent} sent, {result.failed} failed, {result.rejected} rejected"
+
+
+def statement_fetch(services, day: date | None = None) -> str:
+    from ereceipt.adapters.treasury import TreasuryError, fetch_statement
+    from ereceipt.core.treasury.reconciliation import accounts
+
+    day, client, done, failed = day or previous_day(services.settings), services.treasury_client(), 0, []
+    for account in accounts(services.database):
+        try:
+            done += fetch_statement(services.database, client, account, day)
+        except TreasuryError as exc:
+            failed.append(f"{account}: {exc.message}")
+    if failed:
+        raise RuntimeError(f"statements of {day} not fetched for " + "; ".join(failed))
+    return f"{done} treasury lines of {day}"
+
+
+def reconciliation(services, day: date | None = None) -> str:
+    from ereceipt.core.treasury.reconciliation import accounts, reconcile
+
+    day = day or previous_day(services.settings)
+    runs = [
+        reconcile(services.database, account, day, actor="scheduler")
+        for account in accounts(services.database)
+    ]
+    return f"{len(runs)} runs of {day}, {sum(r.discrepancy_count for r in runs)} discrepancies"
+
+
+def message_log_archive(services, day: date | None = None) -> str:
+    from ereceipt.soap.log_archive import archive_message_log
+
+    moved = archive_message_log(services.database, services.settings.scheduler.archive_after_days)
+    return f"{moved} message-log records archived"
+
+
+JOBS: dict[str, Callable] = {
+    "daily_reports": daily_reports,
+    "statement_fetch": statement_fetch,
+    "reconciliation": reconciliation,
+    "report_retries": report_retries,
+    "message_log_archive": message_log_archive,
+}
+assert tuple(JOBS) == SCHEDULED_JOBS  # the config's names and the jobs are one list
+
+
+def holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run_scheduled(name: str) -> None:
+    """What the job store calls: claim this run, then run the job; another process's claim → skip."""
+    from ereceipt.core.storage.scheduling import claim, finish, latest_fire_time
+
+    settings = _services.settings
+    trigger = cron_trigger(getattr(settings.scheduler, name), settings.scheduler.timezone)
+    fire_time = latest_fire_time(
+        trigger,
+        datetime.now(ZoneInfo(settings.scheduler.timezone)),
+        timedelta(seconds=settings.scheduler.misfire_grace_seconds),
+    )
+    if not claim(_services.database, name, fire_time, holder()):
+        log.info("job %s of %s skipped: another scheduler process runs it", name, fire_time.isoformat())
+        return
+    log.info("job %s of %s started", name, fire_time.isoformat())
+    try:
+        outcome = JOBS[name](_services)
+    except Exception as exc:
+        log.error("job %s of %s failed: %s", name, fire_time.isoformat(), exc)
+        finish(_services.database, name, fire_time, f"failed: {exc}")
+        return
+    log.info("job %s of %s done: %s", name, fire_time.isoformat(), outcome)
+    finish(_services.database, name, fire_time, outcome)
+
+
+def build_scheduler(services) -> BlockingScheduler:
+    """A scheduler with the jobs of ``[scheduler]`` in the database job store (replacing what was there)."""
+    global _services
+    _services = services
+    remove_switched_off(services)
+    settings = services.settings.scheduler
+    scheduler = BlockingScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=services.database.engine, tablename=JOB_TABLE)},
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": settings.misfire_grace_seconds,
+        },
+        timezone=ZoneInfo(settings.timezone),
+    )
+    for name in JOBS:
+        expression = getattr(settings, name)
+        if expression:
+            scheduler.add_job(
+                "ereceipt.app.jobs:run_scheduled",
+                cron_trigger(expression, settings.timezone),
+                args=[name],
+                id=name,
+                name=name,
+                replace_existing=True,
+            )
+    return scheduler
+
+
+def remove_switched_off(services) -> list[str]:
+    """Remove from the job store the jobs whose cron expression is now empty (left by an earlier run)."""
+    off = [name for name in JOBS if not getattr(services.settings.scheduler, name)]
+    engine = services.database.engine
+    if off and inspect(engine).has_table(JOB_TABLE):
+        table = Table(JOB_TABLE, MetaData(), Column("id", String(191), primary_key=True))
+        with engine.begin() as connection:
+            connection.execute(delete(table).where(table.c.id.in_(off)))
+    return off
+
+
+def run_forever(services, *, exit_with_parent: bool = False) -> None:
+    """Run the scheduler until SIGTERM/SIGINT (or, started by `serve`, until the parent is gone).
+
+    A database that cannot be reached at start is waited for (growing pauses up to a minute), so
+    the scheduler comes up with the database instead of dying with it.
+    """
+    from ereceipt.core.errors import TransientOutage
+
+    stopping, current, parent = threading.Event(), [], os.getppid()
+
+    def shut_down() -> None:
+        for _ in range(100):
+            if current and current[-1].running:
+                current[-1].shutdown(wait=True)
+                return
+            time.sleep(0.05)
+
+    def stop(*_) -> None:
+        stopping.set()
+        threading.Thread(target=shut_down, daemon=True).start()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
+    if exit_with_parent:
+
+        def watch() -> None:
+            while os.getppid() == parent and not stopping.is_set():
+                stopping.wait(2)
+            stop()
+
+        threading.Thread(target=watch, daemon=True, name="ereceipt-parent-watch").start()
+    pause = 1
+    while not stopping.is_set():
+        try:
+            scheduler = build_scheduler(services)
+            current.append(scheduler)
+            names = [name for name in JOBS if getattr(services.settings.scheduler, name)]
+            print(f"scheduler {holder()}: {', '.join(names) or 'no jobs'}", flush=True)
+            scheduler.start()  # blocks until shut down
+            return
+        except (DBAPIError, TransientOutage) as exc:
+            reason = getattr(exc, "orig", None) or exc
+            log.warning(
+                "scheduler: database unavailable (%s); trying again in %d s",
+                str(reason).splitlines()[0],
+                pause,
+            )
+            stopping.wait(pause)
+            pause = min(pause * 2, 60)

@@ -1,0 +1,287 @@
+"""Wiring: the only place that turns settings into a database, a signer and a trust store.
+
+Nothing here runs at import time; each entry point (CLI command, server, worker) calls the
+function it needs once per process.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cached_property
+
+from cryptography import x509
+
+from ereceipt.config import ClientAccess, Settings
+from ereceipt.core.errors import ConfigurationError
+from ereceipt.core.issuing.issuer import ReceiptIssuer
+from ereceipt.core.receipts.receipt_xml import RECEIPT_TAG
+from ereceipt.core.signatures.pki import ensure_development_pki
+from ereceipt.core.signatures.signing_identity import SigningIdentity, load_signing_identity
+from ereceipt.core.signatures.trust import TrustStore
+from ereceipt.core.signatures.verification import VerificationReport, verify_signed_document
+from ereceipt.core.signatures.xades import ReceiptSigner, SignaturePolicy
+from ereceipt.core.storage.database import Database
+
+log = logging.getLogger("ereceipt")
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.logging.level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+def open_database(settings: Settings) -> Database:
+    return Database.from_url(
+        settings.database.url, echo=settings.database.echo, pool_size=settings.database.pool_size
+    )
+
+
+def ensure_keys(settings: Settings) -> bool:
+    """Create the development PKI when the configured key is missing and lives in the keys directory."""
+    keys = settings.keys
+    if keys.signing_key.exists() or keys.signing_key.parent.resolve() != keys.directory.resolve():
+        return False
+    ensure_development_pki(keys.directory)
+    return True
+
+
+def load_identity(settings: Settings) -> SigningIdentity:
+    keys = settings.keys
+    password = os.environ.get(keys.key_password_env)
+    is_bundle = keys.signing_key.suffix.lower() in {".p12", ".pfx"}
+    identity = load_signing_identity(
+        keys.signing_key,
+        None if is_bundle else keys.signing_certificate,
+        None if is_bundle else keys.certificate_chain,
+        password.encode() if password else None,
+    )
+    if identity.is_development:
+        log.warning(
+            "DEVELOPMENT signing keys are in use (%s); never issue real receipts with them", keys.signing_key
+        )
+    return identity
+
+
+def signature_policy(settings: Settings) -> SignaturePolicy | None:
+    policy = settings.signature
+    if not policy.policy_identifier:
+        return None
+    return SignaturePolicy(policy.policy_identifier, policy.policy_description, policy.policy_digest_sha256)
+
+
+@dataclass
+class Services:
+    """What one process needs, built on first use and then kept for the life of the process."""
+
+    settings: Settings
+
+    @cached_property
+    def database(self) -> Database:
+        return open_database(self.settings)
+
+    @cached_property
+    def signer(self) -> ReceiptSigner:
+        return ReceiptSigner(load_identity(self.settings), signature_policy(self.settings))
+
+    @cached_property
+    def trust(self) -> TrustStore:
+        return TrustStore.from_pem_file(self.settings.keys.trust_anchors)
+
+    @cached_property
+    def expected_policy(self) -> SignaturePolicy | None:
+        return signature_policy(self.settings)
+
+    def verify_receipt(self, data: bytes) -> VerificationReport:
+        """Verify a signed receipt against the pinned trust anchors and the configured signature policy."""
+        return verify_signed_document(
+            data, self.trust, expected_root=RECEIPT_TAG, expected_policy=self.expected_policy
+        )
+
+    @cached_property
+    def issuer(self) -> ReceiptIssuer:
+        from ereceipt.core.delivery.outbox import write_receipt_events
+
+        return ReceiptIssuer(self.database, self.signer, on_issued=write_receipt_events)
+
+    @cached_property
+    def bank_intake(self):
+        from ereceipt.core.intake.bank import BankIntake
+
+        return BankIntake(self.database, self.issuer)
+
+    def payment_consumer(self):
+        """The bank notification consumer (issue #4); connects only when run."""
+        from ereceipt.adapters.bank import BankNotifications
+        from ereceipt.queue.consumer import Consumer
+        from ereceipt.queue.topology import Topology, connection_parameters
+
+        queue = self.settings.queue
+        handler = BankNotifications(
+            self.bank_intake, certificates=self.bank_certificates, schemas=self.camt_schemas
+        )
+        return Consumer(
+            connection_parameters(queue, "consumer"),
+            Topology.of(queue),
+            handler,
+            prefetch=queue.prefetch,
+            reconnect_max_seconds=queue.reconnect_max_seconds,
+            handle_many=handler.handle_many,
+            batch=queue.batch_messages,
+        )
+
+    @cached_property
+    def bank_certificates(self) -> dict[str, x509.Certificate]:
+        """The pinned certificates of ``[banks]``, by BIC, read and checked once."""
+        from ereceipt.adapters.camt_signature import check_pinned_certificate
+
+        pinned = {}
+        for bic, path in self.settings.banks:
+            origin = f"[banks] {bic}"
+            try:
+                certificate = x509.load_pem_x509_certificate(path.read_bytes())
+            except (OSError, ValueError) as exc:
+                raise ConfigurationError(
+                    f"pinned certificate {path} of bank {bic}: {exc}", setting=origin
+                ) from None
+            pinned[bic] = check_pinned_certificate(certificate, origin)
+        return pinned
+
+    @cached_property
+    def camt_schemas(self):
+        """The ISO 20022 XSDs of ``[queue] camt_schema_directory``, or None for structural checks only."""
+        from pathlib import Path
+
+        from ereceipt.adapters.camt_schemas import CamtSchemas
+
+        directory = self.settings.queue.camt_schema_directory
+        return CamtSchemas(Path(directory)) if directory else None
+
+    def dead_letter_queue(self):
+        """The bank dead-letter queue for the admin page (issue #5); connects only when used."""
+        from ereceipt.queue.dead_letters import DeadLetterQueue
+        from ereceipt.queue.topology import Topology, connection_parameters
+
+        queue = self.settings.queue
+        return DeadLetterQueue(connection_parameters(queue, "admin"), Topology.of(queue))
+
+    def outbox_relay(self):
+        """Publishes outbox events to ``[queue] events_exchange`` with confirms; connects only when run."""
+        from ereceipt.queue.relay import OutboxRelay
+        from ereceipt.queue.topology import connection_parameters
+
+        queue = self.settings.queue
+        return OutboxRelay(self.database, connection_parameters(queue, "relay"), queue.events_exchange)
+
+    def treasury_client(self):
+        """The state treasury's SOAP client (issue #7); connects only when called."""
+        from ereceipt.adapters.treasury import client_from_settings
+
+        return client_from_settings(self.settings)
+
+    def notice_dispatcher(self):
+        """Payer notices by e-mail and SMS (issue #7); a channel not configured leaves its notices pending."""
+        from ereceipt.core.delivery.notices import NoticeDispatcher, RetryPolicy
+        from ereceipt.core.delivery.outbox import EMAIL, SMS
+        from ereceipt.core.receipts.receipt_pdf import lookup_url
+        from ereceipt.core.receipts.receipt_xml import read_receipt
+
+        settings, channels = self.settings, {}
+        if settings.email.host:
+            from ereceipt.adapters.email import EmailChannel
+
+            channels[EMAIL] = EmailChannel(settings.email, settings.server.public_url)
+        if settings.sms.url:
+            from ereceipt.adapters.sms import SmsChannel
+
+            channels[SMS] = SmsChannel(settings.sms)
+
+        def read_signed(signed_xml: bytes):
+            report = self.verify_receipt(signed_xml)
+            return read_receipt(report.signed_xml) if report.passed else None
+
+        notices = settings.notices
+        return NoticeDispatcher(
+            self.database,
+            channels,
+            read_signed,
+            lambda code: lookup_url(settings.server.public_url, code),
+            RetryPolicy(notices.retry_base_seconds, notices.retry_cap_seconds, notices.max_attempts),
+            batch=notices.batch,
+            idle_seconds=notices.idle_seconds,
+            lease_seconds=notices.lease_seconds,
+        )
+
+    @cached_property
+    def soap_clients(self) -> dict[str, tuple[ClientAccess, x509.Certificate | None]]:
+        """The X-Road clients of ``[access]`` with their pinned certificates, read once."""
+        clients = {}
+        for client in self.settings.access:
+            certificate = None
+            if client.certificate is not None:
+                try:
+                    certificate = x509.load_pem_x509_certificate(client.certificate.read_bytes())
+                except (OSError, ValueError) as exc:
+                    raise ConfigurationError(
+                        f"pinned certificate {client.certificate} of client {client.client}: {exc}",
+                        setting=f"[access] {client.client}",
+                    ) from None
+            clients[client.client] = (client, certificate)
+        return clients
+
+    @cached_property
+    def soap_endpoint(self):
+        from ereceipt.adapters.portal import PortalOperations
+        from ereceipt.soap.endpoint import SoapEndpoint
+
+        return SoapEndpoint(self, PortalOperations(self).handlers, self.soap_clients)
+
+    @cached_property
+    def ocr_engine(self):
+        """Counter OCR (issue #6): Tesseract with the ``[ocr]`` settings, checked for on first use."""
+        from ereceipt.core.ocr.documents import DocumentLimits
+        from ereceipt.core.ocr.preprocess import Preprocessing
+        from ereceipt.core.ocr.tesseract import TesseractEngine
+
+        ocr = self.settings.ocr
+        return TesseractEngine(
+            command=ocr.tesseract_command,
+            language=ocr.language,
+            limits=DocumentLimits(max_bytes=ocr.max_bytes, max_pages=ocr.max_pages, dpi=ocr.dpi),
+            preprocessing=Preprocessing(
+                grayscale=ocr.grayscale,
+                deskew=ocr.deskew,
+                binarise=ocr.binarise,
+                rescale=ocr.rescale,
+                denoise=ocr.denoise,
+                target_dpi=ocr.dpi,
+            ),
+            page_segmentation_mode=ocr.page_segmentation_mode,
+            threads=ocr.tesseract_threads,
+            timeout_seconds=ocr.timeout_seconds,
+        )
+
+    @cached_property
+    def counter_documents(self):
+        """Counter uploads read by OCR on ``[ocr] workers`` background threads (issue #6).
+
+        The hook that turns a reading into a draft receipt is given here as ``on_read``.
+        """
+        from ereceipt.core.counter.documents import CounterDocuments
+        from ereceipt.core.counter.proposals import draft_from_reading
+
+        ocr = self.settings.ocr
+        documents = CounterDocuments(
+            self.database,
+            self.ocr_engine,
+            limits=self.ocr_engine.limits,
+            on_read=draft_from_reading,
+            workers=ocr.workers,
+        )
+        # What a stopped server left behind is read again; a reading longer than every page's time
+        # limit twice over has lost its reader.
+        documents.resume_unfinished(stale_after=timedelta(seconds=2 * ocr.timeout_seconds * ocr.max_pages))
+        return documents

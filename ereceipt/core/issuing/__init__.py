@@ -1,0 +1,1 @@
+"""Issuing receipts: gapless numbering, signing and storing in one transaction; cancel, replace."""

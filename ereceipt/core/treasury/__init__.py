@@ -1,0 +1,1 @@
+"""Treasury: daily collection reports and three-way reconciliation per account and day."""
