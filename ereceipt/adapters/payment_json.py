@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from ereceipt.core.delivery.payer_contact import InvalidEmail, InvalidMobile, PayerContact
 from ereceipt.core.errors import BadInput
 from ereceipt.core.issuing.issuer import IssueRequest, PaymentIn
 from ereceipt.core.money import JsonNumber, json_amount
 from ereceipt.core.receipts.content import PayerInfo, PaymentMethod
+from ereceipt.core.receipts.payer_contact import InvalidEmail, InvalidMobile, PayerContact
 
 REQUIRED = {"source", "reference", "amount", "method", "paid_at", "payer", "officer"}
 OPTIONAL = {"case_code", "purpose", "remittance_text", "issuer", "series", "template"}

@@ -18,21 +18,24 @@ from lxml import etree
 from sqlalchemy import select
 
 from ereceipt.adapters.vietqr import vietqr_payload
-from ereceipt.app.wiring import Services
 from ereceipt.config import ClientAccess
-from ereceipt.core.delivery.payer_contact import PayerContact
 from ereceipt.core.errors import BadInput, Conflict, NotFound
-from ereceipt.core.issuing.issuer import IssueRequest, PaymentIn
+from ereceipt.core.issuing.issuer import IssueRequest, PaymentIn, ReceiptIssuer
 from ereceipt.core.money import soap_amount
 from ereceipt.core.receipts import lookup, store
 from ereceipt.core.receipts.content import VIETNAM, PayerInfo, PaymentMethod, format_number
 from ereceipt.core.receipts.lookup import ReceiptSummary
+from ereceipt.core.receipts.payer_contact import PayerContact
 from ereceipt.core.receipts.receipt_xml import read_receipt
 from ereceipt.core.receipts.tables import EnforcementCase, Issuer, Receipt
+from ereceipt.core.signatures.verification import VerificationReport
 from ereceipt.core.storage import driver_sql
+from ereceipt.core.storage.database import Database
 from ereceipt.core.xml.values import child_value
 
 SERVICE_NS = "urn:ereceipt:thads:service:1.0"
+# Operations that change nothing: the endpoint refuses a replay of one when it is logged, after the work.
+READ_ONLY = frozenset({"getReceipt", "searchReceipts", "verifyReceipt", "getCaseBalance", "listMethods"})
 OPERATIONS = (
     "getReceipt",
     "searchReceipts",
@@ -150,10 +153,19 @@ def online_payment(request: etree._Element, client: ClientAccess) -> IssueReques
 
 
 class PortalOperations:
-    """One instance per process; each call opens its own unit of work."""
+    """The operations over the receipt engine: the database they read, the issuer that records an
+    online payment and issues its receipt, and the verifier of receipts given to ``verifyReceipt``.
+    One instance per process; each call opens its own unit of work."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(
+        self,
+        database: Database,
+        issuer: ReceiptIssuer,
+        verify_receipt: Callable[[bytes], VerificationReport],
+    ) -> None:
+        self.database = database
+        self.issuer = issuer
+        self.verify = verify_receipt
         # A handler answers with the response element, or (getReceipt) with its bytes.
         self.handlers: dict[str, Callable[[etree._Element, ClientAccess], etree._Element | bytes]] = {
             "getReceipt": self.get_receipt,
@@ -186,7 +198,7 @@ class PortalOperations:
 
     def get_receipt(self, request: etree._Element, client: ClientAccess) -> etree._Element | bytes:
         # The busiest operation: by lookup code, one statement on the driver's connection.
-        database = self.services.database
+        database = self.database
         code = _text(request, "LookupCode")
         if code:
             with driver_sql.glance(database) as connection:
@@ -208,7 +220,7 @@ class PortalOperations:
 
     def search_receipts(self, request: etree._Element, client: ClientAccess) -> etree._Element:
         page, size = int(_text(request, "Page") or 1), int(_text(request, "PageSize") or 20)
-        with self.services.database.read() as session:
+        with self.database.read() as session:
             total, receipts = lookup.search(
                 session,
                 case_code=_text(request, "CaseCode"),
@@ -231,7 +243,7 @@ class PortalOperations:
             data = base64.b64decode(_text(request, "SignedXml") or "", validate=True)
         except ValueError:
             data = b""
-        report = self.services.verify_receipt(data)
+        report = self.verify(data)
         response = _response("verifyReceipt")
         _add(response, "Indication", report.indication.value)
         if report.sub_indication:
@@ -243,14 +255,14 @@ class PortalOperations:
             _add(response, "SigningTime", report.signing_time.isoformat())
         if report.passed:
             content = read_receipt(report.signed_xml)
-            with self.services.database.read() as session:
+            with self.database.read() as session:
                 stored = lookup.by_lookup_code(session, content.lookup_code)
                 if stored is not None and stored.number == content.number:
                     self._describe(session, stored, response, signed=False)
         return response
 
     def get_case_balance(self, request: etree._Element, client: ClientAccess) -> etree._Element:
-        with self.services.database.read() as session:
+        with self.database.read() as session:
             code = _text(request, "CaseCode") or ""
             case = session.scalar(select(EnforcementCase).where(EnforcementCase.payment_code == code.upper()))
             if case is None:
@@ -277,7 +289,7 @@ class PortalOperations:
 
     def notify_online_payment(self, request: etree._Element, client: ClientAccess) -> etree._Element:
         try:
-            issued = self.services.issuer.issue(online_payment(request, client))
+            issued = self.issuer.issue(online_payment(request, client))
         except NotFound as exc:
             return _response("notifyOnlinePayment", "NOT_FOUND", exc.message)
         except Conflict as exc:
@@ -285,7 +297,7 @@ class PortalOperations:
         except BadInput as exc:
             return _response("notifyOnlinePayment", "REJECTED", exc.message)
         response = _response("notifyOnlinePayment")
-        with self.services.database.read() as session:
+        with self.database.read() as session:
             self._describe(session, session.get(Receipt, issued.receipt_id), response, signed=True)
         return response
 

@@ -35,18 +35,13 @@ from ereceipt.core.storage.database import Database
 from ereceipt.core.treasury.tables import PENDING, REJECTED, SENT, TreasuryReport, TreasuryStatementLine
 from ereceipt.core.xml.parser import parse_xml
 from ereceipt.core.xml.values import refuse_hidden_nodes
+from ereceipt.soap.contract import TREASURY_SERVICE, WSDL_FOLDER
 from ereceipt.soap.zeep_signature import XRoadSignature
 
 log = logging.getLogger("ereceipt.treasury")
 WSDL_NS = "urn:ereceipt:thads:treasury:wsdl:1.0"
 SERVICE_NS = "urn:ereceipt:thads:treasury:service:1.0"
 BINDING = f"{{{WSDL_NS}}}TreasurySoap11Binding"
-CONTRACT = {
-    "Treasury.wsdl": ("wsdl", "Treasury.wsdl"),
-    "treasury-service-1.0.xsd": ("xml_schemas", "treasury-service-1.0.xsd"),
-    "xroad.xsd": ("xml_schemas", "xroad.xsd"),
-    "xroad-identifiers.xsd": ("xml_schemas", "xroad-identifiers.xsd"),
-}
 
 
 class TreasuryError(EReceiptError):
@@ -73,11 +68,6 @@ class TreasuryBadAnswer(TreasuryError):
     code = "TREASURY_BAD_ANSWER"
 
 
-def contract_bytes(name: str) -> bytes:
-    folder, file = CONTRACT[name]
-    return resources.files("ereceipt").joinpath(folder, file).read_bytes()
-
-
 class _ContractTransport(Transport):
     """Loads the WSDL and its XSDs from our package, never from the network; posts with a timeout.
 
@@ -96,10 +86,10 @@ class _ContractTransport(Transport):
         return response
 
     def load(self, url: str) -> bytes:
-        name = url.rsplit("/", 1)[-1]
-        if name not in CONTRACT:
-            raise TreasuryBadAnswer(f"the treasury contract refers to an unknown document {url!r}")
-        return contract_bytes(name)
+        try:
+            return TREASURY_SERVICE.document(url.rsplit("/", 1)[-1])
+        except KeyError:
+            raise TreasuryBadAnswer(f"the treasury contract refers to an unknown document {url!r}") from None
 
 
 class _TreasurySignature(XRoadSignature):
@@ -157,7 +147,7 @@ class TreasuryClient:
         transport = _ContractTransport(timeout=timeout, operation_timeout=timeout)
         settings = Settings(strict=True, forbid_dtd=True, forbid_entities=True, forbid_external=True)
         signature = _TreasurySignature(key, certificate, service_certificate=treasury_certificate)
-        wsdl = str(resources.files("ereceipt").joinpath("wsdl", "Treasury.wsdl"))
+        wsdl = str(resources.files("ereceipt").joinpath(WSDL_FOLDER, TREASURY_SERVICE.wsdl))
         try:
             self._zeep = Client(wsdl, transport=transport, wsse=signature, settings=settings)
         except OSError as exc:

@@ -38,7 +38,7 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
         print(f"development keys created in {settings.keys.directory} (NOT for real receipts)")
     if args.demo:
         print(f"demo data: {load_demo_data(services.database)} rows added")
-    from ereceipt.web.admin.commands import after_init
+    from ereceipt.app.user_commands import after_init
 
     after_init(services)
     return EXIT_OK
@@ -623,7 +623,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulator.add_argument("--alter", action="append", default=[], help="add 1 000 đồng to this reference")
     simulator.set_defaults(handler=cmd_treasury_simulator)
 
-    from ereceipt.web.admin.commands import add_user_commands
+    from ereceipt.app.user_commands import add_user_commands
 
     add_user_commands(commands)
     return parser

@@ -31,10 +31,9 @@ def _application(settings: Settings):
     """Runs in each worker after the fork: every worker opens its own database pool, and builds its
     SOAP endpoint before it takes a request (see ``warm_up``)."""
     from ereceipt.app.wiring import Services
-    from ereceipt.web.app import create_app
 
     services = Services(settings)
-    application = create_app(services)
+    application = services.web_application()
     warm_up(services)
     return application
 
@@ -75,7 +74,7 @@ def serve(
     server = settings.server
     level = settings.logging.level.lower()
     granian = Granian(
-        "ereceipt.web.app:create_app",  # names the processes; the workers load _application
+        "ereceipt.app.server:_application",  # names the processes; the workers load _application
         address=host or server.host,
         port=port or server.port,
         interface=Interfaces.WSGI,

@@ -73,6 +73,21 @@ def signature_policy(settings: Settings) -> SignaturePolicy | None:
     return SignaturePolicy(policy.policy_identifier, policy.policy_description, policy.policy_digest_sha256)
 
 
+def endpoint_settings(settings: Settings, *, soap=None, public_url: str | None = None):
+    """The SOAP endpoint's settings from ``[soap]`` and ``[server]``, its key and certificate read now."""
+    from ereceipt.soap.endpoint import EndpointSettings
+
+    soap = soap or settings.soap
+    return EndpointSettings(
+        provider="/".join((soap.xroad_instance, soap.member_class, soap.member_code, soap.subsystem_code)),
+        public_url=public_url or settings.server.public_url,
+        max_body_bytes=settings.server.max_body_bytes,
+        timestamp_skew=timedelta(seconds=soap.timestamp_skew_seconds),
+        service_key=soap.service_key.read_bytes(),
+        service_certificate=soap.service_certificate.read_bytes(),
+    )
+
+
 @dataclass
 class Services:
     """What one process needs, built on first use and then kept for the life of the process."""
@@ -234,10 +249,56 @@ class Services:
 
     @cached_property
     def soap_endpoint(self):
-        from ereceipt.adapters.portal import PortalOperations
+        """The portal's SOAP service: our contract, the portal operations, the clients of ``[access]``."""
+        from ereceipt.adapters.portal import READ_ONLY, PortalOperations
+        from ereceipt.soap.contract import RECEIPT_SERVICE
         from ereceipt.soap.endpoint import SoapEndpoint
+        from ereceipt.soap.message_log import MessageLog
 
-        return SoapEndpoint(self, PortalOperations(self).handlers, self.soap_clients)
+        operations = PortalOperations(self.database, self.issuer, self.verify_receipt)
+        return SoapEndpoint(
+            RECEIPT_SERVICE,
+            endpoint_settings(self.settings),
+            MessageLog(self.database),
+            operations.handlers,
+            self.soap_clients,
+            read_only=READ_ONLY,
+        )
+
+    def web_parts(self):
+        """What the web pages use, and nothing else."""
+        from ereceipt.queue.topology import broker_status
+        from ereceipt.web.parts import WebParts, WebSettings
+
+        settings = self.settings
+        return WebParts(
+            settings=WebSettings(
+                public_url=settings.server.public_url,
+                max_body_bytes=settings.server.max_body_bytes,
+                session_secret_file=settings.server.session_secret_file,
+                ocr_max_bytes=settings.ocr.max_bytes,
+                treasury_failing_after=settings.treasury.failing_after_attempts,
+                failed_lookups_per_minute=settings.lookup.failed_lookups_per_minute,
+            ),
+            database=self.database,
+            issuer=self.issuer,
+            signer=lambda: self.signer,
+            verify_receipt=self.verify_receipt,
+            counter_documents=lambda: self.counter_documents,
+            dead_letters=self.dead_letter_queue,
+            broker_status=lambda: broker_status(settings.queue),
+        )
+
+    def web_application(self):
+        """The one WSGI application: the pages, the SOAP endpoint at /soap, the database gauges."""
+        from ereceipt.app.gauges import register_database_gauges
+        from ereceipt.app.soap_routes import mount_soap
+        from ereceipt.web.app import create_app
+
+        register_database_gauges(
+            self.database, treasury_failing_after=self.settings.treasury.failing_after_attempts
+        )
+        return mount_soap(create_app(self.web_parts()), lambda: self.soap_endpoint)
 
     @cached_property
     def ocr_engine(self):

@@ -19,8 +19,8 @@ import re
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field, replace
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -28,25 +28,20 @@ from lxml import etree
 from werkzeug.serving import make_server
 from werkzeug.wsgi import get_input_stream
 
-from ereceipt.adapters.treasury import CONTRACT, SERVICE_NS, contract_bytes
+from ereceipt.adapters.treasury import SERVICE_NS
 from ereceipt.config import ClientAccess, Settings
-from ereceipt.core.errors import EReceiptError, TransientOutage
 from ereceipt.core.signatures.pki import SERVER, DevelopmentPKI, issue_certificate, write_pem
 from ereceipt.core.signatures.trust import TrustStore
 from ereceipt.core.signatures.verification import verify_signed_document
 from ereceipt.core.storage.database import Database, migrate
-from ereceipt.core.xml.schemas import package_schema
-from ereceipt.soap.endpoint import HttpAnswer, SoapEndpoint
-from ereceipt.soap.envelope import Envelope
+from ereceipt.soap.contract import TREASURY_SERVICE
+from ereceipt.soap.endpoint import EndpointSettings, SoapEndpoint
 from ereceipt.soap.faults import SoapFault
+from ereceipt.soap.message_log import MessageLog
 
 log = logging.getLogger("ereceipt.treasury.simulator")
 REPORT_NS = "urn:ereceipt:thads:treasury:report:1.0"
 KEY_NAME = "treasury-simulator"
-
-
-def treasury_schema() -> etree.XMLSchema:
-    return package_schema("treasury-service-1.0.xsd")
 
 
 def ensure_simulator_keys(directory: Path) -> tuple[Path, Path]:
@@ -92,34 +87,6 @@ class Switches:
             "alter": sorted(self.alter),
             "comment": self.comment,
         }
-
-
-class TreasuryEndpoint(SoapEndpoint):
-    """Our ``SoapEndpoint`` with the treasury's contract and message schema instead of the portal's."""
-
-    def contract(self, name: str) -> HttpAnswer | None:
-        names = {"wsdl": "Treasury.wsdl", **{n: n for n in CONTRACT if n.endswith(".xsd")}}
-        if name not in names:
-            return None
-        text = contract_bytes(names[name]).decode().replace("http://127.0.0.1:8090/soap", self.public_url)
-        for xsd in CONTRACT:
-            text = text.replace(f'schemaLocation="{xsd}"', f'schemaLocation="{self.public_url}?xsd={xsd}"')
-        return HttpAnswer(200, "text/xml; charset=utf-8", text.encode())
-
-    def _call(self, operation: str, envelope: Envelope, client: ClientAccess) -> etree._Element:
-        payload, schema = envelope.payload, treasury_schema()
-        if not schema.validate(payload):
-            raise SoapFault("InvalidRequest", f"{operation}: {schema.error_log.last_error.message}")
-        try:
-            return self.operations[operation](payload, client)
-        except SoapFault:
-            raise
-        except TransientOutage:
-            raise SoapFault(
-                "ServiceUnavailable", "the treasury is temporarily unavailable", client=False
-            ) from None
-        except EReceiptError as exc:
-            raise SoapFault("InvalidRequest", exc.message) from None
 
 
 def _q(name: str, ns: str = SERVICE_NS) -> str:
@@ -222,31 +189,26 @@ class TreasuryBook:
             self.lines.setdefault((account, day), []).extend(lines)
 
 
-class _Services:
-    """What ``SoapEndpoint`` needs of the bootstrap services: the settings and a database."""
-
-    def __init__(self, settings: Settings, database: Database) -> None:
-        self.settings, self.database = settings, database
-
-
 class TreasurySimulator:
     def __init__(self, settings: Settings, switches: Switches | None = None, port: int | None = None) -> None:
         treasury = settings.treasury
         key, certificate = ensure_simulator_keys(settings.keys.directory)
         self.port = port or treasury.simulator_port
         public_url = f"http://{treasury.simulator_host}:{self.port}"
-        simulated = replace(
-            settings,
-            server=replace(settings.server, public_url=public_url),
-            soap=replace(
-                settings.soap,
-                service_key=key,
-                service_certificate=certificate,
-                xroad_instance=treasury.xroad_instance,
-                member_class=treasury.member_class,
-                member_code=treasury.member_code,
-                subsystem_code=treasury.subsystem_code,
+        endpoint_settings = EndpointSettings(
+            provider="/".join(
+                (
+                    treasury.xroad_instance,
+                    treasury.member_class,
+                    treasury.member_code,
+                    treasury.subsystem_code,
+                )
             ),
+            public_url=public_url,
+            max_body_bytes=settings.server.max_body_bytes,
+            timestamp_skew=timedelta(seconds=settings.soap.timestamp_skew_seconds),
+            service_key=key.read_bytes(),
+            service_certificate=certificate.read_bytes(),
         )
         database = Database.from_url(f"sqlite:///{treasury.simulator_database}")
         migrate(database)
@@ -262,7 +224,9 @@ class TreasurySimulator:
             "submitCollectionReport": self.book.submit,
             "getCollectionStatement": self.book.statement,
         }
-        self.endpoint = TreasuryEndpoint(_Services(simulated, database), operations, clients)
+        self.endpoint = SoapEndpoint(
+            TREASURY_SERVICE, endpoint_settings, MessageLog(database), operations, clients
+        )
         self.host = treasury.simulator_host
         self._server = None
 
@@ -286,9 +250,7 @@ class TreasurySimulator:
                 return self._reply(start_response, 404, "text/plain", b"no such document")
         else:
             length = environ.get("CONTENT_LENGTH")
-            stream = get_input_stream(
-                environ, max_content_length=self.endpoint.settings.server.max_body_bytes + 1
-            )
+            stream = get_input_stream(environ, max_content_length=self.endpoint.settings.max_body_bytes + 1)
             answer = self.endpoint.handle(
                 environ.get("CONTENT_TYPE"), int(length) if length else None, lambda limit: stream.read(limit)
             )

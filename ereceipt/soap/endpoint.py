@@ -10,24 +10,21 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from importlib import resources
+from datetime import timedelta
 
 from cryptography import x509
 from lxml import etree
-from sqlalchemy import insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import configure_mappers
 
 from ereceipt import metrics
 from ereceipt.config import ClientAccess
 from ereceipt.core.errors import EReceiptError, TransientOutage, XMLRejected
-from ereceipt.core.storage.message_log_tables import SeenMessage
 from ereceipt.core.xml.parser import parse_xml
-from ereceipt.core.xml.schemas import package_schema
 from ereceipt.core.xml.values import refuse_hidden_nodes
 from ereceipt.soap import message_log
+from ereceipt.soap.contract import RECEIPT_SERVICE, Contract, HttpAnswer
 from ereceipt.soap.envelope import (
     SOAP11,
     SOAP12,
@@ -45,31 +42,23 @@ from ereceipt.soap.wsse import WSU_ID, sign_envelope, signing_material, verify_e
 from ereceipt.soap.xroad import XRoadHeaders, read_xroad_headers
 
 log = logging.getLogger("ereceipt.soap")
-# Operations that change nothing: a replay of one is refused when it is logged, after the work.
-READ_ONLY = frozenset({"getReceipt", "searchReceipts", "verifyReceipt", "getCaseBalance", "listMethods"})
-CONTRACT_FILES = {
-    "wsdl": ("wsdl", "ReceiptService.wsdl"),
-    "receipt-service-1.0.xsd": ("xml_schemas", "receipt-service-1.0.xsd"),
-    "xroad.xsd": ("xml_schemas", "xroad.xsd"),
-    "xroad-identifiers.xsd": ("xml_schemas", "xroad-identifiers.xsd"),
-}
 
 
 @dataclass(frozen=True)
-class HttpAnswer:
-    status: int
-    content_type: str
-    body: bytes
+class EndpointSettings:
+    """What the endpoint needs of the configuration, read by the wiring (key files included)."""
 
-
-def _contract_bytes(name: str) -> bytes:
-    folder, file = CONTRACT_FILES[name]
-    return resources.files("ereceipt").joinpath(folder, file).read_bytes()
+    provider: str  # the X-Road service provider we are: INSTANCE/CLASS/CODE/SUBSYSTEM
+    public_url: str  # where clients reach /soap, for the served contract
+    max_body_bytes: int
+    timestamp_skew: timedelta
+    service_key: bytes  # PEM, signs the answers to clients that sign
+    service_certificate: bytes
 
 
 def message_schema() -> etree.XMLSchema:
-    """The service's message XSD (our own package data), compiled once per thread (see ``package_schema``)."""
-    return package_schema("receipt-service-1.0.xsd")
+    """The portal service's message XSD, compiled once per thread (see ``package_schema``)."""
+    return RECEIPT_SERVICE.message_schema()
 
 
 def parse_envelope(request: bytes, version: SoapVersion, max_bytes: int) -> Envelope:
@@ -91,30 +80,41 @@ def parse_envelope(request: bytes, version: SoapVersion, max_bytes: int) -> Enve
     return envelope
 
 
+Operation = Callable[[etree._Element, ClientAccess], "etree._Element | bytes"]
+
+
 class SoapEndpoint:
-    """One per process. ``operations`` maps an operation name to its handler (request, client) → response."""
+    """One per process: the contract it serves, its settings, the message log, its operations (by
+    name: a handler taking the verified request element and the client) and its clients (each with
+    its pinned certificate). Operations named in ``read_only`` change nothing: a replay of one is
+    refused when it is logged, after the work; any other operation claims its message id first."""
 
     def __init__(
-        self, services, operations: dict, clients: dict[str, tuple[ClientAccess, x509.Certificate | None]]
-    ):
-        self.services = services
-        self.settings = services.settings
+        self,
+        contract: Contract,
+        settings: EndpointSettings,
+        log: message_log.MessageLog,
+        operations: dict[str, Operation],
+        clients: dict[str, tuple[ClientAccess, x509.Certificate | None]],
+        *,
+        read_only: frozenset[str] = frozenset(),
+    ) -> None:
+        self.contract_files = contract
+        self.settings = settings
+        self.log = log
         self.operations = operations
         self.clients = clients
-        soap = self.settings.soap
-        self.provider = "/".join(
-            (soap.xroad_instance, soap.member_class, soap.member_code, soap.subsystem_code)
-        )
-        self.skew = timedelta(seconds=soap.timestamp_skew_seconds)
-        self.service_key = soap.service_key.read_bytes()
-        self.service_certificate = soap.service_certificate.read_bytes()
-        self.public_url = self.settings.server.public_url.rstrip("/") + "/soap"
-        self.log = message_log.MessageLog(services.database)
+        self.read_only = read_only
+        self.provider = settings.provider
+        self.skew = settings.timestamp_skew
+        self.service_key = settings.service_key
+        self.service_certificate = settings.service_certificate
+        self.public_url = settings.public_url.rstrip("/") + "/soap"
 
     def warm_up(self) -> None:
         """Pay before the first request what the first request would pay while those behind it wait:
-        loading the service's private key (about 40 ms for RSA-2048: cryptography checks the key) and
-        configuring the ORM's mappers (about 15 ms, for the first statement compiled)."""
+        loading the service's private key (cryptography checks the key) and configuring the ORM's
+        mappers (for the first statement compiled)."""
         signing_material(self.service_key, self.service_certificate)
         configure_mappers()
 
@@ -122,16 +122,7 @@ class SoapEndpoint:
 
     def contract(self, name: str) -> HttpAnswer | None:
         """The WSDL (``?wsdl``) or one of its XSDs (``?xsd=NAME``), addresses pointing at this server."""
-        if name not in CONTRACT_FILES:
-            return None
-        text = _contract_bytes(name).decode()
-        text = text.replace("http://127.0.0.1:8080/soap", self.public_url)
-        for xsd in CONTRACT_FILES:
-            if xsd.endswith(".xsd"):
-                text = text.replace(
-                    f'schemaLocation="{xsd}"', f'schemaLocation="{self.public_url}?xsd={xsd}"'
-                )
-        return HttpAnswer(200, "text/xml; charset=utf-8", text.encode())
+        return self.contract_files.served(name, self.public_url)
 
     # -- a request ----------------------------------------------------------------------------
 
@@ -154,7 +145,7 @@ class SoapEndpoint:
                     "UnsupportedMediaType",
                     f"Content-Type {content_type!r} is not text/xml or application/soap+xml",
                 )
-            limit = self.settings.server.max_body_bytes
+            limit = self.settings.max_body_bytes
             if content_length is not None and content_length > limit:
                 raise SoapFault(
                     "RequestTooLarge", f"the request of {content_length} bytes is over the limit of {limit}"
@@ -162,12 +153,12 @@ class SoapEndpoint:
             request = read_body(limit + 1)
             if len(request) > limit:
                 raise SoapFault("RequestTooLarge", f"the request is over the limit of {limit} bytes")
-            envelope = parse_envelope(request, version, self.settings.server.max_body_bytes)
+            envelope = parse_envelope(request, version, self.settings.max_body_bytes)
             headers = read_xroad_headers(envelope.header)
             client, operation = self._authorise(envelope, headers)
             # A read-only operation changes nothing, so its message id is claimed with its log record
             # and a replay is refused there; an operation that changes something claims it first.
-            claim = operation in READ_ONLY
+            claim = operation in self.read_only
             if not claim:
                 self._remember(headers)
             response = self._call(operation, envelope, client)
@@ -214,24 +205,24 @@ class SoapEndpoint:
 
     def _remember(self, headers: XRoadHeaders) -> None:
         """Refuse an X-Road message id this client has used before (a replay)."""
-        row = {"client": headers.client, "xroad_id": headers.message_id, "seen_at": datetime.now(UTC)}
         try:
-            with self.services.database.write() as session:
-                session.execute(insert(SeenMessage.__table__), [row])
-        except IntegrityError:
-            raise SoapFault(REPLAY_CODE, replay_reason(headers.message_id)) from None
+            first = self.log.remember(headers.client, headers.message_id)
         except TransientOutage:
             raise SoapFault(
                 "ServiceUnavailable", "the service is temporarily unavailable", client=False
             ) from None
+        if not first:
+            raise SoapFault(REPLAY_CODE, replay_reason(headers.message_id))
 
     def _call(self, operation: str, envelope: Envelope, client: ClientAccess) -> etree._Element | bytes:
         payload = envelope.payload
-        schema = message_schema()
+        schema = self.contract_files.message_schema()
         if not schema.validate(payload):
             raise SoapFault("InvalidRequest", f"{operation}: {schema.error_log.last_error.message}")
         try:
             return self.operations[operation](payload, client)
+        except SoapFault:  # an operation's own fault, code and reason as it chose them
+            raise
         except TransientOutage:
             raise SoapFault(
                 "ServiceUnavailable", "the service is temporarily unavailable", client=False

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ereceipt.core.storage import driver_sql
@@ -249,6 +250,17 @@ class MessageLog:
         self._waiting: list[_Entry] = []
         self._writing = False
         self._announced = 0  # announced requests that have not arrived
+
+    def remember(self, client: str, xroad_id: str) -> bool:
+        """Claim an X-Road message id for ``client`` (the replay guard of operations that change
+        something): False when the client has used it before. Raises ``TransientOutage``."""
+        row = {"client": client, "xroad_id": xroad_id, "seen_at": datetime.now(UTC)}
+        try:
+            with self.database.write() as session:
+                session.execute(insert(SeenMessage.__table__), [row])
+        except IntegrityError:
+            return False
+        return True
 
     def announce(self) -> Arrival:
         """Say that a request will be logged; ``withdraw`` it when the request ends, whatever happened."""

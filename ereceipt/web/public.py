@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy import delete, func, select
 
 from ereceipt.core.money import format_vnd
@@ -17,6 +17,7 @@ from ereceipt.core.receipts.content import format_number
 from ereceipt.core.receipts.lookup_code import display_lookup_code, normalise_lookup_code
 from ereceipt.core.receipts.receipt_xml import read_receipt
 from ereceipt.core.receipts.tables import FailedLookup
+from ereceipt.web.parts import parts
 
 blueprint = Blueprint("public", __name__)
 WINDOW = timedelta(minutes=1)
@@ -46,7 +47,7 @@ def _too_many_failures(services) -> bool:
             .select_from(FailedLookup)
             .where(FailedLookup.client == _client(), FailedLookup.at > since)
         )
-    return failures >= services.settings.lookup.failed_lookups_per_minute
+    return failures >= services.settings.failed_lookups_per_minute
 
 
 def _record_failure(services) -> None:
@@ -58,7 +59,7 @@ def _record_failure(services) -> None:
 
 def _find(code: str):
     """The stored receipt for a typed code, after the rate limit; aborts with 429 or 404."""
-    services = current_app.extensions["ereceipt"]
+    services = parts()
     if _too_many_failures(services):
         abort(429, "Quá nhiều lần tra cứu không thành công. Vui lòng thử lại sau một phút.")
     with services.database.read() as session:

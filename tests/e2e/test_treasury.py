@@ -29,7 +29,6 @@ from ereceipt.core.receipts.content import VIETNAM, PayerInfo, PaymentMethod
 from ereceipt.core.treasury.collection_report import store_daily_report
 from ereceipt.core.treasury.reconciliation import reconcile
 from ereceipt.core.treasury.tables import PENDING, SENT, TreasuryReport
-from ereceipt.web.app import create_app
 
 BD, ACCOUNT = "CCTHADS-BD", "0011000000002"
 
@@ -99,7 +98,7 @@ def issue(services: Services, reference: str, amount: int) -> None:
 
 def metric_lines(services: Services) -> list[str]:
     """/metrics of the gateway's application, as scraped."""
-    app = create_app(services)
+    app = services.web_application()
     return app.test_client().get("/metrics").get_data(as_text=True).splitlines()
 
 

@@ -20,7 +20,6 @@ from ereceipt.core.intake.tables import HeldPaymentResolution
 from ereceipt.core.receipts.tables import EnforcementCase, Payment, Receipt
 from ereceipt.core.storage.audit import AuditEvent
 from ereceipt.core.users.tables import AdminUser
-from ereceipt.web.app import create_app
 
 CLOSED_BROKER = "[queue]\nurl = amqp://guest:guest@127.0.0.1:1/%2F\n"
 
@@ -28,7 +27,7 @@ CLOSED_BROKER = "[queue]\nurl = amqp://guest:guest@127.0.0.1:1/%2F\n"
 @pytest.fixture
 def site(tmp_path: Path):
     services, receipts = build_site(tmp_path, CLOSED_BROKER)
-    app = create_app(services)
+    app = services.web_application()
     app.config["TESTING"] = True
     with services.database.write() as session:
         draft = drafts.create_draft(

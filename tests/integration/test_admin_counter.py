@@ -25,7 +25,6 @@ from ereceipt.core.counter.documents import CounterDocument
 from ereceipt.core.counter.tables import ReceiptDraft
 from ereceipt.core.receipts.tables import Receipt
 from ereceipt.core.storage.audit import AuditEvent
-from ereceipt.web.app import create_app
 
 SCAN_LIMIT = 3 * 1024 * 1024  # over the server's 2 MiB request limit: the upload route has its own
 
@@ -34,7 +33,7 @@ SCAN_LIMIT = 3 * 1024 * 1024  # over the server's 2 MiB request limit: the uploa
 def site(tmp_path: Path):
     tesseract_or_skip()
     services, _ = build_site(tmp_path, f"[ocr]\nmax_bytes = {SCAN_LIMIT}\n")
-    app = create_app(services)
+    app = services.web_application()
     app.config["TESTING"] = True
     yield app, services
     services.counter_documents.close()

@@ -25,7 +25,6 @@ from ereceipt.core.receipts.tables import Receipt
 from ereceipt.core.storage.audit import AuditEvent
 from ereceipt.queue.consumer import Consumer
 from ereceipt.queue.topology import REASON_HEADER, Topology
-from ereceipt.web.app import create_app
 
 __all__ = ["broker", "topology"]  # fixtures used by name
 
@@ -64,7 +63,7 @@ def site(tmp_path: Path, broker, topology: Topology):
     )
     services, _ = build_site(tmp_path, queue)
     worker = Worker(services, topology)
-    app = create_app(services)
+    app = services.web_application()
     yield app, services, worker
     worker.stop()
 

@@ -14,13 +14,12 @@ from ereceipt.core.receipts.tables import Receipt
 from ereceipt.core.storage.audit import AuditEvent
 from ereceipt.core.users.accounts import lock_wait
 from ereceipt.core.users.tables import AdminUser
-from ereceipt.web.app import create_app
 
 
 @pytest.fixture
 def site(tmp_path: Path):
     services, receipts = build_site(tmp_path)
-    app = create_app(services)
+    app = services.web_application()
     app.config["TESTING"] = True
     return app, services, receipts
 
@@ -105,7 +104,7 @@ def test_login_sets_a_hardened_session_cookie_and_logout_ends_it(site) -> None:
 
 def test_session_cookie_is_secure_when_the_public_url_is_https(tmp_path: Path) -> None:
     services, _ = build_site(tmp_path, "[server]\npublic_url = https://bienlai.example.gov.vn\n")
-    app = create_app(services)
+    app = services.web_application()
     client = app.test_client()
     answer = client.post(
         "/admin/dang-nhap", data={"username": "admin", "password": PASSWORD, "csrf_token": _csrf(client)}

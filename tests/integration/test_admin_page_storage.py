@@ -7,13 +7,11 @@ from pathlib import Path
 import pytest
 from admin_site import PASSWORD, build_site
 
-from ereceipt.web.app import create_app
-
 
 @pytest.fixture
 def app(tmp_path: Path, database_url):
     services, receipts = build_site(tmp_path, database_url=database_url.url)
-    application = create_app(services)
+    application = services.web_application()
     yield application, receipts
     services.database.dispose()
 

@@ -12,7 +12,6 @@ from sqlalchemy import insert, update
 from ereceipt.core.signatures.verification import verify_signed_document
 from ereceipt.core.treasury.reconciliation import REPORT_NS, reconcile
 from ereceipt.core.treasury.tables import PENDING, SENT, TreasuryReport, TreasuryStatementLine
-from ereceipt.web.app import create_app
 
 DAY = date(2026, 3, 2)
 BD, HN = "0011000000002", "0011000000001"
@@ -44,7 +43,7 @@ def site(tmp_path: Path):
         "bd": reconcile(services.database, BD, DAY).run_id,
         "hn": reconcile(services.database, HN, DAY).run_id,
     }
-    app = create_app(services)
+    app = services.web_application()
     app.config["TESTING"] = True
     return app, services, runs
 

@@ -12,9 +12,8 @@ from admin_site import PASSWORD, build_site, payment
 from sqlalchemy import select, update
 
 from ereceipt.core.delivery.outbox import FAILED, PENDING, PayerNotice
-from ereceipt.core.delivery.payer_contact import PayerContact
+from ereceipt.core.receipts.payer_contact import PayerContact
 from ereceipt.core.storage.audit import AuditEvent
-from ereceipt.web.app import create_app
 
 
 @pytest.fixture
@@ -37,7 +36,7 @@ def site(tmp_path: Path):
             email_notice.status, email_notice.failed_at = FAILED, datetime.now(UTC)
             email_notice.last_error = "recipient refused: 550 5.1.1 no such user"
             notices[key] = email_notice.id
-    app = create_app(services)
+    app = services.web_application()
     app.config["TESTING"] = True
     return app, services, notices
 

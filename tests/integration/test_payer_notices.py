@@ -32,10 +32,10 @@ from ereceipt.core.delivery.outbox import (
     PayerNotice,
     write_receipt_events,
 )
-from ereceipt.core.delivery.payer_contact import PayerContact
 from ereceipt.core.errors import Conflict
 from ereceipt.core.issuing.issuer import IssuedReceipt, IssueRequest, PaymentIn, ReceiptIssuer
 from ereceipt.core.receipts.content import PayerInfo, PaymentMethod
+from ereceipt.core.receipts.payer_contact import PayerContact
 from ereceipt.core.receipts.receipt_pdf import lookup_url
 from ereceipt.core.receipts.receipt_xml import RECEIPT_TAG, read_receipt
 from ereceipt.core.signatures.pki import DevelopmentPKI

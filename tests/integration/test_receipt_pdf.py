@@ -15,7 +15,6 @@ from admin_site import PASSWORD, build_site
 from ereceipt.core.receipts import receipt_pdf
 from ereceipt.core.receipts.lookup_code import display_lookup_code
 from ereceipt.core.receipts.tables import Receipt
-from ereceipt.web.app import create_app
 
 PUBLIC_URL = "https://bienlai.thads.example.gov.vn"
 
@@ -23,7 +22,7 @@ PUBLIC_URL = "https://bienlai.thads.example.gov.vn"
 @pytest.fixture
 def site(tmp_path: Path):
     services, receipts = build_site(tmp_path, f"[server]\npublic_url = {PUBLIC_URL}\n")
-    app = create_app(services)
+    app = services.web_application()
     client = app.test_client()
     client.get("/admin/dang-nhap")
     with client.session_transaction() as session:

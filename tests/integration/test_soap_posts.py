@@ -1,4 +1,4 @@
-"""POST /soap goes straight to the SOAP endpoint (web.app.SoapPosts); the rest of the site stays Flask's."""
+"""POST /soap goes straight to the SOAP endpoint (``app.soap_routes.SoapPosts``); the rest stays Flask's."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from lxml import etree
 
 from ereceipt.core.receipts.tables import Receipt
 from ereceipt.soap.wsse import sign_envelope, verify_envelope
-from ereceipt.web.app import create_app
 
 S11 = "http://schemas.xmlsoap.org/soap/envelope/"
 XRD = "http://x-road.eu/xsd/xroad.xsd"
@@ -23,7 +22,7 @@ def test_an_unexpected_failure_of_the_endpoint_is_a_soap_fault_not_a_page(
     tmp_path: Path, monkeypatch
 ) -> None:
     services, _ = build_site(tmp_path, "")
-    client = create_app(services).test_client()
+    client = services.web_application().test_client()
 
     def broken(*args):
         raise RuntimeError("a defect")
@@ -40,7 +39,7 @@ def test_an_unexpected_failure_of_the_endpoint_is_a_soap_fault_not_a_page(
 
 def test_the_soap_answer_carries_its_length_and_the_other_pages_stay_flask_pages(tmp_path: Path) -> None:
     services, _ = build_site(tmp_path, "")
-    client = create_app(services).test_client()
+    client = services.web_application().test_client()
     answer = client.post("/soap", data=b"<not-xml", content_type="text/xml; charset=utf-8")
     assert answer.status_code == 500
     assert int(answer.headers["Content-Length"]) == len(answer.data)
@@ -66,7 +65,9 @@ def test_an_answer_written_as_text_for_a_client_that_signs_is_signed_all_the_sam
     keys = tmp_path / "var" / "keys"
     request = signed_get_receipt(code, keys)
     answer = (
-        create_app(services).test_client().post("/soap", data=request, content_type="text/xml; charset=utf-8")
+        services.web_application()
+        .test_client()
+        .post("/soap", data=request, content_type="text/xml; charset=utf-8")
     )
     assert answer.status_code == 200, answer.data
     envelope = etree.fromstring(answer.data)
@@ -104,7 +105,7 @@ def signed_get_receipt(code: str, keys: Path) -> bytes:
 def test_an_endpoint_that_cannot_be_built_answers_a_soap_fault_and_the_pages_stay_up(tmp_path: Path) -> None:
     services, _ = build_site(tmp_path, "")
     (tmp_path / "var" / "keys" / "soap-server.key.pem").unlink()  # [soap] service_key names it
-    client = create_app(services).test_client()
+    client = services.web_application().test_client()
     answer = client.post("/soap", data=b"<x/>", content_type="text/xml; charset=utf-8")
     assert answer.status_code == 500  # a SOAP 1.1 fault, not granian's or Flask's error page
     assert answer.content_type.startswith("text/xml")

@@ -2,7 +2,8 @@
 
 import pytest
 
-from ereceipt.core.delivery.payer_contact import (
+from ereceipt.core.errors import BadInput
+from ereceipt.core.receipts.payer_contact import (
     InvalidEmail,
     InvalidMobile,
     PayerContact,
@@ -10,7 +11,6 @@ from ereceipt.core.delivery.payer_contact import (
     normalise_email,
     normalise_mobile,
 )
-from ereceipt.core.errors import BadInput
 
 
 @pytest.mark.parametrize(

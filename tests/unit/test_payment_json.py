@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from ereceipt.adapters.payment_json import parse_payment_json
-from ereceipt.core.delivery.payer_contact import InvalidEmail, InvalidMobile, PayerContact
 from ereceipt.core.errors import BadInput, InvalidAmount
 from ereceipt.core.receipts.content import PaymentMethod
+from ereceipt.core.receipts.payer_contact import InvalidEmail, InvalidMobile, PayerContact
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "payment.json"
 

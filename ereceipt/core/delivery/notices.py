@@ -23,9 +23,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ereceipt.core.delivery.outbox import EMAIL, FAILED, PENDING, SENT, SMS, PayerNotice
-from ereceipt.core.delivery.payer_contact import normalise_email, normalise_mobile
 from ereceipt.core.errors import Conflict, EReceiptError, NotFound, TransientOutage
 from ereceipt.core.receipts.content import ReceiptContent
+from ereceipt.core.receipts.payer_contact import normalise_email, normalise_mobile
 from ereceipt.core.receipts.store import CANCELLED
 from ereceipt.core.receipts.tables import Receipt
 from ereceipt.core.storage import audit

@@ -6,13 +6,43 @@ discarded it and why, and committed before the broker forgets it, so nothing dis
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from ereceipt.core.errors import BadInput
 from ereceipt.core.intake.tables import DiscardedDeadLetter
 from ereceipt.core.storage import audit
+
+
+class DeadLetter(Protocol):
+    """One dead-lettered message as the broker holds it (the queue machinery makes them)."""
+
+    key: str  # names the message on the screen: a digest of its id, routing key and body
+    message_id: str | None
+    app_id: str | None
+    routing_key: str
+    reason: str
+    dead_at: datetime | None
+    body: bytes
+
+    def properties_record(self) -> dict: ...
+
+
+class DeadLetterQueue(Protocol):
+    """The bank dead-letter queue as officers work on it; every method may raise ``TransientOutage``."""
+
+    def count(self) -> int: ...
+
+    def browse(self, limit: int = 200) -> list[DeadLetter]: ...
+
+    def reprocess(
+        self, key: str, *, before_ack: Callable[[DeadLetter], None] | None = None
+    ) -> DeadLetter: ...
+
+    def discard(self, key: str, *, keep: Callable[[DeadLetter], None]) -> DeadLetter: ...
 
 
 def discard_reason(reason: str) -> str:

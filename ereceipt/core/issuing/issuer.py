@@ -19,7 +19,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ereceipt.core.amount_words import amount_in_words
-from ereceipt.core.delivery.payer_contact import PayerContact
 from ereceipt.core.errors import BadInput, Conflict
 from ereceipt.core.issuing.numbering import take_numbers
 from ereceipt.core.money import vnd
@@ -34,6 +33,7 @@ from ereceipt.core.receipts.content import (
     series_year,
 )
 from ereceipt.core.receipts.lookup_code import new_lookup_code
+from ereceipt.core.receipts.payer_contact import PayerContact
 from ereceipt.core.receipts.receipt_xml import receipt_element, validate_receipt
 from ereceipt.core.receipts.store import SeriesInfo
 from ereceipt.core.receipts.tables import EnforcementCase, Payment, Receipt

@@ -23,7 +23,7 @@ from ereceipt.core.receipts.store import ISSUED
 from ereceipt.core.receipts.tables import Issuer, Receipt, ReceiptSeries
 from ereceipt.core.signatures.xades import ReceiptSigner
 from ereceipt.core.storage.database import Database
-from ereceipt.core.treasury.tables import PENDING, TreasuryReport
+from ereceipt.core.treasury.tables import PENDING, REJECTED, SENT, TreasuryReport
 from ereceipt.core.xml.schemas import package_schema
 
 REPORT_NS = "urn:ereceipt:thads:treasury:report:1.0"
@@ -168,3 +168,21 @@ def accounts_to_report(database: Database) -> list[tuple[str, str]]:
             )
         )
         return [(code, account) for code, account in rows]
+
+
+def is_failing(failing_after: int):
+    """The condition of a failing report: refused, or still unsent after ``failing_after`` tries."""
+    return (TreasuryReport.status == REJECTED) | (
+        (TreasuryReport.status == PENDING) & (TreasuryReport.attempts >= failing_after)
+    )
+
+
+def counts_by_status(session: Session) -> dict[str, int]:
+    """Reports per status, every status named (0 where there is none)."""
+    query = select(TreasuryReport.status, func.count()).group_by(TreasuryReport.status)
+    counted = dict(session.execute(query).all())
+    return {status: counted.get(status, 0) for status in (PENDING, SENT, REJECTED)}
+
+
+def failing_count(session: Session, failing_after: int) -> int:
+    return session.scalar(select(func.count()).where(is_failing(failing_after)))

@@ -16,9 +16,10 @@ from datetime import timedelta
 from functools import wraps
 from pathlib import Path
 
-from flask import Blueprint, Flask, abort, current_app, g, jsonify, redirect, request, session, url_for
+from flask import Blueprint, Flask, abort, g, jsonify, redirect, request, session, url_for
 
 from ereceipt.core.users.accounts import load_user
+from ereceipt.web.parts import parts
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 PUBLIC_ENDPOINTS = {"admin.login"}
@@ -104,7 +105,7 @@ def guard():
     g.user = None
     user_id = session.get("user_id")
     if user_id is not None:
-        services = current_app.extensions["ereceipt"]
+        services = parts()
         with services.database.read() as db:
             g.user = load_user(db, user_id)
         if g.user is not None and session.get("stamp") != g.user.stamp:

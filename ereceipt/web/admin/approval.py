@@ -17,7 +17,9 @@ from ereceipt.core.receipts.content import format_number
 from ereceipt.core.receipts.tables import Issuer, Receipt
 from ereceipt.core.users.accounts import CurrentUser
 from ereceipt.web.admin import blueprint, require
-from ereceipt.web.admin.views import EVERYONE, _reason, _services
+from ereceipt.web.admin.access import EVERYONE
+from ereceipt.web.admin.access import reason_given as _reason
+from ereceipt.web.parts import parts
 
 ENTERS = ("officer", "approver")
 APPROVES = ("approver",)
@@ -62,7 +64,7 @@ def drafts_queue():
     query = select(ReceiptDraft, Issuer.code).join(Issuer).where(ReceiptDraft.status == status)
     if not g.user.sees_all_agencies:
         query = query.where(ReceiptDraft.issuer_id == g.user.issuer_id)
-    with _services().database.read() as db:
+    with parts().database.read() as db:
         rows = db.execute(query.order_by(ReceiptDraft.id.desc()).limit(200)).all()
     return render_template("admin_drafts.html", rows=rows, status=status, statuses=STATUS_LABELS)
 
@@ -70,13 +72,13 @@ def drafts_queue():
 @blueprint.route("/phe-duyet/moi", methods=["GET", "POST"])
 @require(*ENTERS)
 def draft_new():
-    with _services().database.read() as db:
+    with parts().database.read() as db:
         issuers = [] if g.user.issuer_code else list(db.scalars(select(Issuer).order_by(Issuer.code)))
     if request.method == "GET":
         return render_template("admin_draft_new.html", issuers=issuers, labels=LABELS, form={})
     agency = g.user.issuer_code or request.form.get("agency", "")
     try:
-        with _services().database.write() as db:
+        with parts().database.write() as db:
             draft_id = drafts.create_draft(
                 db, agency_code=agency, created_by=g.user.username, **_form_fields()
             )
@@ -90,7 +92,7 @@ def draft_new():
 @blueprint.get("/phe-duyet/<int:draft_id>")
 @require(*EVERYONE)
 def draft_detail(draft_id: int):
-    with _services().database.read() as db:
+    with parts().database.read() as db:
         draft = _draft(db, draft_id)
         agency = db.get(Issuer, draft.issuer_id)
         receipt = db.get(Receipt, draft.receipt_id) if draft.receipt_id else None
@@ -120,7 +122,7 @@ def draft_detail(draft_id: int):
 @blueprint.post("/phe-duyet/<int:draft_id>")
 @require(*ENTERS)
 def draft_update(draft_id: int):
-    services = _services()
+    services = parts()
     try:
         with services.database.write() as db:
             _draft(db, draft_id)
@@ -134,7 +136,7 @@ def draft_update(draft_id: int):
 @blueprint.post("/phe-duyet/<int:draft_id>/duyet")
 @require(*APPROVES)
 def draft_approve(draft_id: int):
-    services = _services()
+    services = parts()
     try:
         with services.database.write() as db:
             _draft(db, draft_id)
@@ -153,11 +155,11 @@ def draft_approve(draft_id: int):
 @blueprint.post("/phe-duyet/<int:draft_id>/tu-choi")
 @require(*APPROVES)
 def draft_reject(draft_id: int):
-    with _services().database.read() as db:
+    with parts().database.read() as db:
         _draft(db, draft_id)
     reason = _reason()
     try:
-        with _services().database.write() as db:
+        with parts().database.write() as db:
             _draft(db, draft_id)
             drafts.reject_draft(db, draft_id, rejected_by=g.user.username, reason=reason)
         flash("Đã từ chối bản nháp.", "ok")

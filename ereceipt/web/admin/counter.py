@@ -23,8 +23,9 @@ from ereceipt.core.errors import BadInput, EReceiptError, NotFound
 from ereceipt.core.ocr.documents import page_images
 from ereceipt.core.receipts.tables import Issuer
 from ereceipt.web.admin import blueprint, require
+from ereceipt.web.admin.access import EVERYONE
 from ereceipt.web.admin.approval import LABELS, LOW_CONFIDENCE
-from ereceipt.web.admin.views import EVERYONE, _services
+from ereceipt.web.parts import parts
 
 ENTERS = ("officer", "approver")
 STATUS_LABELS = {
@@ -42,7 +43,7 @@ UPLOAD_MARGIN = 64 * 1024  # the form's other fields and the multipart framing a
 def _allow_scans_of_the_configured_size() -> None:
     """An upload may be as large as ``[ocr] max_bytes``; every other request keeps the server's limit."""
     if request.endpoint == "admin.counter_upload" and request.method == "POST":
-        request.max_content_length = _services().settings.ocr.max_bytes + UPLOAD_MARGIN
+        request.max_content_length = parts().settings.ocr_max_bytes + UPLOAD_MARGIN
 
 
 def _sees(agency_code: str) -> bool:
@@ -52,7 +53,7 @@ def _sees(agency_code: str) -> bool:
 def _state(document_id: int) -> DocumentState:
     """The document without its bytes, if this user may see it; another agency's is not found."""
     try:
-        state = _services().counter_documents.get(document_id)
+        state = parts().counter_documents().get(document_id)
     except NotFound:
         abort(404, "Không tìm thấy bản quét.")
     if not _sees(state.agency_code):
@@ -62,7 +63,7 @@ def _state(document_id: int) -> DocumentState:
 
 def _content(document_id: int) -> tuple[bytes, str]:
     _state(document_id)
-    with _services().database.read() as db:
+    with parts().database.read() as db:
         row = db.execute(
             select(CounterDocument.content, CounterDocument.media_type).where(
                 CounterDocument.id == document_id
@@ -78,7 +79,7 @@ def counter_documents():
     query = select(*columns).order_by(CounterDocument.id.desc()).limit(100)
     if not g.user.sees_all_agencies:
         query = query.where(CounterDocument.agency_code == g.user.issuer_code)
-    with _services().database.read() as db:
+    with parts().database.read() as db:
         rows = db.execute(query).all()
         made = dict(
             db.execute(
@@ -105,12 +106,14 @@ def counter_upload():
     agency = g.user.issuer_code or request.form.get("agency", "")
     if upload is None or not upload.filename:
         abort(400, "Chưa chọn tệp bản quét.")
-    with _services().database.read() as db:
+    with parts().database.read() as db:
         if db.scalar(select(Issuer.id).where(Issuer.code == agency)) is None:
             abort(400, "Chưa chọn đơn vị thu.")
     try:
-        document_id = _services().counter_documents.upload(
-            upload.read(), upload.mimetype, uploaded_by=g.user.username, agency_code=agency
+        document_id = (
+            parts()
+            .counter_documents()
+            .upload(upload.read(), upload.mimetype, uploaded_by=g.user.username, agency_code=agency)
         )
     except BadInput as exc:
         abort(400, f"Không nhận được bản quét: {exc.message}")
@@ -122,7 +125,7 @@ def counter_upload():
 @require(*EVERYONE)
 def counter_document(document_id: int):
     document = _state(document_id)
-    with _services().database.read() as db:
+    with parts().database.read() as db:
         draft_id = draft_of_document(db, document_id)
     result = document.result or {}
     values, read = proposal(result.get("fields", {}), result.get("confidences", {}))
@@ -163,7 +166,7 @@ def counter_draft(document_id: int):
     given = {name: request.form.get(name, "")[:500] for name in drafts.FIELDS}
     kept = {name: value for name, value in read.items() if _unchanged(values[name], given[name])}
     try:
-        with _services().database.write() as db:
+        with parts().database.write() as db:
             if draft_of_document(db, document_id) is not None:
                 abort(409, "Bản quét này đã có bản nháp.")
             draft_id = drafts.create_draft(
@@ -188,7 +191,7 @@ def counter_retry(document_id: int):
     document = _state(document_id)
     if document.status != "failed":
         abort(409, "Chỉ nhận dạng lại bản quét chưa nhận dạng được.")
-    _services().counter_documents.retry(document_id)
+    parts().counter_documents().retry(document_id)
     flash(f"Đang nhận dạng lại bản quét số {document_id}.", "ok")
     return redirect(url_for("admin.counter_document", document_id=document_id))
 
@@ -198,7 +201,7 @@ def counter_retry(document_id: int):
 def counter_page_image(document_id: int, page: int):
     """One page of the scan as a PNG a browser shows (TIFF and PDF pages included), scaled down."""
     content, media_type = _content(document_id)
-    limits = _services().counter_documents.limits
+    limits = parts().counter_documents().limits
     try:
         for number, image in enumerate(page_images(content, media_type, limits), 1):
             if number == page:

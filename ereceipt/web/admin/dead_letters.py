@@ -11,10 +11,12 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, url_for
 
 from ereceipt.core.errors import BadInput, NotFound
-from ereceipt.core.intake.dead_letters import discard_reason, keep_discarded, record_reprocessed
-from ereceipt.queue.dead_letters import BrokerUnavailable, DeadLetter
+from ereceipt.core.errors import TransientOutage as BrokerUnavailable
+from ereceipt.core.intake.dead_letters import DeadLetter, discard_reason, keep_discarded, record_reprocessed
 from ereceipt.web.admin import blueprint, require
-from ereceipt.web.admin.views import EVERYONE, _reason, _services
+from ereceipt.web.admin.access import EVERYONE
+from ereceipt.web.admin.access import reason_given as _reason
+from ereceipt.web.parts import parts
 
 PREVIEW = 2000  # characters of a body shown
 
@@ -31,7 +33,7 @@ def _may_act() -> bool:
 def dead_letter_count() -> int | None:
     """For the dashboard: messages on the dead-letter queue, None when the broker cannot be reached."""
     try:
-        return _services().dead_letter_queue().count()
+        return parts().dead_letters().count()
     except BrokerUnavailable:
         return None
 
@@ -41,7 +43,7 @@ def dead_letter_count() -> int | None:
 def dead_letters():
     _national()
     try:
-        letters, error = _services().dead_letter_queue().browse(), None
+        letters, error = parts().dead_letters().browse(), None
     except BrokerUnavailable as exc:
         letters, error = [], exc.message
     page = render_template(
@@ -72,7 +74,7 @@ def _act(kind: str, action) -> object:
 @require("administrator", "approver")
 def dead_letter_reprocess(key: str):
     _allowed()
-    services = _services()
+    services = parts()
 
     def reprocess():
         # The audit row commits only if the republish was confirmed and the dead letter acknowledged.
@@ -84,7 +86,7 @@ def dead_letter_reprocess(key: str):
                     by=g.user.username,
                 )  # fmt: skip
 
-            return services.dead_letter_queue().reprocess(key[:64], before_ack=audit)
+            return services.dead_letters().reprocess(key[:64], before_ack=audit)
 
     return _act("xử lý lại", reprocess)
 
@@ -93,7 +95,7 @@ def dead_letter_reprocess(key: str):
 @require("administrator", "approver")
 def dead_letter_discard(key: str):
     _allowed()
-    services = _services()
+    services = parts()
     reason = _reason()
 
     def discard():
@@ -107,6 +109,6 @@ def dead_letter_discard(key: str):
                     reason=reason, by=g.user.username,
                 )  # fmt: skip
 
-        return services.dead_letter_queue().discard(key[:64], keep=keep)
+        return services.dead_letters().discard(key[:64], keep=keep)
 
     return _act("bỏ", discard)

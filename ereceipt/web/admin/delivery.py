@@ -8,38 +8,22 @@ scrape so that they are the same whichever process sends the notices.
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from ereceipt import metrics
 from ereceipt.core.delivery import notices
 from ereceipt.core.delivery.outbox import FAILED, PENDING, SENT, PayerNotice
 from ereceipt.core.errors import BadInput, Conflict, NotFound
 from ereceipt.core.receipts.tables import Receipt
 from ereceipt.web.admin import blueprint, require
 from ereceipt.web.admin.queries import scope
+from ereceipt.web.parts import parts
 
 EVERYONE = ("officer", "approver", "auditor", "administrator")
 RESENDERS = ("officer", "approver")
 STATES = {FAILED: "Gửi không thành công", PENDING: "Đang chờ gửi", SENT: "Đã gửi"}
 CHANNELS = {"EMAIL": "Thư điện tử", "SMS": "Tin nhắn SMS"}
 PAGE = 200
-
-
-@blueprint.record
-def _count_notices_in_metrics(state) -> None:
-    database = state.app.extensions["ereceipt"].database
-
-    def read() -> dict[tuple[str, str], int]:
-        with database.read() as session:
-            return notices.counts(session)
-
-    metrics.add_database_gauge(
-        "ereceipt_payer_notices",
-        "Payer notices (e-mail, SMS) by channel and status: SENT, PENDING, FAILED",
-        ("channel", "status"),
-        read,
-    )
 
 
 @blueprint.app_template_filter("notice_state")
@@ -68,7 +52,7 @@ def notices_list():
         .group_by(PayerNotice.status),
         g.user,
     )
-    with current_app.extensions["ereceipt"].database.read() as db:
+    with parts().database.read() as db:
         rows = db.execute(scope(query, g.user).order_by(PayerNotice.id.desc()).limit(PAGE)).all()
         totals = dict(db.execute(counted).all())
     return render_template(
@@ -83,7 +67,7 @@ def notices_list():
 @blueprint.post("/thong-bao/<int:notice_id>/gui-lai")
 @require(*RESENDERS)
 def notice_resend(notice_id: int):
-    services = current_app.extensions["ereceipt"]
+    services = parts()
     with services.database.read() as db:
         issuer_id = db.scalar(
             select(Receipt.issuer_id)

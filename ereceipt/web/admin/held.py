@@ -17,7 +17,9 @@ from ereceipt.core.intake.tables import HeldPaymentResolution
 from ereceipt.core.receipts.content import format_number
 from ereceipt.core.receipts.tables import EnforcementCase, Payment
 from ereceipt.web.admin import blueprint, queries, require
-from ereceipt.web.admin.views import EVERYONE, _reason, _services
+from ereceipt.web.admin.access import EVERYONE
+from ereceipt.web.admin.access import reason_given as _reason
+from ereceipt.web.parts import parts
 
 RESOLVES = ("approver",)
 
@@ -34,7 +36,7 @@ def _visible(session, payment_id: int) -> Payment:
 @blueprint.get("/thanh-toan-treo", endpoint="held_payments")
 @require(*EVERYONE)
 def held_payments_list():
-    with _services().database.read() as db:
+    with parts().database.read() as db:
         rows = list(
             db.scalars(queries.held_payments_query(g.user).order_by(Payment.recorded_at.desc()).limit(200))
         )
@@ -61,7 +63,7 @@ def held_payments_list():
 @blueprint.post("/thanh-toan-treo/<int:payment_id>/khop")
 @require(*RESOLVES)
 def held_payment_match(payment_id: int):
-    services = _services()
+    services = parts()
     with services.database.read() as db:
         _visible(db, payment_id)
     reason = _reason()
@@ -85,11 +87,11 @@ def held_payment_match(payment_id: int):
 @blueprint.post("/thanh-toan-treo/<int:payment_id>/hoan-tien")
 @require(*RESOLVES)
 def held_payment_refund(payment_id: int):
-    with _services().database.read() as db:
+    with parts().database.read() as db:
         _visible(db, payment_id)
     reason = _reason()
     try:
-        with _services().database.write() as db:
+        with parts().database.write() as db:
             _visible(db, payment_id)
             held_payments.mark_for_refund(db, payment_id, by=g.user.username, reason=reason)
         flash("Đã chuyển khoản thanh toán sang chờ hoàn tiền.", "ok")

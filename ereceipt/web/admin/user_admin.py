@@ -14,7 +14,7 @@ from ereceipt.core.errors import BadInput, Conflict, NotFound
 from ereceipt.core.users import accounts
 from ereceipt.core.users.tables import AdminUser
 from ereceipt.web.admin import blueprint, require
-from ereceipt.web.admin.views import _services
+from ereceipt.web.parts import parts
 
 
 def check_agency(agency: str | None) -> None:
@@ -32,7 +32,7 @@ def _managed(session, user_id: int) -> AdminUser:
 
 def _change(user_id: int, action, done: str):
     try:
-        with _services().database.write() as db:
+        with parts().database.write() as db:
             user = _managed(db, user_id)
             action(db, user)
             name = user.username
@@ -75,7 +75,7 @@ def user_unlock(user_id: int):
 @blueprint.post("/nguoi-dung/<int:user_id>/dat-lai-mat-khau")
 @require("administrator")
 def user_reset_password(user_id: int):
-    with _services().database.write() as db:
+    with parts().database.write() as db:
         user = _managed(db, user_id)
         password = accounts.reset_password(db, user.id, actor=g.user.username)
         name = user.username

@@ -37,14 +37,12 @@ from ereceipt.core.storage.audit import AuditEvent
 from ereceipt.core.users.accounts import add_user, authenticate
 from ereceipt.core.users.tables import ROLES, AdminUser
 from ereceipt.web.admin import blueprint, csrf_token, queries, require
+from ereceipt.web.admin.access import EVERYONE
+from ereceipt.web.admin.access import reason_given as _reason
+from ereceipt.web.parts import parts
 
-EVERYONE = ("officer", "approver", "auditor", "administrator")
 CHANGES = ("approver",)
 AUDIT_PAGE = 100
-
-
-def _services():
-    return current_app.extensions["ereceipt"]
 
 
 @blueprint.app_template_filter("vnd")
@@ -68,7 +66,7 @@ def login():
     if request.method == "GET":
         return render_template("admin_login.html")
     result = authenticate(
-        _services().database, request.form.get("username", "")[:100], request.form.get("password", "")[:200]
+        parts().database, request.form.get("username", "")[:100], request.form.get("password", "")[:200]
     )
     if result.user is None:
         message = "Tên đăng nhập hoặc mật khẩu không đúng."
@@ -89,7 +87,7 @@ def login():
 
 @blueprint.post("/dang-xuat")
 def logout():
-    with _services().database.write() as db:
+    with parts().database.write() as db:
         audit.record(db, g.user.username, "user.logged_out", "admin_user", g.user.id)
     session.clear()
     return redirect(url_for("admin.login"))
@@ -112,7 +110,7 @@ def _figures() -> dict:
     from ereceipt.web.admin.approval import pending_reviews
     from ereceipt.web.admin.dead_letters import dead_letter_count
 
-    with _services().database.read() as db:
+    with parts().database.read() as db:
         data = queries.figures(db, g.user, datetime.now(UTC))
         data["pending_reviews"] = pending_reviews(db, g.user)
     data["sees_dead_letters"] = g.user.sees_all_agencies
@@ -152,7 +150,7 @@ def receipts():
         "date_from": _date("tu_ngay"),
         "date_to": _date("den_ngay"),
     }
-    with _services().database.read() as db:
+    with parts().database.read() as db:
         total, rows = queries.search_receipts(db, g.user, page=page, **filters)
     pages = max((total + queries.PAGE_SIZE - 1) // queries.PAGE_SIZE, 1)
     return render_template(
@@ -168,7 +166,7 @@ def receipts():
 
 def _receipt(receipt_id: int) -> Receipt:
     """The receipt if this user may see it; another agency's receipt is answered as not found."""
-    with _services().database.read() as db:
+    with parts().database.read() as db:
         receipt = db.get(Receipt, receipt_id)
     if receipt is None or not g.user.sees_issuer(receipt.issuer_id):
         abort(404, "Không tìm thấy biên lai.")
@@ -176,7 +174,7 @@ def _receipt(receipt_id: int) -> Receipt:
 
 
 def _verified(receipt: Receipt):
-    report = _services().verify_receipt(receipt.signed_xml)
+    report = parts().verify_receipt(receipt.signed_xml)
     return report, (read_receipt(report.signed_xml) if report.passed else None)
 
 
@@ -185,7 +183,7 @@ def _verified(receipt: Receipt):
 def receipt_detail(receipt_id: int):
     receipt = _receipt(receipt_id)
     report, content = _verified(receipt)
-    with _services().database.read() as db:
+    with parts().database.read() as db:
         replacement = db.scalar(select(Receipt).where(Receipt.replaces_id == receipt.id))
         scan_id = document_of_receipt(db, receipt.id)
     return render_template(
@@ -221,7 +219,7 @@ def receipt_pdf_download(receipt_id: int):
     _, content = _verified(receipt)
     if content is None:
         abort(409, "Chữ ký số của biên lai không hợp lệ; không in được bản PDF.")
-    public_url = _services().settings.server.public_url
+    public_url = parts().settings.public_url
     try:
         body = receipt_pdf(content, public_url=public_url, cancelled=receipt.status == CANCELLED)
     except ConfigurationError as exc:
@@ -235,19 +233,12 @@ def receipt_pdf_download(receipt_id: int):
     return Response(body, mimetype="application/pdf", headers={"Content-Disposition": disposition})
 
 
-def _reason() -> str:
-    reason = request.form.get("reason", "").strip()
-    if not reason:
-        abort(400, "Cần ghi lý do.")
-    return reason[:400]
-
-
 @blueprint.post("/bien-lai/<int:receipt_id>/huy")
 @require(*CHANGES)
 def receipt_cancel(receipt_id: int):
     receipt = _receipt(receipt_id)
     try:
-        _services().issuer.cancel(receipt.id, officer=g.user.username, reason=_reason())
+        parts().issuer.cancel(receipt.id, officer=g.user.username, reason=_reason())
         flash(f"Đã hủy biên lai số {format_number(receipt.number)}.", "ok")
     except (BadInput, Conflict, NotFound) as exc:
         flash(f"Không hủy được: {exc.message}", "error")
@@ -269,7 +260,7 @@ def receipt_replace(receipt_id: int):
         )
     purpose = form.get("purpose", "").strip()[:400] or None
     try:
-        issued = _services().issuer.replace(
+        issued = parts().issuer.replace(
             receipt.id, officer=g.user.username, reason=_reason(), payer=payer, purpose=purpose
         )
     except (BadInput, Conflict, NotFound) as exc:
@@ -282,7 +273,7 @@ def receipt_replace(receipt_id: int):
 @blueprint.route("/nguoi-dung", methods=["GET", "POST"])
 @require("administrator")
 def users():
-    services = _services()
+    services = parts()
     if request.method == "POST":
         form = request.form
         from ereceipt.web.admin.user_admin import check_agency
@@ -323,7 +314,7 @@ def audit_trail():
     query = select(AuditEvent)
     if actor:
         query = query.where(AuditEvent.actor == actor)
-    with _services().database.read() as db:
+    with parts().database.read() as db:
         events = list(
             db.scalars(
                 query.order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE + 1).offset((page - 1) * AUDIT_PAGE)

@@ -1,0 +1,47 @@
+"""What the web pages use, handed over by the wiring: the only way a page reaches the receipt engine.
+
+``create_app`` stores one ``WebParts`` in the Flask application; a view reads it with ``parts()``.
+Nothing else is reachable from a page: no settings object, no broker, no SOAP endpoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+
+from ereceipt.core.counter.documents import CounterDocuments
+from ereceipt.core.intake.dead_letters import DeadLetterQueue
+from ereceipt.core.issuing.issuer import ReceiptIssuer
+from ereceipt.core.signatures.verification import VerificationReport
+from ereceipt.core.signatures.xades import ReceiptSigner
+from ereceipt.core.storage.database import Database
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    public_url: str  # links in pages and e-mails, the session cookie's Secure flag
+    max_body_bytes: int
+    session_secret_file: Path
+    ocr_max_bytes: int  # the largest counter scan an officer may upload
+    treasury_failing_after: int  # tries after which an unsent treasury report is shown as failing
+    failed_lookups_per_minute: int  # failed public look-ups a client address may make per minute
+
+
+@dataclass(frozen=True)
+class WebParts:
+    settings: WebSettings
+    database: Database
+    issuer: ReceiptIssuer
+    signer: Callable[[], ReceiptSigner]  # loaded when a page first signs (reconciliation reports)
+    verify_receipt: Callable[[bytes], VerificationReport]
+    counter_documents: Callable[[], CounterDocuments]  # the OCR reader, started by the wiring on first use
+    dead_letters: Callable[[], DeadLetterQueue]  # a connection of its own for each use
+    broker_status: Callable[[], str]  # "ok" or why not, for /readyz
+
+
+def parts() -> WebParts:
+    """The parts of the application handling the current request."""
+    return current_app.extensions["ereceipt"]
