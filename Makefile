@@ -40,7 +40,7 @@ browser-deps:
 	@test -x /usr/bin/chromium && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf || \
 	  { apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core; }
 
-# Counter OCR (issue #6) runs the Debian Tesseract 5 with its Vietnamese data; its tests and bench/ocr.py
+# Counter OCR runs the Debian Tesseract 5 with its Vietnamese data; its tests and bench/ocr.py
 # draw documents with the DejaVu, Liberation 2 and FreeFont fonts (all with Vietnamese glyphs). Installed when missing (needs root).
 .PHONY: ocr-deps
 ocr-deps:

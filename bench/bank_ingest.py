@@ -5,7 +5,7 @@ cases of twelve district offices, each with its own series), runs one and two
 ``ereceipt worker`` processes, and measures receipts per second from the first payment recorded to
 the last (consumed, matched, numbered, signed, committed, acknowledged: the queue must be empty),
 printed beside the bare XAdES signing rate of the same key measured in the same run.
-Target (issue #4): at least 500 receipts per second with two workers on a 2-core machine.
+Target: at least 500 receipts per second with two workers on a 2-core machine.
 
     .venv/bin/python bench/bank_ingest.py [--transactions 20000] [--per-message 50 1] [--workers 1 2]
         [--batch-messages 100] [--postgres URL] [--amqp URL]

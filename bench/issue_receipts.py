@@ -1,7 +1,7 @@
 """Benchmark: receipts issued per second (number + sign + store + commit) beside the bare signing rate.
 
 Runs on SQLite and PostgreSQL, with one process and with two, and prints each figure next to the
-bare XAdES signing rate of signxml alone, same key, measured in the same run. Targets (issue #2): issuing in
+bare XAdES signing rate of signxml alone, same key, measured in the same run. Targets: issuing in
 one process on PostgreSQL at least half the bare signing rate; one issue under 20 ms at p99.
 
     .venv/bin/python bench/issue_receipts.py [--receipts 600] [--postgres URL]

@@ -1,4 +1,4 @@
-"""Counter OCR benchmark (issue #6): exact-match rate per field and seconds per page.
+"""Counter OCR benchmark: exact-match rate per field and seconds per page.
 
 Generates labelled synthetic Vietnamese payment documents (bench/ocr_documents.py: four layouts,
 five fonts, 200/300 dpi, clean, scanned with skew/noise/JPEG, photographed on a desk), reads each with

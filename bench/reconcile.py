@@ -10,7 +10,7 @@ duplicate bank line (the same reference stated by a second bank), in treasury no
 not in treasury, amount mismatch against the treasury — and the run must find every one of them
 and nothing else. Prints the seconds of ``reconcile``,
 the peak RSS of this process during it, and the peak RSS of the database backend that ran it
-(which counts the shared buffers it touched). Targets (issue #7): under 60 s and under 1 GiB.
+(which counts the shared buffers it touched). Targets: under 60 s and under 1 GiB.
 
     .venv/bin/python bench/reconcile.py [--receipts 1000000] [--postgres URL]
 """

@@ -2,7 +2,7 @@
 
 Requests per second and p50/p99 latency with 1, 8 and 64 concurrent clients, unsigned (a client
 behind an X-Road security server) and signed (WS-Security, the portal's certificate), printed
-beside the targets of issue #3: at least 1 500 unsigned and 500 signed requests per second, p99
+beside the targets: at least 1 500 unsigned and 500 signed requests per second, p99
 under 50 ms at 64 clients. The load comes from wrk (Debian package ``wrk``), replaying requests
 prepared beforehand: each has its own X-Road id, since the server refuses replays. Every answer
 to a signed request is signed and every exchange goes to the message log, as in production. A
@@ -289,13 +289,13 @@ def write_bodies(path: Path, count: int, codes: list[str], client: tuple, keys: 
         for _ in range(count):
             file.write(request_body(random.choice(codes), client, keys) + b"\n")
         # On disk before the run: else the kernel writes these megabytes back in the middle of a
-        # later run, and PostgreSQL's commits queue behind them (group writes of 30-90 ms, seen).
+        # later run, and PostgreSQL's commits queue behind them.
         file.flush()
         os.fsync(file.fileno())
     return path
 
 
-TARGETS = {"unsigned": 1500, "signed": 500}  # requests a second, issue #3
+TARGETS = {"unsigned": 1500, "signed": 500}  # requests a second
 
 
 def measure(server: Server, codes: list[str], keys: Path, home: Path, seconds: int) -> list[dict]:

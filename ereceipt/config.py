@@ -89,7 +89,7 @@ DEFAULT_ACCESS = (ClientAccess(DEVELOPMENT_PORTAL, Path("var/keys/portal-client.
 
 @dataclass(frozen=True)
 class QueueSettings:
-    """RabbitMQ: where bank notifications arrive and where our events go (issue #4)."""
+    """RabbitMQ: where bank notifications arrive and where our events go."""
 
     url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
     payments_exchange: str = "bank.payments"
@@ -108,7 +108,7 @@ class QueueSettings:
 
 @dataclass(frozen=True)
 class TreasurySettings:
-    """The state treasury's collection service we call (issue #7), and its development simulator."""
+    """The state treasury's collection service we call, and its development simulator."""
 
     url: str = "http://127.0.0.1:8090/soap"
     timeout_seconds: int = 10
@@ -128,7 +128,7 @@ class TreasurySettings:
 
 @dataclass(frozen=True)
 class SchedulerSettings:
-    """Scheduled jobs (APScheduler): a cron expression per job, empty to switch the job off (issue #7)."""
+    """Scheduled jobs (APScheduler): a cron expression per job, empty to switch the job off."""
 
     daily_reports: str = "30 0 * * *"
     statement_fetch: str = "0 2 * * *"
@@ -147,7 +147,7 @@ class LookupSettings:
 
 @dataclass(frozen=True)
 class OcrSettings:
-    """Counter OCR (issue #6): Tesseract 5 with the Vietnamese data, limits and preprocessing steps."""
+    """Counter OCR: Tesseract 5 with the Vietnamese data, limits and preprocessing steps."""
 
     tesseract_command: str = "tesseract"
     language: str = "vie"
@@ -172,7 +172,7 @@ class LoggingSettings:
 
 @dataclass(frozen=True)
 class EmailSettings:
-    """SMTP for payer notices (issue #7); no host means e-mail delivery is off and notices wait."""
+    """SMTP for payer notices; no host means e-mail delivery is off and notices wait."""
 
     host: str = ""
     port: int = 25

@@ -1,7 +1,7 @@
 """The databases the tests run on: PostgreSQL's URL and whether it must be there, a migrated database's URL.
 
-A module of its own, not ``conftest``: a test module that imported names from ``conftest`` got
-``tests/unit/conftest.py`` instead whenever a unit test was collected first in the same run.
+A module of its own, not ``conftest``: a test module that imports names from ``conftest`` gets
+``tests/unit/conftest.py`` instead whenever a unit test is collected first in the same run.
 """
 
 from __future__ import annotations

@@ -120,10 +120,10 @@ def _receipt_elements(receipt: ReceiptSummary) -> etree._Element:
 
 def _receipt_answer(receipt: ReceiptSummary) -> etree._Element | bytes:
     """getReceipt's answer for a receipt found, written as text: the bytes lxml writes for the
-    elements ``_summary`` builds, at a third of the cost (its Receipt carries the signed XML in
+    elements ``_summary`` builds, at less cost (its Receipt carries the signed XML in
     base64, 8 KB or more of text that lxml checks as it is set and again as it is written; base64
     needs no escaping). A receipt with a character XML cannot carry gets the elements, which refuse
-    it as before."""
+    it."""
     fields = _summary_fields(receipt, signed=True)
     texts = [text for _, text in fields[:-1]]  # the last is the base64
     if None in texts or _NOT_XML.search(joined := "\n".join(texts)):

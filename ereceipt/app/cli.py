@@ -261,7 +261,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     import threading
 
     services = _services(settings)
-    notices = services.notice_dispatcher()  # payer e-mail and SMS (issue #7)
+    notices = services.notice_dispatcher()  # payer e-mail and SMS
     consumer, relay = services.payment_consumer(), services.outbox_relay()
     # pika logs every channel step at INFO and each failed connection attempt with a traceback;
     # the consumer and the relay log every failure that reaches them in one line of their own.
@@ -344,7 +344,7 @@ def cmd_soap_sign(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ocr(args: argparse.Namespace, settings: Settings) -> int:
-    """Read a scanned payment document (issue #6): the proposed fields, their confidences, the time taken."""
+    """Read a scanned payment document: the proposed fields, their confidences, the time taken."""
     from ereceipt.core.ocr.reading import read_document
 
     reading = read_document(_services(settings).ocr_engine, _read(args.file), None)

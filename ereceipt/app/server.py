@@ -6,8 +6,7 @@ granian's Rust runtime reads and writes the HTTP. A worker that dies is started 
 SIGINT stops the workers gracefully (requests in hand are answered, up to 20 s), SIGHUP restarts
 them one by one; with ``[server] access_log`` each request is a line on standard output. granian
 parses HTTP and streams request bodies itself, so a SOAP request costs the Python side little more
-than the application: a third less processor time than gunicorn with threads on an unsigned SOAP
-request, a sixth on a signed one, measured with ``bench/soap_load.py`` (see the README).
+than the application.
 """
 
 from __future__ import annotations
@@ -39,9 +38,9 @@ def _application(settings: Settings):
 
 
 def warm_up(services: Services) -> None:
-    """Build the SOAP endpoint (about 100 ms, nearly all of it importing its modules) and have it load
+    """Build the SOAP endpoint (slow: nearly all of it is importing its modules) and have it load
     what its first request needs, so that the first requests after a start do not queue behind that
-    work: offering 500 signed requests a second, they waited up to 300 ms. A broken ``[soap]`` or
+    work. A broken ``[soap]`` or
     ``[access]`` does not stop the worker: the admin and public pages still serve, and every SOAP
     request answers with a fault, as it would without this."""
     try:

@@ -21,7 +21,7 @@ class SoapPosts:
     """WSGI middleware: ``POST /soap`` goes straight to the SOAP endpoint, everything else to Flask.
 
     A SOAP request needs none of Flask's request machinery (routing, request context, sessions,
-    templates), which costs about a tenth of a millisecond per request; at the portal's rates that
+    templates), which costs Python time on every request; at the portal's rates that
     is worth skipping. The endpoint answers every request itself, faults included; should it fail
     unexpectedly, the client still gets a SOAP fault, never an HTML page.
     """

@@ -129,7 +129,7 @@ class Services:
         return BankIntake(self.database, self.issuer)
 
     def payment_consumer(self):
-        """The bank notification consumer (issue #4); connects only when run."""
+        """The bank notification consumer; connects only when run."""
         from ereceipt.adapters.bank import BankNotifications
         from ereceipt.queue.consumer import Consumer
         from ereceipt.queue.topology import Topology, connection_parameters
@@ -176,7 +176,7 @@ class Services:
         return CamtSchemas(Path(directory)) if directory else None
 
     def dead_letter_queue(self):
-        """The bank dead-letter queue for the admin page (issue #5); connects only when used."""
+        """The bank dead-letter queue for the admin page; connects only when used."""
         from ereceipt.queue.dead_letters import DeadLetterQueue
         from ereceipt.queue.topology import Topology, connection_parameters
 
@@ -192,13 +192,13 @@ class Services:
         return OutboxRelay(self.database, connection_parameters(queue, "relay"), queue.events_exchange)
 
     def treasury_client(self):
-        """The state treasury's SOAP client (issue #7); connects only when called."""
+        """The state treasury's SOAP client; connects only when called."""
         from ereceipt.adapters.treasury import client_from_settings
 
         return client_from_settings(self.settings)
 
     def notice_dispatcher(self):
-        """Payer notices by e-mail and SMS (issue #7); a channel not configured leaves its notices pending."""
+        """Payer notices by e-mail and SMS; a channel not configured leaves its notices pending."""
         from ereceipt.core.delivery.notices import NoticeDispatcher, RetryPolicy
         from ereceipt.core.delivery.outbox import EMAIL, SMS
         from ereceipt.core.receipts.receipt_pdf import lookup_url
@@ -302,7 +302,7 @@ class Services:
 
     @cached_property
     def ocr_engine(self):
-        """Counter OCR (issue #6): Tesseract with the ``[ocr]`` settings, checked for on first use."""
+        """Counter OCR: Tesseract with the ``[ocr]`` settings, checked for on first use."""
         from ereceipt.core.ocr.documents import DocumentLimits
         from ereceipt.core.ocr.preprocess import Preprocessing
         from ereceipt.core.ocr.tesseract import TesseractEngine
@@ -327,7 +327,7 @@ class Services:
 
     @cached_property
     def counter_documents(self):
-        """Counter uploads read by OCR on ``[ocr] workers`` background threads (issue #6).
+        """Counter uploads read by OCR on ``[ocr] workers`` background threads.
 
         The hook that turns a reading into a draft receipt is given here as ``on_read``.
         """

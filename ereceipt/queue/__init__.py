@@ -1,1 +1,1 @@
-"""AMQP machinery: topology, consumer, publisher with confirms, outbox relay."""
+"""AMQP 0-9-1 machinery (RabbitMQ): topology, consumer, publisher with confirms, outbox relay."""

@@ -9,8 +9,8 @@ then the relay waits for the broker's confirms of all of them, which RabbitMQ gi
 messages at once. A row is marked sent only after the broker confirmed it and, being
 ``mandatory``, routed it; a returned, refused or unconfirmed message leaves its row pending with a
 growing delay before the next try. Waiting for each message's confirm before publishing the next
-one cost, here, two milliseconds of CPU per event between the relay and the broker, which made
-every durable queue write on its own: more than signing the receipt.
+one would make every durable queue write on its own, and cost the relay and the broker more
+CPU per event than signing the receipt.
 
 The relay runs pika's asynchronous ``SelectConnection`` on its own thread: one step per callback,
 each transition logged, a lost connection re-opened with growing back-off and jitter, and a batch

@@ -1,13 +1,13 @@
 """Making XML Signatures (W3C XML Signature 1.1) over elements by id: exclusive C14N, SHA-256, RSA or ECDSA.
 
-The signatures are those xmlsec makes from the template ``wsse.sign_envelope`` used to build (one
+The signatures are those xmlsec makes from a signature template of the same shape (one
 Reference per element, ``#id`` URI, one exclusive C14N transform, SHA-256 digest), and they are
-checked with xmlsec (``wsse.verify_envelope``, the tests). They are made here because xmlsec,
-walking the whole document for every Reference, took three times as long as the RSA signature
+checked with xmlsec (``wsse.verify_envelope``, the tests). They are made here because xmlsec
+walks the whole document for every Reference, which costs more than the RSA signature
 itself; lxml canonicalises each element's subtree with the same libxml2 C14N code, and
 cryptography keeps the private key's precomputed values between signatures. The Signature is
-written as text and parsed once: building its thirty-odd elements one by one cost a quarter as
-much as the RSA signature.
+written as text and parsed once: building its thirty-odd elements one by one costs more
+than parsing them.
 """
 
 from __future__ import annotations

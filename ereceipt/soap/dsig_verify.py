@@ -9,8 +9,8 @@ the caller resolved and processes, canonicalised in place by libxml2's C14N (thr
 the InclusiveNamespaces prefixes the signer named), then the signature value over the
 canonicalised SignedInfo, checked by xmlsec with the pinned key.
 
-This is what xmlsec's own ``verify`` of the whole Signature did, less its walk of the whole
-document for every reference (three quarters of its time on a portal request): the caller
+This is what xmlsec's own ``verify`` of the whole Signature does, less its walk of the whole
+document for every reference (most of its time on a portal request): the caller
 has already resolved each reference to an element it checked (``wsse.verify_envelope``), so
 xmlsec needs to check only the signature value.
 """

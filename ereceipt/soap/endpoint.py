@@ -113,8 +113,8 @@ class SoapEndpoint:
 
     def warm_up(self) -> None:
         """Pay before the first request what the first request would pay while those behind it wait:
-        loading the service's private key (cryptography checks the key) and configuring the ORM's
-        mappers (for the first statement compiled)."""
+        loading the service's private key (slow: cryptography checks the key) and
+        configuring the ORM's mappers (otherwise done when the first statement is compiled)."""
         signing_material(self.service_key, self.service_certificate)
         configure_mappers()
 

@@ -62,7 +62,7 @@ def signing_material(key_pem: bytes, certificate_pem: bytes) -> tuple[dsig_sign.
 def _pinned(certificate: x509.Certificate) -> tuple[bytes, xmlsec.Key]:
     """A pinned certificate's DER and its public key for xmlsec, made once per certificate and
     process. The key alone, without the certificate: a signature context copies the key it is
-    given, and copying a certificate with it took as long as checking the signature."""
+    given, and copying a certificate with it costs as much as checking the signature."""
     public = certificate.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )

@@ -1,1 +1,1 @@
-"""Web pages: health checks, the public lookup page, later the officers' admin page."""
+"""Web pages: health checks, the public lookup page and the officers' admin page."""

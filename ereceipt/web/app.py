@@ -1,4 +1,4 @@
-"""The WSGI application (Flask): health checks and the public lookup page, one app for every endpoint."""
+"""The WSGI application (PEP 3333, Flask): health checks, public lookup, admin and SOAP in one app."""
 
 from __future__ import annotations
 

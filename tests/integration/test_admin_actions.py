@@ -1,6 +1,6 @@
 """The admin page's review and user actions through the WSGI test client: roles, agencies, CSRF, outcomes.
 
-Every new action refuses the anonymous, the wrong role, the wrong agency and a missing CSRF token.
+Every review and user action refuses the anonymous, the wrong role, the wrong agency and a missing CSRF token.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def token(client) -> str:
 
 
 def actions(ids: dict) -> dict[str, tuple[str, dict]]:
-    """Every new action: (path, form) — a valid form, so that a refusal is due to who sends it."""
+    """Every action tested here: (path, form) — a valid form, so that a refusal is due to who sends it."""
     draft, held, users = ids["draft"], ids["held"], ids["users"]
     return {
         "draft_new": (

@@ -26,7 +26,7 @@ def notify(transaction: str, email: str | None = None, mobile: str | None = None
         f"<Amount>100000</Amount><Payer>{payer}</Payer><CaseCode>THA2501</CaseCode>"
         "<PaidAt>2026-11-25T09:30:00+07:00</PaidAt></notifyOnlinePayment>".encode()
     )
-    message_schema().assertValid(document)  # the contract accepts the new optional elements
+    message_schema().assertValid(document)  # the contract accepts the optional contact elements
     return document
 
 

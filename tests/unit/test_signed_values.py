@@ -5,7 +5,7 @@ drops namespace declarations nothing uses, and normalises quotes and white space
 each of these mutations of a signed ``notifyOnlinePayment`` keeps its signature valid, which every
 example checks on its own first. The property: the request is either refused, or the values the
 service acts on (the X-Road headers and the payment it issues a receipt for) are exactly the
-values of the request as signed. Before this held, ``2000<!---->000`` was read as 2 000 đồng.
+values of the request as signed: ``2000<!---->000`` is 2 000 000 đồng, never 2 000.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ def test_each_thread_compiles_a_schema_once_and_keeps_its_own() -> None:
 
 
 def test_threads_validating_at_once_each_read_their_own_error() -> None:
-    """With one schema shared, about one validation in fifty read another thread's error, or none."""
+    """With one schema shared, a validation may read another thread's error, or none."""
     wrong: list[tuple[int, str | None]] = []
 
     def validate(thread: int) -> None:

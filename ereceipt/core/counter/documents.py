@@ -1,4 +1,4 @@
-"""Counter documents (issue #6): scans uploaded by officers, read by OCR in the background.
+"""Counter documents: scans uploaded by officers, read by OCR in the background.
 
 An upload is checked (type sniffed from the bytes, size), stored whole with its SHA-256 and
 queued; a worker thread of this process reads it — never the caller's request — and records the

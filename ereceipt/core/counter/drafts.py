@@ -1,7 +1,7 @@
-"""Counter drafts and their approval (issue #5): entered, corrected, numbered and signed (Decree 123 art. 32).
+"""Counter drafts and their approval: entered, corrected, numbered and signed (Decree 123 art. 32).
 
 An officer enters a draft for money taken at the counter (cash, or a transfer the payer shows),
-by hand or from OCR of a scanned document (issue #6 calls ``create_draft`` with the scan's id and
+by hand or from OCR of a scanned document (counter OCR calls ``create_draft`` with the scan's id and
 the confidence of each field). Officers of the agency correct it until an approver approves it:
 the draft is numbered and signed through ``ReceiptIssuer`` in the same transaction that marks it
 approved. Four eyes: nobody approves a draft they entered. Every step is in the audit trail.

@@ -1,4 +1,4 @@
-"""Drafts from counter scans (issue #6): an OCR reading proposes a draft receipt (Decree 123 art. 32).
+"""Drafts from counter scans: an OCR reading proposes a draft receipt (Decree 123 art. 32).
 
 When the reading of a scan has a payer and an amount and they pass the draft's checks, the draft
 is created in the transaction that records the reading, with the confidence of each field read,

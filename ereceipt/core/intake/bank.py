@@ -1,4 +1,4 @@
-"""Bank transfers into payments and receipts (issue #4 flow 1; ISO 20022 camt.054 semantics).
+"""Bank transfers into payments and receipts (ISO 20022 camt.054 semantics).
 
 Each transfer is identified for ever by the bank's BIC and its reference, unique in ``payment``.
 Several bank messages are recorded together: their matched transfers' payments and receipts,
@@ -113,7 +113,7 @@ class BankIntake:
         would make a second worker wait for the first's every counter, and the two would sign one
         after the other. Groups taken in ascending issuer order let them sign side by side: the
         second worker follows the first one group behind, and neither ever waits for the other in
-        a circle. A commit costs about half a millisecond here, a group of receipts tens of them.
+        a circle. A commit costs little beside the signing of a group of receipts.
 
         When a concurrent worker took part of what a case owed, or recorded one of the same
         transfers, since we looked, each message is recorded again on its own, the slower way that
@@ -324,7 +324,7 @@ def issuer_groups(planned: list[tuple[int, IssueRequest]]) -> list[list[IssueReq
 
 
 def _line_rows(batch: BankBatch, now: datetime) -> list[dict]:
-    """Every booked credit line of the message, for reconciliation (issue #7)."""
+    """Every booked credit line of the message, for reconciliation."""
     return [
         {
             "bic": batch.bic,

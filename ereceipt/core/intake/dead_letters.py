@@ -1,4 +1,4 @@
-"""Dead-lettered bank messages kept when discarded, and every decision on them audited (issue #5).
+"""Dead-lettered bank messages kept when discarded, and every decision on them audited.
 
 A discarded message is stored whole — body, AMQP properties and the reason it died — with who
 discarded it and why, and committed before the broker forgets it, so nothing disappears silently.

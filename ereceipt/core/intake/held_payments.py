@@ -1,4 +1,4 @@
-"""Held bank payments resolved by hand (issue #5): matched to a case and receipted, or marked for refund.
+"""Held bank payments resolved by hand: matched to a case and receipted, or marked for refund.
 
 Bank intake (ISO 20022 camt.054) holds a transfer whose content names no case, several cases, or
 more than the case owes. An approver either matches it to a case — the receipt (payment method

@@ -1,4 +1,4 @@
-"""Counter OCR (issue #6): scanned payment documents to proposed receipt fields, behind a small port.
+"""Counter OCR: scanned payment documents to proposed receipt fields, behind a small port.
 
 ``port.OcrEngine`` is what the rest of the engine needs; ``tesseract.TesseractEngine`` implements it
 with Tesseract 5 and its Vietnamese data. ``documents`` checks what is accepted, ``preprocess``

@@ -1,4 +1,4 @@
-"""Typed errors of counter OCR (issue #6): the engine missing, a document refused, a page unreadable."""
+"""Typed errors of counter OCR: the engine missing, a document refused, a page unreadable."""
 
 from ereceipt.core.errors import BadInput, EReceiptError
 

@@ -1,4 +1,4 @@
-"""The fields of a receipt read from a scanned payment document, each with a confidence (issue #6).
+"""The fields of a receipt read from a scanned payment document, each with a confidence.
 
 Payer name, identity number (12-digit citizen ID or older 9-digit), address, amount in digits,
 amount in words (cross-checked against the digits: a disagreement is a warning and both stay as

@@ -1,4 +1,4 @@
-"""The OCR port of the receipt engine: what any OCR engine gives back for a document (issue #6).
+"""The OCR port of the receipt engine: what any OCR engine gives back for a document.
 
 An engine takes the document's bytes and its declared media type and returns pages of words with
 their boxes (in pixels of the page as read) and confidences from 0 to 1, text in Unicode NFC.

@@ -1,4 +1,4 @@
-"""Reading a counter document: OCR of every page, then the receipt's fields (issue #6)."""
+"""Reading a counter document: OCR of every page, then the receipt's fields."""
 
 from __future__ import annotations
 

@@ -6,9 +6,9 @@ data reference is ``URI=""`` with the enveloped-signature transform: the whole r
 KeyInfo carries the signing certificate, then its chain, and no KeyValue (two statements of the
 key would be an ambiguity for verifiers to resolve).
 
-signxml builds the signature. It spends about a millisecond of Python per signature on building
+signxml builds the signature. It spends more Python per signature on building
 the same elements again, copying the document through its text and looking up its own tags,
-twice the RSA signing itself, and signing is most of what a receipt costs. So ``ReceiptSigner``
+than on the RSA signing itself, and signing is most of what a receipt costs. So ``ReceiptSigner``
 has signxml sign one document when it is made, keeps that ``ds:Signature`` as the pattern, and
 signs each document with a copy of it: new Ids, the signing time, the three reference digests and
 the signature value, each computed as signxml computes it (lxml's canonicalization in place,

@@ -1,6 +1,6 @@
 """Statements run on the database driver's own connection (Python DB-API 2.0, PEP 249), for the hottest paths.
 
-SQLAlchemy's Core spends about a tenth of a millisecond of Python on every statement it runs
+SQLAlchemy's Core spends Python time on every statement it runs
 (connection wrapper, execution context, result metadata), as much as the driver and the database
 together. The few statements run for every SOAP request skip that: they are compiled once per
 dialect, sent straight through the pooled DB-API connection, and their results converted with the
@@ -11,7 +11,7 @@ uses SQLAlchemy as usual.
 On PostgreSQL a glance goes one step further down, to libpq through psycopg's ``pq`` module: each
 statement is prepared once per connection and run with ``PQexecPrepared`` (the GIL released while
 it waits), its parameters dumped and its rows loaded by psycopg's C ``Transformer``, in binary.
-psycopg's cursor spends another 0.1 ms of Python per statement around the same libpq calls; as no
+psycopg's cursor adds Python work of its own around the same libpq calls; as no
 ``BEGIN`` is sent, every statement there is its own transaction, as in autocommit.
 """
 
@@ -178,7 +178,7 @@ class DriverConnection:
 class Array:
     """A one-dimensional ``int4``, ``text`` or ``bytea`` array parameter, sent in PostgreSQL's binary
     array format (see ``array_send`` in PostgreSQL's arrayfuncs.c) on a glance: psycopg's list
-    dumper is written in Python and spent 10 µs on every array of a message log group, a quarter
+    dumper is written in Python and slow on every array of a message log group, a large part
     of the group's own Python time. For PostgreSQL glances only."""
 
     __slots__ = ("element", "values")
@@ -300,7 +300,7 @@ def glance(database: Database) -> Iterator[DriverConnection]:
 def _held(database: Database) -> Iterator[_LibpqConnection]:
     """A libpq connection that stays checked out of SQLAlchemy's pool between glances.
 
-    Handing a connection back to the pool costs SQLAlchemy about 20 µs of Python (its reset rolls
+    Handing a connection back to the pool costs SQLAlchemy Python time (its reset rolls
     back through psycopg, then events and the fairy's bookkeeping), twice per SOAP request. A
     glance leaves nothing open to reset (no ``BEGIN`` is sent), so its connections wait in
     ``Database.held`` instead: as many as glances ever ran at once, so at most one per thread

@@ -1,15 +1,14 @@
 """Our own XSDs (W3C XML Schema 1.0, package data) compiled once per thread, one compilation at a time.
 
-libxml2's schema compiler is not safe to run in two threads at once: when the first requests reached
-a new server worker together, each thread compiled the message XSD, and one got "Document is not
-valid XML Schema" while the worker beside it died of SIGSEGV. Every XSD is therefore compiled under
+libxml2's schema compiler is not safe to run in two threads at once: threads that compile an XSD
+together can get "Document is not valid XML Schema", or take the process down
+(SIGSEGV). Every XSD is therefore compiled under
 one lock of the process (``compile_schema``).
 
 A compiled schema is not shared between threads either: lxml keeps one error log per schema, and
-threads validating with the same one at once read each other's errors in it, or none (eight
-threads validating at once: one in fifty read the wrong error or none, which the SOAP endpoint
-would have sent as another request's reason, or failed on). Compiling one of ours takes under a
-millisecond, so each thread keeps copies of its own (``package_schema``).
+threads validating with the same one at once read each other's errors in it, or none (the
+SOAP endpoint would then send another request's reason, or fail). Compiling one of ours is
+cheap, so each thread keeps copies of its own (``package_schema``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Bank intake (issue #4): camt messages received, credit transactions refused, the outbox
+"""Bank intake: camt messages received, credit transactions refused, the outbox
 
 Revision ID: 0003
 Revises: 0002

@@ -1,4 +1,4 @@
-"""Bank statement lines (issue #4, for the reconciliation of issue #7): booked credits of camt.053/054
+"""Bank statement lines for reconciliation: booked credits of camt.053/054
 
 Revision ID: 0005
 Revises: 0004

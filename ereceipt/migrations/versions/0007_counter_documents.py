@@ -1,4 +1,4 @@
-"""Counter OCR (issue #6): documents uploaded at the counter and what OCR read from them
+"""Counter OCR: documents uploaded at the counter and what OCR read from them
 
 Revision ID: 0007
 Revises: 0004

@@ -1,4 +1,4 @@
-"""Payer notices (issue #7, delivery): one row per receipt and channel, e-mail or SMS
+"""Payer notices: one row per receipt and channel, e-mail or SMS
 
 Revision ID: 0009
 Revises: 0004

@@ -1,4 +1,4 @@
-"""The officers' admin page under ``/admin`` (issue #5): sessions, CSRF, roles, scoping (OWASP ASVS 4.0).
+"""The officers' admin page under ``/admin``: sessions, CSRF, roles, scoping (OWASP ASVS 4.0).
 
 Log-in with a user name and an argon2id password; the signed session cookie is HttpOnly,
 SameSite=Lax and Secure when ``[server] public_url`` is https. Every POST carries the session's
@@ -37,7 +37,7 @@ def session_secret(path: Path) -> bytes:
 
     Server processes start together, so the key is written whole to a file of this process's own and
     then linked into place, which succeeds for one process only; the others read the complete file
-    (creating it empty and writing it after let a second process read it empty in between).
+    (creating it empty and writing it after would let a second process read it empty in between).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
@@ -59,7 +59,7 @@ def session_secret(path: Path) -> bytes:
 
 def configure(app: Flask, secret: bytes, public_url: str) -> None:
     """Session cookie settings and the blueprint; called by ``create_app``."""
-    import ereceipt.web.admin.delivery  # noqa: F401 (the payer notices screen, issue #7)
+    import ereceipt.web.admin.delivery  # noqa: F401 (the payer notices screen)
 
     app.secret_key = secret
     app.config.update(

@@ -1,4 +1,4 @@
-"""The approval queue (issue #5): counter drafts entered and corrected by officers, approved by approvers.
+"""The approval queue: counter drafts entered and corrected by officers, approved by approvers.
 
 Officers and approvers enter and correct drafts of their agency; approvers approve (the receipt is
 numbered and signed at that moment and its number shown at once) or reject with a reason. Nobody

@@ -1,4 +1,4 @@
-"""Counter intake on the admin page (issue #6): scans uploaded by officers, read by OCR in the background.
+"""Counter intake on the admin page: scans uploaded by officers, read by OCR in the background.
 
 An officer uploads what the payer brings (PNG, JPEG, TIFF or PDF); the document is stored and read
 by OCR on a background thread of the server, never in the request. Its page shows the scan beside

@@ -1,4 +1,4 @@
-"""Dead letters screen (issue #5): bank messages on the dead-letter queue, reprocessed or discarded by hand.
+"""Dead letters screen: bank messages on the dead-letter queue, reprocessed or discarded by hand.
 
 Bank messages are not an agency's: the national level reads them (auditors and administrators
 too). Administrators and national approvers act: reprocess after a fix (republished to the

@@ -1,4 +1,4 @@
-"""The admin page's delivery screen (issue #7): payer notices failed or waiting, and resending a failed one.
+"""The admin page's delivery screen: payer notices failed or waiting, and resending a failed one.
 
 Scoped like the receipts: an officer or approver of an agency sees and resends only the notices
 of that agency's receipts; another agency's notice is answered as not found. Resending is audited

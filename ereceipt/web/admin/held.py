@@ -1,4 +1,4 @@
-"""Held payments screen (issue #5): bank transfers intake could not receipt, matched by hand or refunded.
+"""Held payments screen: bank transfers intake could not receipt, matched by hand or refunded.
 
 Everyone reads the held payments they may see (an agency: those naming its cases; the national
 level: all). Only approvers act, because matching numbers and signs a receipt and a refund sends

@@ -1,4 +1,4 @@
-"""The admin page's reconciliation screens (issue #7): runs, discrepancies, CSV, signed XML, failing reports.
+"""The admin page's reconciliation screens: runs, discrepancies, CSV, signed XML, failing reports.
 
 Readable by auditors, approvers and administrators; a user bound to an agency sees only the runs
 of that agency's account and its own treasury reports (another agency's run is answered 404).

@@ -1,4 +1,4 @@
-"""User management for administrators (issue #5, OWASP ASVS 4.0 V2/V3): deactivate, role, password, lock-out.
+"""User management for administrators (OWASP ASVS 4.0 V2/V3): deactivate, role, password, lock-out.
 
 A national administrator manages every user; an administrator of an agency only that agency's
 users, and cannot give anyone the national level. The last active administrator can be neither

@@ -1,4 +1,4 @@
-"""The admin page's screens: log-in, dashboard, receipts, users, audit trail (issue #5).
+"""The admin page's screens: log-in, dashboard, receipts, users, audit trail.
 
 Receipt fields shown, printed or downloaded come only from the XML the verifier returned as signed.
 """
