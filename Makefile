@@ -70,13 +70,13 @@ bench: $(TEST_STAMP)
 clean:
 	rm -rf $(VENV) var build *.egg-info
 
-# The state treasury simulator for `make run` demos (another terminal): see "Treasury and reconciliation".
+# The state treasury simulator for `make run` demos (another terminal): see docs/operating.md, "Treasury jobs".
 .PHONY: treasury-simulator
 treasury-simulator: $(STAMP)
 	$(BIN)/ereceipt treasury-simulator
 
-# A local SMTP server that prints every message it receives, for trying e-mail delivery (README:
-# "Delivery to the payer"); aiosmtpd comes with the test extra.
+# A local SMTP server that prints every message it receives, for trying e-mail delivery
+# (docs/operating.md, "Delivery to the payer"); aiosmtpd comes with the test extra.
 .PHONY: smtp-demo
 smtp-demo: $(TEST_STAMP)
 	$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:8025
