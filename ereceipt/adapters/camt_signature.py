@@ -28,6 +28,7 @@ from ereceipt.core.signatures.verification import (
     ENVELOPED,
     SIGNATURE_URIS,
     SIGNXML_ERRORS,
+    missing_base64,
 )
 from ereceipt.core.signatures.verification import STRONG_SIGNATURES as SIGNATURE_METHODS
 from ereceipt.core.signatures.xades import DS, content_problem
@@ -98,6 +99,9 @@ def _signature(root: etree._Element) -> etree._Element:
             "the message must carry exactly one ds:Signature, as the last child of Document"
         )
     signature = signatures[0]
+    problem = missing_base64(signature)
+    if problem:
+        raise VerificationFailed(f"the signature is malformed: {problem}")
     if signature.find("ds:KeyInfo/ds:KeyValue", NS) is not None:
         raise VerificationFailed("the signature's KeyInfo must not carry a KeyValue")
     methods = [m.get("Algorithm") for m in signature.findall("ds:SignedInfo/ds:SignatureMethod", NS)]

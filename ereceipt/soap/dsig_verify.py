@@ -27,18 +27,17 @@ from dataclasses import dataclass
 import xmlsec
 from lxml import etree
 
+from ereceipt.core.xml.namespaces import DS, ECDSA_SHA256, EXC_C14N, RSA_SHA256, RSA_SHA512, SHA256, SHA512
 from ereceipt.soap.faults import SoapFault
 
-DS = "http://www.w3.org/2000/09/xmldsig#"
-EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
 SIGNATURE_METHODS = {
-    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256": xmlsec.constants.TransformRsaSha256,
-    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512": xmlsec.constants.TransformRsaSha512,
-    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256": xmlsec.constants.TransformEcdsaSha256,
+    RSA_SHA256: xmlsec.constants.TransformRsaSha256,
+    RSA_SHA512: xmlsec.constants.TransformRsaSha512,
+    ECDSA_SHA256: xmlsec.constants.TransformEcdsaSha256,
 }
 DIGEST_METHODS: dict[str, Callable] = {
-    "http://www.w3.org/2001/04/xmlenc#sha256": hashlib.sha256,
-    "http://www.w3.org/2001/04/xmlenc#sha512": hashlib.sha512,
+    SHA256: hashlib.sha256,
+    SHA512: hashlib.sha512,
 }
 _SIGNED_INFO, _SIGNATURE_VALUE = f"{{{DS}}}SignedInfo", f"{{{DS}}}SignatureValue"
 _C14N, _METHOD = f"{{{DS}}}CanonicalizationMethod", f"{{{DS}}}SignatureMethod"

@@ -144,3 +144,11 @@ def test_comment_inside_a_signed_amount_is_refused_though_the_signature_still_ho
     XMLVerifier().verify(forged, x509_cert=pinned[BIC], expect_config=camt_signature._CONFIG)  # still valid
     with pytest.raises(VerificationFailed, match="comments"):
         read(pinned, forged)
+
+
+@pytest.mark.parametrize("part", ["SignatureValue", "DigestValue", "X509Certificate"])
+def test_an_emptied_signature_part_is_refused_as_malformed(dev_pki, pinned, part: str) -> None:
+    root = etree.fromstring(bank_signed(dev_pki))
+    next(root.iter(f"{{{DS}}}{part}")).text = None
+    with pytest.raises(VerificationFailed, match="malformed"):
+        read(pinned, etree.tostring(root))

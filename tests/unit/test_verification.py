@@ -402,3 +402,34 @@ def test_no_edit_of_a_signed_receipt_raises_or_passes_as_other_content(
     report = verify(etree.tostring(root), trust_store)
     if report.passed:
         assert_trees_equal(report.signed_xml, without_signature(etree.fromstring(signed)))
+
+
+EMPTIED = [
+    "SignedInfo/{ds}Reference/{ds}DigestValue",
+    "SignatureValue",
+    "KeyInfo/{ds}X509Data/{ds}X509Certificate",
+    "SignedInfo/{ds}SignatureMethod",
+    "Object/{xades}QualifyingProperties/{xades}SignedProperties/{xades}SignedSignatureProperties/{xades}SigningTime",
+]
+
+
+@pytest.mark.parametrize("path", EMPTIED)
+@pytest.mark.parametrize("how", ["emptied", "removed"])
+def test_a_signature_part_emptied_or_removed_gives_a_report_never_an_exception(
+    signed, trust_store, path: str, how: str
+) -> None:
+    """Hostile shapes are verdicts; only a defect in the code may raise (TypeError is not caught)."""
+
+    def change(root: etree._Element) -> None:
+        element = root.find(f"{DS}Signature/{DS}{path.format(ds=DS, xades=XADES)}")
+        assert element is not None, path
+        if how == "emptied":
+            element.text = None
+            for attribute in list(element.attrib):
+                del element.attrib[attribute]
+        else:
+            element.getparent().remove(element)
+
+    report = verify(edited(signed, change), trust_store)
+    assert not report.passed
+    assert report.sub_indication is not None, report.message

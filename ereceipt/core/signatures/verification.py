@@ -30,6 +30,7 @@ from ereceipt.core.signatures.pki import is_ca
 from ereceipt.core.signatures.signing_identity import CURVES, MIN_RSA_BITS
 from ereceipt.core.signatures.trust import PinnedVerifier, TrustStore
 from ereceipt.core.signatures.xades import C14N, DS, XADES, SignaturePolicy, content_problem
+from ereceipt.core.xml.namespaces import ENVELOPED
 from ereceipt.core.xml.parser import DEFAULT_MAX_BYTES, hardened_parser, parse_xml
 
 NS = {"ds": DS, "xades": XADES}
@@ -43,11 +44,16 @@ STRONG_SIGNATURES |= {M.SHA512_RSA_MGF1, M.ECDSA_SHA256, M.ECDSA_SHA384, M.ECDSA
 SIGNATURE_URIS = {m.value for m in STRONG_SIGNATURES}
 D = DigestAlgorithm
 DIGESTS = {D.SHA256.value: hashes.SHA256(), D.SHA384.value: hashes.SHA384(), D.SHA512.value: hashes.SHA512()}
-ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 CANONICAL = {m.value for m in CanonicalizationMethod if not m.value.endswith("WithComments")}
-# What signxml lets escape on hostile input: missing text, bad base64, unknown URIs, schema errors.
-SIGNXML_ERRORS = (SignXMLException, crypto.InvalidSignature, crypto.UnsupportedAlgorithm, etree.LxmlError)
-SIGNXML_ERRORS += (ValueError, TypeError, AttributeError, KeyError, IndexError)
+# What signxml raises on hostile input: its own errors, cryptography's, lxml's, and ValueError
+# (bad base64, unknown algorithm names). A TypeError or AttributeError is a defect, never a verdict.
+SIGNXML_ERRORS = (
+    SignXMLException,
+    crypto.InvalidSignature,
+    crypto.UnsupportedAlgorithm,
+    etree.LxmlError,
+    ValueError,
+)
 
 
 class Indication(StrEnum):
@@ -197,7 +203,26 @@ def _signature(root: etree._Element, expected_root: str) -> etree._Element:
     weak = [uri for uri, allowed in used if uri not in allowed]
     if weak:
         raise _Refused(SubIndication.CRYPTO_CONSTRAINTS_FAILURE, f"algorithm {weak[0]} is not allowed")
+    problem = missing_base64(signature)
+    if problem:
+        raise _format(problem)
     return signature
+
+
+def missing_base64(signature: etree._Element) -> str | None:
+    """Which part of ``signature`` lacks the base64 value signxml assumes is there, or None."""
+    for path in _BASE64_PARTS:
+        for element in signature.findall(path, NS):
+            if not _b64(element.text):
+                return f"{etree.QName(element).localname} holds no base64 value"
+    return None
+
+
+_BASE64_PARTS = (
+    "ds:SignatureValue",
+    "ds:SignedInfo/ds:Reference/ds:DigestValue",
+    "ds:KeyInfo/ds:X509Data/ds:X509Certificate",
+)
 
 
 def _certificate_refusal(

@@ -45,9 +45,8 @@ from signxml.xades import XAdESSignaturePolicy, XAdESSigner
 
 from ereceipt.core.errors import BadInput, ConfigurationError
 from ereceipt.core.signatures.signing_identity import SigningIdentity
+from ereceipt.core.xml.namespaces import DS, XADES
 
-DS = "http://www.w3.org/2000/09/xmldsig#"
-XADES = "http://uri.etsi.org/01903/v1.3.2#"
 C14N = CanonicalizationMethod.CANONICAL_XML_1_0
 DIGEST = DigestAlgorithm.SHA256
 ID_NAMES = frozenset({"Id", "ID", "id"})

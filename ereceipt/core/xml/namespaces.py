@@ -1,0 +1,15 @@
+"""XML namespaces and algorithm URIs of W3C XML Signature 1.1, Exclusive C14N 1.0 and ETSI XAdES 1.3.2.
+
+One home for each name, so that a signer and a verifier can never disagree on one.
+"""
+
+DS = "http://www.w3.org/2000/09/xmldsig#"  # XML Signature
+XADES = "http://uri.etsi.org/01903/v1.3.2#"  # ETSI EN 319 132-1
+EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"  # Exclusive XML Canonicalization, no comments
+ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+
+SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
+SHA512 = "http://www.w3.org/2001/04/xmlenc#sha512"
+RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+RSA_SHA512 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512"
+ECDSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
