@@ -30,6 +30,7 @@ from zeep.exceptions import Error as ZeepError
 from zeep.exceptions import Fault, SignatureVerificationFailed, TransportError, ValidationError
 from zeep.transports import Transport
 
+from ereceipt.core.backoff import backoff_seconds
 from ereceipt.core.errors import ConfigurationError, EReceiptError, XMLRejected
 from ereceipt.core.storage.database import Database
 from ereceipt.core.treasury.tables import PENDING, REJECTED, SENT, TreasuryReport, TreasuryStatementLine
@@ -242,9 +243,9 @@ def client_from_settings(settings) -> TreasuryClient:
 
 
 def backoff(attempts: int, cap_seconds: float, rng: random.Random | None = None) -> timedelta:
-    """Exponential back-off with full jitter: uniform in [base/2, base], base = min(cap, 2^attempts × 5 s)."""
-    base = min(cap_seconds, 5 * 2 ** min(attempts, 20))
-    return timedelta(seconds=(rng or random).uniform(base / 2, base))
+    """The wait before resending a report after ``attempts`` failures: at most 10 s, 20 s, ... ``cap_seconds``
+    (see ``core.backoff``)."""
+    return timedelta(seconds=backoff_seconds(attempts, base=5, cap=cap_seconds, rng=rng))
 
 
 @dataclass(frozen=True)

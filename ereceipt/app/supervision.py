@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 
-from ereceipt.queue.consumer import Backoff
+from ereceipt.core.backoff import Backoff
 
 log = logging.getLogger("ereceipt.supervisor")
 STABLE_SECONDS = 60.0  # a child that ran this long resets the back-off

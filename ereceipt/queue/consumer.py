@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import random
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -26,6 +25,7 @@ import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 
+from ereceipt.core.backoff import Backoff
 from ereceipt.core.errors import BadInput, TransientOutage, VerificationFailed
 from ereceipt.queue.topology import REASON_HEADER, Topology
 
@@ -47,21 +47,6 @@ class Settle(Enum):
     DEAD_LETTER = "dead-letter"
     REQUEUE = "requeue"
     LEAVE = "leave"  # shutting down mid-retry: unacknowledged, the broker gives it to another consumer
-
-
-class Backoff:
-    """Growing delays with full jitter: base·2ⁿ capped, times a random factor in [0.5, 1]."""
-
-    def __init__(self, base: float = 0.5, cap: float = 30.0) -> None:
-        self.base, self.cap, self.attempt = base, cap, 0
-
-    def next(self) -> float:
-        delay = min(self.cap, self.base * 2**self.attempt)
-        self.attempt += 1
-        return delay * random.uniform(0.5, 1.0)  # noqa: S311 (jitter, not cryptography)
-
-    def reset(self) -> None:
-        self.attempt = 0
 
 
 class Consumer:

@@ -30,11 +30,11 @@ from pika.spec import Basic
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ereceipt.core.backoff import Backoff
 from ereceipt.core.delivery import outbox
 from ereceipt.core.delivery.outbox import OutboxMessage
 from ereceipt.core.errors import TransientOutage
 from ereceipt.core.storage.database import Database, transient_errors
-from ereceipt.queue.consumer import Backoff
 
 log = logging.getLogger("ereceipt.relay")
 

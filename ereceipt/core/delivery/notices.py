@@ -22,6 +22,7 @@ from typing import Protocol
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from ereceipt.core.backoff import backoff_seconds
 from ereceipt.core.delivery.outbox import EMAIL, FAILED, PENDING, SENT, SMS, PayerNotice
 from ereceipt.core.errors import Conflict, EReceiptError, NotFound, TransientOutage
 from ereceipt.core.receipts.content import ReceiptContent
@@ -68,9 +69,10 @@ class RetryPolicy:
     max_attempts: int = 20
 
     def delay(self, attempts: int, rng: random.Random) -> timedelta:
-        """Exponential back-off with jitter: half the capped delay fixed, the other half random."""
-        ceiling = min(self.cap_seconds, self.base_seconds * 2 ** min(attempts - 1, 30))
-        return timedelta(seconds=ceiling / 2 + rng.uniform(0, ceiling / 2))
+        """The wait after the ``attempts``-th failed try (see ``core.backoff``)."""
+        return timedelta(
+            seconds=backoff_seconds(attempts - 1, base=self.base_seconds, cap=self.cap_seconds, rng=rng)
+        )
 
 
 @dataclass
