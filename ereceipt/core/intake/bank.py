@@ -28,8 +28,8 @@ from ereceipt.core.intake import matching
 from ereceipt.core.intake.tables import BankMessage, BankStatementLine, RefusedBankTransaction
 from ereceipt.core.issuing.issuer import IssueRequest, PaymentIn, ReceiptIssuer
 from ereceipt.core.receipts.content import VIETNAM, PayerInfo, PaymentMethod
-from ereceipt.core.receipts.store import ISSUED
-from ereceipt.core.receipts.tables import EnforcementCase, Payment, Receipt
+from ereceipt.core.receipts.store import still_owed
+from ereceipt.core.receipts.tables import EnforcementCase, Payment
 from ereceipt.core.storage.database import Database
 
 HELD, CHUNK = "HELD", 2000
@@ -379,16 +379,7 @@ def _cases_starting(session: Session, prefixes: set[str]) -> dict[str, _Case]:
 
 
 def _owed(session: Session, cases: dict[int, _Case]) -> dict[int, int]:
-    owed = {case_id: case.amount_due for case_id, case in cases.items()}
-    for chunk in _chunks(list(cases)):
-        query = (
-            select(Receipt.case_id, func.sum(Receipt.amount))
-            .where(Receipt.case_id.in_(chunk), Receipt.status == ISSUED)
-            .group_by(Receipt.case_id)
-        )
-        for case_id, total in session.execute(query):
-            owed[case_id] -= int(total)
-    return owed
+    return still_owed(session, {case_id: case.amount_due for case_id, case in cases.items()})
 
 
 def _chunks(values: list) -> Iterable[list]:

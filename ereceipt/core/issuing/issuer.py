@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -314,15 +314,12 @@ class _BatchLookups:
             issuers = sorted({case.issuer_id for case in cases.values()})
             for code, info in store.sole_active_series(self.session, issuers, self.now).items():
                 self.series[(code, None, None)] = info
-            totals = (
-                select(Receipt.case_id, func.sum(Receipt.amount))
-                .where(Receipt.case_id.in_(list(cases)), Receipt.status == ISSUED)
-                .group_by(Receipt.case_id)
+            owed = store.still_owed(
+                self.session, {case_id: case.amount_due for case_id, case in cases.items()}
             )
-            paid = {case_id: int(total) for case_id, total in self.session.execute(totals)}
             for case_id, case in cases.items():
                 self.cases[case.payment_code] = case
-                self.owed[case_id] = case.amount_due - paid.get(case_id, 0)
+                self.owed[case_id] = owed[case_id]
 
     def _case(self, code: str, amount: int) -> EnforcementCase:
         case = self.cases.get(code) or store.find_case(self.session, code)

@@ -95,13 +95,25 @@ def find_case(session: Session, case_code: str) -> EnforcementCase:
     return case
 
 
-def receipted_total(session: Session, case_id: int) -> int:
-    total = session.scalar(
-        select(func.coalesce(func.sum(Receipt.amount), 0)).where(
-            Receipt.case_id == case_id, Receipt.status == ISSUED
+def still_owed(session: Session, amounts_due: dict[int, int]) -> dict[int, int]:
+    """What each case (id → amount due) still owes: the amount due less its issued receipts'
+    amounts (a cancelled receipt no longer counts), one query per 1000 cases."""
+    owed = dict(amounts_due)
+    ids = list(amounts_due)
+    for start in range(0, len(ids), 1000):
+        query = (
+            select(Receipt.case_id, func.sum(Receipt.amount))
+            .where(Receipt.case_id.in_(ids[start : start + 1000]), Receipt.status == ISSUED)
+            .group_by(Receipt.case_id)
         )
-    )
-    return int(total)
+        for case_id, total in session.execute(query):
+            owed[case_id] -= int(total)
+    return owed
+
+
+def receipted_total(session: Session, case_id: int) -> int:
+    """The amounts of a case's issued receipts, added up."""
+    return -still_owed(session, {case_id: 0})[case_id]
 
 
 def _series_rows(session: Session, condition, now: datetime) -> list[SeriesInfo]:
