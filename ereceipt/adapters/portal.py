@@ -19,7 +19,6 @@ from sqlalchemy import select
 
 from ereceipt.adapters.vietqr import vietqr_payload
 from ereceipt.app.wiring import Services
-from ereceipt.config import ClientAccess
 from ereceipt.core.delivery.payer_contact import PayerContact
 from ereceipt.core.errors import BadInput, Conflict, NotFound
 from ereceipt.core.issuing.issuer import IssueRequest, PaymentIn
@@ -31,6 +30,7 @@ from ereceipt.core.receipts.receipt_xml import read_receipt
 from ereceipt.core.receipts.tables import EnforcementCase, Issuer, Receipt
 from ereceipt.core.storage import driver_sql
 from ereceipt.core.xml.values import child_value
+from ereceipt.settings import ClientAccess
 
 SERVICE_NS = "urn:ereceipt:thads:service:1.0"
 OPERATIONS = (

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ereceipt import __version__
-from ereceipt.config import Settings, load_settings
+from ereceipt.config import load_settings
 from ereceipt.core.errors import BadInput, EReceiptError, NotFound, XMLRejected
+from ereceipt.settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 

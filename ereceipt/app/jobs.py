@@ -26,7 +26,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Column, MetaData, String, Table, delete, inspect
 from sqlalchemy.exc import DBAPIError
 
-from ereceipt.config import SCHEDULED_JOBS, Settings
+from ereceipt.settings import SCHEDULED_JOBS, Settings
 
 log = logging.getLogger("ereceipt.scheduler")
 JOB_TABLE = "apscheduler_jobs"

@@ -29,13 +29,13 @@ from werkzeug.serving import make_server
 from werkzeug.wsgi import get_input_stream
 
 from ereceipt.adapters.treasury import CONTRACT, SERVICE_NS, contract_bytes
-from ereceipt.config import ClientAccess, Settings
 from ereceipt.core.errors import EReceiptError, TransientOutage
 from ereceipt.core.signatures.pki import SERVER, DevelopmentPKI, issue_certificate, write_pem
 from ereceipt.core.signatures.trust import TrustStore
 from ereceipt.core.signatures.verification import verify_signed_document
 from ereceipt.core.storage.database import Database, migrate
 from ereceipt.core.xml.schemas import package_schema
+from ereceipt.settings import ClientAccess, Settings
 from ereceipt.soap.endpoint import HttpAnswer, SoapEndpoint
 from ereceipt.soap.envelope import Envelope
 from ereceipt.soap.faults import SoapFault

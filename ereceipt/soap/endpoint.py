@@ -21,12 +21,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import configure_mappers
 
 from ereceipt import metrics
-from ereceipt.config import ClientAccess
 from ereceipt.core.errors import EReceiptError, TransientOutage, XMLRejected
 from ereceipt.core.storage.message_log_tables import SeenMessage
 from ereceipt.core.xml.parser import parse_xml
 from ereceipt.core.xml.schemas import package_schema
 from ereceipt.core.xml.values import refuse_hidden_nodes
+from ereceipt.settings import ClientAccess
 from ereceipt.soap import message_log
 from ereceipt.soap.envelope import (
     SOAP11,

@@ -19,7 +19,6 @@ from xmltree import assert_trees_equal
 
 from ereceipt.adapters.email import EmailChannel
 from ereceipt.adapters.sms import SmsChannel
-from ereceipt.config import EmailSettings, SmsSettings
 from ereceipt.core.delivery.notice_text import email_subject
 from ereceipt.core.delivery.notices import NoticeDispatcher, RetryPolicy, resend
 from ereceipt.core.delivery.outbox import (
@@ -43,6 +42,7 @@ from ereceipt.core.signatures.verification import TrustStore, verify_signed_docu
 from ereceipt.core.storage.audit import AuditEvent
 from ereceipt.core.storage.database import Database
 from ereceipt.core.xml.parser import parse_xml
+from ereceipt.settings import EmailSettings, SmsSettings
 
 PUBLIC_URL = "https://bienlai.thads.example.invalid"
 CONTACT = PayerContact("an.nguyen@example.invalid", "+84912345678")
