@@ -12,7 +12,7 @@ from datetime import datetime
 
 from ereceipt.core.delivery.payer_contact import InvalidEmail, InvalidMobile, PayerContact
 from ereceipt.core.errors import BadInput
-from ereceipt.core.issuing.issuer import IssueRequest, PaymentIn
+from ereceipt.core.issuing.requests import IssueRequest, PaymentIn
 from ereceipt.core.money import JsonNumber, json_amount
 from ereceipt.core.receipts.content import PayerInfo, PaymentMethod
 

@@ -21,7 +21,7 @@ from ereceipt.adapters.vietqr import vietqr_payload
 from ereceipt.app.wiring import Services
 from ereceipt.core.delivery.payer_contact import PayerContact
 from ereceipt.core.errors import BadInput, Conflict, NotFound
-from ereceipt.core.issuing.issuer import IssueRequest, PaymentIn
+from ereceipt.core.issuing.requests import IssueRequest, PaymentIn
 from ereceipt.core.money import soap_amount
 from ereceipt.core.receipts import lookup, store
 from ereceipt.core.receipts.content import VIETNAM, PayerInfo, PaymentMethod, format_number

@@ -33,7 +33,8 @@ from ereceipt.core.delivery.outbox import (
 )
 from ereceipt.core.delivery.payer_contact import PayerContact
 from ereceipt.core.errors import Conflict
-from ereceipt.core.issuing.issuer import IssuedReceipt, IssueRequest, PaymentIn, ReceiptIssuer
+from ereceipt.core.issuing.issuer import ReceiptIssuer
+from ereceipt.core.issuing.requests import IssuedReceipt, IssueRequest, PaymentIn
 from ereceipt.core.receipts.content import PayerInfo, PaymentMethod
 from ereceipt.core.receipts.receipt_pdf import lookup_url
 from ereceipt.core.receipts.receipt_xml import RECEIPT_TAG, read_receipt

@@ -28,7 +28,8 @@ from ereceipt.core.errors import Conflict
 from ereceipt.core.intake import matching
 from ereceipt.core.intake.bank_records import store_records
 from ereceipt.core.intake.transfers import BankBatch, BankTransfer, IntakeResult
-from ereceipt.core.issuing.issuer import IssueRequest, PaymentIn, ReceiptIssuer
+from ereceipt.core.issuing.issuer import ReceiptIssuer
+from ereceipt.core.issuing.requests import IssueRequest, PaymentIn
 from ereceipt.core.receipts.content import PayerInfo, PaymentMethod
 from ereceipt.core.receipts.store import ISSUED
 from ereceipt.core.receipts.tables import EnforcementCase, Payment, Receipt
