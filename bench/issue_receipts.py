@@ -27,7 +27,8 @@ from sqlalchemy import text
 
 from ereceipt.app.demo import load_demo_data
 from ereceipt.core.amount_words import amount_in_words
-from ereceipt.core.issuing.issuer import IssueRequest, PaymentIn, ReceiptIssuer
+from ereceipt.core.issuing.issuer import ReceiptIssuer
+from ereceipt.core.issuing.requests import IssueRequest, PaymentIn
 from ereceipt.core.receipts.content import (
     CollectionInfo,
     IssuerInfo,

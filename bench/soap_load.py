@@ -37,7 +37,8 @@ from server_process import Server, ereceipt  # the tests' helper that starts `er
 
 from ereceipt.app.wiring import Services
 from ereceipt.config import load_settings
-from ereceipt.core.issuing.issuer import IssueRequest, PaymentIn, ReceiptIssuer
+from ereceipt.core.issuing.issuer import ReceiptIssuer
+from ereceipt.core.issuing.requests import IssueRequest, PaymentIn
 from ereceipt.core.receipts.content import PayerInfo, PaymentMethod
 from ereceipt.core.storage.database import Database
 from ereceipt.soap.wsse import sign_envelope

@@ -1,10 +1,11 @@
-"""Settings: the only module that reads ``config.ini`` and the environment (INI file + ERECEIPT_* variables).
+"""Reading the settings: the only module that reads ``config.ini`` and the environment (ERECEIPT_*).
 
 Every setting has a default that works on one machine. A value from the environment variable
 ``ERECEIPT_<SECTION>__<KEY>`` (upper case, e.g. ``ERECEIPT_DATABASE__URL``) overrides the file.
 The file is ``$ERECEIPT_CONFIG``, else ``config.ini`` in the working directory, else defaults only.
 Relative paths are taken relative to the directory of the config file (the working directory
 when there is none). A wrong value fails at start with a ``ConfigurationError`` naming the setting.
+What is read fills the frozen dataclasses of ``ereceipt.settings``.
 """
 
 from __future__ import annotations
@@ -13,232 +14,12 @@ import configparser
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from pathlib import Path
 
 from ereceipt.core.errors import ConfigurationError
+from ereceipt.settings import DEFAULT_ACCESS, SCHEDULED_JOBS, ClientAccess, Settings
 
-
-@dataclass(frozen=True)
-class DatabaseSettings:
-    url: str = "sqlite:///var/ereceipt.sqlite3"
-    pool_size: int = 18  # at least 2 x [server] threads + 2: see config.ini
-    echo: bool = False
-
-
-@dataclass(frozen=True)
-class KeysSettings:
-    directory: Path = Path("var/keys")
-    signing_key: Path = Path("var/keys/issuer-signing.key.pem")
-    signing_certificate: Path = Path("var/keys/issuer-signing.cert.pem")
-    certificate_chain: Path = Path("var/keys/ca.cert.pem")
-    key_password_env: str = "ERECEIPT_SIGNING_KEY_PASSWORD"  # noqa: S105 (the name of a variable)
-    trust_anchors: Path = Path("var/keys/ca.cert.pem")
-
-
-@dataclass(frozen=True)
-class SignatureSettings:
-    policy_identifier: str = ""
-    policy_description: str = ""
-    policy_digest_sha256: str = ""
-
-
-@dataclass(frozen=True)
-class ServerSettings:
-    host: str = "127.0.0.1"
-    port: int = 8080
-    workers: int = 2
-    threads: int = 8
-    access_log: bool = False  # one line per request on standard output
-    public_url: str = "http://127.0.0.1:8080"
-    max_body_bytes: int = 2 * 1024 * 1024
-    metrics_directory: Path = Path("var/metrics")
-    session_secret_file: Path = Path("var/session-secret")
-    run_worker: bool = True  # `ereceipt serve` also runs the bank worker (one-machine install)
-
-    run_scheduler: bool = True
-
-
-@dataclass(frozen=True)
-class SoapSettings:
-    service_key: Path = Path("var/keys/soap-server.key.pem")
-    service_certificate: Path = Path("var/keys/soap-server.cert.pem")
-    timestamp_skew_seconds: int = 300
-    xroad_instance: str = "VN"
-    member_class: str = "GOV"
-    member_code: str = "000000001"
-    subsystem_code: str = "ERECEIPT"
-
-
-@dataclass(frozen=True)
-class ClientAccess:
-    """One X-Road client allowed to call us: its pinned certificate and the operations it may call."""
-
-    client: str  # INSTANCE/MEMBERCLASS/MEMBERCODE/SUBSYSTEM
-    certificate: Path | None
-    operations: tuple[str, ...]  # ("*",) means every operation
-    signatures_required: bool = True
-
-    def may_call(self, operation: str) -> bool:
-        return "*" in self.operations or operation in self.operations
-
-
-DEVELOPMENT_PORTAL = "VN/GOV/000000002/DVCQG"
-DEFAULT_ACCESS = (ClientAccess(DEVELOPMENT_PORTAL, Path("var/keys/portal-client.cert.pem"), ("*",), True),)
-
-
-@dataclass(frozen=True)
-class QueueSettings:
-    """RabbitMQ: where bank notifications arrive and where our events go."""
-
-    url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
-    payments_exchange: str = "bank.payments"
-    payments_binding: str = "#"
-    payments_queue: str = "ereceipt.bank.payments"
-    dead_letter_exchange: str = "ereceipt.dlx"
-    dead_letter_queue: str = "ereceipt.bank.payments.dead"
-    events_exchange: str = "ereceipt.events"
-    delivery_limit: int = 5
-    prefetch: int = 200
-    heartbeat_seconds: int = 30
-    reconnect_max_seconds: int = 30
-    batch_messages: int = 100  # messages in hand recorded together (a few database transactions)
-    camt_schema_directory: str = ""  # empty: structural checks only; else validate against its XSDs
-
-
-@dataclass(frozen=True)
-class TreasurySettings:
-    """The state treasury's collection service we call, and its development simulator."""
-
-    url: str = "http://127.0.0.1:8090/soap"
-    timeout_seconds: int = 10
-    client_key: Path = Path("var/keys/soap-server.key.pem")
-    client_certificate: Path = Path("var/keys/soap-server.cert.pem")
-    treasury_certificate: Path = Path("var/keys/treasury-simulator.cert.pem")
-    xroad_instance: str = "VN"
-    member_class: str = "GOV"
-    member_code: str = "000000003"
-    subsystem_code: str = "KBNN"
-    max_backoff_seconds: int = 3600
-    failing_after_attempts: int = 3
-    simulator_host: str = "127.0.0.1"
-    simulator_port: int = 8090
-    simulator_database: Path = Path("var/treasury-simulator.sqlite3")
-
-
-@dataclass(frozen=True)
-class SchedulerSettings:
-    """Scheduled jobs (APScheduler): a cron expression per job, empty to switch the job off."""
-
-    daily_reports: str = "30 0 * * *"
-    statement_fetch: str = "0 2 * * *"
-    reconciliation: str = "0 3 * * *"
-    report_retries: str = "*/5 * * * *"
-    message_log_archive: str = "0 4 * * *"
-    archive_after_days: int = 90
-    misfire_grace_seconds: int = 3600
-    timezone: str = "Asia/Ho_Chi_Minh"
-
-
-@dataclass(frozen=True)
-class LookupSettings:
-    failed_lookups_per_minute: int = 10
-
-
-@dataclass(frozen=True)
-class OcrSettings:
-    """Counter OCR: Tesseract 5 with the Vietnamese data, limits and preprocessing steps."""
-
-    tesseract_command: str = "tesseract"
-    language: str = "vie"
-    max_bytes: int = 20 * 1024 * 1024
-    max_pages: int = 10
-    dpi: int = 300
-    page_segmentation_mode: int = 4
-    tesseract_threads: int = 1
-    timeout_seconds: int = 60
-    grayscale: bool = True
-    deskew: bool = True
-    binarise: bool = False
-    rescale: bool = False
-    denoise: bool = True
-    workers: int = 1
-
-
-@dataclass(frozen=True)
-class LoggingSettings:
-    level: str = "INFO"
-
-
-@dataclass(frozen=True)
-class EmailSettings:
-    """SMTP for payer notices; no host means e-mail delivery is off and notices wait."""
-
-    host: str = ""
-    port: int = 25
-    security: str = "starttls"  # starttls, tls (implicit, port 465) or none
-    username: str = ""
-    password: str = ""
-    from_address: str = "bien-lai@localhost.localdomain"
-    from_name: str = "Biên lai điện tử THADS"
-    timeout_seconds: int = 30
-    ca_file: str = ""  # PEM CAs for the server's certificate; empty: the system's
-
-
-@dataclass(frozen=True)
-class SmsSettings:
-    """The SMS gateway (HTTP) for payer notices; no url means SMS delivery is off and notices wait."""
-
-    url: str = ""
-    username: str = ""
-    password: str = ""
-    sender: str = "THADS"
-    template: str = "THADS: biên lai {series} số {number}, {amount} đồng. Mã tra cứu {code} tại {url}"
-    strip_diacritics: bool = True
-    max_length: int = 160
-    timeout_seconds: int = 15
-
-
-@dataclass(frozen=True)
-class NoticesSettings:
-    """How payer notices are retried (both channels)."""
-
-    batch: int = 20
-    idle_seconds: int = 5
-    retry_base_seconds: int = 30
-    retry_cap_seconds: int = 3600
-    max_attempts: int = 20
-    lease_seconds: int = 300
-
-
-@dataclass(frozen=True)
-class Settings:
-    database: DatabaseSettings = DatabaseSettings()
-    keys: KeysSettings = KeysSettings()
-    signature: SignatureSettings = SignatureSettings()
-    server: ServerSettings = ServerSettings()
-    soap: SoapSettings = SoapSettings()
-    queue: QueueSettings = QueueSettings()
-    treasury: TreasurySettings = TreasurySettings()
-    scheduler: SchedulerSettings = SchedulerSettings()
-    lookup: LookupSettings = LookupSettings()
-    ocr: OcrSettings = OcrSettings()
-    logging: LoggingSettings = LoggingSettings()
-    email: EmailSettings = EmailSettings()
-    sms: SmsSettings = SmsSettings()
-    notices: NoticesSettings = NoticesSettings()
-    access: tuple[ClientAccess, ...] = DEFAULT_ACCESS
-    banks: tuple[tuple[str, Path], ...] = ()  # (BIC, pinned certificate) of the banks that sign
-    source: str = "defaults"
-
-
-SCHEDULED_JOBS = (
-    "daily_reports",
-    "statement_fetch",
-    "reconciliation",
-    "report_retries",
-    "message_log_archive",
-)
 _LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 
 

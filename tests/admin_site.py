@@ -8,7 +8,7 @@ from pathlib import Path
 from ereceipt.app.demo import load_demo_data
 from ereceipt.app.wiring import Services, ensure_keys
 from ereceipt.config import load_settings
-from ereceipt.core.issuing.issuer import IssueRequest, PaymentIn
+from ereceipt.core.issuing.requests import IssueRequest, PaymentIn
 from ereceipt.core.receipts.content import PayerInfo, PaymentMethod
 from ereceipt.core.storage.database import migrate
 from ereceipt.core.users.accounts import add_user

@@ -19,7 +19,8 @@ from ereceipt.adapters.camt import read_camt
 from ereceipt.adapters.camt_schemas import CamtSchemas
 from ereceipt.adapters.camt_signature import verified_document, without_signature
 from ereceipt.core.errors import BadInput, VerificationFailed
-from ereceipt.core.intake.bank import BankBatch, BankIntake, IntakeResult
+from ereceipt.core.intake.bank import BankIntake
+from ereceipt.core.intake.transfers import BankBatch, IntakeResult
 from ereceipt.core.xml.parser import parse_xml
 from ereceipt.queue.consumer import Delivery
 

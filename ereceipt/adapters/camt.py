@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 from lxml import etree
 
 from ereceipt.core.errors import InvalidAmount, SchemaViolation
-from ereceipt.core.intake.bank import BankTransfer, RefusedTransaction
+from ereceipt.core.intake.transfers import BankTransfer, RefusedTransaction
 from ereceipt.core.money import camt_amount
 from ereceipt.core.receipts.content import VIETNAM
 from ereceipt.core.xml.parser import parse_xml

@@ -19,12 +19,12 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from ereceipt.config import EmailSettings
 from ereceipt.core.delivery.notice_text import attachment_name, email_body, email_subject
 from ereceipt.core.delivery.notices import Delivery, PermanentDeliveryFailure, TransientDeliveryFailure
 from ereceipt.core.errors import ConfigurationError
 from ereceipt.core.receipts.payer_contact import InvalidEmail, normalise_email
 from ereceipt.core.receipts.receipt_pdf import receipt_pdf
+from ereceipt.settings import EmailSettings
 
 
 class EmailChannel:

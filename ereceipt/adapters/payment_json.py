@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 
 from ereceipt.core.errors import BadInput
-from ereceipt.core.issuing.issuer import IssueRequest, PaymentIn
+from ereceipt.core.issuing.requests import IssueRequest, PaymentIn
 from ereceipt.core.money import JsonNumber, json_amount
 from ereceipt.core.receipts.content import PayerInfo, PaymentMethod
 from ereceipt.core.receipts.payer_contact import InvalidEmail, InvalidMobile, PayerContact

@@ -18,9 +18,9 @@ from lxml import etree
 from sqlalchemy import select
 
 from ereceipt.adapters.vietqr import vietqr_payload
-from ereceipt.config import ClientAccess
 from ereceipt.core.errors import BadInput, Conflict, NotFound
-from ereceipt.core.issuing.issuer import IssueRequest, PaymentIn, ReceiptIssuer
+from ereceipt.core.issuing.issuer import ReceiptIssuer
+from ereceipt.core.issuing.requests import IssueRequest, PaymentIn
 from ereceipt.core.money import soap_amount
 from ereceipt.core.receipts import lookup, store
 from ereceipt.core.receipts.content import VIETNAM, PayerInfo, PaymentMethod, format_number
@@ -32,6 +32,7 @@ from ereceipt.core.signatures.verification import VerificationReport
 from ereceipt.core.storage import driver_sql
 from ereceipt.core.storage.database import Database
 from ereceipt.core.xml.values import child_value
+from ereceipt.settings import ClientAccess
 
 SERVICE_NS = "urn:ereceipt:thads:service:1.0"
 # Operations that change nothing: the endpoint refuses a replay of one when it is logged, after the work.

@@ -16,9 +16,9 @@ import json
 import urllib.error
 import urllib.request
 
-from ereceipt.config import SmsSettings
 from ereceipt.core.delivery.notice_text import check_sms_template, sms_text
 from ereceipt.core.delivery.notices import Delivery, PermanentDeliveryFailure, TransientDeliveryFailure
+from ereceipt.settings import SmsSettings
 
 MAX_ANSWER = 2000  # bytes of a gateway's answer kept for the reason
 # Refused credentials are this service's configuration, not the payer's number: tried again later.

@@ -26,7 +26,8 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Column, MetaData, String, Table, delete, inspect
 from sqlalchemy.exc import DBAPIError
 
-from ereceipt.config import SCHEDULED_JOBS, Settings
+from ereceipt.app.supervision import stop_when_orphaned
+from ereceipt.settings import SCHEDULED_JOBS, Settings
 
 log = logging.getLogger("ereceipt.scheduler")
 JOB_TABLE = "apscheduler_jobs"
@@ -209,13 +210,7 @@ def run_forever(services, *, exit_with_parent: bool = False) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, stop)
     if exit_with_parent:
-
-        def watch() -> None:
-            while os.getppid() == parent and not stopping.is_set():
-                stopping.wait(2)
-            stop()
-
-        threading.Thread(target=watch, daemon=True, name="ereceipt-parent-watch").start()
+        stop_when_orphaned(parent, stop, stopping=stopping)
     pause = 1
     while not stopping.is_set():
         try:

@@ -17,8 +17,8 @@ import shutil
 from functools import partial
 from typing import TYPE_CHECKING
 
-from ereceipt.config import Settings
 from ereceipt.core.errors import EReceiptError
+from ereceipt.settings import Settings
 
 if TYPE_CHECKING:
     from ereceipt.app.wiring import Services

@@ -1,4 +1,4 @@
-"""The bank worker as one supervised child process of ``ereceipt serve`` (a one-machine install).
+"""Process supervision on one machine: ``ereceipt serve``'s children, and children that end with their parent.
 
 The web server (granian) forks its WSGI workers: a consumer started inside the WSGI
 application would run once per worker. The payment consumer and the outbox relay therefore run
@@ -6,6 +6,10 @@ in exactly one ``ereceipt worker`` child started by the serving process itself, 
 growing delay whenever it ends unexpectedly, stopped with SIGTERM (it finishes the message in hand)
 when the server stops, and ending by itself if the serving process disappears (``--parent-pid``).
 Any end that was not asked for is unexpected, whatever its exit status.
+
+The scheduled jobs run in one ``ereceipt scheduler --exit-with-parent`` child of the serving
+process too, when ``[server] run_scheduler`` is true. Both children watch their parent with
+``stop_when_orphaned``: a parent that is gone, even SIGKILLed, leaves no worker or scheduler behind.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 from ereceipt.core.backoff import Backoff
+from ereceipt.settings import Settings
 
 log = logging.getLogger("ereceipt.supervisor")
 STABLE_SECONDS = 60.0  # a child that ran this long resets the back-off
@@ -73,3 +79,32 @@ class WorkerSupervisor:
                 child.kill()
                 child.wait()
         self._thread.join(timeout=5)
+
+
+def start_scheduler(settings: Settings) -> subprocess.Popen | None:
+    """On one machine `ereceipt serve` runs the scheduled jobs too ([server] run_scheduler), as a child."""
+    if not settings.server.run_scheduler:
+        return None
+    command = [sys.executable, "-m", "ereceipt"]
+    if settings.source != "defaults":
+        command += ["--config", settings.source]
+    return subprocess.Popen([*command, "scheduler", "--exit-with-parent"])  # noqa: S603 (our own command)
+
+
+def stop_when_orphaned(
+    parent_pid: int, stop: Callable[[], None], *, stopping: threading.Event | None = None
+) -> None:
+    """Call ``stop`` once the process ``parent_pid`` is gone (even SIGKILLed), checking every second.
+
+    A child whose parent dies is adopted by another process, so its parent pid changes: that is
+    what is watched. With ``stopping``, the watch also ends when that event is set (the process
+    stops for another reason), and calls ``stop`` then too.
+    """
+    ended = stopping or threading.Event()
+
+    def watch() -> None:
+        while os.getppid() == parent_pid and not ended.is_set():
+            ended.wait(1)
+        stop()
+
+    threading.Thread(target=watch, name="ereceipt-parent-watch", daemon=True).start()

@@ -14,7 +14,6 @@ from functools import cached_property
 
 from cryptography import x509
 
-from ereceipt.config import ClientAccess, Settings
 from ereceipt.core.errors import ConfigurationError
 from ereceipt.core.issuing.issuer import ReceiptIssuer
 from ereceipt.core.receipts.receipt_xml import RECEIPT_TAG
@@ -24,6 +23,7 @@ from ereceipt.core.signatures.trust import TrustStore
 from ereceipt.core.signatures.verification import VerificationReport, verify_signed_document
 from ereceipt.core.signatures.xades import ReceiptSigner, SignaturePolicy
 from ereceipt.core.storage.database import Database
+from ereceipt.settings import ClientAccess, Settings
 
 log = logging.getLogger("ereceipt")
 

@@ -29,11 +29,11 @@ from werkzeug.serving import make_server
 from werkzeug.wsgi import get_input_stream
 
 from ereceipt.adapters.treasury import SERVICE_NS
-from ereceipt.config import ClientAccess, Settings
 from ereceipt.core.signatures.pki import SERVER, DevelopmentPKI, issue_certificate, write_pem
 from ereceipt.core.signatures.trust import TrustStore
 from ereceipt.core.signatures.verification import verify_signed_document
 from ereceipt.core.storage.database import Database, migrate
+from ereceipt.settings import ClientAccess, Settings
 from ereceipt.soap.contract import TREASURY_SERVICE
 from ereceipt.soap.endpoint import EndpointSettings, SoapEndpoint
 from ereceipt.soap.faults import SoapFault

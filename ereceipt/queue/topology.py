@@ -17,7 +17,7 @@ import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 
-from ereceipt.config import QueueSettings
+from ereceipt.settings import QueueSettings
 
 REASON_HEADER = "x-ereceipt-reason"
 

@@ -19,10 +19,10 @@ from lxml import etree
 from sqlalchemy.orm import configure_mappers
 
 from ereceipt import metrics
-from ereceipt.config import ClientAccess
 from ereceipt.core.errors import EReceiptError, TransientOutage, XMLRejected
 from ereceipt.core.xml.parser import parse_xml
 from ereceipt.core.xml.values import refuse_hidden_nodes
+from ereceipt.settings import ClientAccess
 from ereceipt.soap import message_log
 from ereceipt.soap.contract import RECEIPT_SERVICE, Contract, HttpAnswer
 from ereceipt.soap.envelope import (

@@ -24,7 +24,7 @@ from ereceipt.adapters.treasury import (
 from ereceipt.app.wiring import Services
 from ereceipt.config import load_settings
 from ereceipt.core.intake.tables import BankStatementLine
-from ereceipt.core.issuing.issuer import IssueRequest, PaymentIn
+from ereceipt.core.issuing.requests import IssueRequest, PaymentIn
 from ereceipt.core.receipts.content import VIETNAM, PayerInfo, PaymentMethod
 from ereceipt.core.treasury.collection_report import store_daily_report
 from ereceipt.core.treasury.reconciliation import reconcile

@@ -10,7 +10,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ereceipt.core.issuing.issuer import IssueRequest, PaymentIn, ReceiptIssuer
+from ereceipt.core.issuing.issuer import ReceiptIssuer
+from ereceipt.core.issuing.requests import IssueRequest, PaymentIn
 from ereceipt.core.receipts.content import PayerInfo, PaymentMethod
 from ereceipt.core.signatures.signing_identity import load_signing_identity
 from ereceipt.core.signatures.xades import ReceiptSigner

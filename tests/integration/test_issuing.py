@@ -10,8 +10,9 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from ereceipt.core.errors import BadInput, Conflict, InvalidAmount, NotFound
-from ereceipt.core.issuing.issuer import IssueRequest, PaymentIn, ReceiptIssuer
+from ereceipt.core.issuing.issuer import ReceiptIssuer
 from ereceipt.core.issuing.numbering import take_numbers
+from ereceipt.core.issuing.requests import IssueRequest, PaymentIn
 from ereceipt.core.receipts.content import PayerInfo, PaymentMethod
 from ereceipt.core.receipts.receipt_xml import RECEIPT_TAG, read_receipt, validate_receipt
 from ereceipt.core.receipts.tables import Payment, Receipt, ReceiptSeries

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from ereceipt.core.delivery.outbox import OutboxMessage, write_receipt_events
 from ereceipt.core.errors import Conflict
-from ereceipt.core.issuing.issuer import IssueRequest, PaymentIn, ReceiptIssuer
+from ereceipt.core.issuing.issuer import ReceiptIssuer
+from ereceipt.core.issuing.requests import IssueRequest, PaymentIn
 from ereceipt.core.receipts.content import PayerInfo, PaymentMethod
 from ereceipt.queue.relay import OutboxRelay
 from ereceipt.queue.topology import Topology

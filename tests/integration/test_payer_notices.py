@@ -19,7 +19,6 @@ from xmltree import assert_trees_equal
 
 from ereceipt.adapters.email import EmailChannel
 from ereceipt.adapters.sms import SmsChannel
-from ereceipt.config import EmailSettings, SmsSettings
 from ereceipt.core.delivery.notice_text import email_subject
 from ereceipt.core.delivery.notices import NoticeDispatcher, RetryPolicy, resend
 from ereceipt.core.delivery.outbox import (
@@ -33,7 +32,8 @@ from ereceipt.core.delivery.outbox import (
     write_receipt_events,
 )
 from ereceipt.core.errors import Conflict
-from ereceipt.core.issuing.issuer import IssuedReceipt, IssueRequest, PaymentIn, ReceiptIssuer
+from ereceipt.core.issuing.issuer import ReceiptIssuer
+from ereceipt.core.issuing.requests import IssuedReceipt, IssueRequest, PaymentIn
 from ereceipt.core.receipts.content import PayerInfo, PaymentMethod
 from ereceipt.core.receipts.payer_contact import PayerContact
 from ereceipt.core.receipts.receipt_pdf import lookup_url
@@ -43,6 +43,7 @@ from ereceipt.core.signatures.verification import TrustStore, verify_signed_docu
 from ereceipt.core.storage.audit import AuditEvent
 from ereceipt.core.storage.database import Database
 from ereceipt.core.xml.parser import parse_xml
+from ereceipt.settings import EmailSettings, SmsSettings
 
 PUBLIC_URL = "https://bienlai.thads.example.invalid"
 CONTACT = PayerContact("an.nguyen@example.invalid", "+84912345678")

@@ -11,8 +11,8 @@ from lxml import etree
 from sqlalchemy import func, select
 
 from ereceipt.adapters.portal import SERVICE_NS, PortalOperations
-from ereceipt.config import DEVELOPMENT_PORTAL, ClientAccess
 from ereceipt.core.receipts.tables import Receipt
+from ereceipt.settings import DEVELOPMENT_PORTAL, ClientAccess
 
 PORTAL = ClientAccess(DEVELOPMENT_PORTAL, None, ("*",))
 

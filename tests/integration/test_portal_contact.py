@@ -10,8 +10,8 @@ from lxml import etree
 from sqlalchemy import select
 
 from ereceipt.adapters.portal import SERVICE_NS, PortalOperations
-from ereceipt.config import DEVELOPMENT_PORTAL, ClientAccess
 from ereceipt.core.delivery.outbox import PayerNotice
+from ereceipt.settings import DEVELOPMENT_PORTAL, ClientAccess
 from ereceipt.soap.endpoint import message_schema
 
 PORTAL = ClientAccess(DEVELOPMENT_PORTAL, None, ("*",))

@@ -14,7 +14,8 @@ from sqlalchemy import func, insert, select
 from ereceipt.adapters.bank import BankNotifications
 from ereceipt.core.intake.bank import BankIntake
 from ereceipt.core.intake.tables import BankStatementLine
-from ereceipt.core.issuing.issuer import IssueRequest, PaymentIn, ReceiptIssuer
+from ereceipt.core.issuing.issuer import ReceiptIssuer
+from ereceipt.core.issuing.requests import IssueRequest, PaymentIn
 from ereceipt.core.receipts.content import VIETNAM, PayerInfo, PaymentMethod
 from ereceipt.core.signatures.verification import verify_signed_document
 from ereceipt.core.treasury.reconciliation import (

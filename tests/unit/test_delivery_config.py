@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from ereceipt.config import EmailSettings, NoticesSettings, SmsSettings, load_settings
+from ereceipt.config import load_settings
 from ereceipt.core.errors import ConfigurationError
+from ereceipt.settings import EmailSettings, NoticesSettings, SmsSettings
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -13,11 +13,11 @@ import pytest
 from lxml import etree
 
 from ereceipt.adapters.portal import PortalOperations
-from ereceipt.config import ClientAccess
 from ereceipt.core.errors import BadInput, Conflict, NotFound
-from ereceipt.core.issuing.issuer import IssueRequest
+from ereceipt.core.issuing.requests import IssueRequest
 from ereceipt.core.receipts.content import PaymentMethod
 from ereceipt.core.signatures.verification import Indication, SubIndication, VerificationReport
+from ereceipt.settings import ClientAccess
 
 ES = "urn:ereceipt:thads:service:1.0"
 PORTAL = ClientAccess("VN/GOV/000000002/DVCQG", None, ("*",), True)

@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from ereceipt.adapters.portal import online_payment
-from ereceipt.config import ClientAccess
 from ereceipt.core.errors import BadInput
 from ereceipt.core.signatures.pki import issue_certificate, make_ca
 from ereceipt.core.xml.parser import parse_xml
+from ereceipt.settings import ClientAccess
 from ereceipt.soap import dsig_verify
 from ereceipt.soap.endpoint import message_schema, parse_envelope
 from ereceipt.soap.envelope import SOAP_1_1

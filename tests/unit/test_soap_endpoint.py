@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from lxml import etree
 
-from ereceipt.config import ClientAccess
+from ereceipt.settings import ClientAccess
 from ereceipt.soap.contract import RECEIPT_SERVICE
 from ereceipt.soap.endpoint import EndpointSettings, SoapEndpoint
 from ereceipt.soap.message_log import Arrival, Claim, Exchange

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from ereceipt.core.counter.tables import APPROVED, DRAFT, REJECTED, ReceiptDraft
 from ereceipt.core.errors import BadInput, Conflict, NotFound
-from ereceipt.core.issuing.issuer import IssuedReceipt, IssueRequest, PaymentIn, ReceiptIssuer
+from ereceipt.core.issuing.issuer import ReceiptIssuer
+from ereceipt.core.issuing.requests import IssuedReceipt, IssueRequest, PaymentIn
 from ereceipt.core.money import form_amount, vnd
 from ereceipt.core.receipts.content import PayerInfo, PaymentMethod
 from ereceipt.core.receipts.tables import EnforcementCase, Issuer

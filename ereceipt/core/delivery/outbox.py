@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ereceipt.core.issuing.issuer import IssuedReceipt
+from ereceipt.core.issuing.requests import IssuedReceipt
 from ereceipt.core.receipts.store import receipt_id_by_ref
 from ereceipt.core.receipts.tables import Issuer
 from ereceipt.core.storage.base import Base, Id, UTCDateTime

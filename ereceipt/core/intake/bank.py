@@ -8,6 +8,8 @@ refused transactions, and every booked credit line of a camt.054 or camt.053 in
 the same transaction, and every step skips what is already stored, so a message handled twice —
 a redelivery after a crash between two of its transactions, or after the slower
 one-message-at-a-time path — leaves exactly what handling it once leaves.
+
+What a message carries is in ``transfers``; the rows it leaves besides receipts, in ``bank_records``.
 """
 
 from __future__ import annotations
@@ -16,66 +18,26 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import Table, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ereceipt.core.errors import Conflict
 from ereceipt.core.intake import matching
-from ereceipt.core.intake.tables import BankMessage, BankStatementLine, RefusedBankTransaction
-from ereceipt.core.issuing.issuer import IssueRequest, PaymentIn, ReceiptIssuer
-from ereceipt.core.receipts.content import VIETNAM, PayerInfo, PaymentMethod
+from ereceipt.core.intake.bank_records import store_records
+from ereceipt.core.intake.transfers import BankBatch, BankTransfer, IntakeResult
+from ereceipt.core.issuing.issuer import ReceiptIssuer
+from ereceipt.core.issuing.requests import IssueRequest, PaymentIn
+from ereceipt.core.receipts.content import PayerInfo, PaymentMethod
 from ereceipt.core.receipts.store import still_owed
 from ereceipt.core.receipts.tables import EnforcementCase, Payment
 from ereceipt.core.storage.database import Database
 
-HELD, CHUNK = "HELD", 2000
+CHUNK = 2000
 ISSUING_GROUPS, MIN_GROUP = 4, 10  # receipting transactions per batch at most, and their least size
 LENGTHS_SECONDS = 60.0  # how long the set of case code lengths is trusted before it is read again
-
-
-@dataclass(frozen=True)
-class BankTransfer:
-    """One booked credit as the bank reports it, in whole đồng."""
-
-    reference: str
-    amount: int
-    paid_at: datetime
-    payer_name: str
-    remittance: tuple[str, ...]  # unstructured lines, then structured references
-    account: str | None = None  # the credited account (IBAN or other identification)
-    booking_date: date | None = None  # the bank's booking date (the Vietnam day)
-
-
-@dataclass(frozen=True)
-class RefusedTransaction:
-    position: int  # 1-based among the message's credit transactions
-    reference: str | None
-    reason: str
-
-
-@dataclass(frozen=True)
-class BankBatch:
-    """What one bank message carries, and where it came from."""
-
-    bic: str
-    message_id: str
-    kind: str  # camt.054 or camt.053
-    document_id: str
-    transfers: list[BankTransfer]
-    refused: list[RefusedTransaction]
-    body: bytes
-
-
-@dataclass(frozen=True)
-class IntakeResult:
-    receipted: int = 0
-    held: int = 0
-    repeated: int = 0  # transfers recorded before (a duplicate or redelivered message)
-    refused: int = 0
 
 
 @dataclass(frozen=True)
@@ -124,7 +86,7 @@ class BankIntake:
                 planned, held, results = self._plan_together(session, batches)
             groups = issuer_groups(planned) or [[]]
             with self.database.write() as session:
-                self._store(session, batches, held)
+                store_records(session, batches, held, self.clock())
                 self.issuer.issue_in(session, groups[0])
             for group in groups[1:]:
                 with self.database.write() as session:
@@ -157,30 +119,9 @@ class BankIntake:
         requests = [request for _, request in planned]
         unpayable = self._issue_apart(requests)
         with self.database.write() as session:
-            self._store(session, [batch], held + [(batch.bic, *item) for item in unpayable])
+            store_records(session, [batch], held + [(batch.bic, *item) for item in unpayable], self.clock())
         receipted = len(requests) - len(unpayable)
         return IntakeResult(receipted, len(held) + len(unpayable), repeated.get(0, 0), len(batch.refused))
-
-    def _store(self, session: Session, batches: list[BankBatch], held: list[tuple]) -> None:
-        """Held payments, refused transactions, statement lines and the messages themselves."""
-        now = self.clock()
-        _insert_new(session, Payment.__table__, [self._held_row(*item, now) for item in held])
-        refused_rows = [
-            {
-                "bic": batch.bic,
-                "message_id": batch.message_id,
-                "position": refusal.position,
-                "reference": refusal.reference,
-                "reason": refusal.reason[:400],
-                "refused_at": now,
-            }
-            for batch in batches
-            for refusal in batch.refused
-        ]
-        _insert_new(session, RefusedBankTransaction.__table__, refused_rows)
-        _insert_new(session, BankStatementLine.__table__, [r for b in batches for r in _line_rows(b, now)])
-        message_rows = [_message_row(batch, now) for batch in batches]
-        _insert_new(session, BankMessage.__table__, message_rows)
 
     def _fresh(
         self, session: Session, batches: list[BankBatch]
@@ -290,24 +231,6 @@ class BankIntake:
                 held.append((transfer, None, exc.message))
         return held
 
-    def _held_row(
-        self, bic: str, transfer: BankTransfer, case_id: int | None, reason: str, now: datetime
-    ) -> dict:
-        return {
-            "source": bic,
-            "external_reference": transfer.reference,
-            "amount": transfer.amount,
-            "payer_name": transfer.payer_name,
-            "payer_id_number": None,
-            "payer_address": None,
-            "paid_at": transfer.paid_at,
-            "remittance_text": " | ".join(transfer.remittance)[:400] or None,
-            "case_id": case_id,
-            "status": HELD,
-            "hold_reason": reason[:400],
-            "recorded_at": now,
-        }
-
 
 def issuer_groups(planned: list[tuple[int, IssueRequest]]) -> list[list[IssueRequest]]:
     """Requests in issuer order cut into at most ``ISSUING_GROUPS`` groups of at least ``MIN_GROUP``
@@ -321,38 +244,6 @@ def issuer_groups(planned: list[tuple[int, IssueRequest]]) -> list[list[IssueReq
         groups[-1].append(request)
         previous = issuer_id
     return groups
-
-
-def _line_rows(batch: BankBatch, now: datetime) -> list[dict]:
-    """Every booked credit line of the message, for reconciliation."""
-    return [
-        {
-            "bic": batch.bic,
-            "kind": batch.kind,
-            "message_id": batch.message_id,
-            "document_id": batch.document_id[:100],
-            "account": (t.account or "")[:34] or None,
-            "booking_date": t.booking_date or t.paid_at.astimezone(VIETNAM).date(),
-            "amount": t.amount,
-            "reference": t.reference,
-            "remittance_text": " | ".join(t.remittance)[:400] or None,
-            "recorded_at": now,
-        }
-        for t in batch.transfers
-    ]
-
-
-def _message_row(batch: BankBatch, now: datetime) -> dict:
-    return {
-        "bic": batch.bic,
-        "message_id": batch.message_id,
-        "kind": batch.kind,
-        "document_id": batch.document_id[:100],
-        "transfers": len(batch.transfers),
-        "refused": len(batch.refused),
-        "received_at": now,
-        "body": batch.body if batch.kind == "camt.053" else None,  # statements are kept whole
-    }
 
 
 _CASE_COLUMNS = (
@@ -384,11 +275,3 @@ def _owed(session: Session, cases: dict[int, _Case]) -> dict[int, int]:
 
 def _chunks(values: list) -> Iterable[list]:
     return (values[i : i + CHUNK] for i in range(0, len(values), CHUNK))
-
-
-def _insert_new(session: Session, table: Table, rows: list[dict]) -> None:
-    """Insert the rows, silently keeping the stored one where a unique key repeats."""
-    if not rows:
-        return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(dialect.insert(table).on_conflict_do_nothing(), rows)

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from ereceipt.core.errors import BadInput, Conflict, NotFound
 from ereceipt.core.intake.tables import HeldPaymentResolution
-from ereceipt.core.issuing.issuer import IssuedReceipt, IssueRequest, PaymentIn, ReceiptIssuer
+from ereceipt.core.issuing.issuer import ReceiptIssuer
+from ereceipt.core.issuing.requests import IssuedReceipt, IssueRequest, PaymentIn
 from ereceipt.core.receipts.content import PayerInfo, PaymentMethod
 from ereceipt.core.receipts.tables import EnforcementCase, Payment
 from ereceipt.core.storage import audit

@@ -21,13 +21,13 @@ from sqlalchemy.orm import Session
 from ereceipt.core.amount_words import amount_in_words
 from ereceipt.core.errors import BadInput, Conflict
 from ereceipt.core.issuing.numbering import take_numbers
+from ereceipt.core.issuing.requests import IssuedReceipt, IssueRequest, PaymentIn
 from ereceipt.core.money import vnd
 from ereceipt.core.receipts import store
 from ereceipt.core.receipts.content import (
     VIETNAM,
     CollectionInfo,
     PayerInfo,
-    PaymentMethod,
     ReceiptContent,
     ReceiptRef,
     series_year,
@@ -42,40 +42,6 @@ from ereceipt.core.storage import audit
 from ereceipt.core.storage.database import Database
 
 ISSUED, CANCELLED = store.ISSUED, store.CANCELLED
-
-
-@dataclass(frozen=True)
-class PaymentIn:
-    """A payment as a source reports it; ``source`` + ``reference`` identify it for ever."""
-
-    source: str
-    reference: str
-    amount: int
-    payer: PayerInfo
-    paid_at: datetime
-    method: PaymentMethod
-    case_code: str | None = None
-    purpose: str | None = None
-    remittance_text: str | None = None
-    contact: PayerContact | None = None  # for the notices; not part of the receipt
-
-
-@dataclass(frozen=True)
-class IssueRequest:
-    payment: PaymentIn
-    officer: str
-    issuer_code: str | None = None  # taken from the case when there is one
-    series_symbol: str | None = None  # the issuer's one active series of the year when omitted
-    template_number: str | None = None
-
-
-@dataclass(frozen=True)
-class IssuedReceipt:
-    receipt_id: int
-    content: ReceiptContent
-    signed_xml: bytes
-    created: bool  # False when the payment had been receipted before (an idempotent repeat)
-    contact: PayerContact | None = None  # where the payer wants it delivered (new receipts only)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,95 @@
+"""Long-running commands: serve, worker, scheduler and the treasury simulator, each in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+
+from ereceipt.app.commands import EXIT_OK, _date, _services
+from ereceipt.settings import Settings
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from ereceipt.app.server import serve
+    from ereceipt.app.supervision import WorkerSupervisor, start_scheduler
+
+    services = _services(settings)
+    services.signer  # noqa: B018 (load the keys in the parent process: fail fast and warn once)
+    supervisor = None
+    if settings.server.run_worker:  # one bank worker beside the server, never one per WSGI worker
+        services.bank_certificates, services.camt_schemas  # noqa: B018 (a wrong [banks] or schema fails here)
+        supervisor = WorkerSupervisor(args.config)
+        supervisor.start()
+    scheduler = start_scheduler(settings)
+    try:
+        serve(settings, host=args.host, port=args.port, workers=args.workers)
+    finally:
+        if scheduler is not None:
+            scheduler.terminate()
+            scheduler.wait(timeout=30)
+        if supervisor is not None:
+            supervisor.stop()
+    return EXIT_OK
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    import logging
+    import signal
+    import threading
+
+    from ereceipt.app.supervision import stop_when_orphaned
+
+    services = _services(settings)
+    notices = services.notice_dispatcher()  # payer e-mail and SMS
+    consumer, relay = services.payment_consumer(), services.outbox_relay()
+    # pika logs every channel step at INFO and each failed connection attempt with a traceback;
+    # the consumer and the relay log every failure that reaches them in one line of their own.
+    logging.getLogger("pika").setLevel(logging.CRITICAL)
+
+    def stop(*_) -> None:
+        consumer.stop()
+        relay.stop()
+        notices.stop()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
+    if args.parent_pid:
+        stop_when_orphaned(args.parent_pid, stop)
+    relaying = threading.Thread(target=relay.run, name="ereceipt-outbox-relay")
+    relaying.start()
+    delivering = threading.Thread(target=notices.run, name="ereceipt-notices")
+    delivering.start()
+    try:
+        consumer.run()
+    finally:
+        relay.stop()
+        relaying.join()
+        notices.stop()
+        delivering.join()
+    return EXIT_OK
+
+
+def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the scheduled jobs of [scheduler] in the foreground, or one job now (--run-now)."""
+    from ereceipt.app import jobs
+
+    services = _services(settings)
+    if args.run_now:
+        day = _date(args.date) if args.date else None
+        print(f"{args.run_now}: {jobs.JOBS[args.run_now](services, day)}")
+        return EXIT_OK
+    jobs.run_forever(services, exit_with_parent=args.exit_with_parent)
+    return EXIT_OK
+
+
+def cmd_treasury_simulator(args: argparse.Namespace, settings: Settings) -> int:
+    """A state treasury simulator on Treasury.wsdl for tests and demos (never for production)."""
+    from ereceipt.app.wiring import ensure_keys
+    from ereceipt.devtools.treasury_simulator import Switches, TreasurySimulator
+
+    _services(settings)
+    ensure_keys(settings)
+    switches = Switches(slow_seconds=args.slow, fail=args.fail, drop=set(args.drop), alter=set(args.alter))
+    simulator = TreasurySimulator(settings, switches, port=args.port)
+    print(f"treasury simulator on http://{simulator.host}:{simulator.port}/soap", flush=True)
+    simulator.serve_forever()
+    return EXIT_OK

@@ -1,0 +1,143 @@
+"""Receipt commands: init, keys init, issue, export, verify (ETSI XAdES signatures, offline) and ocr."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ereceipt.app.commands import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _read, _services
+from ereceipt.core.errors import BadInput, NotFound, XMLRejected
+from ereceipt.settings import Settings
+
+
+def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
+    from ereceipt.app.demo import load_demo_data
+    from ereceipt.app.wiring import ensure_keys
+    from ereceipt.core.storage.database import migrate
+
+    services = _services(settings)
+    migrate(services.database)
+    print(f"database ready: {services.database.engine.url.render_as_string(hide_password=True)}")
+    if ensure_keys(settings):
+        print(f"development keys created in {settings.keys.directory} (NOT for real receipts)")
+    if args.demo:
+        print(f"demo data: {load_demo_data(services.database)} rows added")
+    from ereceipt.app.user_commands import after_init
+
+    after_init(services)
+    return EXIT_OK
+
+
+def cmd_keys_init(args: argparse.Namespace, settings: Settings) -> int:
+    from ereceipt.core.signatures.pki import create_development_pki, ensure_development_pki
+
+    directory = Path(args.directory) if args.directory else settings.keys.directory
+    if (directory / "ca.cert.pem").exists() and not args.force:
+        ensure_development_pki(directory)
+        print(f"development keys already present in {directory} (use --force to make new ones)")
+        return EXIT_OK
+    create_development_pki(directory, key_type=args.key_type)
+    print(f"development keys created in {directory} (NOT for real receipts)")
+    return EXIT_OK
+
+
+def cmd_issue(args: argparse.Namespace, settings: Settings) -> int:
+    from ereceipt.adapters.payment_json import parse_payment_json
+    from ereceipt.core.receipts.lookup_code import display_lookup_code
+
+    data = sys.stdin.buffer.read() if args.file == "-" else _read(args.file)
+    request = parse_payment_json(data)
+    issued = _services(settings).issuer.issue(request)
+    content = issued.content
+    result = {
+        "number": content.display_number,
+        "lookup_code": display_lookup_code(content.lookup_code),
+        "amount": content.amount,
+        "created": issued.created,
+    }
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print(f"receipt {result['number']}{'' if issued.created else ' (issued before for this payment)'}")
+        print(f"lookup code {result['lookup_code']}")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from ereceipt.core.receipts import lookup
+
+    database = _services(settings).database
+    with database.read() as session:
+        if args.number.isdigit():
+            found = lookup.by_number(
+                session,
+                int(args.number),
+                issuer_code=args.issuer,
+                series_symbol=args.series,
+                template_number=args.template,
+            )
+        else:
+            receipt = lookup.by_lookup_code(session, args.number)
+            found = [receipt] if receipt else []
+        if not found:
+            raise NotFound(f"no receipt {args.number}")
+        if len(found) > 1:
+            names = "; ".join(
+                f"{r.series.issuer.code} {r.series.template_number} {r.series.series_symbol}" for r in found
+            )
+            raise BadInput(f"number {args.number} exists in several series ({names}): add --issuer/--series")
+        signed_xml = found[0].signed_xml
+    if args.output:
+        Path(args.output).write_bytes(signed_xml)
+    else:
+        sys.stdout.buffer.write(signed_xml)
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from ereceipt.core.receipts.receipt_xml import read_receipt
+    from ereceipt.core.xml.parser import parse_xml
+
+    data = _read(args.file)
+    try:
+        parse_xml(data)
+    except XMLRejected as exc:
+        print(f"ereceipt: {args.file} is unreadable: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
+    report = _services(settings).verify_receipt(data)
+    output = report.as_dict()
+    if report.passed:
+        content = read_receipt(report.signed_xml)
+        output["receipt"] = {
+            "number": content.display_number,
+            "amount": content.amount,
+            "payer": content.payer.name,
+        }
+    if args.json:
+        print(json.dumps(output, ensure_ascii=False, default=str))
+    else:
+        for key, value in output.items():
+            print(f"{key}: {value}")
+    return EXIT_OK if report.passed else EXIT_FAILED
+
+
+def cmd_ocr(args: argparse.Namespace, settings: Settings) -> int:
+    """Read a scanned payment document: the proposed fields, their confidences, the time taken."""
+    from ereceipt.core.ocr.reading import read_document
+
+    reading = read_document(_services(settings).ocr_engine, _read(args.file), None)
+    result = reading.as_dict()
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return EXIT_OK
+    confidences = reading.fields.confidences
+    for name, value in reading.fields.values.items():
+        print(f"{name:<20} {value}  ({confidences[name]:.2f})")
+    if not reading.fields.values:
+        print("no fields found")
+    for warning in reading.fields.warnings:
+        print(f"warning: {warning}")
+    print(f"{len(reading.pages)} page(s) read in {reading.seconds:.2f} s")
+    return EXIT_OK
