@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ereceipt.core.delivery.payer_contact import PayerContact
 from ereceipt.core.receipts.content import PayerInfo, PaymentMethod, ReceiptContent
+from ereceipt.core.receipts.payer_contact import PayerContact
 
 
 @dataclass(frozen=True)
