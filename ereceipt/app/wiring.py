@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 
@@ -90,9 +90,12 @@ def endpoint_settings(settings: Settings, *, soap=None, public_url: str | None =
 
 @dataclass
 class Services:
-    """What one process needs, built on first use and then kept for the life of the process."""
+    """The composition root of one process: builds each part from the settings on first use and
+    keeps it for the life of the process. Only entry points (``app/``) and tests hold it; the parts
+    it builds get their own narrow arguments, never this object."""
 
     settings: Settings
+    _counter_reader: object = field(default=None, init=False, repr=False)
 
     @cached_property
     def database(self) -> Database:
@@ -284,7 +287,7 @@ class Services:
             issuer=self.issuer,
             signer=lambda: self.signer,
             verify_receipt=self.verify_receipt,
-            counter_documents=lambda: self.counter_documents,
+            counter_documents=self.counter_reader,
             dead_letters=self.dead_letter_queue,
             broker_status=lambda: broker_status(settings.queue),
         )
@@ -325,12 +328,14 @@ class Services:
             timeout_seconds=ocr.timeout_seconds,
         )
 
-    @cached_property
-    def counter_documents(self):
-        """Counter uploads read by OCR on ``[ocr] workers`` background threads.
+    def counter_reader(self):
+        """The process's reader of counter uploads (OCR on ``[ocr] workers`` background threads),
+        started by the first call: what a stopped server left unread is read again then.
 
         The hook that turns a reading into a draft receipt is given here as ``on_read``.
         """
+        if self._counter_reader is not None:
+            return self._counter_reader
         from ereceipt.core.counter.documents import CounterDocuments
         from ereceipt.core.counter.proposals import draft_from_reading
 
@@ -342,7 +347,7 @@ class Services:
             on_read=draft_from_reading,
             workers=ocr.workers,
         )
-        # What a stopped server left behind is read again; a reading longer than every page's time
-        # limit twice over has lost its reader.
+        # A reading longer than every page's time limit twice over has lost its reader.
         documents.resume_unfinished(stale_after=timedelta(seconds=2 * ocr.timeout_seconds * ocr.max_pages))
+        self._counter_reader = documents
         return documents

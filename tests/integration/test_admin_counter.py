@@ -36,7 +36,7 @@ def site(tmp_path: Path):
     app = services.web_application()
     app.config["TESTING"] = True
     yield app, services
-    services.counter_documents.close()
+    services.counter_reader().close()
 
 
 def upload(client, data: bytes, name: str = "scan.png", mimetype: str = "image/png", **form):
@@ -63,7 +63,7 @@ def test_a_complete_scan_becomes_a_draft_then_a_receipt_linked_to_the_scan(site)
     app, services = site
     officer = login(app, "bd-officer")
     document_id = uploaded_id(upload(officer, EXAMPLE_SCAN.read_bytes()))
-    assert services.counter_documents.wait(document_id, timeout=180).status == "done"
+    assert services.counter_reader().wait(document_id, timeout=180).status == "done"
 
     page = officer.get(f"/admin/tiep-nhan/{document_id}").get_data(as_text=True)
     draft_id = int(re.search(r'id="document-draft" href="/admin/phe-duyet/(\d+)"', page).group(1))
@@ -107,7 +107,7 @@ def test_an_incomplete_reading_waits_for_the_officer_who_completes_it(site) -> N
     app, services = site
     officer = login(app, "bd-officer")
     document_id = uploaded_id(upload(officer, blank_page()))
-    assert services.counter_documents.wait(document_id, timeout=180).status == "done"
+    assert services.counter_reader().wait(document_id, timeout=180).status == "done"
     page = officer.get(f"/admin/tiep-nhan/{document_id}").get_data(as_text=True)
     assert 'id="document-draft"' not in page and 'id="draft-save"' in page
     fields = {
@@ -165,7 +165,7 @@ def test_refusals_say_why(site) -> None:
     assert upload(auditor, EXAMPLE_SCAN.read_bytes(), agency="CCTHADS-BD").status_code == 403
 
     document_id = uploaded_id(upload(officer, EXAMPLE_SCAN.read_bytes()))
-    services.counter_documents.wait(document_id, timeout=180)
+    services.counter_reader().wait(document_id, timeout=180)
     other_agency = login(app, "hn-officer")
     for path in ("", "/trang-1.png", "/ban-goc"):
         assert other_agency.get(f"/admin/tiep-nhan/{document_id}{path}").status_code == 404
