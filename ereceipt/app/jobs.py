@@ -31,7 +31,6 @@ from ereceipt.settings import SCHEDULED_JOBS, Settings
 
 log = logging.getLogger("ereceipt.scheduler")
 JOB_TABLE = "apscheduler_jobs"
-_services = None  # the process's Services, set by ``build_scheduler`` (job store entries hold only names)
 
 
 def cron_trigger(expression: str, timezone: str) -> CronTrigger:
@@ -121,35 +120,50 @@ def holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def run_scheduled(name: str) -> None:
-    """What the job store calls: claim this run, then run the job; another process's claim → skip."""
+def run_scheduled(name: str, config: str = "defaults") -> None:
+    """What the job store calls: claim this run, then run the job; another process's claim → skip.
+
+    The job store keeps a reference to this function and its arguments, never an object, so the
+    job gets its services from the configuration the scheduler was started with (``config``: the
+    settings' source, a file or the defaults; the environment's overrides are read again), once
+    per run, and closes them after it.
+    """
+    from ereceipt.app.wiring import Services
+    from ereceipt.config import load_settings
+
+    services = Services(load_settings(None if config == "defaults" else config))
+    try:
+        _claim_and_run(services, name)
+    finally:
+        services.database.dispose()
+
+
+def _claim_and_run(services, name: str) -> None:
     from ereceipt.core.storage.scheduling import claim, finish, latest_fire_time
 
-    settings = _services.settings
+    settings = services.settings
     trigger = cron_trigger(getattr(settings.scheduler, name), settings.scheduler.timezone)
     fire_time = latest_fire_time(
         trigger,
         datetime.now(ZoneInfo(settings.scheduler.timezone)),
         timedelta(seconds=settings.scheduler.misfire_grace_seconds),
     )
-    if not claim(_services.database, name, fire_time, holder()):
+    if not claim(services.database, name, fire_time, holder()):
         log.info("job %s of %s skipped: another scheduler process runs it", name, fire_time.isoformat())
         return
     log.info("job %s of %s started", name, fire_time.isoformat())
     try:
-        outcome = JOBS[name](_services)
+        outcome = JOBS[name](services)
     except Exception as exc:
         log.error("job %s of %s failed: %s", name, fire_time.isoformat(), exc)
-        finish(_services.database, name, fire_time, f"failed: {exc}")
+        finish(services.database, name, fire_time, f"failed: {exc}")
         return
     log.info("job %s of %s done: %s", name, fire_time.isoformat(), outcome)
-    finish(_services.database, name, fire_time, outcome)
+    finish(services.database, name, fire_time, outcome)
 
 
 def build_scheduler(services) -> BlockingScheduler:
     """A scheduler with the jobs of ``[scheduler]`` in the database job store (replacing what was there)."""
-    global _services
-    _services = services
     remove_switched_off(services)
     settings = services.settings.scheduler
     scheduler = BlockingScheduler(
@@ -167,7 +181,7 @@ def build_scheduler(services) -> BlockingScheduler:
             scheduler.add_job(
                 "ereceipt.app.jobs:run_scheduled",
                 cron_trigger(expression, settings.timezone),
-                args=[name],
+                args=[name, services.settings.source],
                 id=name,
                 name=name,
                 replace_existing=True,
