@@ -2,7 +2,7 @@
 
 Records are moved in id order, so the archive holds the start of the chain and ``message_log`` its
 continuation; ``verify_archived_chain`` walks both as one chain (archive first) and compares the
-end with the chain's head, as ``soap.message_log.verify_chain`` does for the live table, which it
+end with the chain's head, as ``soap.log_check.verify_chain`` does for the live table, which it
 starts from the last archived record's hash. The newest record always stays in ``message_log``:
 SQLite gives a new row max(id) + 1, so an emptied table would hand out archived ids again.
 """
@@ -15,7 +15,8 @@ from sqlalchemy import delete, func, insert, literal, select
 
 from ereceipt.core.storage.database import Database
 from ereceipt.core.storage.message_log_tables import MessageLogArchive, MessageLogHead, MessageLogRecord
-from ereceipt.soap.message_log import GENESIS, ChainCheck, Exchange, chain_hash
+from ereceipt.soap.log_check import ChainCheck
+from ereceipt.soap.message_log import GENESIS, Exchange, chain_hash
 
 _FIELDS = (
     "id", "at", "client", "service", "operation", "xroad_id", "user_id", "outcome",

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select, update
 from ereceipt.core.storage.message_log_tables import MessageLogArchive, MessageLogRecord
 from ereceipt.soap import message_log
 from ereceipt.soap.log_archive import archive_message_log, verify_archived_chain
-from ereceipt.soap.message_log import verify_chain
+from ereceipt.soap.log_check import verify_chain
 
 
 def exchange(n: int) -> message_log.Exchange:

@@ -13,7 +13,8 @@ from ereceipt.core.errors import TransientOutage
 from ereceipt.core.storage.database import Database
 from ereceipt.core.storage.message_log_tables import MessageLogRecord
 from ereceipt.soap import message_log
-from ereceipt.soap.message_log import ChainCheck, Claim, Exchange, MessageLog, append, verify_chain
+from ereceipt.soap.log_check import ChainCheck, verify_chain
+from ereceipt.soap.message_log import Claim, Exchange, MessageLog, append
 
 
 def exchange(number: int) -> Exchange:

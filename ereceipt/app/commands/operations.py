@@ -12,7 +12,7 @@ from ereceipt.settings import Settings
 
 
 def cmd_log_verify(args: argparse.Namespace, settings: Settings) -> int:
-    from ereceipt.soap.message_log import verify_chain
+    from ereceipt.soap.log_check import verify_chain
 
     check = verify_chain(_services(settings).database)
     if check.reason is None:

@@ -12,9 +12,7 @@ chain that was verified. Nothing here raises for a bad document: every outcome i
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 
 from cryptography import exceptions as crypto
 from cryptography import x509
@@ -27,6 +25,12 @@ from signxml.xades import XAdESSignatureConfiguration, XAdESVerifier
 
 from ereceipt.core.errors import XMLRejected
 from ereceipt.core.signatures.pki import is_ca
+from ereceipt.core.signatures.report import (
+    FAILING_SUB_INDICATIONS,
+    Indication,
+    SubIndication,
+    VerificationReport,
+)
 from ereceipt.core.signatures.signing_identity import CURVES, MIN_RSA_BITS
 from ereceipt.core.signatures.trust import PinnedVerifier, TrustStore
 from ereceipt.core.signatures.xades import C14N, DS, XADES, SignaturePolicy, content_problem
@@ -56,60 +60,12 @@ SIGNXML_ERRORS = (
 )
 
 
-class Indication(StrEnum):
-    TOTAL_PASSED = "TOTAL_PASSED"
-    TOTAL_FAILED = "TOTAL_FAILED"
-    INDETERMINATE = "INDETERMINATE"
-
-
-class SubIndication(StrEnum):
-    FORMAT_FAILURE = "FORMAT_FAILURE"
-    HASH_FAILURE = "HASH_FAILURE"
-    SIG_CRYPTO_FAILURE = "SIG_CRYPTO_FAILURE"
-    EXPIRED = "EXPIRED"
-    NOT_YET_VALID = "NOT_YET_VALID"
-    NO_SIGNING_CERTIFICATE_FOUND = "NO_SIGNING_CERTIFICATE_FOUND"
-    NO_CERTIFICATE_CHAIN_FOUND = "NO_CERTIFICATE_CHAIN_FOUND"
-    CHAIN_CONSTRAINTS_FAILURE = "CHAIN_CONSTRAINTS_FAILURE"
-    SIG_CONSTRAINTS_FAILURE = "SIG_CONSTRAINTS_FAILURE"
-    OUT_OF_BOUNDS_NO_POE = "OUT_OF_BOUNDS_NO_POE"
-    SIGNED_DATA_NOT_FOUND = "SIGNED_DATA_NOT_FOUND"
-    CRYPTO_CONSTRAINTS_FAILURE = "CRYPTO_CONSTRAINTS_FAILURE"
-
-
-# EN 319 102-1 table 5: these make TOTAL_FAILED; every other sub-indication is INDETERMINATE.
-_TOTAL_FAILED = {"FORMAT_FAILURE", "HASH_FAILURE", "SIG_CRYPTO_FAILURE", "EXPIRED", "NOT_YET_VALID"}
-
-
-@dataclass(frozen=True)
-class VerificationReport:
-    indication: Indication
-    sub_indication: SubIndication | None
-    message: str
-    signer: str | None = None
-    signing_time: datetime | None = None
-    signed_xml: etree._Element | None = None
-
-    @property
-    def passed(self) -> bool:
-        return self.indication is Indication.TOTAL_PASSED
-
-    def as_dict(self) -> dict:
-        return {
-            "indication": self.indication.value,
-            "sub_indication": self.sub_indication.value if self.sub_indication else None,
-            "message": self.message,
-            "signer": self.signer,
-            "signing_time": self.signing_time.isoformat() if self.signing_time else None,
-        }
-
-
 class _Refused(Exception):
     """Ends verification early with a report; never leaves this module."""
 
     def __init__(self, sub: SubIndication, message: str, signer: str | None = None) -> None:
         super().__init__(message)
-        indication = Indication.TOTAL_FAILED if sub in _TOTAL_FAILED else Indication.INDETERMINATE
+        indication = Indication.TOTAL_FAILED if sub in FAILING_SUB_INDICATIONS else Indication.INDETERMINATE
         self.report = VerificationReport(indication, sub, " ".join(message.split())[:300], signer)
 
 
