@@ -19,7 +19,6 @@ from rabbitmq import AMQP_URL, broker, publish, queue_depth, topology, wait_unti
 from server_process import Server, ereceipt, http
 from sqlalchemy import func, select
 
-from ereceipt.app.demo import load_demo_data
 from ereceipt.core.receipts.tables import Payment, Receipt
 from ereceipt.core.signatures.pki import DevelopmentPKI
 from ereceipt.core.storage.database import Database
@@ -31,13 +30,12 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "camt054-bank-trans
 
 
 @pytest.fixture
-def home(tmp_path: Path, database_url: MigratedDatabase, dev_pki: DevelopmentPKI, topology: Topology) -> Path:
-    database = Database.from_url(database_url.url)
-    load_demo_data(database)
-    database.dispose()
+def home(
+    tmp_path: Path, demo_database_url: MigratedDatabase, dev_pki: DevelopmentPKI, topology: Topology
+) -> Path:
     keys = dev_pki.directory
     (tmp_path / "config.ini").write_text(
-        f"[database]\nurl = {database_url.url}\n"
+        f"[database]\nurl = {demo_database_url.url}\n"
         f"[keys]\ndirectory = {keys}\nsigning_key = {dev_pki.key('issuer-signing')}\n"
         f"signing_certificate = {dev_pki.cert('issuer-signing')}\ncertificate_chain = {dev_pki.ca_cert}\n"
         f"trust_anchors = {dev_pki.ca_cert}\n"

@@ -16,7 +16,6 @@ from sqlalchemy.engine import make_url
 from tcp_proxy import TcpProxy
 
 from ereceipt.adapters.bank import BankNotifications
-from ereceipt.app.demo import load_demo_data
 from ereceipt.core.errors import TransientOutage
 from ereceipt.core.intake.bank import BankIntake
 from ereceipt.core.intake.tables import BankMessage
@@ -78,12 +77,11 @@ def tally(database: Database) -> tuple[int, list[int]]:
 
 
 @pytest.fixture
-def behind_proxy(database_url):
-    if database_url.kind != "postgresql":
+def behind_proxy(demo_database_url):
+    if demo_database_url.kind != "postgresql":
         pytest.skip("the outage is a network one: PostgreSQL behind a TCP proxy")
-    direct = Database.from_url(database_url.url)
-    load_demo_data(direct)
-    url = make_url(database_url.url)
+    direct = Database.from_url(demo_database_url.url)
+    url = make_url(demo_database_url.url)
     proxy = TcpProxy((url.host or "127.0.0.1", url.port or 5432))
     proxied = Database.from_url(
         url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
