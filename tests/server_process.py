@@ -6,11 +6,12 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from email.message import Message
 from pathlib import Path
+
+from waiting import wait_for
 
 
 def free_port() -> int:
@@ -75,14 +76,20 @@ class Server:
                 stdout=output,
                 stderr=subprocess.STDOUT,
             )
-        for _ in range(300):
-            try:
-                if http(self.base + "/healthz")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.05)
-        self.process.kill()
-        raise AssertionError(self.log.read_text())
+        try:
+            wait_for(self._healthy, timeout=30, what=f"{self.base}/healthz to answer 200")
+        except AssertionError as failure:
+            self.process.kill()
+            raise AssertionError(f"{failure}; the server printed:\n{self.log.read_text()}") from None
+
+    def _healthy(self) -> bool:
+        """Whether the server answers its health check; a server that exited will never answer."""
+        if self.process.poll() is not None:
+            raise AssertionError(f"`ereceipt serve` exited with {self.process.returncode}")
+        try:
+            return http(self.base + "/healthz")[0] == 200
+        except OSError:
+            return False
 
     def stop(self) -> bytes:
         """Stop the server; returns everything it printed."""
