@@ -80,6 +80,7 @@ class Server:
             wait_for(self._healthy, timeout=30, what=f"{self.base}/healthz to answer 200")
         except AssertionError as failure:
             self.process.kill()
+            self.process.wait()  # reaped, so that no "still running" warning fails a later test
             raise AssertionError(f"{failure}; the server printed:\n{self.log.read_text()}") from None
 
     def _healthy(self) -> bool:

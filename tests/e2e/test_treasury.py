@@ -68,6 +68,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         wait_for(answers, timeout=30, what="the treasury simulator's /healthz to answer 200")
     except AssertionError as failure:
         process.kill()
+        process.wait()
         raise AssertionError(f"{failure}; it printed:\n{log.read_text()}") from None
     home.joinpath("port").write_text(str(port))
     yield home
