@@ -7,9 +7,8 @@ unreachable broker fails the tests that need it; elsewhere they are skipped with
 from __future__ import annotations
 
 import os
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pika
 import pika.exceptions
@@ -81,15 +80,6 @@ def publish(
     )
     channel.basic_publish(topology.payments_exchange, "camt054.BFTVVNVX", body, properties, mandatory=True)
     channel.close()
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def queue_depth(connection: pika.BlockingConnection, queue: str) -> tuple[int, int]:

@@ -6,11 +6,12 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from email.message import Message
 from pathlib import Path
+
+from waiting import wait_for
 
 
 def free_port() -> int:
@@ -75,14 +76,32 @@ class Server:
                 stdout=output,
                 stderr=subprocess.STDOUT,
             )
-        for _ in range(300):
-            try:
-                if http(self.base + "/healthz")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.05)
-        self.process.kill()
-        raise AssertionError(self.log.read_text())
+        self.workers = workers
+        try:
+            wait_for(
+                self._ready, timeout=30, what=f"{self.base}/healthz to answer 200 from {workers} workers"
+            )
+        except AssertionError as failure:
+            self.process.kill()
+            self.process.wait()  # reaped, so that no "still running" warning fails a later test
+            raise AssertionError(f"{failure}; the server printed:\n{self.log.read_text()}") from None
+
+    def started_workers(self) -> int:
+        """How many workers granian has reported started (respawned ones included)."""
+        return self.log.read_text(errors="replace").count("Started worker-")
+
+    def _ready(self) -> bool:
+        """Whether every worker has started and the server answers its health check. Every worker, not
+        the first: a worker still starting does not take a SIGTERM, and granian then waits its whole
+        graceful stop (20 s) before killing it, which a test that stops the server soon would pay."""
+        if self.process.poll() is not None:
+            raise AssertionError(f"`ereceipt serve` exited with {self.process.returncode}")
+        if self.started_workers() < self.workers:
+            return False
+        try:
+            return http(self.base + "/healthz")[0] == 200
+        except OSError:
+            return False
 
     def stop(self) -> bytes:
         """Stop the server; returns everything it printed."""

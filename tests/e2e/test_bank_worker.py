@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from camt_builder import Tx, camt054
 from database_urls import MigratedDatabase
-from rabbitmq import AMQP_URL, broker, publish, queue_depth, topology, wait_until
+from rabbitmq import AMQP_URL, broker, publish, queue_depth, topology
 from server_process import Server, ereceipt, http
 from sqlalchemy import func, select
+from waiting import wait_for
 
-from ereceipt.app.demo import load_demo_data
 from ereceipt.core.receipts.tables import Payment, Receipt
 from ereceipt.core.signatures.pki import DevelopmentPKI
 from ereceipt.core.storage.database import Database
@@ -31,13 +31,12 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "camt054-bank-trans
 
 
 @pytest.fixture
-def home(tmp_path: Path, database_url: MigratedDatabase, dev_pki: DevelopmentPKI, topology: Topology) -> Path:
-    database = Database.from_url(database_url.url)
-    load_demo_data(database)
-    database.dispose()
+def home(
+    tmp_path: Path, demo_database_url: MigratedDatabase, dev_pki: DevelopmentPKI, topology: Topology
+) -> Path:
     keys = dev_pki.directory
     (tmp_path / "config.ini").write_text(
-        f"[database]\nurl = {database_url.url}\n"
+        f"[database]\nurl = {demo_database_url.url}\n"
         f"[keys]\ndirectory = {keys}\nsigning_key = {dev_pki.key('issuer-signing')}\n"
         f"signing_certificate = {dev_pki.cert('issuer-signing')}\ncertificate_chain = {dev_pki.ca_cert}\n"
         f"trust_anchors = {dev_pki.ca_cert}\n"
@@ -95,9 +94,9 @@ def test_example_published_from_the_cli_is_receipted_and_announced_then_sigterm_
     try:
         published = ereceipt(home, "queue", "publish", str(EXAMPLE), "--bank", BIC)
         assert published.returncode == 0, published.stderr
-        wait_until(lambda: tally(database_url.url)[0] == 2, what="the example's two credits")
+        wait_for(lambda: tally(database_url.url)[0] == 2, what="the example's two credits")
         found: list = []
-        wait_until(
+        wait_for(
             lambda: found.append(events.basic_get(events_queue, auto_ack=True)) or found[-1][0], what="event"
         )
         worker.send_signal(signal.SIGTERM)
@@ -124,14 +123,16 @@ def test_sigkill_mid_burst_then_restart_gives_every_payment_exactly_once(
         publish(broker, topology, camt054(f"K-{m}", [txs]), message_id=f"K-{m}")
     worker = start_worker(home)
     try:
-        wait_until(lambda: tally(database_url.url)[0] >= 600, timeout=120, what="the burst to be under way")
+        wait_for(lambda: tally(database_url.url)[0] >= 600, timeout=120, what="the burst to be under way")
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
         assert tally(database_url.url)[0] < messages * per_message, "killed too late to prove anything"
         worker = start_worker(home)
         total = messages * per_message
-        wait_until(lambda: tally(database_url.url)[0] == total, timeout=300, what="every payment")
-        time.sleep(1)  # any message still in hand is acknowledged now
+        wait_for(lambda: tally(database_url.url)[0] == total, timeout=300, what="every payment")
+        # Any message still in hand is acknowledged now. A fixed wait: AMQP shows a queue's ready
+        # messages, not its unacknowledged ones, and the one ack after the last commit takes milliseconds.
+        time.sleep(1)
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=30) == 0
     finally:
@@ -178,11 +179,11 @@ def test_broker_closing_the_connection_mid_burst_loses_and_doubles_nothing(
     worker = start_worker(home)
     total = messages * per_message
     try:
-        wait_until(lambda: tally(database_url.url)[0] >= 300, timeout=120, what="the burst to be under way")
+        wait_for(lambda: tally(database_url.url)[0] >= 300, timeout=120, what="the burst to be under way")
         assert close_worker_connection(worker), "the worker's connection was not found on the broker"
         assert tally(database_url.url)[0] < total, "closed too late to prove anything"
-        wait_until(lambda: tally(database_url.url)[0] == total, timeout=300, what="every payment")
-        time.sleep(1)
+        wait_for(lambda: tally(database_url.url)[0] == total, timeout=300, what="every payment")
+        time.sleep(1)  # as above: the last acknowledgement is not visible over AMQP
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=30) == 0
     finally:
@@ -206,7 +207,7 @@ def test_server_keeps_serving_and_reports_the_broker_down(tmp_path: Path) -> Non
         assert (checks["database"], checks["keys"]) == ("ok", "ok")
         assert checks["broker"].startswith("RabbitMQ unreachable")
         assert http(server.base + "/")[0] == 200
-        wait_until(lambda: b"reconnecting in" in server.log.read_bytes(), what="the worker's retry")
+        wait_for(lambda: b"reconnecting in" in server.log.read_bytes(), what="the worker's retry")
         assert http(server.base + "/healthz")[0] == 200
     finally:
         output = server.stop()
@@ -223,10 +224,10 @@ def test_serve_runs_the_bank_worker_receipt_is_looked_up_and_announced(
     pinned = f"[banks]\n{BIC} = {dev_pki.cert('bank-client')}\n"  # the bank signs: --sign below
     server = Server(home, (home / "config.ini").read_text() + pinned, run_worker=True)
     try:
-        wait_until(lambda: queue_depth(broker, topology.payments_queue)[1] == 1, what="one consumer")
+        wait_for(lambda: queue_depth(broker, topology.payments_queue)[1] == 1, what="one consumer")
         published = ereceipt(home, "queue", "publish", str(EXAMPLE), "--bank", BIC, "--sign")
         assert published.returncode == 0, published.stderr
-        wait_until(lambda: tally(database_url.url)[1] == 1, what="the receipt")
+        wait_for(lambda: tally(database_url.url)[1] == 1, what="the receipt")
         database = Database.from_url(database_url.url)
         with database.read() as session:
             code = session.scalar(select(Receipt.lookup_code))
@@ -234,7 +235,7 @@ def test_serve_runs_the_bank_worker_receipt_is_looked_up_and_announced(
         status, page, _ = http(f"{server.base}/tra-cuu?ma={code}")
         assert status == 200 and "1.015.000" in page.decode()
         found: list = []
-        wait_until(
+        wait_for(
             lambda: found.append(events.basic_get(events_queue, auto_ack=True)) or found[-1][0], what="event"
         )
         assert queue_depth(broker, topology.payments_queue)[1] == 1  # one worker, not one per WSGI worker
@@ -250,7 +251,7 @@ def test_serve_without_run_worker_consumes_nothing(home: Path, broker, topology:
     server = Server(home, (home / "config.ini").read_text(), run_worker=False)
     try:
         assert http(server.base + "/readyz")[0] == 200
-        time.sleep(2)
+        time.sleep(2)  # a fixed wait, on purpose: no consumer is to appear, so there is nothing to wait for
         assert queue_depth(broker, topology.payments_queue) == (0, 0)
     finally:
         server.stop()

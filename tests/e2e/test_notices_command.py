@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import email
 import email.policy
+import shutil
 from pathlib import Path
 
+import pytest
 from delivery_servers import sms_gateway, smtp_server
 from server_process import ereceipt
 
@@ -13,20 +15,32 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "payment.json"
 
 
-def home_with(tmp_path: Path, delivery: str = "") -> Path:
-    (tmp_path / "config.ini").write_text(
-        "[database]\nurl = sqlite:///var/e.sqlite3\n[keys]\ndirectory = var/keys\n" + delivery,
-        encoding="utf-8",
-    )
+CONFIG = "[database]\nurl = sqlite:///var/e.sqlite3\n[keys]\ndirectory = var/keys\n"
+
+
+@pytest.fixture(scope="module")
+def issued(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home where `ereceipt init --demo` and `ereceipt issue` of the example payment ran, once for
+    the module (the notices are written when the receipt is issued, whatever the delivery settings)."""
+    home = tmp_path_factory.mktemp("issued")
+    (home / "config.ini").write_text(CONFIG, encoding="utf-8")
     for command in (("init", "--demo"), ("issue", str(EXAMPLE))):
-        result = ereceipt(tmp_path, *command)
+        result = ereceipt(home, *command)
         assert result.returncode == 0, result.stderr
+    return home
+
+
+def home_with(issued: Path, tmp_path: Path, delivery: str = "") -> Path:
+    """A copy of the ``issued`` home in ``tmp_path``, with ``delivery`` settings."""
+    shutil.copytree(issued / "var", tmp_path / "var")
+    (tmp_path / "config.ini").write_text(CONFIG + delivery, encoding="utf-8")
     return tmp_path
 
 
-def test_send_due_delivers_the_example_payment_by_email_and_sms(tmp_path: Path) -> None:
+def test_send_due_delivers_the_example_payment_by_email_and_sms(issued: Path, tmp_path: Path) -> None:
     with smtp_server() as (mailbox, port), sms_gateway() as (gateway, url):
         home = home_with(
+            issued,
             tmp_path,
             f"[email]\nhost = 127.0.0.1\nport = {port}\nsecurity = none\n"
             f"[sms]\nurl = {url}\nusername = thads\n",
@@ -45,8 +59,8 @@ def test_send_due_delivers_the_example_payment_by_email_and_sms(tmp_path: Path) 
     assert request["json"]["text"].startswith("THADS: bien lai")
 
 
-def test_without_delivery_settings_notices_stay_pending_visibly(tmp_path: Path) -> None:
-    home = home_with(tmp_path)
+def test_without_delivery_settings_notices_stay_pending_visibly(issued: Path, tmp_path: Path) -> None:
+    home = home_with(issued, tmp_path)
     result = ereceipt(home, "notices", "send-due")
     assert result.returncode == 0, result.stderr
     assert result.stdout.decode().splitlines() == [
@@ -56,10 +70,10 @@ def test_without_delivery_settings_notices_stay_pending_visibly(tmp_path: Path) 
     ]
 
 
-def test_a_permanent_failure_makes_the_command_fail(tmp_path: Path) -> None:
+def test_a_permanent_failure_makes_the_command_fail(issued: Path, tmp_path: Path) -> None:
     with sms_gateway() as (gateway, url):
         gateway.answers.append((400, {"error": "invalid destination number"}))
-        home = home_with(tmp_path, f"[sms]\nurl = {url}\n")
+        home = home_with(issued, tmp_path, f"[sms]\nurl = {url}\n")
         result = ereceipt(home, "notices", "send-due")
     assert result.returncode == 1
     assert result.stdout.decode().startswith("sent 0, to retry later 0, failed for good 1\n")

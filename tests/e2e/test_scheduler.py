@@ -7,10 +7,10 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from sqlalchemy import func, select
+from waiting import wait_for
 
 from ereceipt.app.wiring import ensure_keys
 from ereceipt.config import load_settings
@@ -45,9 +45,19 @@ def test_two_schedulers_run_each_job_run_once(tmp_path: Path, database_url) -> N
                     stderr=subprocess.STDOUT,
                 )
             )
-    time.sleep(12)
-    for process in processes:
-        process.send_signal(signal.SIGTERM)
+
+    def met() -> bool:
+        """Two runs started, and one the other process had claimed already skipped."""
+        printed = [log.read_text() for log in logs]
+        return len([f for output in printed for f in STARTED.findall(output)]) >= 2 and any(
+            SKIPPED.search(output) for output in printed
+        )
+
+    try:
+        wait_for(met, timeout=60, what=f"two runs started and one skipped (logs: {logs})")
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
     for process in processes:
         assert process.wait(timeout=30) == 0
     outputs = [log.read_text() for log in logs]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from server_process import Server, ereceipt
 from sqlalchemy import func, select
+from waiting import wait_for
 
 from ereceipt.config import load_settings
 from ereceipt.core.storage.database import Database
@@ -30,11 +31,10 @@ def test_serve_runs_the_scheduler_and_takes_it_down(tmp_path: Path) -> None:
     (tmp_path / "config.ini").write_text(config)
     assert ereceipt(tmp_path, "init").returncode == 0
     server = Server(tmp_path, config, workers=1, run_scheduler=True)
-    for _ in range(200):
-        if claims(tmp_path) >= 2:
-            break
-        time.sleep(0.1)
-    output = server.stop().decode()
+    try:
+        wait_for(lambda: claims(tmp_path) >= 2, timeout=60, what=f"two claimed runs (log: {server.log})")
+    finally:
+        output = server.stop().decode()
     assert claims(tmp_path) >= 2, output
     pid = int(re.search(r"scheduler [^:\s]+:(\d+): report_retries", output).group(1))
     assert not Path(f"/proc/{pid}").exists(), "the scheduler outlived `ereceipt serve`"
@@ -47,6 +47,7 @@ def test_run_scheduler_false_keeps_serve_alone(tmp_path: Path, monkeypatch) -> N
     assert ereceipt(tmp_path, "init").returncode == 0
     monkeypatch.setenv("ERECEIPT_SERVER__RUN_SCHEDULER", "false")
     server = Server(tmp_path, config, workers=1)
+    # A fixed wait, on purpose: nothing is to happen, and a job due every second would have run by then.
     time.sleep(3)
     output = server.stop().decode()
     assert "report_retries" not in output, output

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from server_process import ereceipt, free_port, http
 from sqlalchemy import select
+from waiting import wait_for
 
 from ereceipt.adapters.treasury import (
     ReportSender,
@@ -53,15 +54,21 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-    for _ in range(300):
+
+    def answers() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"the simulator exited with {process.returncode}")
         try:
-            if http(f"http://127.0.0.1:{port}/healthz")[0] == 200:
-                break
+            return http(f"http://127.0.0.1:{port}/healthz")[0] == 200
         except OSError:
-            time.sleep(0.05)
-    else:
+            return False
+
+    try:
+        wait_for(answers, timeout=30, what="the treasury simulator's /healthz to answer 200")
+    except AssertionError as failure:
         process.kill()
-        raise AssertionError(log.read_text())
+        process.wait()
+        raise AssertionError(f"{failure}; it printed:\n{log.read_text()}") from None
     home.joinpath("port").write_text(str(port))
     yield home
     process.terminate()

@@ -15,8 +15,9 @@ import pika
 import pytest
 from admin_site import PASSWORD, build_site
 from camt_builder import Tx, camt054
-from rabbitmq import amqp_parameters, broker, publish, queue_depth, topology, wait_until
+from rabbitmq import amqp_parameters, broker, publish, queue_depth, topology
 from sqlalchemy import func, select
+from waiting import wait_for
 
 from ereceipt.adapters.bank import BankNotifications
 from ereceipt.core.errors import BadInput
@@ -90,7 +91,7 @@ def dead_depth(broker, topology: Topology) -> int:
 def dead_letter_one(broker, topology: Topology, message_id: str, reference: str) -> bytes:
     body = camt054(message_id, [[Tx(reference, "1015000", "NGUYEN VAN AN nop tien THA2501")]])
     publish(broker, topology, body, message_id=message_id)
-    wait_until(lambda: dead_depth(broker, topology) >= 1, what="the dead letter")
+    wait_for(lambda: dead_depth(broker, topology) >= 1, what="the dead letter")
     return body
 
 
@@ -104,7 +105,7 @@ def test_the_list_shows_reasons_and_leaves_the_messages_on_the_queue(site, broke
     app, _, _ = site
     dead_letter_one(broker, topology, "N-1", "FT1")
     dead_letter_one(broker, topology, "N-2", "FT2")
-    wait_until(lambda: dead_depth(broker, topology) == 2, what="two dead letters")
+    wait_for(lambda: dead_depth(broker, topology) == 2, what="two dead letters")
     page = login(app, "auditor").get("/admin/thu-loi")
     text = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -135,7 +136,7 @@ def test_reprocess_after_the_fix_republishes_the_message_and_it_is_receipted(sit
                 == 1
             )
 
-    wait_until(receipted, what="the reprocessed payment's receipt")
+    wait_for(receipted, what="the reprocessed payment's receipt")
     assert dead_depth(broker, topology) == 0
     with services.database.read() as session:
         event = session.scalar(select(AuditEvent).where(AuditEvent.action == "dead_letter.reprocessed"))
@@ -155,7 +156,7 @@ def test_a_reprocessed_message_keeps_its_properties_without_the_dead_letter_head
         delivery_mode=pika.DeliveryMode.Persistent,
     )  # fmt: skip
     channel.basic_publish(topology.dead_letter_exchange, "camt054.BFTVVNVX", b"<broken", properties)
-    wait_until(lambda: dead_depth(broker, topology) == 1, what="the dead letter")
+    wait_for(lambda: dead_depth(broker, topology) == 1, what="the dead letter")
     admin = login(app, "admin")
     (key,) = keys(admin.get("/admin/thu-loi").get_data(as_text=True))
     admin.post(f"/admin/thu-loi/{key}/xu-ly-lai", data={"csrf_token": token(admin)})
@@ -195,10 +196,10 @@ def test_a_message_the_broker_dead_lettered_shows_the_brokers_reason(site, broke
     worker.stop()
     publish(broker, topology, b"<x/>", message_id="N-6")
     channel = broker.channel()
-    wait_until(lambda: queue_depth(broker, topology.payments_queue)[0] == 1, what="the message")
+    wait_for(lambda: queue_depth(broker, topology.payments_queue)[0] == 1, what="the message")
     method, _, _ = channel.basic_get(topology.payments_queue)
     channel.basic_nack(method.delivery_tag, requeue=False)
-    wait_until(lambda: dead_depth(broker, topology) == 1, what="the dead letter")
+    wait_for(lambda: dead_depth(broker, topology) == 1, what="the dead letter")
     text = login(app, "auditor").get("/admin/thu-loi").get_data(as_text=True)
     assert "RabbitMQ: rejected" in text
 

@@ -10,8 +10,9 @@ import pika
 import pytest
 from camt_builder import SCHEMAS, Tx, assert_valid, camt053, camt054
 from cryptography import x509
-from rabbitmq import amqp_parameters, broker, publish, queue_depth, topology, wait_until
+from rabbitmq import amqp_parameters, broker, publish, queue_depth, topology
 from sqlalchemy import func, select
+from waiting import wait_for
 
 from ereceipt.adapters.bank import BankNotifications
 from ereceipt.adapters.camt_schemas import CamtSchemas
@@ -103,7 +104,7 @@ def test_matched_transfer_becomes_one_signed_bank_transfer_receipt(
     assert_valid(message)
     worker = start_worker()
     publish(broker, topology, message)
-    wait_until(lambda: receipts(issuer.database) == 1, what="the receipt")
+    wait_for(lambda: receipts(issuer.database) == 1, what="the receipt")
     settled(broker, worker, topology)
     with issuer.database.read() as session:
         receipt = session.scalar(select(Receipt))
@@ -125,7 +126,7 @@ def test_duplicate_message_creates_nothing_new(broker, topology, start_worker, i
     publish(broker, topology, message, message_id="dup-1")
     publish(broker, topology, message, message_id="dup-1")
     publish(broker, topology, message, message_id="dup-2")  # the same transfers under another id
-    wait_until(lambda: count(issuer.database, select(func.count()).select_from(BankMessage)) == 2)
+    wait_for(lambda: count(issuer.database, select(func.count()).select_from(BankMessage)) == 2)
     settled(broker, worker, topology)
     assert (payments(issuer.database), receipts(issuer.database)) == (2, 2)
 
@@ -146,7 +147,7 @@ def test_redelivery_after_commit_without_ack_creates_nothing_new(
 
     worker = start_worker(lose_first_ack)
     publish(broker, topology, camt054("N-3", [[Tx("FT3", "700000", "THA2501")]]))
-    wait_until(lambda: len(deliveries) == 2, what="the redelivery")
+    wait_for(lambda: len(deliveries) == 2, what="the redelivery")
     settled(broker, worker, topology)
     assert deliveries == [False, True]
     assert (payments(issuer.database), receipts(issuer.database)) == (1, 1)
@@ -166,7 +167,7 @@ def test_poison_message_is_dead_lettered_with_its_reason(
     worker = start_worker()
     publish(broker, topology, body, app_id=app_id, message_id="poison-1")
     found: list = []
-    wait_until(lambda: found.extend(dead_letters(broker, topology)) or found, what="the dead letter")
+    wait_for(lambda: found.extend(dead_letters(broker, topology)) or found, what="the dead letter")
     settled(broker, worker, topology)
     ((dead_body, headers),) = found
     assert dead_body == body
@@ -182,7 +183,7 @@ def test_message_of_500_transactions_gives_500_gapless_receipts(
     assert_valid(message)
     worker = start_worker()
     publish(broker, topology, message)
-    wait_until(lambda: receipts(issuer.database) == 500, timeout=120, what="500 receipts")
+    wait_for(lambda: receipts(issuer.database) == 500, timeout=120, what="500 receipts")
     settled(broker, worker, topology)
     with issuer.database.read() as session:
         numbers = list(session.scalars(select(Receipt.number).order_by(Receipt.number)))
@@ -201,7 +202,7 @@ def test_debit_ignored_fraction_refused_unknown_case_held(broker, topology, star
     assert_valid(message)
     worker = start_worker()
     publish(broker, topology, message, message_id="mixed-1")
-    wait_until(lambda: count(issuer.database, select(func.count()).select_from(BankMessage)) == 1)
+    wait_for(lambda: count(issuer.database, select(func.count()).select_from(BankMessage)) == 1)
     settled(broker, worker, topology)
     with issuer.database.read() as session:
         stored = {p.external_reference: (p.status, p.hold_reason) for p in session.scalars(select(Payment))}
@@ -220,7 +221,7 @@ def test_debit_ignored_fraction_refused_unknown_case_held(broker, topology, star
 def test_code_cut_short_by_the_bank_still_matches(broker, topology, start_worker, issuer) -> None:
     worker = start_worker()
     publish(broker, topology, camt054("N-7", [[Tx("FT7", "100000", "NGUYEN VAN AN CK THA250")]]))
-    wait_until(lambda: payments(issuer.database) == 1)
+    wait_for(lambda: payments(issuer.database) == 1)
     settled(broker, worker, topology)
     # THA250 starts THA2501, THA2502 and THA2503: ambiguous, so held rather than guessed.
     assert payments(issuer.database, "HELD") == 1
@@ -238,8 +239,8 @@ def test_signed_bank_message_is_receipted_and_a_tampered_one_dead_lettered(
     publish(broker, topology, tampered.replace(b">FT9<", b">FT9X<"), message_id="tampered-1")
     publish(broker, topology, camt054("N-10", [[Tx("FT10", "100000", "THA2501")]]), message_id="bare-1")
     found: list = []
-    wait_until(lambda: found.extend(dead_letters(broker, topology)) or len(found) == 2, what="2 dead letters")
-    wait_until(lambda: receipts(issuer.database) == 1, what="the signed message's receipt")
+    wait_for(lambda: found.extend(dead_letters(broker, topology)) or len(found) == 2, what="2 dead letters")
+    wait_for(lambda: receipts(issuer.database) == 1, what="the signed message's receipt")
     settled(broker, worker, topology)
     reasons = sorted(headers[REASON_HEADER] for _, headers in found)
     assert "does not verify" in reasons[0] and "carries no XML signature" in reasons[1]
@@ -258,8 +259,8 @@ def test_schema_violation_is_dead_lettered_when_schemas_are_configured(
     publish(broker, topology, good.replace(b"camt.054.001.08", b"camt.054.001.13"), message_id="no-xsd")
     publish(broker, topology, good, message_id="good")
     found: list = []
-    wait_until(lambda: found.extend(dead_letters(broker, topology)) or len(found) == 2, what="2 dead letters")
-    wait_until(lambda: receipts(issuer.database) == 1, what="the valid message's receipt")
+    wait_for(lambda: found.extend(dead_letters(broker, topology)) or len(found) == 2, what="2 dead letters")
+    wait_for(lambda: receipts(issuer.database) == 1, what="the valid message's receipt")
     settled(broker, worker, topology)
     reasons = {properties: headers[REASON_HEADER] for properties, headers in found}
     assert any("SCHEMA_VIOLATION: camt.054.001.08 line 1" in r and "Bogus" in r for r in reasons.values())
@@ -279,7 +280,7 @@ def test_statement_and_notification_lines_are_stored_for_set_based_reconciliatio
     publish(broker, topology, notification, message_id="n-12")
     publish(broker, topology, statement, message_id="s-12")
     publish(broker, topology, statement_again, message_id="s-12b")  # a line seen before, and a debit
-    wait_until(lambda: count(issuer.database, select(func.count()).select_from(BankMessage)) == 3)
+    wait_for(lambda: count(issuer.database, select(func.count()).select_from(BankMessage)) == 3)
     settled(broker, worker, topology)
     line = BankStatementLine.__table__
     statement_lines, notification_lines = line.alias("s"), line.alias("n")
@@ -334,8 +335,8 @@ def test_a_message_failing_inside_the_shared_transaction_does_not_hold_up_the_ot
     publish(broker, topology, b"<unreadable", message_id="b-poison")
     worker = start_worker()
     found: list = []
-    wait_until(lambda: found.extend(dead_letters(broker, topology)) or len(found) == 2, what="2 dead letters")
-    wait_until(lambda: receipts(issuer.database) == 5, what="the other five receipts")
+    wait_for(lambda: found.extend(dead_letters(broker, topology)) or len(found) == 2, what="2 dead letters")
+    wait_for(lambda: receipts(issuer.database) == 5, what="the other five receipts")
     settled(broker, worker, topology)
     reasons = sorted(headers[REASON_HEADER] for _, headers in found)
     assert reasons[0].startswith("BAD_INPUT: issuer CTHADS-HN has several active series")

@@ -10,13 +10,13 @@ import threading
 
 import pytest
 from camt_builder import Tx, camt054
-from rabbitmq import amqp_parameters, broker, publish, queue_depth, topology, wait_until
+from rabbitmq import amqp_parameters, broker, publish, queue_depth, topology
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from tcp_proxy import TcpProxy
+from waiting import wait_for
 
 from ereceipt.adapters.bank import BankNotifications
-from ereceipt.app.demo import load_demo_data
 from ereceipt.core.errors import TransientOutage
 from ereceipt.core.intake.bank import BankIntake
 from ereceipt.core.intake.tables import BankMessage
@@ -78,12 +78,11 @@ def tally(database: Database) -> tuple[int, list[int]]:
 
 
 @pytest.fixture
-def behind_proxy(database_url):
-    if database_url.kind != "postgresql":
+def behind_proxy(demo_database_url):
+    if demo_database_url.kind != "postgresql":
         pytest.skip("the outage is a network one: PostgreSQL behind a TCP proxy")
-    direct = Database.from_url(database_url.url)
-    load_demo_data(direct)
-    url = make_url(database_url.url)
+    direct = Database.from_url(demo_database_url.url)
+    url = make_url(demo_database_url.url)
     proxy = TcpProxy((url.host or "127.0.0.1", url.port or 5432))
     proxied = Database.from_url(
         url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
@@ -102,28 +101,28 @@ def test_database_outage_leaves_the_message_unacknowledged_and_it_counts_once(
     try:
         # Retried in place: the message stays in hand, unacknowledged, until the database is back.
         publish(broker, topology, camt054("O-1", [[Tx("FTO1", "100000", "THA2501")]]), message_id="o-1")
-        wait_until(lambda: messages(direct) == 1, what="the first message, with the database up")
+        wait_for(lambda: messages(direct) == 1, what="the first message, with the database up")
         proxy.cut()
         publish(broker, topology, camt054("O-2", [[Tx("FTO2", "200000", "THA2501")]]), message_id="o-2")
-        wait_until(lambda: worker.outages >= 2, what="the outage to be met twice")
+        wait_for(lambda: worker.outages >= 2, what="the outage to be met twice")
         assert queue_depth(broker, topology.payments_queue) == (0, 1)  # in hand, not acknowledged
         assert tally(direct) == (1, [1])
         proxy.restore()
-        wait_until(lambda: messages(direct) == 2, what="the second message once the database is back")
+        wait_for(lambda: messages(direct) == 2, what="the second message once the database is back")
         # Shut down during an outage: the message goes back to the queue for the next worker.
         proxy.cut()
         publish(broker, topology, camt054("O-3", [[Tx("FTO3", "300000", "THA2501")]]), message_id="o-3")
-        wait_until(lambda: worker.outages >= 3, what="the second outage")
+        wait_for(lambda: worker.outages >= 3, what="the second outage")
     finally:
         worker.stop()
     # It comes back, ready (a quorum queue returns a closed consumer's messages a moment later).
-    wait_until(lambda: queue_depth(broker, topology.payments_queue) == (1, 0), what="the message back")
+    wait_for(lambda: queue_depth(broker, topology.payments_queue) == (1, 0), what="the message back")
     assert tally(direct) == (2, [1, 2])
     proxy.restore()
     second = Worker(topology, proxied, signer)
     try:
-        wait_until(lambda: messages(direct) == 3, what="the returned message to be processed")
-        wait_until(lambda: queue_depth(broker, topology.payments_queue) == (0, 1), what="its acknowledgement")
+        wait_for(lambda: messages(direct) == 3, what="the returned message to be processed")
+        wait_for(lambda: queue_depth(broker, topology.payments_queue) == (0, 1), what="its acknowledgement")
     finally:
         second.stop()
     assert second.redelivered == [True]

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from ereceipt.app.demo import load_demo_data
 from ereceipt.core.receipts.tables import Receipt
 from ereceipt.core.storage.database import Database
 
@@ -19,16 +18,15 @@ WORKER = Path(__file__).with_name("issuing_process.py")
 
 
 @pytest.mark.slow
-def test_eight_processes_get_unique_gapless_numbers(database_url, dev_pki, tmp_path: Path) -> None:
-    database = Database.from_url(database_url.url)
-    load_demo_data(database)
+def test_eight_processes_get_unique_gapless_numbers(demo_database_url, dev_pki, tmp_path: Path) -> None:
+    database = Database.from_url(demo_database_url.url)
     go = tmp_path / "go"
     workers = [
         subprocess.Popen(
             [
                 sys.executable,
                 str(WORKER),
-                database_url.url,
+                demo_database_url.url,
                 str(dev_pki.directory),
                 str(i),
                 str(PER_PROCESS),

@@ -32,12 +32,12 @@ def test_on_postgresql_a_glance_has_no_transaction_around_its_statements(databas
         pytest.skip("SQLite reads are in-process; a glance there is a plain read")
     with database.glance() as session:
         first = session.scalar(text("SELECT now()"))  # now() is the start of the current transaction
-        time.sleep(0.01)
+        time.sleep(0.01)  # on purpose: the clock must move between the two statements
         second = session.scalar(text("SELECT now()"))
     assert second > first
     with database.read() as session:
         first = session.scalar(text("SELECT now()"))
-        time.sleep(0.01)
+        time.sleep(0.01)  # as above
         assert session.scalar(text("SELECT now()")) == first
 
 

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 import pika
 import pytest
-from rabbitmq import amqp_parameters, broker, topology, wait_until
+from rabbitmq import amqp_parameters, broker, topology
 from sqlalchemy import select
+from waiting import wait_for
 
 from ereceipt.core.delivery.outbox import OutboxMessage, write_receipt_events
 from ereceipt.core.errors import Conflict
@@ -73,7 +74,7 @@ def test_relay_publishes_with_confirm_and_marks_sent(outboxed, broker, topology:
     running = threading.Thread(target=relay.run)
     running.start()
     try:
-        wait_until(lambda: rows(outboxed)[0].sent_at is not None, what="the event to be confirmed")
+        wait_for(lambda: rows(outboxed)[0].sent_at is not None, what="the event to be confirmed")
     finally:
         relay.stop()
         running.join(timeout=30)
@@ -118,7 +119,7 @@ def test_relay_leaves_rows_of_other_kinds_to_their_senders(outboxed, broker, top
     events_queue(broker, topology)
     relay, thread = running_relay(outboxed, topology)
     try:
-        wait_until(lambda: rows(outboxed)[1].sent_at is not None, what="the event to be confirmed")
+        wait_for(lambda: rows(outboxed)[1].sent_at is not None, what="the event to be confirmed")
     finally:
         stopped(relay, thread)
     assert [(row.kind, row.sent_at is None, row.attempts) for row in rows(outboxed)] == [
@@ -131,7 +132,7 @@ def test_unroutable_event_stays_pending_with_the_error(outboxed, broker, topolog
     outboxed.issue_batch([request("E-6")])  # no queue is bound to the events exchange
     relay, thread = running_relay(outboxed, topology)
     try:
-        wait_until(lambda: rows(outboxed)[0].attempts == 1, what="the event to be returned")
+        wait_for(lambda: rows(outboxed)[0].attempts == 1, what="the event to be returned")
     finally:
         stopped(relay, thread)
     (event,) = rows(outboxed)
@@ -145,7 +146,7 @@ def test_many_events_are_published_in_batches_each_once(outboxed, broker, topolo
     queue = events_queue(broker, topology)
     relay, thread = running_relay(outboxed, topology, batch=100)  # three batches: 100, 100, 30
     try:
-        wait_until(lambda: all(row.sent_at is not None for row in rows(outboxed)), what="every confirm")
+        wait_for(lambda: all(row.sent_at is not None for row in rows(outboxed)), what="every confirm")
     finally:
         stopped(relay, thread)
     channel = broker.channel()
@@ -162,11 +163,11 @@ def test_relay_abandons_a_batch_when_the_connection_goes_and_publishes_it_again(
     queue = events_queue(broker, topology)
     relay, thread = running_relay(outboxed, topology)
     try:
-        wait_until(lambda: rows(outboxed)[0].sent_at is not None, what="the first event")
+        wait_for(lambda: rows(outboxed)[0].sent_at is not None, what="the first event")
         # As if the broker dropped the connection: the relay must come back by itself.
         relay._connection.ioloop.add_callback_threadsafe(relay._close)
         outboxed.issue_batch([request("E-9")])
-        wait_until(lambda: all(row.sent_at is not None for row in rows(outboxed)), what="the second event")
+        wait_for(lambda: all(row.sent_at is not None for row in rows(outboxed)), what="the second event")
     finally:
         stopped(relay, thread)
     channel = broker.channel()

@@ -7,7 +7,6 @@ import email.policy
 import json
 import random
 import threading
-import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +14,7 @@ import pytest
 from delivery_servers import BUSY, REFUSED, sms_gateway, smtp_server
 from server_process import free_port
 from sqlalchemy import select, update
+from waiting import wait_for
 from xmltree import assert_trees_equal
 
 from ereceipt.adapters.email import EmailChannel
@@ -434,11 +434,11 @@ def test_the_dispatcher_runs_in_a_thread_until_stopped(delivering: ReceiptIssuer
         sender = replace(dispatcher(delivering.database, trust, SMS=sms_channel(url)), idle_seconds=0.05)
         running = threading.Thread(target=sender.run, name="notices-under-test")
         running.start()
-        deadline = time.monotonic() + 15
-        while not log.requests and time.monotonic() < deadline:
-            time.sleep(0.05)
-        sender.stop()
-        running.join(timeout=10)
+        try:
+            wait_for(lambda: log.requests, timeout=15, what="the SMS gateway's first request")
+        finally:
+            sender.stop()
+            running.join(timeout=10)
     assert not running.is_alive()
     assert len(log.requests) == 1
     assert notices(delivering.database)[0].status == SENT
@@ -454,12 +454,12 @@ def test_the_dispatcher_thread_waits_out_a_database_outage(
     running = threading.Thread(target=sender.run, name="notices-under-test")
     with caplog.at_level("WARNING", logger="ereceipt.notices"):
         running.start()
-        deadline = time.monotonic() + 10
-        while "paused" not in caplog.text and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert running.is_alive()
-        sender.stop()
-        running.join(timeout=10)
+        try:
+            wait_for(lambda: "paused" in caplog.text, timeout=10, what="the dispatcher to pause")
+            assert running.is_alive()
+        finally:
+            sender.stop()
+            running.join(timeout=10)
     unreachable.dispose()
     assert not running.is_alive()
     assert "notice delivery paused (database unavailable" in caplog.text
