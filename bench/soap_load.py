@@ -103,7 +103,7 @@ def fill(url: str, home: Path, receipts: int) -> list[str]:
     """Issue 500 real receipts, then copy them (new numbers and lookup codes) up to ``receipts``."""
     database = Database.from_url(url)
     services = Services(load_settings(home / "config.ini", environ={}))
-    issuer = ReceiptIssuer(database, services.signer)
+    issuer = ReceiptIssuer(database, services.signer())
     for batch in range(10):
         issuer.issue_batch(
             [

@@ -95,11 +95,11 @@ def _fill(services: Services) -> dict[str, int]:
         for name, role, agency in USERS:
             add_user(session, name, role, agency, PASSWORD, actor="test")
     return {
-        "bd": services.issuer.issue(payment("PT-1", "THA2501", 1_015_000, "Nguyễn Văn An")).receipt_id,
-        "bd2": services.issuer.issue(payment("PT-2", "THA2502", 2_000_000, "Trần Thị Bình")).receipt_id,
-        "hn": services.issuer.issue(
-            payment("PT-3", "THA2503", 5_000_000, "Công ty TNHH Minh Phát")
-        ).receipt_id,
+        "bd": services.issuer().issue(payment("PT-1", "THA2501", 1_015_000, "Nguyễn Văn An")).receipt_id,
+        "bd2": services.issuer().issue(payment("PT-2", "THA2502", 2_000_000, "Trần Thị Bình")).receipt_id,
+        "hn": services.issuer()
+        .issue(payment("PT-3", "THA2503", 5_000_000, "Công ty TNHH Minh Phát"))
+        .receipt_id,
     }
 
 

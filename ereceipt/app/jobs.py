@@ -54,7 +54,7 @@ def daily_reports(services, day: date | None = None) -> str:
 
     day = day or previous_day(services.settings)
     stored = [
-        store_daily_report(services.database, services.signer, code, account, day)
+        store_daily_report(services.database, services.signer(), code, account, day)
         for code, account in accounts_to_report(services.database)
     ]
     sent = report_retries(services)

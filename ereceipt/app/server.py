@@ -44,7 +44,7 @@ def warm_up(services: Services) -> None:
     ``[access]`` does not stop the worker: the admin and public pages still serve, and every SOAP
     request answers with a fault, as it would without this."""
     try:
-        services.soap_endpoint.warm_up()
+        services.soap_endpoint().warm_up()
     except (EReceiptError, OSError, ValueError, TypeError) as exc:
         logging.getLogger("ereceipt.web").warning("the SOAP endpoint could not be prepared: %s", exc)
 

@@ -1,4 +1,4 @@
-"""Wiring: the only place that turns settings into a database, a signer and a trust store.
+"""Wiring: the composition root, the only place that turns settings into the parts of a process.
 
 Nothing here runs at import time; each entry point (CLI command, server, worker) calls the
 function it needs once per process.
@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
-from functools import cached_property
+from functools import cached_property, wraps
 
 from cryptography import x509
 
@@ -88,6 +89,20 @@ def endpoint_settings(settings: Settings, *, soap=None, public_url: str | None =
     )
 
 
+def _once(build: Callable) -> Callable:
+    """A builder of ``Services`` that runs on its first call and then returns what it built: reading
+    a key or certificate file is always a call, never the side effect of reading an attribute."""
+    key = f"_built_{build.__name__}"
+
+    @wraps(build)
+    def built(self):
+        if key not in self.__dict__:
+            self.__dict__[key] = build(self)
+        return self.__dict__[key]
+
+    return built
+
+
 @dataclass
 class Services:
     """The composition root of one process: builds each part from the settings on first use and
@@ -95,17 +110,16 @@ class Services:
     it builds get their own narrow arguments, never this object."""
 
     settings: Settings
-    _counter_reader: object = field(default=None, init=False, repr=False)
 
     @cached_property
     def database(self) -> Database:
         return open_database(self.settings)
 
-    @cached_property
+    @_once
     def signer(self) -> ReceiptSigner:
         return ReceiptSigner(load_identity(self.settings), signature_policy(self.settings))
 
-    @cached_property
+    @_once
     def trust(self) -> TrustStore:
         return TrustStore.from_pem_file(self.settings.keys.trust_anchors)
 
@@ -116,20 +130,20 @@ class Services:
     def verify_receipt(self, data: bytes) -> VerificationReport:
         """Verify a signed receipt against the pinned trust anchors and the configured signature policy."""
         return verify_signed_document(
-            data, self.trust, expected_root=RECEIPT_TAG, expected_policy=self.expected_policy
+            data, self.trust(), expected_root=RECEIPT_TAG, expected_policy=self.expected_policy
         )
 
-    @cached_property
+    @_once
     def issuer(self) -> ReceiptIssuer:
         from ereceipt.core.delivery.outbox import write_receipt_events
 
-        return ReceiptIssuer(self.database, self.signer, on_issued=write_receipt_events)
+        return ReceiptIssuer(self.database, self.signer(), on_issued=write_receipt_events)
 
-    @cached_property
+    @_once
     def bank_intake(self):
         from ereceipt.core.intake.bank import BankIntake
 
-        return BankIntake(self.database, self.issuer)
+        return BankIntake(self.database, self.issuer())
 
     def payment_consumer(self):
         """The bank notification consumer; connects only when run."""
@@ -139,7 +153,7 @@ class Services:
 
         queue = self.settings.queue
         handler = BankNotifications(
-            self.bank_intake, certificates=self.bank_certificates, schemas=self.camt_schemas
+            self.bank_intake(), certificates=self.bank_certificates(), schemas=self.camt_schemas()
         )
         return Consumer(
             connection_parameters(queue, "consumer"),
@@ -151,7 +165,7 @@ class Services:
             batch=queue.batch_messages,
         )
 
-    @cached_property
+    @_once
     def bank_certificates(self) -> dict[str, x509.Certificate]:
         """The pinned certificates of ``[banks]``, by BIC, read and checked once."""
         from ereceipt.adapters.camt_signature import check_pinned_certificate
@@ -168,7 +182,7 @@ class Services:
             pinned[bic] = check_pinned_certificate(certificate, origin)
         return pinned
 
-    @cached_property
+    @_once
     def camt_schemas(self):
         """The ISO 20022 XSDs of ``[queue] camt_schema_directory``, or None for structural checks only."""
         from pathlib import Path
@@ -233,7 +247,7 @@ class Services:
             lease_seconds=notices.lease_seconds,
         )
 
-    @cached_property
+    @_once
     def soap_clients(self) -> dict[str, tuple[ClientAccess, x509.Certificate | None]]:
         """The X-Road clients of ``[access]`` with their pinned certificates, read once."""
         clients = {}
@@ -250,7 +264,7 @@ class Services:
             clients[client.client] = (client, certificate)
         return clients
 
-    @cached_property
+    @_once
     def soap_endpoint(self):
         """The portal's SOAP service: our contract, the portal operations, the clients of ``[access]``."""
         from ereceipt.adapters.portal import READ_ONLY, PortalOperations
@@ -258,13 +272,13 @@ class Services:
         from ereceipt.soap.endpoint import SoapEndpoint
         from ereceipt.soap.message_log import MessageLog
 
-        operations = PortalOperations(self.database, self.issuer, self.verify_receipt)
+        operations = PortalOperations(self.database, self.issuer(), self.verify_receipt)
         return SoapEndpoint(
             RECEIPT_SERVICE,
             endpoint_settings(self.settings),
             MessageLog(self.database),
             operations.handlers,
-            self.soap_clients,
+            self.soap_clients(),
             read_only=READ_ONLY,
         )
 
@@ -284,8 +298,8 @@ class Services:
                 failed_lookups_per_minute=settings.lookup.failed_lookups_per_minute,
             ),
             database=self.database,
-            issuer=self.issuer,
-            signer=lambda: self.signer,
+            issuer=self.issuer(),
+            signer=self.signer,
             verify_receipt=self.verify_receipt,
             counter_documents=self.counter_reader,
             dead_letters=self.dead_letter_queue,
@@ -301,9 +315,9 @@ class Services:
         register_database_gauges(
             self.database, treasury_failing_after=self.settings.treasury.failing_after_attempts
         )
-        return mount_soap(create_app(self.web_parts()), lambda: self.soap_endpoint)
+        return mount_soap(create_app(self.web_parts()), lambda: self.soap_endpoint())
 
-    @cached_property
+    @_once
     def ocr_engine(self):
         """Counter OCR: Tesseract with the ``[ocr]`` settings, checked for on first use."""
         from ereceipt.core.ocr.documents import DocumentLimits
@@ -328,26 +342,24 @@ class Services:
             timeout_seconds=ocr.timeout_seconds,
         )
 
+    @_once
     def counter_reader(self):
         """The process's reader of counter uploads (OCR on ``[ocr] workers`` background threads),
         started by the first call: what a stopped server left unread is read again then.
 
         The hook that turns a reading into a draft receipt is given here as ``on_read``.
         """
-        if self._counter_reader is not None:
-            return self._counter_reader
         from ereceipt.core.counter.documents import CounterDocuments
         from ereceipt.core.counter.proposals import draft_from_reading
 
         ocr = self.settings.ocr
         documents = CounterDocuments(
             self.database,
-            self.ocr_engine,
-            limits=self.ocr_engine.limits,
+            self.ocr_engine(),
+            limits=self.ocr_engine().limits,
             on_read=draft_from_reading,
             workers=ocr.workers,
         )
         # A reading longer than every page's time limit twice over has lost its reader.
         documents.resume_unfinished(stale_after=timedelta(seconds=2 * ocr.timeout_seconds * ocr.max_pages))
-        self._counter_reader = documents
         return documents

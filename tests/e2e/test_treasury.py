@@ -100,7 +100,7 @@ def issue(services: Services, reference: str, amount: int) -> None:
         method=PaymentMethod.BANK_TRANSFER,
         case_code="THA2501",
     )
-    services.issuer.issue(IssueRequest(payment, officer="test"))
+    services.issuer().issue(IssueRequest(payment, officer="test"))
 
 
 def metric_lines(services: Services) -> list[str]:
@@ -122,9 +122,9 @@ def test_report_is_sent_acknowledged_and_comes_back_in_the_statement(services: S
     today = datetime.now(VIETNAM).date()
     issue(services, "FT-A1", 1_000_000)
     issue(services, "FT-A2", 2_500_000)
-    stored = store_daily_report(services.database, services.signer, BD, ACCOUNT, today)
+    stored = store_daily_report(services.database, services.signer(), BD, ACCOUNT, today)
     assert (stored.receipts, stored.amount, stored.created) == (2, 3_500_000, True)
-    assert not store_daily_report(services.database, services.signer, BD, ACCOUNT, today).created
+    assert not store_daily_report(services.database, services.signer(), BD, ACCOUNT, today).created
 
     assert sender(services).send_due().sent == 1
     row = report_row(services, stored.report_id)
@@ -155,7 +155,7 @@ def test_report_is_sent_acknowledged_and_comes_back_in_the_statement(services: S
 
 def test_a_failing_treasury_is_retried_with_back_off_and_shown(services: Services, home: Path) -> None:
     day = datetime.now(VIETNAM).date() - timedelta(days=3)
-    stored = store_daily_report(services.database, services.signer, BD, ACCOUNT, day)
+    stored = store_daily_report(services.database, services.signer(), BD, ACCOUNT, day)
     control(home, fail=-1)
     waits, moment = [], datetime.now(UTC)
     for attempt in (1, 2, 3):

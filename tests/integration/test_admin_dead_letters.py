@@ -35,7 +35,7 @@ class Worker:
 
     def __init__(self, services, topology: Topology) -> None:
         self.broken = True
-        handler = BankNotifications(services.bank_intake)
+        handler = BankNotifications(services.bank_intake())
 
         def handle(delivery):
             if self.broken:

@@ -93,7 +93,7 @@ def test_an_agency_approver_sees_only_its_own_runs(site) -> None:
     assert csv.get_data().decode("utf-8-sig").splitlines()[1] == "in_treasury_not_in_bank,KB-BD-1,,,,700000"
     xml = client.get(f"/admin/doi-soat/{runs['bd']}.xml")
     verdict = verify_signed_document(
-        xml.get_data(), services.trust, expected_root=f"{{{REPORT_NS}}}ReconciliationReport"
+        xml.get_data(), services.trust(), expected_root=f"{{{REPORT_NS}}}ReconciliationReport"
     )
     assert verdict.passed, verdict.message
     assert [e.text for e in verdict.signed_xml.iter(f"{{{REPORT_NS}}}PaymentReference")] == ["KB-BD-1"]

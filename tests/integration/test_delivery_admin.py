@@ -26,7 +26,7 @@ def site(tmp_path: Path):
     ):
         request = payment(reference, case, 100_000, "Nguyễn Văn An")
         with_contact = replace(request.payment, contact=PayerContact(email, "+84912345678"))
-        issued = services.issuer.issue(replace(request, payment=with_contact))
+        issued = services.issuer().issue(replace(request, payment=with_contact))
         with services.database.write() as session:
             email_notice = session.scalars(
                 select(PayerNotice).where(

@@ -35,7 +35,7 @@ def status(answer: etree._Element) -> tuple[str, str | None]:
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory: pytest.TempPathFactory):
     services, _ = build_site(Path(tmp_path_factory.mktemp("portal")))
-    return services, PortalOperations(services.database, services.issuer, services.verify_receipt)
+    return services, PortalOperations(services.database, services.issuer(), services.verify_receipt)
 
 
 def receipts(services) -> int:

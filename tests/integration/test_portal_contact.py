@@ -33,7 +33,7 @@ def notify(transaction: str, email: str | None = None, mobile: str | None = None
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory: pytest.TempPathFactory):
     services, _ = build_site(Path(tmp_path_factory.mktemp("portal")))
-    return services, PortalOperations(services.database, services.issuer, services.verify_receipt)
+    return services, PortalOperations(services.database, services.issuer(), services.verify_receipt)
 
 
 def code_of(answer: etree._Element) -> str:

@@ -27,7 +27,7 @@ def test_an_unexpected_failure_of_the_endpoint_is_a_soap_fault_not_a_page(
     def broken(*args):
         raise RuntimeError("a defect")
 
-    monkeypatch.setattr(services.soap_endpoint, "handle", broken)
+    monkeypatch.setattr(services.soap_endpoint(), "handle", broken)
     answer = client.post("/soap", data=b"<x/>", content_type="text/xml; charset=utf-8")
     assert answer.status_code == 500  # a SOAP 1.1 fault
     assert answer.content_type.startswith("text/xml")
@@ -55,7 +55,7 @@ def test_an_answer_written_as_text_for_a_client_that_signs_is_signed_all_the_sam
     services, receipts = build_site(tmp_path, "")
     with services.database.read() as session:
         code = session.get(Receipt, receipts["bd"]).lookup_code
-    endpoint = services.soap_endpoint
+    endpoint = services.soap_endpoint()
     as_elements = endpoint.operations["getReceipt"]
     monkeypatch.setitem(  # an operation that answers with text whoever asks
         endpoint.operations,

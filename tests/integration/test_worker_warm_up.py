@@ -15,8 +15,8 @@ def test_the_endpoint_is_built_and_the_service_key_loaded_before_any_request(tmp
     services, _ = build_site(tmp_path, "")
     wsse.signing_material.cache_clear()
     warm_up(services)
-    assert "soap_endpoint" in vars(services)  # the cached property is filled
-    endpoint = services.soap_endpoint
+    assert "_built_soap_endpoint" in vars(services)  # warm_up built it
+    endpoint = services.soap_endpoint()
     assert wsse.signing_material.cache_info().currsize == 1
     misses = wsse.signing_material.cache_info().misses
     wsse.signing_material(endpoint.service_key, endpoint.service_certificate)

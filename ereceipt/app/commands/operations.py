@@ -179,7 +179,9 @@ def cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
                 reconciliation.discrepancies_csv(session, summary.run_id), encoding="utf-8"
             )
         if args.xml:
-            Path(args.xml).write_bytes(reconciliation.signed_report(session, summary.run_id, services.signer))
+            Path(args.xml).write_bytes(
+                reconciliation.signed_report(session, summary.run_id, services.signer())
+            )
     return EXIT_OK if summary.discrepancy_count == 0 else EXIT_FAILED
 
 

@@ -13,10 +13,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from ereceipt.app.supervision import WorkerSupervisor, start_scheduler
 
     services = _services(settings)
-    services.signer  # noqa: B018 (load the keys in the parent process: fail fast and warn once)
+    services.signer()
     supervisor = None
     if settings.server.run_worker:  # one bank worker beside the server, never one per WSGI worker
-        services.bank_certificates, services.camt_schemas  # noqa: B018 (a wrong [banks] or schema fails here)
+        services.bank_certificates(), services.camt_schemas()
         supervisor = WorkerSupervisor(args.config)
         supervisor.start()
     scheduler = start_scheduler(settings)

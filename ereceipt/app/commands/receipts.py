@@ -49,7 +49,7 @@ def cmd_issue(args: argparse.Namespace, settings: Settings) -> int:
 
     data = sys.stdin.buffer.read() if args.file == "-" else _read(args.file)
     request = parse_payment_json(data)
-    issued = _services(settings).issuer.issue(request)
+    issued = _services(settings).issuer().issue(request)
     content = issued.content
     result = {
         "number": content.display_number,
@@ -127,7 +127,7 @@ def cmd_ocr(args: argparse.Namespace, settings: Settings) -> int:
     """Read a scanned payment document: the proposed fields, their confidences, the time taken."""
     from ereceipt.core.ocr.reading import read_document
 
-    reading = read_document(_services(settings).ocr_engine, _read(args.file), None)
+    reading = read_document(_services(settings).ocr_engine(), _read(args.file), None)
     result = reading.as_dict()
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
