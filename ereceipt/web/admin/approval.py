@@ -17,8 +17,7 @@ from ereceipt.core.receipts.content import format_number
 from ereceipt.core.receipts.tables import Issuer, Receipt
 from ereceipt.core.users.accounts import CurrentUser
 from ereceipt.web.admin import blueprint, require
-from ereceipt.web.admin.access import EVERYONE
-from ereceipt.web.admin.access import reason_given as _reason
+from ereceipt.web.admin.access import EVERYONE, reason_given
 from ereceipt.web.parts import parts
 
 ENTERS = ("officer", "approver")
@@ -157,7 +156,7 @@ def draft_approve(draft_id: int):
 def draft_reject(draft_id: int):
     with parts().database.read() as db:
         _draft(db, draft_id)
-    reason = _reason()
+    reason = reason_given()
     try:
         with parts().database.write() as db:
             _draft(db, draft_id)

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, url_for
 
-from ereceipt.core.errors import BadInput, NotFound
-from ereceipt.core.errors import TransientOutage as BrokerUnavailable
+from ereceipt.core.errors import BadInput, NotFound, TransientOutage
 from ereceipt.core.intake.dead_letters import DeadLetter, discard_reason, keep_discarded, record_reprocessed
 from ereceipt.web.admin import blueprint, require
-from ereceipt.web.admin.access import EVERYONE
-from ereceipt.web.admin.access import reason_given as _reason
+from ereceipt.web.admin.access import EVERYONE, reason_given
 from ereceipt.web.parts import parts
 
 PREVIEW = 2000  # characters of a body shown
@@ -34,7 +32,7 @@ def dead_letter_count() -> int | None:
     """For the dashboard: messages on the dead-letter queue, None when the broker cannot be reached."""
     try:
         return parts().dead_letters().count()
-    except BrokerUnavailable:
+    except TransientOutage:
         return None
 
 
@@ -44,7 +42,7 @@ def dead_letters():
     _national()
     try:
         letters, error = parts().dead_letters().browse(), None
-    except BrokerUnavailable as exc:
+    except TransientOutage as exc:
         letters, error = [], exc.message
     page = render_template(
         "admin_dead_letters.html", letters=letters, error=error, may_act=_may_act(), preview=PREVIEW
@@ -61,7 +59,7 @@ def _allowed() -> None:
 def _act(kind: str, action) -> object:
     try:
         letter = action()
-    except BrokerUnavailable as exc:
+    except TransientOutage as exc:
         flash(f"Không {kind} được: {exc.message}", "error")
     except (BadInput, NotFound) as exc:
         flash(f"Không {kind} được: {exc.message}", "error")
@@ -96,7 +94,7 @@ def dead_letter_reprocess(key: str):
 def dead_letter_discard(key: str):
     _allowed()
     services = parts()
-    reason = _reason()
+    reason = reason_given()
 
     def discard():
         discard_reason(reason)

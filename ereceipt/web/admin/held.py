@@ -17,8 +17,7 @@ from ereceipt.core.intake.tables import HeldPaymentResolution
 from ereceipt.core.receipts.content import format_number
 from ereceipt.core.receipts.tables import EnforcementCase, Payment
 from ereceipt.web.admin import blueprint, queries, require
-from ereceipt.web.admin.access import EVERYONE
-from ereceipt.web.admin.access import reason_given as _reason
+from ereceipt.web.admin.access import EVERYONE, reason_given
 from ereceipt.web.parts import parts
 
 RESOLVES = ("approver",)
@@ -66,7 +65,7 @@ def held_payment_match(payment_id: int):
     services = parts()
     with services.database.read() as db:
         _visible(db, payment_id)
-    reason = _reason()
+    reason = reason_given()
     try:
         with services.database.write() as db:
             _visible(db, payment_id)
@@ -89,7 +88,7 @@ def held_payment_match(payment_id: int):
 def held_payment_refund(payment_id: int):
     with parts().database.read() as db:
         _visible(db, payment_id)
-    reason = _reason()
+    reason = reason_given()
     try:
         with parts().database.write() as db:
             _visible(db, payment_id)

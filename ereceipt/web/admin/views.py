@@ -37,8 +37,7 @@ from ereceipt.core.storage.audit import AuditEvent
 from ereceipt.core.users.accounts import add_user, authenticate
 from ereceipt.core.users.tables import ROLES, AdminUser
 from ereceipt.web.admin import blueprint, csrf_token, queries, require
-from ereceipt.web.admin.access import EVERYONE
-from ereceipt.web.admin.access import reason_given as _reason
+from ereceipt.web.admin.access import EVERYONE, reason_given
 from ereceipt.web.parts import parts
 
 CHANGES = ("approver",)
@@ -238,7 +237,7 @@ def receipt_pdf_download(receipt_id: int):
 def receipt_cancel(receipt_id: int):
     receipt = _receipt(receipt_id)
     try:
-        parts().issuer.cancel(receipt.id, officer=g.user.username, reason=_reason())
+        parts().issuer.cancel(receipt.id, officer=g.user.username, reason=reason_given())
         flash(f"Đã hủy biên lai số {format_number(receipt.number)}.", "ok")
     except (BadInput, Conflict, NotFound) as exc:
         flash(f"Không hủy được: {exc.message}", "error")
@@ -261,7 +260,7 @@ def receipt_replace(receipt_id: int):
     purpose = form.get("purpose", "").strip()[:400] or None
     try:
         issued = parts().issuer.replace(
-            receipt.id, officer=g.user.username, reason=_reason(), payer=payer, purpose=purpose
+            receipt.id, officer=g.user.username, reason=reason_given(), payer=payer, purpose=purpose
         )
     except (BadInput, Conflict, NotFound) as exc:
         flash(f"Không thay thế được: {exc.message}", "error")
