@@ -60,7 +60,7 @@ def read_camt(root: etree._Element) -> BankDocument:
         if reader.text(entry, "CdtDbtInd") != "CRDT":
             document = _count(document, debits=1)
             continue
-        if (reader.text(entry, "Sts/Cd") or reader.text(entry, "Sts")) != "BOOK":
+        if _status(reader, entry) != "BOOK":
             document = _count(document, unbooked=1)
             continue
         details = reader.all(entry, "NtryDtls/TxDtls")
@@ -75,6 +75,15 @@ def read_camt(root: etree._Element) -> BankDocument:
             else:
                 document.refused.append(RefusedTransaction(position, *outcome))
     return document
+
+
+def _status(reader: _Reader, entry: etree._Element) -> str | None:
+    """The entry's status: ``Sts/Cd`` from .001.07 on, the text of ``Sts`` before; a proprietary
+    status (``Sts/Prtry``) is no code, so the entry is not booked."""
+    status = reader.first(entry, "Sts")
+    if status is None or len(status):
+        return reader.text(entry, "Sts/Cd")
+    return stripped_value(status)
 
 
 def _entries(reader: _Reader, body: etree._Element, report_name: str):

@@ -161,3 +161,11 @@ def test_a_cdata_section_in_a_value_reads_as_its_text() -> None:
     message = camt054("M1", [[Tx("FT2633001", "1015000", "THA2501")]])
     message = message.replace(b">1015000<", b">1015<![CDATA[000]]><")
     assert [t.amount for t in parse_camt(message).transfers] == [1_015_000]
+
+
+def test_an_entry_with_a_proprietary_status_is_not_booked_and_refuses_nothing() -> None:
+    message = camt054("M1", [[Tx("R1", "500000", "THA2501")], [Tx("R2", "700000", "THA2502")]])
+    message = message.replace(b"<Sts><Cd>BOOK</Cd></Sts>", b"<Sts><Prtry>HOLD</Prtry></Sts>", 1)
+    document = parse_camt(message)
+    assert [t.reference for t in document.transfers] == ["R2"]
+    assert document.unbooked_ignored == 1
