@@ -14,7 +14,8 @@ from ereceipt.core.errors import BadInput, Conflict, InvalidAmount
 from ereceipt.core.intake import held_payments
 from ereceipt.core.intake.tables import HeldPaymentResolution
 from ereceipt.core.issuing.issuer import ReceiptIssuer
-from ereceipt.core.receipts.tables import EnforcementCase, Payment, Receipt
+from ereceipt.core.receipts.tables import EnforcementCase, Issuer, Payment, Receipt
+from ereceipt.core.storage import audit
 from ereceipt.core.storage.audit import AuditEvent
 from ereceipt.core.storage.database import Database
 from ereceipt.core.users import accounts as users
@@ -270,3 +271,152 @@ def test_two_approvers_at_once_give_one_receipt(issuer: ReceiptIssuer) -> None:
     assert outcomes == ["approved", "refused"]
     with database.read() as session:
         assert len(session.scalars(select(Receipt.id)).all()) == 1
+
+
+def authors(database: Database, draft_id: int) -> dict[str, str]:
+    with database.read() as session:
+        return drafts.field_authors(session, session.get(ReceiptDraft, draft_id))
+
+
+def test_an_approver_who_changed_a_draft_cannot_approve_it(issuer: ReceiptIssuer) -> None:
+    """The attack: an approver lowers an officer's amount, names a new payer, then approves."""
+    database = issuer.database
+    with database.write() as session:
+        draft_id = new_draft(session, amount_vnd="1.000.000")
+    with database.write() as session:
+        drafts.update_draft(
+            session, draft_id, updated_by="bd-approver", amount_vnd="1.000", payer_name="Kẻ Gian"
+        )
+    with pytest.raises(Conflict, match="bốn mắt") as refused, database.write() as session:
+        drafts.approve_draft(session, issuer, draft_id, approved_by="bd-approver")
+    assert refused.value.code == "FOUR_EYES"
+    assert refused.value.fields["own"] == ["payer_name", "amount_vnd"]
+    with database.read() as session:
+        assert session.get(ReceiptDraft, draft_id).status == "draft"
+        assert session.scalar(select(Receipt.id)) is None
+    assert authors(database, draft_id) == {
+        **dict.fromkeys(drafts.FIELDS, "bd-officer"),
+        "payer_name": "bd-approver",
+        "amount_vnd": "bd-approver",
+    }
+    # A second approver, who set nothing, may approve what the first one entered.
+    with database.write() as session:
+        issued = drafts.approve_draft(session, issuer, draft_id, approved_by="bd-approver2")
+    assert issued.content.amount == 1_000
+    with database.read() as session:
+        event = session.scalar(select(AuditEvent).where(AuditEvent.action == "draft.approved"))
+    assert json.loads(event.details)["authors"]["amount_vnd"] == "bd-approver"
+
+
+def test_the_approver_must_not_be_the_author_of_any_current_value(issuer: ReceiptIssuer) -> None:
+    database = issuer.database
+    with database.write() as session:
+        draft_id = new_draft(session)
+    with database.write() as session:
+        drafts.update_draft(session, draft_id, updated_by="bd-approver", amount_vnd="1.000", payer_name="B")
+    with database.write() as session:  # the officer sets the amount again, not the payer
+        drafts.update_draft(session, draft_id, updated_by="bd-officer", amount_vnd="1.015.000")
+    with pytest.raises(Conflict, match="bốn mắt") as refused, database.write() as session:
+        drafts.approve_draft(session, issuer, draft_id, approved_by="bd-approver")
+    assert refused.value.fields["own"] == ["payer_name"]
+    with database.write() as session:  # saving a value unchanged makes nobody its author
+        assert drafts.update_draft(session, draft_id, updated_by="bd-officer", payer_name=" B ") == {}
+    assert authors(database, draft_id)["payer_name"] == "bd-approver"
+    with database.write() as session:
+        drafts.update_draft(session, draft_id, updated_by="bd-officer", payer_name="Nguyễn Văn An")
+    assert set(authors(database, draft_id).values()) == {"bd-officer"}
+    with database.write() as session:
+        issued = drafts.approve_draft(session, issuer, draft_id, approved_by="bd-approver")
+    assert (issued.content.amount, issued.content.payer.name) == (1_015_000, "Nguyễn Văn An")
+
+
+def test_fields_an_officer_keeps_from_ocr_are_that_officers(issuer: ReceiptIssuer) -> None:
+    """Saving the fields OCR proposed (the counter screen) is entering them; a reading's own draft is
+    the uploader's."""
+    from ereceipt.core.counter import proposals
+    from ereceipt.core.counter.documents import CounterDocument
+
+    database = issuer.database
+    with database.write() as session:
+        accepted = new_draft(
+            session,
+            created_by="bd-approver",
+            source_document_id=9,
+            field_confidences={"payer_name": 0.97, "amount_vnd": 0.99},
+        )
+        document = CounterDocument(
+            content=b"scan", media_type="image/png", sha256="0" * 64, uploaded_by="bd-approver",
+            agency_code="CCTHADS-BD", status="done", uploaded_at=datetime.now(UTC),
+        )  # fmt: skip
+        session.add(document)
+        session.flush()
+        read = proposals.draft_from_reading(
+            session,
+            document.id,
+            {"payer_name": "Trần Thị Bình", "amount_vnd": 2_000_000, "case_payment_code": "THA2502"},
+            {"payer_name": 0.9, "amount_vnd": 0.95, "case_payment_code": 0.9},
+        )
+    assert read is not None
+    for draft_id in (accepted, read):
+        assert authors(database, draft_id) == dict.fromkeys(drafts.FIELDS, "bd-approver")
+        with pytest.raises(drafts.OwnContent), database.write() as session:
+            drafts.approve_draft(session, issuer, draft_id, approved_by="bd-approver")
+    with database.write() as session:  # an officer checks a low-confidence field and corrects it
+        drafts.update_draft(session, read, updated_by="bd-officer", amount_vnd="2.000.001")
+    assert authors(database, read)["amount_vnd"] == "bd-officer"
+
+
+def test_a_decided_draft_cannot_be_changed_nor_its_authors(issuer: ReceiptIssuer) -> None:
+    database = issuer.database
+    with database.write() as session:
+        draft_id = new_draft(session)
+    with database.write() as session:
+        drafts.approve_draft(session, issuer, draft_id, approved_by="bd-approver")
+    with pytest.raises(Conflict, match="đã được xử lý"), database.write() as session:
+        drafts.update_draft(session, draft_id, updated_by="bd-approver", amount_vnd="1.000")
+    with database.read() as session:
+        assert session.get(ReceiptDraft, draft_id).amount_vnd == 1_015_000
+    assert set(authors(database, draft_id).values()) == {"bd-officer"}
+
+
+def test_the_migration_attributes_older_drafts_to_their_creator_and_their_corrections(
+    demo_database: Database,
+) -> None:
+    """Drafts stored before field authors existed: every field is the creator's, except the fields the
+    audit trail shows someone else corrected, so a correction made before the upgrade still counts."""
+    from alembic import command
+
+    from ereceipt.core.counter.tables import DraftFieldAuthor
+    from ereceipt.core.storage.database import alembic_config, migrate
+
+    config = alembic_config(demo_database.engine.url.render_as_string(hide_password=False))
+    with demo_database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0011")
+    now = datetime.now(UTC)
+    with demo_database.write() as session:
+        agency = session.scalar(select(Issuer.id).where(Issuer.code == "CCTHADS-BD"))
+        ids = []
+        for amount in (1_000_000, 2_000_000):
+            draft = ReceiptDraft(
+                issuer_id=agency, status="draft", payer_name="An", amount_vnd=amount, purpose="Án phí",
+                payment_method="CASH", created_by="bd-officer", created_at=now,
+            )  # fmt: skip
+            session.add(draft)
+            session.flush()
+            ids.append(draft.id)
+        changed = {"amount_vnd": [1_000_000, 1_000], "payer_name": ["An", "B"]}
+        audit.record(session, "bd-approver", "draft.updated", "receipt_draft", ids[0], changed=changed)
+        audit.record(
+            session, "bd-officer2", "draft.updated", "receipt_draft", ids[0], changed={"payer_name": []}
+        )
+    migrate(demo_database)
+    assert authors(demo_database, ids[0]) == {
+        **dict.fromkeys(drafts.FIELDS, "bd-officer"),
+        "amount_vnd": "bd-approver",
+        "payer_name": "bd-officer2",
+    }
+    assert authors(demo_database, ids[1]) == dict.fromkeys(drafts.FIELDS, "bd-officer")
+    with demo_database.read() as session:
+        rows = session.scalars(select(DraftFieldAuthor).where(DraftFieldAuthor.draft_id.in_(ids))).all()
+    assert len(rows) == 2 * len(drafts.FIELDS)  # recorded, not filled in when read

@@ -4,17 +4,26 @@ An officer enters a draft for money taken at the counter (cash, or a transfer th
 by hand or from OCR of a scanned document (counter OCR calls ``create_draft`` with the scan's id and
 the confidence of each field). Officers of the agency correct it until an approver approves it:
 the draft is numbered and signed through ``ReceiptIssuer`` in the same transaction that marks it
-approved. Four eyes: nobody approves a draft they entered. Every step is in the audit trail.
+approved. Every step is in the audit trail.
+
+Four eyes: nobody approves a draft whose current content they entered or changed. Each field
+records who last set its value (``draft_field_author``): the officer who entered the draft, the one
+who last corrected that field, or, for a draft read from a scan, the officer who saved the fields
+OCR proposed (keeping a proposed value counts as entering it) or, for a draft the reading made by
+itself, the officer who uploaded the scan. ``approve_draft`` refuses (``OwnContent``) an approver
+who created the draft or is the author of any current value. A correction by someone else makes
+them the author of that value; saving a field unchanged changes no author. A decided draft
+(approved or rejected) can no longer be changed.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from ereceipt.core.counter.tables import APPROVED, DRAFT, REJECTED, ReceiptDraft
+from ereceipt.core.counter.tables import APPROVED, DRAFT, REJECTED, DraftFieldAuthor, ReceiptDraft
 from ereceipt.core.errors import BadInput, Conflict, NotFound
 from ereceipt.core.issuing.issuer import ReceiptIssuer
 from ereceipt.core.issuing.requests import IssuedReceipt, IssueRequest, PaymentIn
@@ -34,6 +43,15 @@ FIELDS = (
 )
 METHODS = (PaymentMethod.CASH.value, PaymentMethod.BANK_TRANSFER.value)
 COUNTER_SOURCE = "counter-draft"  # payments of approved drafts: source + "draft id" identify them
+
+
+class OwnContent(Conflict):
+    """The approver created the draft or set a value of its current content (four eyes).
+
+    ``fields`` holds ``own``: the names of the fields whose current value the approver set.
+    """
+
+    code = "FOUR_EYES"
 
 
 def parse_amount(value: str | int) -> int:
@@ -134,10 +152,36 @@ def create_draft(
     )
     session.add(draft)
     session.flush()
+    _set_authors(session, draft.id, FIELDS, created_by, draft.created_at)
     audit.record(
         session, created_by, "draft.created", "receipt_draft", draft.id, agency=agency_code, **fields
     )
     return draft.id
+
+
+def _set_authors(session: Session, draft_id: int, names, by: str, at: datetime) -> None:
+    """``by`` becomes the author of the current value of each field in ``names``."""
+    names = list(names)
+    session.execute(
+        delete(DraftFieldAuthor).where(
+            DraftFieldAuthor.draft_id == draft_id, DraftFieldAuthor.field.in_(names)
+        )
+    )
+    rows = [{"draft_id": draft_id, "field": name, "set_by": by, "set_at": at} for name in names]
+    session.execute(insert(DraftFieldAuthor), rows)
+
+
+def field_authors(session: Session, draft: ReceiptDraft) -> dict[str, str]:
+    """Who set the current value of each field, in the order of ``FIELDS``.
+
+    A field without a recorded author is the creator's (every draft gets a row per field when it is
+    created; the migration that introduced them attributed the fields of older drafts the same way).
+    """
+    query = select(DraftFieldAuthor.field, DraftFieldAuthor.set_by).where(
+        DraftFieldAuthor.draft_id == draft.id
+    )
+    recorded = dict(session.execute(query).all())
+    return {name: recorded.get(name, draft.created_by) for name in FIELDS}
 
 
 def load_draft(session: Session, draft_id: int, *, for_update: bool = False) -> ReceiptDraft:
@@ -176,6 +220,7 @@ def update_draft(session: Session, draft_id: int, *, updated_by: str, **fields: 
             k: v for k, v in draft.field_confidences.items() if k not in changed
         } or None
     draft.updated_by, draft.updated_at = updated_by, datetime.now(UTC)
+    _set_authors(session, draft.id, changed, updated_by, draft.updated_at)
     audit.record(session, updated_by, "draft.updated", "receipt_draft", draft.id, changed=changed)
     return changed
 
@@ -183,10 +228,23 @@ def update_draft(session: Session, draft_id: int, *, updated_by: str, **fields: 
 def approve_draft(
     session: Session, issuer: ReceiptIssuer, draft_id: int, *, approved_by: str
 ) -> IssuedReceipt:
-    """Number and sign the draft's receipt now, in the caller's transaction; the draft becomes approved."""
+    """Number and sign the draft's receipt now, in the caller's transaction; the draft becomes approved.
+
+    Refused with ``OwnContent`` when ``approved_by`` created the draft or set any of its current
+    values. The draft's row is locked first, so no correction can slip in between the check and
+    the signature; the audit event names who set each value that was signed.
+    """
     draft = _open(session, draft_id)
+    authors = field_authors(session, draft)
+    own = [name for name, author in authors.items() if author == approved_by]
+    if own:
+        raise OwnContent(
+            "người phê duyệt đã nhập hoặc sửa nội dung hiện tại của bản nháp: "
+            f"{', '.join(own)}; cần một người phê duyệt khác (nguyên tắc bốn mắt)",
+            own=own,
+        )
     if draft.created_by == approved_by:
-        raise Conflict("người lập bản nháp không tự phê duyệt được (nguyên tắc bốn mắt)")
+        raise OwnContent("người lập bản nháp không tự phê duyệt được (nguyên tắc bốn mắt)", own=[])
     agency = session.scalar(select(Issuer.code).where(Issuer.id == draft.issuer_id))
     payment = PaymentIn(
         source=COUNTER_SOURCE,
@@ -201,7 +259,15 @@ def approve_draft(
     issued = issuer.issue_within(session, IssueRequest(payment, officer=approved_by, issuer_code=agency))
     draft.status, draft.approved_by, draft.decided_at = APPROVED, approved_by, datetime.now(UTC)
     draft.receipt_id = issued.receipt_id
-    audit.record(session, approved_by, "draft.approved", "receipt_draft", draft.id, receipt=issued.receipt_id)
+    audit.record(
+        session,
+        approved_by,
+        "draft.approved",
+        "receipt_draft",
+        draft.id,
+        receipt=issued.receipt_id,
+        authors=authors,
+    )
     return issued
 
 

@@ -1,6 +1,7 @@
 """Storage of counter drafts: a receipt's fields (Decree 123/2020/ND-CP art. 32) until approved.
 
 A draft is entered and corrected by officers; an approver numbers and signs it, or rejects it.
+Each field of a draft records who last set its value, for the four-eyes rule of approval.
 """
 
 from __future__ import annotations
@@ -44,3 +45,16 @@ class ReceiptDraft(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reject_reason: Mapped[str | None] = mapped_column(String(400))
     receipt_id: Mapped[int | None] = mapped_column(ForeignKey("receipt.id"), unique=True)
+
+
+class DraftFieldAuthor(Base):
+    """Who last set one field of a draft (entered it, corrected it, or kept it as OCR read it), and when.
+
+    Every field of every draft has a row: the approver must not be the author of any current value.
+    """
+
+    __tablename__ = "draft_field_author"
+    draft_id: Mapped[int] = mapped_column(ForeignKey("receipt_draft.id"), primary_key=True)
+    field: Mapped[str] = mapped_column(String(40), primary_key=True)
+    set_by: Mapped[str] = mapped_column(String(100))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)
