@@ -15,6 +15,7 @@ from admin_site import PASSWORD, build_site
 from sqlalchemy import select
 
 from ereceipt.core.counter import drafts
+from ereceipt.core.counter.documents import CounterDocument
 from ereceipt.core.counter.tables import ReceiptDraft
 from ereceipt.core.intake.tables import HeldPaymentResolution
 from ereceipt.core.receipts.tables import EnforcementCase, Payment, Receipt
@@ -295,7 +296,8 @@ def test_approver_cannot_approve_own_draft_and_rejects_with_a_reason(site) -> No
             payment_method="CASH",
         )
     answer = approver.post(f"/admin/phe-duyet/{own}/duyet", data={"csrf_token": token(approver)})
-    assert "bốn mắt" in approver.get(answer.headers["Location"]).get_data(as_text=True)
+    assert answer.status_code == 409
+    assert "nguyên tắc bốn mắt" in answer.get_data(as_text=True)
     assert (
         approver.post(
             f"/admin/phe-duyet/{ids['draft']}/tu-choi", data={"csrf_token": token(approver)}
@@ -311,6 +313,100 @@ def test_approver_cannot_approve_own_draft_and_rejects_with_a_reason(site) -> No
         assert session.get(ReceiptDraft, ids["draft"]).reject_reason == "Thiếu chứng từ"
         event = session.scalar(select(AuditEvent).where(AuditEvent.action == "draft.rejected"))
     assert event.actor == "bd-approver"
+
+
+def test_an_approver_who_edits_a_draft_cannot_then_approve_it(site) -> None:
+    """The attack over HTTP: an approver lowers an officer's amount and names a new payer, then approves."""
+    app, services, _ = site
+    officer, approver = login(app, "bd-officer"), login(app, "bd-approver")
+    form = {
+        "payer_name": "Đỗ Văn Em",
+        "payer_id_number": "001085012345",
+        "payer_address": "Hà Nội",
+        "case_payment_code": "THA2501",
+        "amount_vnd": "1.000.000",
+        "purpose": "",
+        "payment_method": "CASH",
+    }
+    answer = officer.post("/admin/phe-duyet/moi", data={**form, "csrf_token": token(officer)})
+    draft_id = int(answer.headers["Location"].rsplit("/", 1)[1])
+    edited = {**form, "amount_vnd": "1.000", "payer_name": "Kẻ Gian", "csrf_token": token(approver)}
+    assert approver.post(f"/admin/phe-duyet/{draft_id}", data=edited).status_code == 302
+    page = approver.get(f"/admin/phe-duyet/{draft_id}").get_data(as_text=True)
+    assert 'id="approve"' not in page  # the page says why instead of offering the button
+    assert 'id="author-amount_vnd">Nhập/sửa bởi bd-approver<' in page
+    assert 'id="author-payer_address">Nhập/sửa bởi bd-officer<' in page
+
+    answer = approver.post(f"/admin/phe-duyet/{draft_id}/duyet", data={"csrf_token": token(approver)})
+    assert answer.status_code == 409
+    text = answer.get_data(as_text=True)
+    assert "bạn đã nhập hoặc sửa Người nộp tiền, Số tiền (đồng) của bản nháp này" in text
+    assert "nguyên tắc bốn mắt" in text
+    with services.database.read() as session:
+        draft = session.get(ReceiptDraft, draft_id)
+        assert (draft.status, draft.receipt_id, draft.amount_vnd) == ("draft", None, 1_000)
+        assert session.scalar(select(Receipt).where(Receipt.amount == 1_000)) is None
+
+    # Another approver reads who set what and approves; the draft can no longer be changed.
+    with services.database.write() as session:
+        from ereceipt.core.users.accounts import add_user
+
+        add_user(session, "bd-approver2", "approver", "CCTHADS-BD", PASSWORD, actor="test")
+    second = login(app, "bd-approver2")
+    answer = second.post(f"/admin/phe-duyet/{draft_id}/duyet", data={"csrf_token": token(second)})
+    assert answer.status_code == 302
+    again = {**form, "csrf_token": token(officer)}
+    officer.post(f"/admin/phe-duyet/{draft_id}", data=again)
+    with services.database.read() as session:
+        draft = session.get(ReceiptDraft, draft_id)
+        assert (draft.status, draft.amount_vnd, draft.payer_name) == ("approved", 1_000, "Kẻ Gian")
+
+
+def test_an_approver_who_keeps_ocr_proposed_fields_has_entered_them(site) -> None:
+    """Saving the fields OCR proposed (the counter screen) is entering them: who saves them cannot approve."""
+    app, services, _ = site
+    reading = {
+        "fields": {"payer_name": "Trần Thị Bình", "amount_vnd": 2_000_000, "case_payment_code": "THA2502"},
+        "confidences": {"payer_name": 0.95, "amount_vnd": 0.6, "case_payment_code": 0.9},
+    }
+    with services.database.write() as session:
+        document = CounterDocument(
+            content=b"scan", media_type="image/png", sha256="0" * 64, uploaded_by="bd-officer",
+            agency_code="CCTHADS-BD", status="done", result=json.dumps(reading),
+            uploaded_at=datetime.now(UTC),
+        )  # fmt: skip
+        session.add(document)
+        session.flush()
+        document_id = document.id
+    try:
+        approver = login(app, "bd-approver")
+        fields = {
+            "payer_name": "Trần Thị Bình",
+            "payer_id_number": "",
+            "payer_address": "",
+            "case_payment_code": "THA2502",
+            "amount_vnd": "2.000.000",
+            "purpose": "",
+            "payment_method": "CASH",
+        }
+        answer = approver.post(
+            f"/admin/tiep-nhan/{document_id}/ban-nhap", data={"csrf_token": token(approver), **fields}
+        )
+        assert answer.status_code == 302, answer.get_data(as_text=True)
+        draft_id = int(answer.headers["Location"].rsplit("/", 1)[1])
+        with services.database.read() as session:
+            draft = session.get(ReceiptDraft, draft_id)
+            assert draft.field_confidences == {
+                "payer_name": 0.95,
+                "amount_vnd": 0.6,
+                "case_payment_code": 0.9,
+            }
+            assert set(drafts.field_authors(session, draft).values()) == {"bd-approver"}
+        answer = approver.post(f"/admin/phe-duyet/{draft_id}/duyet", data={"csrf_token": token(approver)})
+        assert answer.status_code == 409
+        assert "nguyên tắc bốn mắt" in answer.get_data(as_text=True)
+    finally:
+        services.counter_reader().close()
 
 
 def test_approver_matches_a_held_payment_to_a_case_of_the_agency(site) -> None:

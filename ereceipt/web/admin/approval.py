@@ -1,8 +1,10 @@
 """The approval queue: counter drafts entered and corrected by officers, approved by approvers.
 
 Officers and approvers enter and correct drafts of their agency; approvers approve (the receipt is
-numbered and signed at that moment and its number shown at once) or reject with a reason. Nobody
-approves a draft they entered. Auditors and administrators read; a draft of another agency is not found.
+numbered and signed at that moment and its number shown at once) or reject with a reason. Four
+eyes: nobody approves a draft they entered or whose current values they set; the draft page shows
+who set each field, and a refused approval answers 409 with the fields named on the draft's page.
+Auditors and administrators read; a draft of another agency is not found.
 """
 
 from __future__ import annotations
@@ -91,11 +93,16 @@ def draft_new():
 @blueprint.get("/phe-duyet/<int:draft_id>")
 @require(*EVERYONE)
 def draft_detail(draft_id: int):
+    return _draft_page(draft_id)
+
+
+def _draft_page(draft_id: int) -> str:
     with parts().database.read() as db:
         draft = _draft(db, draft_id)
         agency = db.get(Issuer, draft.issuer_id)
         receipt = db.get(Receipt, draft.receipt_id) if draft.receipt_id else None
         series = receipt.series.series_symbol if receipt else None
+        authors = drafts.field_authors(db, draft)
     confidences = draft.field_confidences or {}
     low = {name for name, value in confidences.items() if value < LOW_CONFIDENCE}
     open_ = draft.status == DRAFT
@@ -111,7 +118,9 @@ def draft_detail(draft_id: int):
         threshold=LOW_CONFIDENCE,
         may_edit=open_ and g.user.role in ENTERS,
         may_decide=open_ and g.user.role in APPROVES,
-        own=draft.created_by == g.user.username,
+        authors=authors,
+        own_fields=[LABELS[name] for name, author in authors.items() if author == g.user.username],
+        own=draft.created_by == g.user.username or g.user.username in authors.values(),
         receipt=receipt,
         series=series,
         number=format_number,
@@ -140,6 +149,9 @@ def draft_approve(draft_id: int):
         with services.database.write() as db:
             _draft(db, draft_id)
             issued = drafts.approve_draft(db, services.issuer, draft_id, approved_by=g.user.username)
+    except drafts.OwnContent as exc:
+        flash(_own_content_message(exc), "error")
+        return _draft_page(draft_id), 409
     except (BadInput, Conflict, NotFound) as exc:
         flash(f"Không phê duyệt được: {exc.message}", "error")
         return redirect(url_for("admin.draft_detail", draft_id=draft_id))
@@ -149,6 +161,16 @@ def draft_approve(draft_id: int):
         "ok",
     )
     return redirect(url_for("admin.draft_detail", draft_id=draft_id))
+
+
+def _own_content_message(exc: drafts.OwnContent) -> str:
+    """The refusal in the approver's words: the fields whose current value they set, by their labels."""
+    own = exc.fields["own"]
+    done = f"đã nhập hoặc sửa {', '.join(LABELS[name] for name in own)} của" if own else "là người lập"
+    return (
+        f"Không phê duyệt được: bạn {done} bản nháp này; "
+        "một người phê duyệt khác phải duyệt (nguyên tắc bốn mắt)."
+    )
 
 
 @blueprint.post("/phe-duyet/<int:draft_id>/tu-choi")
