@@ -11,6 +11,7 @@ What is read fills the frozen dataclasses of ``ereceipt.settings``.
 from __future__ import annotations
 
 import configparser
+import ipaddress
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -81,7 +82,16 @@ def _checks(section: str, key: str) -> Callable[[object], None] | None:
         if value and not str(value).startswith(("http://", "https://")):
             raise ValueError("expected an http:// or https:// URL, or nothing (SMS off)")
 
+    def networks(value: object) -> None:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network such as 10.0.0.0/8") from None
+
     return {
+        ("server", "trusted_proxies"): networks,
+        ("server", "login_trusted_networks"): networks,
         ("email", "port"): port,
         ("email", "security"): choice("starttls", "tls", "none"),
         ("sms", "url"): optional_http_url,
@@ -97,6 +107,8 @@ def _checks(section: str, key: str) -> Callable[[object], None] | None:
 
 
 def _convert(raw: str, default: object, base: Path) -> object:
+    if isinstance(default, tuple):  # a list, separated by commas or spaces
+        return tuple(part for part in re.split(r"[,\s]+", raw.strip()) if part)
     if isinstance(default, bool):
         return _as_bool(raw)
     if isinstance(default, int):

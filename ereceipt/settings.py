@@ -47,6 +47,10 @@ class ServerSettings:
     metrics_directory: Path = Path("var/metrics")
     session_secret_file: Path = Path("var/session-secret")
     run_worker: bool = True  # `ereceipt serve` also runs the bank worker (one-machine install)
+    # Proxies (addresses or CIDR networks) whose X-Forwarded-For names the client; none by default.
+    trusted_proxies: tuple[str, ...] = ()
+    # Networks from which a log-in is not refused by a name's lock against distributed guessing.
+    login_trusted_networks: tuple[str, ...] = ()
 
     run_scheduler: bool = True
 

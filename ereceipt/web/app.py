@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 
 from flask import Flask, Response, jsonify, render_template
@@ -9,14 +10,55 @@ from werkzeug.exceptions import HTTPException
 
 from ereceipt import metrics
 from ereceipt.core.errors import EReceiptError, TransientOutage
-from ereceipt.web.parts import WebParts
+from ereceipt.web.parts import IPNetwork, WebParts
 
 log = logging.getLogger("ereceipt.web")
+
+
+class ForwardedClient:
+    """WSGI middleware: the client's address from ``X-Forwarded-For``, believed only from a listed proxy.
+
+    A request whose peer is not in ``proxies`` keeps its peer address, whatever it sends. From a
+    listed proxy, the list is read from the right (each proxy appends the address it saw) and the
+    first address that is not itself a listed proxy is the client; a malformed entry stops the walk
+    at the last address known good. The proxy's own address stays in ``ereceipt.proxy``.
+    Werkzeug's ProxyFix trusts a number of hops from any peer, so it would believe a client talking
+    to the server directly; this checks who is talking.
+    """
+
+    def __init__(self, app, proxies: tuple[IPNetwork, ...]) -> None:
+        self.app = app
+        self.proxies = proxies
+
+    def _listed(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self.proxies)
+
+    def __call__(self, environ, start_response):
+        peer = environ.get("REMOTE_ADDR", "")
+        if self.proxies and self._listed(peer):
+            client = peer
+            for hop in reversed(environ.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+                hop = hop.strip()
+                try:
+                    ipaddress.ip_address(hop)
+                except ValueError:
+                    break
+                client = hop
+                if not self._listed(hop):
+                    break
+            environ["ereceipt.proxy"] = peer
+            environ["REMOTE_ADDR"] = client
+        return self.app(environ, start_response)
 
 
 def create_app(web: WebParts) -> Flask:
     """The pages (public lookup, admin, health) over ``web``; the wiring adds the SOAP routes."""
     app = Flask(__name__)
+    app.wsgi_app = ForwardedClient(app.wsgi_app, web.settings.trusted_proxies)
     app.config["MAX_CONTENT_LENGTH"] = web.settings.max_body_bytes
     app.extensions["ereceipt"] = web
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 
 from flask import current_app
@@ -19,6 +20,8 @@ from ereceipt.core.signatures.verification import VerificationReport
 from ereceipt.core.signatures.xades import ReceiptSigner
 from ereceipt.core.storage.database import Database
 
+IPNetwork = IPv4Network | IPv6Network
+
 
 @dataclass(frozen=True)
 class WebSettings:
@@ -28,6 +31,8 @@ class WebSettings:
     ocr_max_bytes: int  # the largest counter scan an officer may upload
     treasury_failing_after: int  # tries after which an unsent treasury report is shown as failing
     failed_lookups_per_minute: int  # failed public look-ups a client address may make per minute
+    trusted_proxies: tuple[IPNetwork, ...] = ()  # X-Forwarded-For is read only from these peers
+    login_trusted_networks: tuple[IPNetwork, ...] = ()  # a name's lock-out does not apply from these
 
 
 @dataclass(frozen=True)

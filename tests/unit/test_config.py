@@ -61,6 +61,8 @@ def test_config_file_can_come_from_the_environment(tmp_path: Path) -> None:
         ("[logging]\nlevel = LOUD\n", "[logging] level"),
         ("[server]\nprot = 1\n", "[server] prot"),
         ("[sever]\nport = 1\n", "[sever]"),
+        ("[server]\ntrusted_proxies = nginx\n", "[server] trusted_proxies"),
+        ("[server]\nlogin_trusted_networks = 10.0.0.0/33\n", "[server] login_trusted_networks"),
     ],
 )
 def test_wrong_value_fails_naming_the_setting(tmp_path: Path, text: str, named: str) -> None:
@@ -71,6 +73,13 @@ def test_wrong_value_fails_naming_the_setting(tmp_path: Path, text: str, named: 
 def test_wrong_environment_value_names_the_variable(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="ERECEIPT_SERVER__WORKERS"):
         load_settings(write(tmp_path, ""), environ={"ERECEIPT_SERVER__WORKERS": "0"})
+
+
+def test_address_lists_take_addresses_and_networks_separated_by_commas_or_spaces(tmp_path: Path) -> None:
+    path = write(tmp_path, "[server]\ntrusted_proxies = 127.0.0.1, 10.0.0.0/8 ::1\n")
+    settings = load_settings(path, environ={})
+    assert settings.server.trusted_proxies == ("127.0.0.1", "10.0.0.0/8", "::1")
+    assert settings.server.login_trusted_networks == ()  # none unless configured
 
 
 def test_missing_config_file_is_an_error(tmp_path: Path) -> None:

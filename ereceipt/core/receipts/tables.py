@@ -138,3 +138,12 @@ class FailedLookup(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     client: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class LookupGuard(Base):
+    """One row per client address that has failed a look-up: locked while that client's failures are
+    counted and a new one recorded, so that parallel guesses are counted one after another."""
+
+    __tablename__ = "lookup_guard"
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

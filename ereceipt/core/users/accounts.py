@@ -1,4 +1,4 @@
-"""Admin page users (OWASP ASVS 4.0 V2): argon2id password hashes (RFC 9106), roles, lock-out with back-off.
+"""Admin page users (OWASP ASVS 4.0 V2): argon2id password hashes (RFC 9106), roles, log-in throttling.
 
 Roles: officer (enters and corrects), approver (cancels and replaces), auditor (reads everything,
 changes nothing), administrator (users and settings). A user without an agency is at the national
@@ -14,19 +14,23 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ereceipt.core.errors import BadInput, Conflict, NotFound
 from ereceipt.core.receipts.tables import Issuer
 from ereceipt.core.storage import audit
 from ereceipt.core.storage.database import Database
-from ereceipt.core.users.tables import ROLES, AdminUser
+from ereceipt.core.users.sessions import end_sessions_of
+from ereceipt.core.users.tables import ROLES, AdminUser, LoginFailure
 
 HASHER = PasswordHasher()
-FREE_FAILURES = 5  # failed log-ins allowed before the account waits
+FREE_FAILURES = 5  # failed log-ins from one address allowed before that address waits
 FIRST_WAIT = timedelta(seconds=30)  # doubled with every further failure
 LONGEST_WAIT = timedelta(minutes=30)
+ACCOUNT_ADDRESSES = 10  # failures for one name from this many addresses lock the name everywhere...
+ACCOUNT_WINDOW = timedelta(minutes=15)  # ...while they fall within this window (trusted networks excepted)
+FAILURES_KEPT = timedelta(days=1)  # failed log-ins older than this are forgotten
 MIN_PASSWORD = 10
 # Verified against when the user name is unknown, so that the answer takes as long either way.
 _DUMMY_HASH = HASHER.hash("not a password of anyone")
@@ -67,7 +71,7 @@ def new_password() -> str:
 
 
 def lock_wait(failures: int) -> timedelta | None:
-    """How long an account waits after ``failures`` consecutive failed log-ins (None: not at all)."""
+    """How long one address waits for a name after ``failures`` failed log-ins from it (None: not at all)."""
     if failures < FREE_FAILURES:
         return None
     return min(FIRST_WAIT * 2 ** min(failures - FREE_FAILURES, 16), LONGEST_WAIT)
@@ -124,33 +128,81 @@ def ensure_first_administrator(database: Database) -> tuple[str, str] | None:
 
 @dataclass(frozen=True)
 class LoginResult:
+    """The user when the log-in succeeded; None for every failure, whatever its cause."""
+
     user: CurrentUser | None
-    locked_until: datetime | None = None
 
 
-def authenticate(database: Database, username: str, password: str) -> LoginResult:
-    """Check a log-in; failures count per user and lock the account for a growing time."""
+def authenticate(
+    database: Database, username: str, password: str, *, client: str = "unknown", trusted: bool = False
+) -> LoginResult:
+    """Check a log-in from the client address ``client``; ``trusted``: that address is in a trusted network.
+
+    Every failure (unknown name, wrong password, deactivated, locked) does the same work, one
+    password hash verification and one failure recorded, and gives the same answer, so that neither
+    the answer nor its time tells whether the name exists or is locked. Failures are throttled per
+    (name, address) and, when they come from many addresses, per name: see ``locked``.
+    """
     now = datetime.now(UTC)
+    username = username.strip()
+    client = client[:64]
     with database.write() as session:
-        user = session.scalar(
-            select(AdminUser).where(AdminUser.username == username.strip()).with_for_update()
-        )
-        if user is None or not user.active:
-            _verify(_DUMMY_HASH, password)
+        user = session.scalar(select(AdminUser).where(AdminUser.username == username).with_for_update())
+        blocked = locked(session, username, client, trusted=trusted, now=now)
+        matches = _verify(user.password_hash if user is not None else _DUMMY_HASH, password)
+        if user is None or not user.active or blocked or not matches:
+            _record_failure(session, username, client, now)
+            if user is not None:
+                user.failed_logins += 1
+                if account_locked(session, username, now=now):
+                    user.locked_until = now + ACCOUNT_WINDOW
+                audit.record(
+                    session, user.username, "user.login_failed", "admin_user", user.id, client=client
+                )
             return LoginResult(None)
-        if user.locked_until and user.locked_until > now:
-            return LoginResult(None, user.locked_until)
-        if not _verify(user.password_hash, password):
-            user.failed_logins += 1
-            wait = lock_wait(user.failed_logins)
-            user.locked_until = now + wait if wait else None
-            audit.record(session, user.username, "user.login_failed", "admin_user", user.id)
-            return LoginResult(None, user.locked_until)
+        session.execute(
+            delete(LoginFailure).where(LoginFailure.username == username, LoginFailure.client == client)
+        )
         user.failed_logins, user.locked_until = 0, None
         if HASHER.check_needs_rehash(user.password_hash):
             user.password_hash = HASHER.hash(password)
-        audit.record(session, user.username, "user.logged_in", "admin_user", user.id)
+        audit.record(session, user.username, "user.logged_in", "admin_user", user.id, client=client)
         return LoginResult(_current(session, user))
+
+
+def locked(session: Session, username: str, client: str, *, trusted: bool, now: datetime) -> bool:
+    """Whether a log-in as ``username`` from ``client`` is refused now, whatever the password.
+
+    Per (name, address): after ``FREE_FAILURES`` failures from that address since its last success,
+    it waits ``lock_wait`` after its latest failure. Per name: while failures from at least
+    ``ACCOUNT_ADDRESSES`` addresses fell in the last ``ACCOUNT_WINDOW`` (a distributed guess), every
+    address outside the trusted networks is refused. One address alone can never lock a name for others.
+    """
+    count, latest = session.execute(
+        select(func.count(), func.max(LoginFailure.at)).where(
+            LoginFailure.username == username, LoginFailure.client == client
+        )
+    ).one()
+    wait = lock_wait(count)
+    if wait is not None and latest is not None and latest + wait > now:
+        return True
+    return not trusted and account_locked(session, username, now=now)
+
+
+def account_locked(session: Session, username: str, *, now: datetime) -> bool:
+    """Whether failures for ``username`` came from ``ACCOUNT_ADDRESSES`` addresses or more in the window."""
+    addresses = session.scalar(
+        select(func.count(func.distinct(LoginFailure.client))).where(
+            LoginFailure.username == username, LoginFailure.at > now - ACCOUNT_WINDOW
+        )
+    )
+    return addresses >= ACCOUNT_ADDRESSES
+
+
+def _record_failure(session: Session, username: str, client: str, now: datetime) -> None:
+    session.add(LoginFailure(username=username[:100], client=client, at=now))
+    old = select(LoginFailure.id).where(LoginFailure.at < now - FAILURES_KEPT)
+    session.execute(delete(LoginFailure).where(LoginFailure.id.in_(old.with_for_update(skip_locked=True))))
 
 
 def _verify(hashed: str, password: str) -> bool:
@@ -194,6 +246,8 @@ def set_active(session: Session, user_id: int, active: bool, *, actor: str) -> A
     if not active:
         _keep_an_administrator(administrators, user)
     user.active = active
+    if not active:
+        end_sessions_of(session, user.id)
     action = "user.reactivated" if active else "user.deactivated"
     audit.record(session, actor, action, "admin_user", user.id, username=user.username)
     return user
@@ -227,13 +281,16 @@ def reset_password(session: Session, user_id: int, *, actor: str) -> str:
     password = new_password()
     user.password_hash = hash_password(password)
     user.failed_logins, user.locked_until = 0, None
+    session.execute(delete(LoginFailure).where(LoginFailure.username == user.username))
+    end_sessions_of(session, user.id)
     audit.record(session, actor, "user.password_reset", "admin_user", user.id, username=user.username)
     return password
 
 
 def unlock(session: Session, user_id: int, *, actor: str) -> AdminUser:
-    """End a lock-out after failed log-ins now, instead of waiting for it to run out."""
+    """End a lock-out after failed log-ins now (from every address), instead of waiting for it to run out."""
     user = _user(session, user_id)
     user.failed_logins, user.locked_until = 0, None
+    session.execute(delete(LoginFailure).where(LoginFailure.username == user.username))
     audit.record(session, actor, "user.unlocked", "admin_user", user.id, username=user.username)
     return user

@@ -1,7 +1,8 @@
 """The officers' admin page under ``/admin``: sessions, CSRF, roles, scoping (OWASP ASVS 4.0).
 
 Log-in with a user name and an argon2id password; the signed session cookie is HttpOnly,
-SameSite=Lax and Secure when ``[server] public_url`` is https. Every POST carries the session's
+SameSite=Lax and Secure when ``[server] public_url`` is https, and names a session kept on the
+server, which log-out ends (``core.users.sessions``). Every POST carries the session's
 CSRF token. Pages refuse the anonymous (redirect to the log-in page, 401 for JSON) and the wrong
 role (403); a receipt of another agency is answered as not found (404), so its existence does not leak.
 """
@@ -12,18 +13,16 @@ import hmac
 import os
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
 from functools import wraps
 from pathlib import Path
 
 from flask import Blueprint, Flask, abort, g, jsonify, redirect, request, session, url_for
 
-from ereceipt.core.users.accounts import load_user
-from ereceipt.web.parts import parts
+from ereceipt.core.users.sessions import SESSION_LIFETIME
+from ereceipt.web.admin.access import signed_in_user
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 PUBLIC_ENDPOINTS = {"admin.login"}
-SESSION_LIFETIME = timedelta(hours=8)
 ROLE_LABELS = {
     "officer": "Cán bộ nghiệp vụ",
     "approver": "Người phê duyệt",
@@ -97,20 +96,12 @@ def csrf_field():
 
 @blueprint.before_request
 def guard():
-    """CSRF on every POST, then the logged-in user (re-read from the database on every request)."""
+    """CSRF on every POST, then the logged-in user (session and user re-read from the database every time)."""
     if request.method == "POST":
         sent, expected = request.form.get("csrf_token", ""), session.get("csrf", "")
         if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
             abort(403, "Phiên làm việc không hợp lệ hoặc đã hết hạn. Vui lòng tải lại trang.")
-    g.user = None
-    user_id = session.get("user_id")
-    if user_id is not None:
-        services = parts()
-        with services.database.read() as db:
-            g.user = load_user(db, user_id)
-        if g.user is not None and session.get("stamp") != g.user.stamp:
-            g.user = None  # the password was reset since this session logged in
-            session.pop("user_id", None)
+    g.user = signed_in_user()
     if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:
         if request.path.endswith(".json"):
             return jsonify(error="chưa đăng nhập"), 401

@@ -35,12 +35,17 @@ from ereceipt.core.receipts.tables import Issuer, Receipt
 from ereceipt.core.storage import audit
 from ereceipt.core.storage.audit import AuditEvent
 from ereceipt.core.users.accounts import add_user, authenticate
+from ereceipt.core.users.sessions import end_session, open_session
 from ereceipt.core.users.tables import ROLES, AdminUser
 from ereceipt.web.admin import blueprint, csrf_token, queries, require
-from ereceipt.web.admin.access import EVERYONE, reason_given
+from ereceipt.web.admin.access import EVERYONE, client_address, from_trusted_network, reason_given
 from ereceipt.web.parts import parts
 
 CHANGES = ("approver",)
+LOGIN_FAILED = (
+    "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản tạm thời chưa đăng nhập được "
+    "do nhập sai nhiều lần. Vui lòng kiểm tra và thử lại sau."
+)
 AUDIT_PAGE = 100
 
 
@@ -65,18 +70,21 @@ def login():
     if request.method == "GET":
         return render_template("admin_login.html")
     result = authenticate(
-        parts().database, request.form.get("username", "")[:100], request.form.get("password", "")[:200]
+        parts().database,
+        request.form.get("username", "")[:100],
+        request.form.get("password", "")[:200],
+        client=client_address(),
+        trusted=from_trusted_network(),
     )
-    if result.user is None:
-        message = "Tên đăng nhập hoặc mật khẩu không đúng."
-        if result.locked_until:
-            until = result.locked_until.astimezone(VIETNAM).strftime("%H:%M:%S")
-            message = f"Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau {until}."
-        return render_template("admin_login.html", error=message), 401
+    if result.user is None:  # one answer for every failure: it tells nothing about the name
+        return render_template("admin_login.html", error=LOGIN_FAILED), 401
+    with parts().database.write() as db:
+        token = open_session(db, result.user.id)
     session.clear()  # a new session at log-in: no fixation
     session.permanent = True
     session["user_id"] = result.user.id
     session["stamp"] = result.user.stamp
+    session["sid"] = token
     csrf_token()
     target = request.args.get("next", "")
     if not target.startswith("/admin/") or target.startswith("//"):
@@ -87,6 +95,7 @@ def login():
 @blueprint.post("/dang-xuat")
 def logout():
     with parts().database.write() as db:
+        end_session(db, session.get("sid", ""))  # a copy of the cookie opens nothing any more
         audit.record(db, g.user.username, "user.logged_out", "admin_user", g.user.id)
     session.clear()
     return redirect(url_for("admin.login"))
