@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from ereceipt import metrics
 from ereceipt.core.errors import EReceiptError, TransientOutage
 from ereceipt.web.parts import WebParts
+from ereceipt.web.security_headers import add_security_headers
 
 log = logging.getLogger("ereceipt.web")
 
@@ -19,6 +20,7 @@ def create_app(web: WebParts) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = web.settings.max_body_bytes
     app.extensions["ereceipt"] = web
+    add_security_headers(app)
 
     from ereceipt.web.public import blueprint as public
 

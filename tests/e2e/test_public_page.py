@@ -44,6 +44,34 @@ def test_lookup_form_is_served_in_vietnamese(site) -> None:
     assert "Mã tra cứu".encode() in body
 
 
+SECURITY_HEADERS = ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy")
+
+
+def test_public_pages_send_the_admin_pages_security_headers(site) -> None:
+    """Every public answer, pages, errors and downloads, carries the admin page's security headers:
+    no inline script, no framing, no type sniffing, no referrer (a result's address holds its code)."""
+    base, issued = site
+    code = issued["lookup_code"]
+    admin = http(base + "/admin/dang-nhap")[2]
+    expected = {name: admin[name] for name in SECURITY_HEADERS}
+    policy = dict(part.strip().split(" ", 1) for part in expected["Content-Security-Policy"].split(";"))
+    assert policy["script-src"] == "'self'"
+    assert policy["frame-ancestors"] == "'none'"
+    assert policy["object-src"] == "'none'"
+    assert (expected["X-Frame-Options"], expected["X-Content-Type-Options"]) == ("DENY", "nosniff")
+    assert expected["Referrer-Policy"] == "no-referrer"
+    for path, status in (
+        ("/", 200),
+        (f"/tra-cuu?ma={code}", 200),
+        (f"/tra-cuu/{code.replace('-', '')}.xml", 200),
+        ("/tra-cuu?ma=abc", 400),
+        ("/nope", 404),
+    ):
+        answer = http(base + path)
+        assert answer[0] == status, path
+        assert {name: answer[2][name] for name in SECURITY_HEADERS} == expected, path
+
+
 def test_lookup_shows_the_verified_receipt_with_masked_identity(site) -> None:
     base, issued = site
     status, body, _ = http(f"{base}/tra-cuu?ma={issued['lookup_code']}")
