@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import fields
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 from ereceipt.core.errors import ConfigurationError
@@ -37,6 +38,12 @@ def _as_positive_int(text: str) -> int:
     if number < 1:
         raise ValueError("expected a whole number of at least 1")
     return number
+
+
+def address_networks(text: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """The networks of a list of addresses and networks such as ``127.0.0.1, ::1, 10.20.0.0/16``
+    (commas or spaces between); a lone address is a network of one. ``ValueError`` names a bad entry."""
+    return tuple(ip_network(entry, strict=False) for entry in text.replace(",", " ").split())
 
 
 def _checks(section: str, key: str) -> Callable[[object], None] | None:
@@ -89,6 +96,7 @@ def _checks(section: str, key: str) -> Callable[[object], None] | None:
         ("database", "url"): url,
         ("server", "public_url"): public_url,
         ("server", "port"): port,
+        ("server", "metrics_allow"): lambda value: address_networks(str(value)),
         ("treasury", "url"): public_url,
         ("treasury", "simulator_port"): port,
         **{("scheduler", job): cron for job in SCHEDULED_JOBS},

@@ -284,6 +284,7 @@ class Services:
 
     def web_parts(self):
         """What the web pages use, and nothing else."""
+        from ereceipt.config import address_networks
         from ereceipt.queue.topology import broker_status
         from ereceipt.web.parts import WebParts, WebSettings
 
@@ -296,6 +297,7 @@ class Services:
                 ocr_max_bytes=settings.ocr.max_bytes,
                 treasury_failing_after=settings.treasury.failing_after_attempts,
                 failed_lookups_per_minute=settings.lookup.failed_lookups_per_minute,
+                metrics_allow=address_networks(settings.server.metrics_allow),
             ),
             database=self.database,
             issuer=self.issuer(),

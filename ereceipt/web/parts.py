@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 
 from flask import current_app
@@ -28,6 +29,7 @@ class WebSettings:
     ocr_max_bytes: int  # the largest counter scan an officer may upload
     treasury_failing_after: int  # tries after which an unsent treasury report is shown as failing
     failed_lookups_per_minute: int  # failed public look-ups a client address may make per minute
+    metrics_allow: tuple[IPv4Network | IPv6Network, ...]  # the addresses that may read /metrics
 
 
 @dataclass(frozen=True)

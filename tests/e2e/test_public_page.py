@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from http.client import HTTPConnection
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,30 @@ def test_public_pages_send_the_admin_pages_security_headers(site) -> None:
         assert {name: answer[2][name] for name in SECURITY_HEADERS} == expected, path
 
 
+def get_from(source: str, base: str, path: str) -> tuple[int, bytes]:
+    """GET ``path`` from the local address ``source`` (any of 127.0.0.0/8 reaches the server)."""
+    host, port = base.removeprefix("http://").split(":")
+    connection = HTTPConnection(host, int(port), timeout=30, source_address=(source, 0))
+    try:
+        connection.request("GET", path)
+        answer = connection.getresponse()
+        return answer.status, answer.read()
+    finally:
+        connection.close()
+
+
+def test_metrics_answer_only_the_addresses_of_metrics_allow(site) -> None:
+    """By default only 127.0.0.1 may read /metrics; another address gets a short 403, not the figures."""
+    base, _ = site
+    status, body = get_from("127.0.0.1", base, "/metrics")
+    assert status == 200 and b"ereceipt_treasury_reports" in body
+    status, body = get_from("127.0.0.2", base, "/metrics")
+    assert status == 403
+    assert b"ereceipt_" not in body and len(body) < 200, body
+    assert b"metrics_allow" in body
+    assert get_from("127.0.0.2", base, "/healthz")[0] == 200  # the rest of the site is not limited
+
+
 def test_lookup_shows_the_verified_receipt_with_masked_identity(site) -> None:
     base, issued = site
     status, body, _ = http(f"{base}/tra-cuu?ma={issued['lookup_code']}")
@@ -129,7 +154,9 @@ def test_server_keeps_serving_and_reports_not_ready_when_the_database_is_down(tm
     try:
         status, body, _ = http(server.base + "/readyz")
         assert status == 503
-        assert json.loads(body)["checks"]["keys"] == "ok"
+        checks = json.loads(body)["checks"]
+        assert (checks["database"], checks["keys"]) == ("failing", "ok")
+        assert b"port 9" not in body and b"nobody" not in body  # why is for the log, not for anyone asking
         status, body, _ = http(server.base + "/tra-cuu?ma=0000-0000-0000-0000")
         assert status == 503
         assert "thử lại sau".encode() in body
@@ -137,3 +164,4 @@ def test_server_keeps_serving_and_reports_not_ready_when_the_database_is_down(tm
         output = server.stop()
     assert b"Traceback" not in output, output.decode()
     assert b"DEVELOPMENT signing keys are in use" in output
+    assert b"readiness check database failed: database unavailable" in output and b"port 9" in output
