@@ -11,11 +11,11 @@ What is read fills the frozen dataclasses of ``ereceipt.settings``.
 from __future__ import annotations
 
 import configparser
-import ipaddress
 import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import fields
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 from ereceipt.core.errors import ConfigurationError
@@ -38,6 +38,18 @@ def _as_positive_int(text: str) -> int:
     if number < 1:
         raise ValueError("expected a whole number of at least 1")
     return number
+
+
+def ip_networks(items: tuple[str, ...]) -> tuple[IPv4Network | IPv6Network, ...]:
+    """The networks of a setting's addresses and CIDR networks (``127.0.0.1``, ``10.20.0.0/16``,
+    ``::1``); a lone address is a network of one. ``ValueError`` names a bad entry."""
+    networks = []
+    for item in items:
+        try:
+            networks.append(ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(f"{item} is not an IP address or network such as 10.0.0.0/8") from None
+    return tuple(networks)
 
 
 def _checks(section: str, key: str) -> Callable[[object], None] | None:
@@ -82,16 +94,9 @@ def _checks(section: str, key: str) -> Callable[[object], None] | None:
         if value and not str(value).startswith(("http://", "https://")):
             raise ValueError("expected an http:// or https:// URL, or nothing (SMS off)")
 
-    def networks(value: object) -> None:
-        for item in value:
-            try:
-                ipaddress.ip_network(item, strict=False)
-            except ValueError:
-                raise ValueError(f"{item!r} is not an IP address or network such as 10.0.0.0/8") from None
-
     return {
-        ("server", "trusted_proxies"): networks,
-        ("server", "login_trusted_networks"): networks,
+        ("server", "trusted_proxies"): ip_networks,
+        ("server", "login_trusted_networks"): ip_networks,
         ("email", "port"): port,
         ("email", "security"): choice("starttls", "tls", "none"),
         ("sms", "url"): optional_http_url,
@@ -99,6 +104,7 @@ def _checks(section: str, key: str) -> Callable[[object], None] | None:
         ("database", "url"): url,
         ("server", "public_url"): public_url,
         ("server", "port"): port,
+        ("server", "metrics_allow"): ip_networks,
         ("treasury", "url"): public_url,
         ("treasury", "simulator_port"): port,
         **{("scheduler", job): cron for job in SCHEDULED_JOBS},

@@ -2,6 +2,11 @@
 
 Under granian every worker process writes its figures to ``PROMETHEUS_MULTIPROC_DIR``, and
 ``/metrics`` adds them up, so the figures are the service's, not one worker's.
+
+No label value comes from an unauthenticated party: each label series costs memory in every
+worker and bytes in every scrape, so a value a sender may choose would let anyone grow them
+without bound. The client label is a configured client's name once the endpoint has
+authenticated it, and ``unknown`` for every request refused before that.
 """
 
 from __future__ import annotations
@@ -36,9 +41,14 @@ DURATION = Histogram(
 )
 
 
+UNKNOWN_CLIENT = "unknown"
+
+
 def observe(operation: str | None, client: str | None, outcome: str, seconds: float) -> None:
-    REQUESTS.labels(operation or "-", client or "-", outcome).inc()
-    DURATION.labels(operation or "-", client or "-").observe(seconds)
+    """Count one SOAP exchange. ``operation`` and ``client`` are None until the client is authenticated
+    (then they are names from the configuration); ``outcome`` is ``ok`` or one of our fault codes."""
+    REQUESTS.labels(operation or "-", client or UNKNOWN_CLIENT, outcome).inc()
+    DURATION.labels(operation or "-", client or UNKNOWN_CLIENT).observe(seconds)
 
 
 class _DatabaseGauge:

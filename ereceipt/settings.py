@@ -45,6 +45,7 @@ class ServerSettings:
     public_url: str = "http://127.0.0.1:8080"
     max_body_bytes: int = 2 * 1024 * 1024
     metrics_directory: Path = Path("var/metrics")
+    metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")  # addresses and networks that may read /metrics
     session_secret_file: Path = Path("var/session-secret")
     run_worker: bool = True  # `ereceipt serve` also runs the bank worker (one-machine install)
     # Proxies (addresses or CIDR networks) whose X-Forwarded-For names the client; none by default.

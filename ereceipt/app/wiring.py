@@ -6,7 +6,6 @@ function it needs once per process.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from functools import cached_property, wraps
 
 from cryptography import x509
 
+from ereceipt.config import ip_networks
 from ereceipt.core.errors import ConfigurationError
 from ereceipt.core.issuing.issuer import ReceiptIssuer
 from ereceipt.core.receipts.receipt_xml import RECEIPT_TAG
@@ -88,11 +88,6 @@ def endpoint_settings(settings: Settings, *, soap=None, public_url: str | None =
         service_key=soap.service_key.read_bytes(),
         service_certificate=soap.service_certificate.read_bytes(),
     )
-
-
-def _networks(items: tuple[str, ...]) -> tuple:
-    """IP networks from a setting's addresses and CIDR networks (checked when the settings were read)."""
-    return tuple(ipaddress.ip_network(item, strict=False) for item in items)
 
 
 def _once(build: Callable) -> Callable:
@@ -302,8 +297,9 @@ class Services:
                 ocr_max_bytes=settings.ocr.max_bytes,
                 treasury_failing_after=settings.treasury.failing_after_attempts,
                 failed_lookups_per_minute=settings.lookup.failed_lookups_per_minute,
-                trusted_proxies=_networks(settings.server.trusted_proxies),
-                login_trusted_networks=_networks(settings.server.login_trusted_networks),
+                trusted_proxies=ip_networks(settings.server.trusted_proxies),
+                login_trusted_networks=ip_networks(settings.server.login_trusted_networks),
+                metrics_allow=ip_networks(settings.server.metrics_allow),
             ),
             database=self.database,
             issuer=self.issuer(),

@@ -313,5 +313,8 @@ class SoapEndpoint:
                     version,
                     SoapFault("ServiceUnavailable", "the service is temporarily unavailable", client=False),
                 )
-        metrics.observe(operation, client, outcome, seconds)
+        # The X-Road client header is the sender's word until _authorise has accepted it, which is also
+        # when ``operation`` is set: only then is the client named, by its name in [access].
+        authenticated = self.clients[client][0].client if operation is not None else None
+        metrics.observe(operation, authenticated, outcome, seconds)
         return answer

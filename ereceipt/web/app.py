@@ -10,7 +10,9 @@ from werkzeug.exceptions import HTTPException
 
 from ereceipt import metrics
 from ereceipt.core.errors import EReceiptError, TransientOutage
+from ereceipt.web.metrics_access import METRICS_REFUSED, metrics_allowed
 from ereceipt.web.parts import IPNetwork, WebParts
+from ereceipt.web.security_headers import add_security_headers
 
 log = logging.getLogger("ereceipt.web")
 
@@ -61,6 +63,7 @@ def create_app(web: WebParts) -> Flask:
     app.wsgi_app = ForwardedClient(app.wsgi_app, web.settings.trusted_proxies)
     app.config["MAX_CONTENT_LENGTH"] = web.settings.max_body_bytes
     app.extensions["ereceipt"] = web
+    add_security_headers(app)
 
     from ereceipt.web.public import blueprint as public
 
@@ -73,6 +76,8 @@ def create_app(web: WebParts) -> Flask:
 
     @app.get("/metrics")
     def prometheus_metrics():
+        if not metrics_allowed(web.settings.metrics_allow):
+            return Response(METRICS_REFUSED, status=403, content_type="text/plain; charset=utf-8")
         body, content_type = metrics.exposition()
         return Response(body, content_type=content_type)
 
@@ -82,16 +87,22 @@ def create_app(web: WebParts) -> Flask:
 
     @app.get("/readyz")
     def readyz():
+        """Each check's status only: why one fails (host names, ports, user names, library messages)
+        goes to the log, not to whoever asks."""
         checks = {}
         for name, probe in (("database", web.database.ping), ("keys", web.signer)):
             try:
                 probe()
                 checks[name] = "ok"
             except (EReceiptError, OSError) as exc:
-                checks[name] = str(exc)
+                log.warning("readiness check %s failed: %s", name, exc)
+                checks[name] = "failing"
         ready = all(value == "ok" for value in checks.values())
         # The web service does not need the broker: it is reported, and readiness does not depend on it.
-        checks["broker"] = web.broker_status()
+        broker = web.broker_status()
+        if broker != "ok":
+            log.warning("readiness check broker failed: %s", broker)
+        checks["broker"] = "ok" if broker == "ok" else "unreachable"
         return jsonify(status="ready" if ready else "not ready", checks=checks), 200 if ready else 503
 
     @app.errorhandler(HTTPException)

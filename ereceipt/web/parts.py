@@ -33,6 +33,7 @@ class WebSettings:
     failed_lookups_per_minute: int  # failed public look-ups a client address may make per minute
     trusted_proxies: tuple[IPNetwork, ...] = ()  # X-Forwarded-For is read only from these peers
     login_trusted_networks: tuple[IPNetwork, ...] = ()  # a name's lock-out does not apply from these
+    metrics_allow: tuple[IPNetwork, ...] = ()  # the addresses that may read /metrics
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "mat-khau-phe-duyet"
+INJECT_INLINE_SCRIPT = """() => {
+  const script = document.createElement("script");
+  script.textContent = "window.__inlineRan = true";
+  document.head.appendChild(script);
+  return window.__inlineRan === true;
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +93,10 @@ def test_approver_logs_in_finds_downloads_and_cancels_a_receipt(site, browser, t
         accept_downloads=True, viewport={"width": 1200, "height": 900}, locale="vi-VN"
     )
     page = context.new_page()
+    refused: list[str] = []  # what the Content-Security-Policy refused, as Chromium reports it
+    page.on(
+        "console", lambda message: "Content Security Policy" in message.text and refused.append(message.text)
+    )
     page.goto(base + "/admin/")
     assert "/admin/dang-nhap" in page.url
     page.fill("#username", "bd-approver")
@@ -108,6 +118,13 @@ def test_approver_logs_in_finds_downloads_and_cancels_a_receipt(site, browser, t
     assert page.text_content("#today-amount") == "1.515.000 đồng"
     assert page.evaluate("window.__notReloaded") is True
     _screenshot(page, "admin-dashboard.png", tmp_path)
+
+    # The dashboard's script runs under a policy that refuses inline script: one injected is not run.
+    assert refused == []
+    with page.expect_console_message(lambda message: "Content Security Policy" in message.text):
+        ran = page.evaluate(INJECT_INLINE_SCRIPT)
+    assert ran is False
+    assert len(refused) == 1 and "inline script" in refused[0], refused
 
     page.click("nav a[href='/admin/bien-lai']")
     page.fill("#nguoi_nop", "nguyễn văn")
@@ -143,6 +160,7 @@ def test_approver_logs_in_finds_downloads_and_cancels_a_receipt(site, browser, t
     page.click("text=Đăng xuất")
     page.goto(base + "/admin/bien-lai")
     assert "/admin/dang-nhap" in page.url
+    assert len(refused) == 1, refused  # nothing on the other pages either
     context.close()
 
 

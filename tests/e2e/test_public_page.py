@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from http.client import HTTPConnection
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,58 @@ def test_lookup_form_is_served_in_vietnamese(site) -> None:
     status, body, _ = http(base + "/")
     assert status == 200
     assert "Mã tra cứu".encode() in body
+
+
+SECURITY_HEADERS = ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy")
+
+
+def test_public_pages_send_the_admin_pages_security_headers(site) -> None:
+    """Every public answer, pages, errors and downloads, carries the admin page's security headers:
+    no inline script, no framing, no type sniffing, no referrer (a result's address holds its code)."""
+    base, issued = site
+    code = issued["lookup_code"]
+    admin = http(base + "/admin/dang-nhap")[2]
+    expected = {name: admin[name] for name in SECURITY_HEADERS}
+    policy = dict(part.strip().split(" ", 1) for part in expected["Content-Security-Policy"].split(";"))
+    assert policy["script-src"] == "'self'"
+    assert policy["frame-ancestors"] == "'none'"
+    assert policy["object-src"] == "'none'"
+    assert (expected["X-Frame-Options"], expected["X-Content-Type-Options"]) == ("DENY", "nosniff")
+    assert expected["Referrer-Policy"] == "no-referrer"
+    for path, status in (
+        ("/", 200),
+        (f"/tra-cuu?ma={code}", 200),
+        (f"/tra-cuu/{code.replace('-', '')}.xml", 200),
+        ("/tra-cuu?ma=abc", 400),
+        ("/nope", 404),
+    ):
+        answer = http(base + path)
+        assert answer[0] == status, path
+        assert {name: answer[2][name] for name in SECURITY_HEADERS} == expected, path
+
+
+def get_from(source: str, base: str, path: str) -> tuple[int, bytes]:
+    """GET ``path`` from the local address ``source`` (any of 127.0.0.0/8 reaches the server)."""
+    host, port = base.removeprefix("http://").split(":")
+    connection = HTTPConnection(host, int(port), timeout=30, source_address=(source, 0))
+    try:
+        connection.request("GET", path)
+        answer = connection.getresponse()
+        return answer.status, answer.read()
+    finally:
+        connection.close()
+
+
+def test_metrics_answer_only_the_addresses_of_metrics_allow(site) -> None:
+    """By default only 127.0.0.1 may read /metrics; another address gets a short 403, not the figures."""
+    base, _ = site
+    status, body = get_from("127.0.0.1", base, "/metrics")
+    assert status == 200 and b"ereceipt_treasury_reports" in body
+    status, body = get_from("127.0.0.2", base, "/metrics")
+    assert status == 403
+    assert b"ereceipt_" not in body and len(body) < 200, body
+    assert b"metrics_allow" in body
+    assert get_from("127.0.0.2", base, "/healthz")[0] == 200  # the rest of the site is not limited
 
 
 def test_lookup_shows_the_verified_receipt_with_masked_identity(site) -> None:
@@ -101,7 +154,9 @@ def test_server_keeps_serving_and_reports_not_ready_when_the_database_is_down(tm
     try:
         status, body, _ = http(server.base + "/readyz")
         assert status == 503
-        assert json.loads(body)["checks"]["keys"] == "ok"
+        checks = json.loads(body)["checks"]
+        assert (checks["database"], checks["keys"]) == ("failing", "ok")
+        assert b"port 9" not in body and b"nobody" not in body  # why is for the log, not for anyone asking
         status, body, _ = http(server.base + "/tra-cuu?ma=0000-0000-0000-0000")
         assert status == 503
         assert "thử lại sau".encode() in body
@@ -109,3 +164,4 @@ def test_server_keeps_serving_and_reports_not_ready_when_the_database_is_down(tm
         output = server.stop()
     assert b"Traceback" not in output, output.decode()
     assert b"DEVELOPMENT signing keys are in use" in output
+    assert b"readiness check database failed: database unavailable" in output and b"port 9" in output

@@ -7,6 +7,7 @@ clients, missing, bad or wrongly placed signatures, stale timestamps, replays, h
 from __future__ import annotations
 
 import copy
+import secrets
 import socket
 import uuid
 from collections.abc import Callable, Iterator
@@ -168,6 +169,26 @@ def test_tampered_xroad_header_is_a_bad_signature(server: Server, home: Path) ->
 
 def test_signature_by_another_certificate_is_refused(server: Server, home: Path) -> None:
     assert_fault(post(server, sign(template(), home, "bank-client")), "WrongCertificate")
+
+
+def test_unauthenticated_clients_are_one_metrics_label(server: Server, home: Path) -> None:
+    """The client header is the sender's word until the client is authenticated: 200 requests with
+    random 5 KB member codes must not grow ``/metrics`` by a series each, nor appear in it."""
+    status, before, _ = http(f"{server.base}/metrics")
+    assert status == 200
+    codes = [secrets.token_hex(2560) for _ in range(200)]  # 5 120 characters each
+    for code in codes:
+        assert_fault(post(server, etree.tostring(template(client=("GOV", code, "DVCQG")))), "AccessDenied")
+    # A request naming a known client but signed by another is not that client's either.
+    assert_fault(post(server, sign(template(), home, "bank-client")), "WrongCertificate")
+    status, after, _ = http(f"{server.base}/metrics")
+    text = after.decode()
+    assert status == 200
+    assert len(after) - len(before) < 50_000, len(after) - len(before)
+    assert not any(code[:64] in text for code in codes)
+    assert 'ereceipt_soap_requests_total{client="unknown",operation="-",outcome="AccessDenied"}' in text
+    assert 'ereceipt_soap_requests_total{client="unknown",operation="-",outcome="WrongCertificate"}' in text
+    assert 'client="VN/GOV/000000002/DVCQG",operation="-",outcome="WrongCertificate"' not in text
 
 
 def test_expired_timestamp_is_refused(server: Server, home: Path) -> None:

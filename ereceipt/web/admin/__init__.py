@@ -111,12 +111,9 @@ def guard():
 
 @blueprint.after_request
 def no_store(response):
+    """Admin pages are never cached; the security headers of every page are added by the application
+    (``ereceipt.web.security_headers``)."""
     response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-        "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
-    )
     return response
 
 

@@ -47,6 +47,9 @@ LOGIN_FAILED = (
     "do nhập sai nhiều lần. Vui lòng kiểm tra và thử lại sau."
 )
 AUDIT_PAGE = 100
+# The receipts search form's fields: the only query parameters its pager links repeat. Any other
+# name could be one that url_for reads for itself (endpoint, _external, _scheme, _anchor, _method).
+RECEIPT_FILTERS = ("so", "ky_hieu", "nguoi_nop", "dinh_danh", "ho_so", "tu_ngay", "den_ngay")
 
 
 @blueprint.app_template_filter("vnd")
@@ -168,7 +171,7 @@ def receipts():
         page=page,
         pages=pages,
         args=request.args,
-        kept={key: value for key, value in request.args.items() if key != "trang"},
+        kept={name: request.args[name] for name in RECEIPT_FILTERS if request.args.get(name, "").strip()},
     )
 
 

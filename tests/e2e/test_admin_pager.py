@@ -1,0 +1,103 @@
+"""The admin page's receipts pager over real HTTP (`ereceipt serve`): crafted query parameters.
+
+The pager's links repeat the search's filters. Only the search form's own fields may reach them:
+a parameter that ``url_for`` reads for itself (``endpoint``, ``_external``, ``_scheme``, ``_anchor``,
+``_method``) must neither break the page nor steer where its links point.
+"""
+
+from __future__ import annotations
+
+import html
+import http.cookiejar
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from admin_site import PASSWORD, build_site, payment
+from server_process import Server
+
+CRAFTED = {
+    "endpoint": "public.form",
+    "_external": "1",
+    "_scheme": "javascript",
+    "_anchor": "x",
+    "_method": "POST",
+    "values": "1",
+    "next": "https://attacker.example/",
+}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A site with 28 receipts: two pages of 25 for an auditor, who sees every agency."""
+    home = tmp_path_factory.mktemp("pager")
+    services, _ = build_site(home)
+    for number in range(25):
+        services.issuer().issue(payment(f"PT-PAGE-{number}", "THA2501", 100_000 + number, "Lê Văn Cường"))
+    services.database.dispose()
+    server = Server(home, "[database]\nurl = sqlite:///var/e.sqlite3\n")
+    yield server
+    output = server.stop()
+    assert b"Traceback" not in output, output.decode()
+
+
+class Browser:
+    """urllib with a cookie jar, logged in to the admin page as ``name``."""
+
+    def __init__(self, base: str, name: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        form = self.get("/admin/dang-nhap")[1]
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        data = urllib.parse.urlencode({"username": name, "password": PASSWORD, "csrf_token": token}).encode()
+        with self.opener.open(base + "/admin/dang-nhap", data, timeout=30) as answer:
+            assert answer.url.rstrip("/").endswith("/admin"), answer.url  # logged in: on the dashboard
+
+    def get(self, path: str) -> tuple[int, str]:
+        try:
+            with self.opener.open(self.base + path, timeout=30) as answer:
+                return answer.status, answer.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+
+def pager_links(page: str) -> dict[str, str]:
+    """The pager's links by their text (Trang trước, Trang sau), unescaped."""
+    return {
+        text: html.unescape(href) for href, text in re.findall(r'<a href="([^"]*)">(Trang [^<]+)</a>', page)
+    }
+
+
+def assert_links_to(href: str, query: dict[str, list[str]]) -> None:
+    """``href`` is a relative link to the receipts list with exactly ``query``."""
+    link = urllib.parse.urlsplit(href)
+    assert (link.scheme, link.netloc, link.path, link.fragment) == ("", "", "/admin/bien-lai", ""), href
+    assert urllib.parse.parse_qs(link.query) == query, href
+
+
+def test_crafted_query_parameters_do_not_reach_the_pager_links(server: Server) -> None:
+    browser = Browser(server.base, "auditor")
+    query = urllib.parse.urlencode({**CRAFTED, "tu_ngay": "2000-01-01", "ho_so": ""})
+    status, page = browser.get("/admin/bien-lai?" + query)
+    assert status == 200, page
+    assert 'id="total">Tìm thấy 28 biên lai.' in page
+    # The filter that was given is kept, the empty one and every crafted parameter are not.
+    following = pager_links(page)["Trang sau"]
+    assert_links_to(following, {"trang": ["2"], "tu_ngay": ["2000-01-01"]})
+
+    status, second = browser.get(following)
+    assert status == 200, second
+    assert "Trang 2/2" in second
+    assert_links_to(pager_links(second)["Trang trước"], {"trang": ["1"], "tu_ngay": ["2000-01-01"]})
+
+
+@pytest.mark.parametrize("name", sorted(CRAFTED))
+def test_each_crafted_parameter_alone_is_harmless(server: Server, name: str) -> None:
+    status, page = Browser(server.base, "auditor").get(f"/admin/bien-lai?{name}={CRAFTED[name]}")
+    assert status == 200, page
+    assert_links_to(pager_links(page)["Trang sau"], {"trang": ["2"]})
