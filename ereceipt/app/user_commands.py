@@ -14,17 +14,16 @@ from ereceipt.core.errors import BadInput
 from ereceipt.core.users.tables import ROLES
 
 
-def after_init(services) -> None:
-    """Make the session secret and, when there is no user yet, the administrator ``admin``."""
+def after_init(services) -> tuple[str, str] | None:
+    """Make the session secret and, when there is no user yet, the administrator ``admin``.
+
+    Returns the new administrator's name and password, which ``init`` shows once, or None.
+    """
     from ereceipt.core.users.accounts import ensure_first_administrator
     from ereceipt.web.admin import session_secret
 
     session_secret(services.settings.server.session_secret_file)
-    created = ensure_first_administrator(services.database)
-    if created:
-        name, password = created
-        print(f"first administrator created: user {name}, password {password}")
-        print("this password is shown only once; log in at /admin and keep it safe")
+    return ensure_first_administrator(services.database)
 
 
 def cmd_users_add(args: argparse.Namespace, settings) -> int:

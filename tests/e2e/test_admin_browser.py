@@ -46,7 +46,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, 
     (home / "config.ini").write_text(config)
     init = ereceipt(home, "init", "--demo")
     assert init.returncode == 0, init.stderr
-    assert re.search(rb"first administrator created: user admin, password \S{20}", init.stdout)
+    assert re.search(rb"user admin, password \S{20}", init.stdout)
     added = ereceipt(
         home, "users", "add", "bd-approver", "--role", "approver", "--agency", "CCTHADS-BD",
         "--password-stdin", stdin=PASSWORD.encode() + b"\n",

@@ -183,7 +183,7 @@ def test_search_receipts_pages_with_a_total(client: Client, paid) -> None:
     answer = call(client, "searchReceipts", PayerIdentityNumber="001085012345", Page=1, PageSize=10).body
     assert (answer.Status.Code, answer.Total, answer.Page) == ("OK", 1, 1)
     assert [receipt.LookupCode for receipt in answer.Receipt] == [paid.LookupCode]
-    assert call(client, "searchReceipts", CaseCode="THA2503").body.Total == 0
+    assert call(client, "searchReceipts", CaseCode="THA2502").body.Total == 0
 
 
 def test_verify_receipt_reports_valid_and_tampered(client: Client, paid) -> None:

@@ -130,6 +130,11 @@ def test_the_readme_example_is_valid_camt_054_and_reads_as_documented() -> None:
         ("FT26329000002", 250_000),
     ]
     assert document.debits_ignored == 1
+    # It credits the account of the demo agency whose case it names, as the README's tour needs.
+    from ereceipt.app.demo import BANK_ACCOUNTS, CASES
+
+    (issuer,) = {code for code, case, *_ in CASES if case == "THA2501"}
+    assert {t.account for t in document.transfers} == {BANK_ACCOUNTS[issuer][1]}
 
 
 def test_transfer_carries_the_credited_account_and_the_booking_day_for_reconciliation() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -13,21 +14,53 @@ from ereceipt.settings import Settings
 
 
 def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
-    from ereceipt.app.demo import load_demo_data
+    from ereceipt.app.demo import DEMO_DAY, load_demo_data, load_demo_day
+    from ereceipt.app.user_commands import after_init
     from ereceipt.app.wiring import ensure_keys
     from ereceipt.core.storage.database import migrate
 
     services = _services(settings)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line below says the database is ready
     migrate(services.database)
     print(f"database ready: {services.database.engine.url.render_as_string(hide_password=True)}")
     if ensure_keys(settings):
         print(f"development keys created in {settings.keys.directory} (NOT for real receipts)")
     if args.demo:
-        print(f"demo data: {load_demo_data(services.database)} rows added")
-    from ereceipt.app.user_commands import after_init
-
-    after_init(services)
+        rows = load_demo_data(services.database)
+        receipts, lines = load_demo_day(services.database, services.signer())
+        print(
+            f"demo data: {rows} rows added; day to reconcile {DEMO_DAY}: {receipts} receipts, {lines} lines"
+        )
+    administrator = after_init(services)
+    print()
+    print(
+        _ready_block(settings, administrator, services.signer if settings.keys.signing_key.exists() else None)
+    )
     return EXIT_OK
+
+
+def _ready_block(settings: Settings, administrator: tuple[str, str] | None, signer) -> str:
+    """What a newcomer needs after ``init``: where the pages are, how to log in, the keys, how to stop."""
+    server = settings.server
+    base = (server.public_url or f"http://{server.host}:{server.port}").rstrip("/")
+    if administrator:
+        name, password = administrator
+        login = f"user {name}, password {password} (shown only this once: keep it)"
+    else:
+        login = "the users made before (add one with `ereceipt users add`)"
+    keys = str(settings.keys.directory.resolve())
+    if signer is not None and signer().identity.is_development:
+        keys += " (development keys: never for real receipts)"
+    return "\n".join(
+        [
+            "ready: `ereceipt serve` starts the server (`make run` starts it now); Ctrl-C stops it",
+            f"  admin page     {base}/admin",
+            f"  log in as      {login}",
+            f"  public lookup  {base}/",
+            f"  SOAP service   {base}/soap  (WSDL {base}/soap?wsdl)",
+            f"  signing keys   {keys}",
+        ]
+    )
 
 
 def cmd_keys_init(args: argparse.Namespace, settings: Settings) -> int:
