@@ -465,6 +465,10 @@ def _bien_lai_thu_tien(c: dict, page: Page, rng: random.Random) -> set[str]:
     y = _field(
         page, x, y, rng.choice(["Nội dung thu:", "Lý do thu:", "Khoản thu:"]), c["purpose"], w, pen=pen
     )
+    if rng.random() < 0.5:
+        label = rng.choice(["Mã vụ việc:", "Mã hồ sơ THA:", "Mã số thanh toán:", "Mã nộp tiền:"])
+        y = _field(page, x, y, label, c["case_payment_code"], w, pen=pen)
+        fields.add("case_payment_code")
     y = _field(
         page,
         x,
@@ -905,14 +909,64 @@ def _xac_nhan_chuyen_khoan(c: dict, page: Page, rng: random.Random) -> set[str]:
     return fields
 
 
+def _giay_nop_tien_tai_co_quan(c: dict, page: Page, rng: random.Random) -> set[str]:
+    """The agency counter's own deposit slip (GIẤY NỘP TIỀN THI HÀNH ÁN): the amount first, then
+    the payer, labels in a column with their values at one tab stop, a labelled payment code,
+    and the judgment or decision it pays under."""
+    _agency_head(page, c, 2.1, 0.35)
+    _motto(page, 5.9, 0.35)
+    page.text(4.13, 1.05, "GIẤY NỘP TIỀN THI HÀNH ÁN", 15, bold=True, align="center")
+    page.text(4.13, 1.35, f"Số: {rng.randint(1, 9999)}/GNT", 10, align="center")
+    fields = {"payer_name", "payer_address", "amount_vnd", "amount_in_words", "amount_words_vnd"}
+    fields |= {"case_payment_code", "document_date"}
+    tab, x, y, w = 2.55, 0.7, 1.75, 5.3
+    use_judgment = rng.random() < 0.5
+    basis = c["judgment_number"] if use_judgment else c["decision_number"]
+    fields.add("judgment_number" if use_judgment else "decision_number")
+    rows = [
+        (rng.choice(["Số tiền nộp", "Số tiền", "Nộp số tiền"]), _money(c["amount_vnd"], rng)),
+        ("Bằng chữ", c["amount_in_words"]),
+        (rng.choice(["Họ, tên", "Người nộp", "Tên người nộp"]), c["payer_name"]),
+    ]
+    if c["payer_id_number"]:
+        rows.append((rng.choice(["Số định danh", "CCCD/CMND", "Số giấy tờ tùy thân"]), c["payer_id_number"]))
+        fields.add("payer_id_number")
+    rows += [
+        (rng.choice(["Nơi ở", "Địa chỉ cư trú", "Trú tại"]), c["payer_address"]),
+        (rng.choice(["Mã thanh toán", "Mã số THA", "Mã vụ việc"]), c["case_payment_code"]),
+        ("Theo BA/QĐ số" if rng.random() < 0.5 else "Căn cứ", basis),
+    ]
+    size = 11
+    for label, value in rows:
+        page.text(x, y, label, size)
+        page.text(tab - 0.15, y, ":", size)
+        lines = page.fits(value, w, size, italic=True)
+        for line in lines:
+            page.text(tab, y, line, size, italic=True, fill=PEN)
+            page.dots(tab, y + 0.2, tab + w)
+            y += 0.3
+    y += 0.15
+    page.text(7.6, y, f"{c['city']}, {_dmy(c, rng, words=True)}", 10, italic=True, align="right")
+    y += 0.3
+    for cx, title in ((1.5, "NGƯỜI NỘP TIỀN"), (4.1, "KẾ TOÁN"), (6.5, "THỦ QUỸ")):
+        page.text(cx, y, title, 9.5, bold=True, align="center")
+        page.text(cx, y + 0.18, "(Ký, ghi rõ họ tên)", 8, italic=True, align="center")
+    page.signature(1.0, y + 0.32, 0.9, rng)
+    page.signature(6.1, y + 0.32, 0.7, rng)
+    ring = c["agency"].upper().replace("THI HÀNH ÁN DÂN SỰ", "THADS")
+    page.round_stamp(6.1, y + 0.35, 0.55, ring, "THI HÀNH ÁN")
+    return fields
+
+
 _DRAW = {
-    "bien_lai_thu_tien": (_bien_lai_thu_tien, 5.9),
+    "bien_lai_thu_tien": (_bien_lai_thu_tien, 6.2),
     "phieu_thu_bang_ke": (_phieu_thu_bang_ke, 5.9),
     "unc_song_ngu": (_unc_song_ngu, 5.9),
     "lenh_chi_o_luoi": (_lenh_chi_o_luoi, 6.3),
     "giay_nop_tien_mat": (_giay_nop_tien_mat, 5.75),
     "giay_nop_tien_kho_bac": (_giay_nop_tien_kho_bac, 6.2),
     "xac_nhan_chuyen_khoan": (_xac_nhan_chuyen_khoan, 6.8),
+    "giay_nop_tien_tai_co_quan": (_giay_nop_tien_tai_co_quan, 6.0),
 }
 LAYOUTS = tuple(_DRAW)
 
