@@ -7,6 +7,7 @@ import io
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -62,3 +63,13 @@ def test_degradations_give_the_media_type_they_say(degradation: str) -> None:
     assert sample.media_type == f"image/{page.format.lower()}"
     again = holdout.make_sample(1, holdout.LAYOUTS[0], holdout.available_fonts()[0], 150, degradation, seed=3)
     assert again.data == sample.data and again.labels == sample.labels
+
+
+@pytest.mark.parametrize("layout", holdout.LAYOUTS)
+def test_nothing_is_drawn_off_the_page(layout: str) -> None:
+    """A tenth of an inch at the right and bottom edges stays blank, whatever the sample holds."""
+    for font in holdout.available_fonts():
+        for index in range(8):
+            sample = holdout.make_sample(index, layout, font, 60, "clean", seed=11)
+            pixels = np.asarray(Image.open(io.BytesIO(sample.data)).convert("L"))
+            assert (pixels[-6:, :] > 200).all() and (pixels[:, -6:] > 200).all(), (font, index)
