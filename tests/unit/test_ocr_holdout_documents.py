@@ -73,3 +73,48 @@ def test_nothing_is_drawn_off_the_page(layout: str) -> None:
             sample = holdout.make_sample(index, layout, font, 60, "clean", seed=11)
             pixels = np.asarray(Image.open(io.BytesIO(sample.data)).convert("L"))
             assert (pixels[-6:, :] > 200).all() and (pixels[:, -6:] > 200).all(), (font, index)
+
+
+TEXT_FIELDS = (
+    "payer_name",
+    "payer_id_number",
+    "payer_address",
+    "amount_in_words",
+    "decision_number",
+    "judgment_number",
+    "case_payment_code",
+    "bank_reference",
+    "purpose",
+)
+
+
+@pytest.mark.parametrize("layout", holdout.LAYOUTS)
+def test_labels_say_exactly_what_the_page_prints(layout: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A labelled value is printed (wrapped lines joined); a value printed is labelled."""
+    printed: list[str] = []
+    content: dict = {}
+    draw_text, make_content = holdout.Page.text, holdout._content
+
+    def text(self, x, y, value, *args, **kwargs):
+        printed.append(value)
+        return draw_text(self, x, y, value, *args, **kwargs)
+
+    def remembered(rng):
+        content.clear()
+        content.update(make_content(rng))
+        return content
+
+    monkeypatch.setattr(holdout.Page, "text", text)
+    monkeypatch.setattr(holdout, "_content", remembered)
+    for index in range(30):
+        printed.clear()
+        sample = holdout.make_sample(index, layout, "FreeSans", 30, "clean", seed=13)
+        page = " ".join(" ".join(printed).split())
+        for name in TEXT_FIELDS:
+            value = sample.labels.get(name) or content.get(name)
+            if not value:
+                continue
+            assert (name in sample.labels) == (value in page), (index, name, value)
+        amount = sample.labels["amount_vnd"]
+        assert str(amount) in page.replace(".", "").replace(",", "").replace(" ", "")
+        assert sample.labels["document_date"][:4] in page
