@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import io
 import sys
@@ -18,13 +19,14 @@ development = importlib.import_module("ocr_documents")
 AMOUNTS = {"amount_vnd", "amount_words_vnd"}
 
 
-def _development_fields() -> set[str]:
+@functools.cache
+def _development_fields() -> frozenset[str]:
     """The field names the development group labels, over many of its samples."""
     names: set[str] = set()
     for index, layout in enumerate(development.LAYOUTS * 3):
         labels = development.make_sample(index, layout, "DejaVu Sans", 100, "clean", seed=1).labels
         names |= labels.keys()
-    return names
+    return frozenset(names)
 
 
 def test_at_least_six_layouts_across_the_three_kinds() -> None:
@@ -69,7 +71,7 @@ def test_degradations_give_the_media_type_they_say(degradation: str) -> None:
 def test_nothing_is_drawn_off_the_page(layout: str) -> None:
     """A tenth of an inch at the right and bottom edges stays blank, whatever the sample holds."""
     for font in holdout.available_fonts():
-        for index in range(8):
+        for index in range(5):
             sample = holdout.make_sample(index, layout, font, 60, "clean", seed=11)
             pixels = np.asarray(Image.open(io.BytesIO(sample.data)).convert("L"))
             assert (pixels[-6:, :] > 200).all() and (pixels[:, -6:] > 200).all(), (font, index)
