@@ -64,6 +64,12 @@ class ConfigurationError(EReceiptError):
     code = "CONFIGURATION"
 
 
+class NotInitialised(ConfigurationError):
+    """The database has no schema, another version's, or does not exist: ``ereceipt init`` is to run."""
+
+    code = "NOT_INITIALISED"
+
+
 class TransientOutage(EReceiptError):
     """A dependency (database, broker, peer) is unavailable for now; the same request may succeed later."""
 

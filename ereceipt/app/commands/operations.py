@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ereceipt.app.commands import EXIT_FAILED, EXIT_OK, _date, _read, _services
+from ereceipt.app.commands import EXIT_FAILED, EXIT_OK, _date, _read, _services, _write
 from ereceipt.core.errors import BadInput
 from ereceipt.settings import Settings
 
@@ -175,13 +175,9 @@ def cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
             print(f"    {kind:<28}{count:>8}")
     with services.database.read() as session:
         if args.csv:
-            Path(args.csv).write_text(
-                reconciliation.discrepancies_csv(session, summary.run_id), encoding="utf-8"
-            )
+            _write(args.csv, reconciliation.discrepancies_csv(session, summary.run_id))
         if args.xml:
-            Path(args.xml).write_bytes(
-                reconciliation.signed_report(session, summary.run_id, services.signer())
-            )
+            _write(args.xml, reconciliation.signed_report(session, summary.run_id, services.signer()))
     return EXIT_OK if summary.discrepancy_count == 0 else EXIT_FAILED
 
 
