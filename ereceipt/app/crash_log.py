@@ -44,7 +44,9 @@ def record(error: BaseException, argv: Sequence[str], error_file: Path | None = 
 
 def one_line(error: BaseException, written: Path | None) -> str:
     """What standard error shows of an unexpected error: its kind, its first line, where the rest is."""
-    first = next(iter(str(error).strip().splitlines()), "")
+    named = isinstance(error, OSError) and error.filename
+    text = f"{error.strerror}: {error.filename}" if named else str(error)
+    first = next(iter(text.strip().splitlines()), "")
     first = first if len(first) <= 200 else first[:200] + "…"
     what = f"{type(error).__name__}: {first}" if first else type(error).__name__
     where = (

@@ -74,3 +74,15 @@ class TransientOutage(EReceiptError):
     """A dependency (database, broker, peer) is unavailable for now; the same request may succeed later."""
 
     code = "TRANSIENT"
+
+
+def outside_reason(error: BaseException) -> str:
+    """Why something outside failed, as a person reads it: an OS error's words (``Connection
+    refused``, ``timed out``), else the error's own text on one line, never a Python repr."""
+    reason = getattr(error, "reason", None)  # urllib's URLError wraps the socket's error
+    if isinstance(reason, BaseException):
+        return outside_reason(reason)
+    if isinstance(error, TimeoutError) and not error.strerror:
+        return "timed out"
+    text = error.strerror if isinstance(error, OSError) and error.strerror else str(reason or error)
+    return " ".join(text.split()) or type(error).__name__

@@ -73,7 +73,10 @@ def cmd_keys_init(args: argparse.Namespace, settings: Settings) -> int:
         ensure_development_pki(directory)
         print(f"development keys already present in {directory} (use --force to make new ones)")
         return EXIT_OK
-    create_development_pki(directory, key_type=args.key_type)
+    try:
+        create_development_pki(directory, key_type=args.key_type)
+    except OSError as exc:
+        raise BadInput(f"cannot write development keys in {directory}: {exc.strerror}") from None
     print(f"development keys created in {directory} (NOT for real receipts)")
     return EXIT_OK
 
