@@ -136,17 +136,12 @@ def test_a_password_piped_without_password_stdin_says_to_give_it(ready: Path) ->
     )
 
 
-@pytest.mark.parametrize(
-    ("variable", "nearest"),
-    [("ERECEIPT_SERVER__PROT", "ERECEIPT_SERVER__PORT"), ("ERECEIPT_SERVR__PORT", None)],
-)
-def test_a_misspelled_environment_override_is_refused_like_a_typo_in_the_file(
-    ready: Path, variable: str, nearest: str | None
-) -> None:
+@pytest.mark.parametrize("variable", ["ERECEIPT_SERVER__PROT", "ERECEIPT_SERVR__PORT"])
+def test_a_misspelled_environment_override_is_refused_as_in_the_file(ready: Path, variable: str) -> None:
     line = one_line(run(ready, "export", "1", "--issuer", "CCTHADS-BD", **{variable: "9000"}), 3)
-    said = f"ereceipt: unknown environment variable {variable}: it overrides no setting"
-    assert line == said + (
-        f" (did you mean {nearest}?)" if nearest else " (did you mean ERECEIPT_SERVER__PORT?)"
+    assert line == (
+        f"ereceipt: unknown environment variable {variable}: it overrides no setting "
+        "(did you mean ERECEIPT_SERVER__PORT?)"
     )
 
 
