@@ -182,6 +182,7 @@ def verification_text(report, content) -> str:
 
 def cmd_ocr(args: argparse.Namespace, settings: Settings) -> int:
     """Read a scanned payment document: the proposed fields, their confidences, the time taken."""
+    from ereceipt.core.money import format_vnd
     from ereceipt.core.ocr.reading import read_document
 
     reading = read_document(_services(settings, schema=False).ocr_engine(), _read(args.file), None)
@@ -191,7 +192,8 @@ def cmd_ocr(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_OK
     confidences = reading.fields.confidences
     for name, value in reading.fields.values.items():
-        print(f"{name:<20} {value}  ({confidences[name]:.2f})")
+        shown = f"{format_vnd(value)} đồng" if name.endswith("_vnd") and isinstance(value, int) else value
+        print(f"{name:<20} {shown}  ({confidences[name]:.2f})")
     if not reading.fields.values:
         print("no fields found")
     for warning in reading.fields.warnings:
