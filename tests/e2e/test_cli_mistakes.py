@@ -128,6 +128,15 @@ def test_export_into_a_missing_directory_is_one_line(ready: Path) -> None:
     assert line == "ereceipt: cannot write /no/such/dir/r.xml: No such file or directory"
 
 
+def test_reconcile_into_a_missing_directory_is_refused_before_the_run_is_recorded(ready: Path) -> None:
+    args = ("reconcile", "--account", "0011000000001", "--date", "2026-11-24", "--csv", "/no/such/dir/d.csv")
+    line = one_line(run(ready, *args), 1)
+    assert line == "ereceipt: cannot write /no/such/dir/d.csv: No such file or directory"
+    with sqlite3.connect(ready / "var" / "e.sqlite3") as database:
+        assert database.execute("SELECT count(*) FROM reconciliation_run").fetchone() == (0,)
+    database.close()
+
+
 def test_a_password_piped_without_password_stdin_says_to_give_it(ready: Path) -> None:
     line = one_line(run(ready, "users", "add", "x", "--role", "officer", stdin=b"mot-mat-khau-dai\n"), 1)
     assert (

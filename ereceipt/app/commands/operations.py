@@ -169,6 +169,9 @@ def cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
 
     services = _services(settings)
     day = _date(args.date)
+    for path in filter(None, (args.csv, args.xml)):  # before the run is recorded, not after
+        if not Path(path).resolve().parent.is_dir():
+            raise BadInput(f"cannot write {path}: No such file or directory")
     progress = _progress_bar() if sys.stderr.isatty() else None
     summary = reconciliation.reconcile(services.database, args.account, day, actor="cli", progress=progress)
     print(f"reconciliation run {summary.run_id}: account {summary.account}, {summary.day}")
