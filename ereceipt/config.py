@@ -230,24 +230,21 @@ def _ini_mistake(error: configparser.Error) -> str:
     return " ".join(error.message.split())
 
 
-def _overridable() -> dict[str, str]:
-    """Every variable that overrides a setting, with the setting it names: ``ERECEIPT_SERVER__PORT``."""
-    names = {}
-    for section_field in fields(Settings):
-        if section_field.name in {"source", "access", "banks"}:  # lists: from the file only
-            continue
-        for setting in fields(section_field.default):
-            names[f"ERECEIPT_{section_field.name.upper()}__{setting.name.upper()}"] = (
-                f"[{section_field.name}] {setting.name}"
-            )
-    return names
+def _overridable() -> set[str]:
+    """The name of every variable that overrides a setting, such as ``ERECEIPT_SERVER__PORT``."""
+    return {
+        f"ERECEIPT_{section_field.name.upper()}__{setting.name.upper()}"
+        for section_field in fields(Settings)
+        if section_field.name not in {"source", "access", "banks"}  # lists: from the file only
+        for setting in fields(section_field.default)
+    }
 
 
 def _refuse_unknown_overrides(environ: Mapping[str, str]) -> None:
     """An ``ERECEIPT_<SECTION>__<KEY>`` variable that names no setting is a typo, not something to ignore."""
     known = _overridable()
-    unknown = sorted(name for name in environ if name.startswith("ERECEIPT_") and "__" in name)
-    for name in unknown:
+    overrides = sorted(name for name in environ if name.startswith("ERECEIPT_") and "__" in name)
+    for name in overrides:
         if name not in known:
             raise ConfigurationError(
                 f"unknown environment variable {name}: it overrides no setting{_nearest(name, known)}",
