@@ -1,7 +1,9 @@
 """Reading the settings: the only module that reads ``config.ini`` and the environment (ERECEIPT_*).
 
 Every setting has a default that works on one machine. A value from the environment variable
-``ERECEIPT_<SECTION>__<KEY>`` (upper case, e.g. ``ERECEIPT_DATABASE__URL``) overrides the file.
+``ERECEIPT_<SECTION>__<KEY>`` (upper case, e.g. ``ERECEIPT_DATABASE__URL``) overrides the file;
+a variable of that form (with the double underscore) that names no setting is refused as a typo in
+the file is. Other ``ERECEIPT_*`` names (``ERECEIPT_CONFIG``, the tests' addresses) are not settings.
 The file is ``$ERECEIPT_CONFIG``, else ``config.ini`` in the working directory, else defaults only.
 Relative paths are taken relative to the directory of the config file (the working directory
 when there is none). A wrong value fails at start with a ``ConfigurationError`` naming the setting.
@@ -10,7 +12,10 @@ What is read fills the frozen dataclasses of ``ereceipt.settings``.
 
 from __future__ import annotations
 
+import ast
 import configparser
+import contextlib
+import difflib
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -148,9 +153,17 @@ def load_settings(
         file = Path(chosen)
         if not file.is_file():
             raise ConfigurationError(f"config file {file} does not exist", setting="ERECEIPT_CONFIG")
-        parser.read(file, encoding="utf-8")
+        try:
+            parser.read(file, encoding="utf-8")
+        except configparser.Error as exc:
+            raise ConfigurationError(f"config file {file}: {_ini_mistake(exc)}", setting=str(file)) from None
+        except UnicodeDecodeError as exc:
+            raise ConfigurationError(
+                f"config file {file} is not UTF-8 text (byte {exc.start + 1})", setting=str(file)
+            ) from None
         base = file.resolve().parent
         source = str(file)
+    _refuse_unknown_overrides(environ)
     sections = {}
     for section_field in fields(Settings):
         if section_field.name in {"source", "access", "banks"}:
@@ -160,8 +173,9 @@ def load_settings(
         if parser.has_section(section):
             unknown = set(parser.options(section)) - known
             if unknown:
+                name = sorted(unknown)[0]
                 raise ConfigurationError(
-                    f"unknown setting [{section}] {sorted(unknown)[0]} in {source}", setting=section
+                    f"unknown setting [{section}] {name} in {source}{_nearest(name, known)}", setting=section
                 )
         values = {}
         for setting in fields(defaults):
@@ -192,10 +206,56 @@ def load_settings(
     banks = _load_banks(parser, base) if parser.has_section("banks") else ()
     unknown_sections = set(parser.sections()) - set(sections) - {"access", "banks"}
     if unknown_sections:
+        name = sorted(unknown_sections)[0]
         raise ConfigurationError(
-            f"unknown section [{sorted(unknown_sections)[0]}] in {source}", setting=source
+            f"unknown section [{name}] in {source}{_nearest(name, [*sections, 'access', 'banks'])}",
+            setting=source,
         )
     return Settings(**sections, access=access, banks=banks, source=source)
+
+
+def _ini_mistake(error: configparser.Error) -> str:
+    """What is wrong in an INI file, by line, without Python's reprs."""
+    if isinstance(error, configparser.MissingSectionHeaderError):
+        return f"line {error.lineno} ({error.line.strip()}) comes before any [section]"
+    if isinstance(error, configparser.DuplicateOptionError):
+        return f"line {error.lineno}: [{error.section}] {error.option} is set twice"
+    if isinstance(error, configparser.DuplicateSectionError):
+        return f"line {error.lineno}: section [{error.section}] appears twice"
+    if isinstance(error, configparser.ParsingError):
+        lineno, line = error.errors[0]  # configparser keeps the line as its repr
+        with contextlib.suppress(ValueError, SyntaxError):
+            line = ast.literal_eval(line)
+        return f"line {lineno} ({str(line).strip()}) is not KEY = VALUE"
+    return " ".join(error.message.split())
+
+
+def _overridable() -> set[str]:
+    """The name of every variable that overrides a setting, such as ``ERECEIPT_SERVER__PORT``."""
+    return {
+        f"ERECEIPT_{section_field.name.upper()}__{setting.name.upper()}"
+        for section_field in fields(Settings)
+        if section_field.name not in {"source", "access", "banks"}  # lists: from the file only
+        for setting in fields(section_field.default)
+    }
+
+
+def _refuse_unknown_overrides(environ: Mapping[str, str]) -> None:
+    """An ``ERECEIPT_<SECTION>__<KEY>`` variable that names no setting is a typo, not something to ignore."""
+    known = _overridable()
+    overrides = sorted(name for name in environ if name.startswith("ERECEIPT_") and "__" in name)
+    for name in overrides:
+        if name not in known:
+            raise ConfigurationError(
+                f"unknown environment variable {name}: it overrides no setting{_nearest(name, known)}",
+                setting=name,
+            )
+
+
+def _nearest(name: str, candidates) -> str:
+    """`` (did you mean X?)`` when one valid name is close to a misspelled one, else nothing."""
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def _resolve_access(clients: tuple[ClientAccess, ...], base: Path) -> tuple[ClientAccess, ...]:

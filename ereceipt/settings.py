@@ -165,6 +165,7 @@ class OcrSettings:
 @dataclass(frozen=True)
 class LoggingSettings:
     level: str = "INFO"
+    error_file: Path = Path("var/log/errors.log")  # an unexpected error's traceback, appended
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from email.utils import formatdate, make_msgid
 
 from ereceipt.core.delivery.notice_text import attachment_name, email_body, email_subject
 from ereceipt.core.delivery.notices import Delivery, PermanentDeliveryFailure, TransientDeliveryFailure
-from ereceipt.core.errors import ConfigurationError
+from ereceipt.core.errors import ConfigurationError, outside_reason
 from ereceipt.core.receipts.payer_contact import InvalidEmail, normalise_email
 from ereceipt.core.receipts.receipt_pdf import receipt_pdf
 from ereceipt.settings import EmailSettings
@@ -79,7 +79,8 @@ class EmailChannel:
         except smtplib.SMTPResponseException as exc:
             _raise_for(exc.smtp_code, f"SMTP error {exc.smtp_code} {_text(exc.smtp_error)}")
         except (smtplib.SMTPException, ssl.SSLError, OSError) as exc:
-            raise TransientDeliveryFailure(f"SMTP server {settings.host}:{settings.port}: {exc!r}") from None
+            server = f"{settings.host}:{settings.port}"
+            raise TransientDeliveryFailure(f"SMTP server {server}: {outside_reason(exc)}") from None
 
     def _connect(self) -> smtplib.SMTP:
         settings = self.settings

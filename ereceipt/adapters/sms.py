@@ -18,6 +18,7 @@ import urllib.request
 
 from ereceipt.core.delivery.notice_text import check_sms_template, sms_text
 from ereceipt.core.delivery.notices import Delivery, PermanentDeliveryFailure, TransientDeliveryFailure
+from ereceipt.core.errors import outside_reason
 from ereceipt.settings import SmsSettings
 
 MAX_ANSWER = 2000  # bytes of a gateway's answer kept for the reason
@@ -64,4 +65,5 @@ class SmsChannel:
                 raise TransientDeliveryFailure(reason) from None
             raise PermanentDeliveryFailure(reason) from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise TransientDeliveryFailure(f"SMS gateway {settings.url} unreachable: {exc!r}") from None
+            reason = outside_reason(exc)
+            raise TransientDeliveryFailure(f"SMS gateway {settings.url} unreachable: {reason}") from None

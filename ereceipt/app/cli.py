@@ -2,17 +2,28 @@
 
 The commands themselves live by subject in ``ereceipt.app.commands``; each calls the engine through
 the assembled ``Services``. A typed error (``ereceipt.core.errors``) ends any of them as one clear
-line on standard error and a non-zero exit code; never a traceback.
+line on standard error and the exit code of its kind (``ereceipt.app.commands``: 1 refused, 3
+configuration, 4 unavailable); any other error as one line naming the file that holds its traceback
+(``ereceipt.app.crash_log``), exit code 70. Never a traceback on the terminal.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from ereceipt import __version__
-from ereceipt.app.commands import EXIT_FAILED, EXIT_USAGE
+from ereceipt.app import crash_log
+from ereceipt.app.commands import (
+    EXIT_CONFIGURATION,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_UNAVAILABLE,
+    EXIT_UNEXPECTED,
+    EXIT_USAGE,
+)
 from ereceipt.app.commands.operations import (
     cmd_log_archive,
     cmd_log_verify,
@@ -26,7 +37,7 @@ from ereceipt.app.commands.operations import (
 from ereceipt.app.commands.processes import cmd_scheduler, cmd_serve, cmd_treasury_simulator, cmd_worker
 from ereceipt.app.commands.receipts import cmd_export, cmd_init, cmd_issue, cmd_keys_init, cmd_ocr, cmd_verify
 from ereceipt.config import load_settings
-from ereceipt.core.errors import BadInput, EReceiptError
+from ereceipt.core.errors import BadInput, ConfigurationError, EReceiptError, TransientOutage
 from ereceipt.settings import SCHEDULED_JOBS
 
 
@@ -186,11 +197,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    settings = None
     try:
         settings = load_settings(args.config)
         return args.handler(args, settings)
     except EReceiptError as exc:
-        print(f"ereceipt: {exc.message}", file=sys.stderr)
-        return EXIT_USAGE if isinstance(exc, BadInput) and args.command == "verify" else EXIT_FAILED
+        print(f"ereceipt: {' '.join(exc.message.split())}", file=sys.stderr)  # one line, whatever it quotes
+        return exit_code(exc, args.command)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`ereceipt export 1 | head -1`): nothing left to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush at exit into it
+        return EXIT_FAILED
+    except Exception as exc:  # the one place where an unforeseen error ends
+        written = crash_log.record(
+            exc, sys.argv[1:] if argv is None else argv, settings.logging.error_file if settings else None
+        )
+        print(crash_log.one_line(exc, written), file=sys.stderr)
+        return EXIT_UNEXPECTED
+
+
+def exit_code(error: EReceiptError, command: str) -> int:
+    """The exit code of a typed error's kind (docs/operating.md, "Exit codes")."""
+    if isinstance(error, ConfigurationError):
+        return EXIT_CONFIGURATION
+    if isinstance(error, TransientOutage):
+        return EXIT_UNAVAILABLE
+    if isinstance(error, BadInput) and command == "verify":
+        return EXIT_USAGE  # verify: 0 valid, 1 invalid, 2 unreadable
+    return EXIT_FAILED

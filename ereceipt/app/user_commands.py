@@ -28,20 +28,38 @@ def after_init(services) -> tuple[str, str] | None:
 
 def cmd_users_add(args: argparse.Namespace, settings) -> int:
     from ereceipt.app.wiring import Services, configure_logging
+    from ereceipt.core.storage.schema_state import require_current_schema
     from ereceipt.core.users.accounts import add_user
 
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = getpass.getpass(f"password for {args.name}: ")
-        if getpass.getpass("again: ") != password:
-            raise BadInput("the two passwords differ")
     configure_logging(settings)
     services = Services(settings)
+    require_current_schema(services.database)  # said before a password is asked for nothing
+    password = _password_stdin() if args.password_stdin else _password_typed(args.name)
     with services.database.write() as session:
         add_user(session, args.name, args.role, args.agency, password, actor="ereceipt users add")
     print(f"user {args.name} added: {args.role}, {args.agency or 'national level (every agency)'}")
     return 0
+
+
+def _password_stdin() -> str:
+    line = sys.stdin.readline()
+    if not line:
+        raise BadInput("no password on standard input (--password-stdin reads one line)")
+    return line.rstrip("\r\n")
+
+
+def _password_typed(name: str) -> str:
+    """The password typed twice at a prompt that does not echo; only at a terminal."""
+    if not sys.stdin.isatty():
+        raise BadInput("standard input is not a terminal: give --password-stdin to read the password from it")
+    try:
+        password = getpass.getpass(f"password for {name}: ")
+        again = getpass.getpass("again: ")
+    except EOFError:
+        raise BadInput("no password typed") from None
+    if again != password:
+        raise BadInput("the two passwords differ")
+    return password
 
 
 def add_user_commands(commands) -> None:

@@ -64,7 +64,25 @@ class ConfigurationError(EReceiptError):
     code = "CONFIGURATION"
 
 
+class NotInitialised(ConfigurationError):
+    """The database has no schema, another version's, or does not exist: ``ereceipt init`` is to run."""
+
+    code = "NOT_INITIALISED"
+
+
 class TransientOutage(EReceiptError):
     """A dependency (database, broker, peer) is unavailable for now; the same request may succeed later."""
 
     code = "TRANSIENT"
+
+
+def outside_reason(error: BaseException) -> str:
+    """Why something outside failed, as a person reads it: an OS error's words (``Connection
+    refused``, ``timed out``), else the error's own text on one line, never a Python repr."""
+    reason = getattr(error, "reason", None)  # urllib's URLError wraps the socket's error
+    if isinstance(reason, BaseException):
+        return outside_reason(reason)
+    if isinstance(error, TimeoutError) and not error.strerror:
+        return "timed out"
+    text = error.strerror if isinstance(error, OSError) and error.strerror else str(reason or error)
+    return " ".join(text.split()) or type(error).__name__

@@ -32,6 +32,7 @@ _XSD_INTEGER = re.compile(r"([+-]?)([0-9]+)", re.ASCII)
 _XSD_DECIMAL = re.compile(r"([+-]?)(?:([0-9]+)(?:\.([0-9]*))?|\.([0-9]+))", re.ASCII)
 _FORM = re.compile(r"[0-9]+|[1-9][0-9]{0,2}(?:\.[0-9]{3})+", re.ASCII)
 _SHOWN = 40  # characters of a value a message shows
+_MAXIMUM = f"{MAX_AMOUNT:,}".replace(",", ".")  # as messages show it: 999.999.999.999.999.999
 
 
 class JsonNumber:
@@ -78,7 +79,7 @@ def _whole(digits: str, *, negative: bool, field: str, shown: str) -> int:
     if negative:
         raise InvalidAmount(f"field {field!r}: {shown} is negative")
     if len(significant) > MAX_DIGITS:  # before int(): no giant integers
-        raise InvalidAmount(f"field {field!r}: {shown} is over the maximum of {MAX_AMOUNT} đồng")
+        raise InvalidAmount(f"field {field!r}: {shown} is over the maximum of {_MAXIMUM} đồng")
     return int(significant)
 
 
@@ -89,7 +90,7 @@ def vnd(value: int, *, field: str = "amount") -> int:
     if value < 0:
         raise InvalidAmount(f"field {field!r}: {_written(value)} is negative")
     if value > MAX_AMOUNT:
-        raise InvalidAmount(f"field {field!r}: {_written(value)} is over the maximum of {MAX_AMOUNT} đồng")
+        raise InvalidAmount(f"field {field!r}: {_written(value)} is over the maximum of {_MAXIMUM} đồng")
     return _whole(str(value), negative=False, field=field, shown=str(value))
 
 
@@ -148,7 +149,7 @@ def form_amount(text: str, *, field: str = "số tiền") -> int:
     if not digits:
         raise InvalidAmount(f"{field} {_written(written)} phải lớn hơn 0 đồng")
     if len(digits) > MAX_DIGITS:
-        raise InvalidAmount(f"{field} {_written(written)} vượt quá mức tối đa {format_vnd(MAX_AMOUNT)} đồng")
+        raise InvalidAmount(f"{field} {_written(written)} vượt quá mức tối đa {_MAXIMUM} đồng")
     return int(digits)
 
 

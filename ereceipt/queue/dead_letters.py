@@ -20,6 +20,7 @@ import pika
 import pika.exceptions
 
 from ereceipt.core.errors import NotFound, TransientOutage
+from ereceipt.queue.broker_errors import broker_reason
 from ereceipt.queue.topology import REASON_HEADER, Topology
 
 BOOKKEEPING = (
@@ -114,7 +115,7 @@ class DeadLetterQueue:
         try:
             return pika.BlockingConnection(self.parameters)
         except pika.exceptions.AMQPError as exc:
-            raise BrokerUnavailable(f"RabbitMQ không kết nối được: {exc!r}") from None
+            raise BrokerUnavailable(f"RabbitMQ không kết nối được: {broker_reason(exc)}") from None
 
     def count(self) -> int:
         """Messages waiting in the dead-letter queue (0 when it has not been declared yet)."""
@@ -125,9 +126,9 @@ class DeadLetterQueue:
         except pika.exceptions.ChannelClosedByBroker as exc:
             if exc.reply_code == 404:
                 return 0
-            raise BrokerUnavailable(f"RabbitMQ: {exc!r}") from None
+            raise BrokerUnavailable(f"RabbitMQ: {broker_reason(exc)}") from None
         except pika.exceptions.AMQPError as exc:
-            raise BrokerUnavailable(f"RabbitMQ: {exc!r}") from None
+            raise BrokerUnavailable(f"RabbitMQ: {broker_reason(exc)}") from None
         finally:
             _close(connection)
 
@@ -140,9 +141,9 @@ class DeadLetterQueue:
         except pika.exceptions.ChannelClosedByBroker as exc:
             if exc.reply_code == 404:
                 return []
-            raise BrokerUnavailable(f"RabbitMQ: {exc!r}") from None
+            raise BrokerUnavailable(f"RabbitMQ: {broker_reason(exc)}") from None
         except pika.exceptions.AMQPError as exc:
-            raise BrokerUnavailable(f"RabbitMQ: {exc!r}") from None
+            raise BrokerUnavailable(f"RabbitMQ: {broker_reason(exc)}") from None
         finally:
             _close(connection)  # every message read goes back to the queue
 
@@ -193,9 +194,9 @@ class DeadLetterQueue:
         except pika.exceptions.ChannelClosedByBroker as exc:
             if exc.reply_code == 404:
                 raise NotFound("hàng đợi thư lỗi chưa được khai báo") from None
-            raise BrokerUnavailable(f"RabbitMQ: {exc!r}") from None
+            raise BrokerUnavailable(f"RabbitMQ: {broker_reason(exc)}") from None
         except pika.exceptions.AMQPError as exc:
-            raise BrokerUnavailable(f"RabbitMQ: {exc!r}") from None
+            raise BrokerUnavailable(f"RabbitMQ: {broker_reason(exc)}") from None
         finally:
             _close(connection)
 

@@ -167,7 +167,7 @@ class OutboxRelay:
         """A mandatory message no queue took; the broker says so before it confirms that message."""
         if self._batch is not None:
             self._batch.returned[properties.message_id] = (
-                f"UnroutableError({method.reply_code}, {method.reply_text!r})"
+                f"no queue took it ({method.reply_text} {method.reply_code})"
             )
 
     def _on_confirm(self, frame) -> None:

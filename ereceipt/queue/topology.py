@@ -17,6 +17,7 @@ import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 
+from ereceipt.queue.broker_errors import broker_reason
 from ereceipt.settings import QueueSettings
 
 REASON_HEADER = "x-ereceipt-reason"
@@ -91,5 +92,5 @@ def broker_status(settings: QueueSettings, timeout: float = 2.0) -> str:
     try:
         pika.BlockingConnection(parameters).close()
     except pika.exceptions.AMQPError as exc:
-        return f"RabbitMQ unreachable: {exc!r}"
+        return f"RabbitMQ unreachable: {broker_reason(exc)}"
     return "ok"

@@ -264,5 +264,5 @@ def test_serve_refuses_a_missing_bank_certificate_at_start(tmp_path: Path) -> No
     (tmp_path / "config.ini").write_text(config)
     assert ereceipt(tmp_path, "init").returncode == 0
     result = ereceipt(tmp_path, "serve", "--port", "9")
-    assert result.returncode == 1
+    assert result.returncode == 3  # a configuration error
     assert b"nowhere.pem of bank BFTVVNVX" in result.stderr and b"Traceback" not in result.stderr

@@ -89,7 +89,7 @@ def test_the_reconciliation_example_shows_a_match_and_every_kind_of_discrepancy(
         simulator.wait(timeout=30)
     assert result.returncode == 1, result.stderr  # there are discrepancies
     shown = {line.split()[0]: line.split()[1:] for line in result.stdout.decode().splitlines()[1:]}
-    assert shown["matched"] == ["1", "15,000,000", "VND"]
+    assert shown["matched"] == ["1", "15.000.000", "đồng"]
     for kind in (
         "payment_without_receipt",
         "receipt_without_payment",

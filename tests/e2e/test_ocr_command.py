@@ -34,6 +34,7 @@ def test_text_output_names_each_field(home: Path) -> None:
     assert result.returncode == 0, result.stderr
     text = result.stdout.decode()
     assert "payer_name           Võ Ngọc Quỳnh  (0." in text
+    assert "amount_vnd           543.000 đồng  (" in text  # grouped as a person writes it
     assert "1 page(s) read in" in text
 
 

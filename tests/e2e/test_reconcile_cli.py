@@ -54,7 +54,7 @@ def test_reconcile_prints_the_summary_and_writes_the_reports(tmp_path: Path) -> 
     assert piped.returncode == 1  # discrepancies found
     out = piped.stdout.decode()
     assert "treasury lines          1" in out and "in_treasury_not_in_bank" in out
-    assert ["bank", "lines", "1", "300,000", "VND"] in [line.split() for line in out.splitlines()]
+    assert ["bank", "lines", "1", "300.000", "đồng"] in [line.split() for line in out.splitlines()]
     assert "payment_without_receipt" in out and "in_bank_not_in_treasury" in out
     assert b"[" not in piped.stderr.replace(b"DEVELOPMENT", b"")  # no progress bar when not on a terminal
     assert sorted((tmp_path / "d.csv").read_text().splitlines()[1:]) == [

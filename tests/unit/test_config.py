@@ -118,3 +118,86 @@ def test_serve_runs_the_bank_worker_unless_told_not_to(tmp_path: Path) -> None:
     assert (
         load_settings(write(tmp_path, "[server]\nrun_worker = no\n"), environ={}).server.run_worker is False
     )
+
+
+@pytest.mark.parametrize(
+    ("variable", "message"),
+    [
+        (
+            "ERECEIPT_SERVER__PROT",
+            "unknown environment variable ERECEIPT_SERVER__PROT: it overrides no setting "
+            "(did you mean ERECEIPT_SERVER__PORT?)",
+        ),
+        (
+            "ERECEIPT_SERVR__PORT",
+            "unknown environment variable ERECEIPT_SERVR__PORT: it overrides no setting "
+            "(did you mean ERECEIPT_SERVER__PORT?)",
+        ),
+        ("ERECEIPT_ACCESS__X", "unknown environment variable ERECEIPT_ACCESS__X: it overrides no setting"),
+        ("ERECEIPT_NOTHING__LIKE_IT", "unknown environment variable ERECEIPT_NOTHING__LIKE_IT: it overrides"),
+    ],
+)
+def test_an_unknown_environment_override_is_refused_naming_it(
+    tmp_path: Path, variable: str, message: str
+) -> None:
+    with pytest.raises(ConfigurationError) as refused:
+        load_settings(write(tmp_path, ""), environ={variable: "9000"})
+    assert refused.value.message.startswith(message)
+    assert refused.value.fields["setting"] == variable
+
+
+def test_every_setting_has_its_environment_override_and_other_ereceipt_variables_are_left_alone(
+    tmp_path: Path,
+) -> None:
+    environ = {
+        "ERECEIPT_CONFIG": str(write(tmp_path, "")),
+        "ERECEIPT_SIGNING_KEY_PASSWORD": "secret",
+        "ERECEIPT_TEST_POSTGRES_URL": "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+        "ERECEIPT_TEST_AMQP_URL": "amqp://guest:guest@127.0.0.1:5672/%2F",
+        "ERECEIPT_SCREENSHOTS": "docs",
+        "ereceipt_server__prot": "1",  # not ours: names are upper case
+        "ERECEIPT_SERVER__PORT": "9000",
+        "ERECEIPT_EMAIL__PASSWORD": "smtp",
+    }
+    settings = load_settings(environ=environ)
+    assert (settings.server.port, settings.email.password) == (9000, "smtp")
+
+
+def test_a_misspelled_setting_in_the_file_names_the_nearest_one(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError) as refused:
+        load_settings(write(tmp_path, "[server]\nprot = 1\n"), environ={})
+    assert (
+        refused.value.message
+        == f"unknown setting [server] prot in {tmp_path / 'config.ini'} (did you mean port?)"
+    )
+    with pytest.raises(ConfigurationError, match=r"unknown section \[servr\] .* \(did you mean server\?\)"):
+        load_settings(write(tmp_path, "[servr]\nport = 1\n"), environ={})
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("port = 1\n", "line 1 (port = 1) comes before any [section]"),
+        ("[server]\nport = 1\nport = 2\n", "line 3: [server] port is set twice"),
+        ("[server]\n[server]\n", "line 2: section [server] appears twice"),
+        ("[server]\nport = 1\n!!!\n", "line 3 (!!!) is not KEY = VALUE"),
+    ],
+)
+def test_a_file_that_is_not_ini_is_one_line_naming_the_line(tmp_path: Path, text: str, said: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigurationError) as refused:
+        load_settings(path, environ={})
+    assert refused.value.message == f"config file {path}: {said}"
+
+
+def test_a_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "config.ini"
+    path.write_bytes(b"[server]\nhost = \xff\n")
+    with pytest.raises(ConfigurationError, match=r"is not UTF-8 text \(byte 17\)"):
+        load_settings(path, environ={})
+
+
+def test_the_error_file_is_relative_to_the_config_file(tmp_path: Path) -> None:
+    assert (
+        load_settings(write(tmp_path, ""), environ={}).logging.error_file == tmp_path / "var/log/errors.log"
+    )

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ereceipt.app.commands import EXIT_FAILED, EXIT_OK, _date, _read, _services
+from ereceipt.app.commands import EXIT_FAILED, EXIT_OK, _date, _read, _services, _write
 from ereceipt.core.errors import BadInput
 from ereceipt.settings import Settings
 
@@ -50,7 +50,7 @@ def cmd_soap_sign(args: argparse.Namespace, settings: Settings) -> int:
     from lxml import etree
 
     from ereceipt.core.xml.parser import parse_xml
-    from ereceipt.soap.wsse import sign_envelope
+    from ereceipt.soap.wsse import sign_envelope, signing_material
     from ereceipt.soap.xroad import XROAD
 
     envelope = parse_xml(_read(args.file))
@@ -66,7 +66,14 @@ def cmd_soap_sign(args: argparse.Namespace, settings: Settings) -> int:
     certificate = (
         Path(args.certificate) if args.certificate else settings.keys.directory / "portal-client.cert.pem"
     )
-    sign_envelope(envelope, [body, *xroad], _read(str(key)), _read(str(certificate)))
+    key_pem, certificate_pem = _read(str(key)), _read(str(certificate))
+    try:
+        signing_material(key_pem, certificate_pem)
+    except (ValueError, TypeError):
+        raise BadInput(
+            f"{key} and {certificate} are not a PEM private key (without a password) and its certificate"
+        ) from None
+    sign_envelope(envelope, [body, *xroad], key_pem, certificate_pem)
     sys.stdout.buffer.write(etree.tostring(envelope, xml_declaration=True, encoding="UTF-8"))
     return EXIT_OK
 
@@ -76,13 +83,14 @@ def cmd_queue_setup(args: argparse.Namespace, settings: Settings) -> int:
     import pika.exceptions
 
     from ereceipt.core.errors import TransientOutage
+    from ereceipt.queue.broker_errors import broker_reason
     from ereceipt.queue.topology import Topology, connection_parameters
 
     topology = Topology.of(settings.queue)
     try:
         connection = pika.BlockingConnection(connection_parameters(settings.queue))
     except pika.exceptions.AMQPError as exc:
-        raise TransientOutage(f"RabbitMQ unreachable: {exc!r}") from None
+        raise TransientOutage(f"RabbitMQ unreachable: {broker_reason(exc)}") from None
     try:
         topology.declare(connection.channel())
     finally:
@@ -103,6 +111,7 @@ def cmd_queue_publish(args: argparse.Namespace, settings: Settings) -> int:
     import pika.exceptions
 
     from ereceipt.core.errors import TransientOutage
+    from ereceipt.queue.broker_errors import broker_reason
     from ereceipt.queue.topology import connection_parameters
 
     body, message_id = _read(args.file), args.message_id or str(uuid.uuid4())
@@ -123,7 +132,7 @@ def cmd_queue_publish(args: argparse.Namespace, settings: Settings) -> int:
         channel.basic_publish(settings.queue.payments_exchange, "camt", body, properties, mandatory=True)
         connection.close()
     except pika.exceptions.AMQPError as exc:
-        raise TransientOutage(f"not published: {exc!r}") from None
+        raise TransientOutage(f"not published: {broker_reason(exc)}") from None
     print(f"published {args.file}{' signed' if args.sign else ''} as message {message_id} from {args.bank}")
     return EXIT_OK
 
@@ -155,10 +164,14 @@ def cmd_notices_send_due(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
     """One reconciliation by hand: receipts, bank lines and the treasury statement of an account and day."""
+    from ereceipt.core.money import format_vnd
     from ereceipt.core.treasury import reconciliation
 
     services = _services(settings)
     day = _date(args.date)
+    for path in filter(None, (args.csv, args.xml)):  # before the run is recorded, not after
+        if not Path(path).resolve().parent.is_dir():
+            raise BadInput(f"cannot write {path}: No such file or directory")
     progress = _progress_bar() if sys.stderr.isatty() else None
     summary = reconciliation.reconcile(services.database, args.account, day, actor="cli", progress=progress)
     print(f"reconciliation run {summary.run_id}: account {summary.account}, {summary.day}")
@@ -168,20 +181,16 @@ def cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
         ("treasury lines", summary.treasury),
         ("matched", summary.matched),
     ):
-        print(f"  {label:<15}{count:>10}  {amount:>20,} VND")
+        print(f"  {label:<15}{count:>10}  {format_vnd(amount):>20} đồng")
     print(f"  {'discrepancies':<15}{summary.discrepancy_count:>10}")
     for kind, count in summary.discrepancies.items():
         if count:
             print(f"    {kind:<28}{count:>8}")
     with services.database.read() as session:
         if args.csv:
-            Path(args.csv).write_text(
-                reconciliation.discrepancies_csv(session, summary.run_id), encoding="utf-8"
-            )
+            _write(args.csv, reconciliation.discrepancies_csv(session, summary.run_id))
         if args.xml:
-            Path(args.xml).write_bytes(
-                reconciliation.signed_report(session, summary.run_id, services.signer())
-            )
+            _write(args.xml, reconciliation.signed_report(session, summary.run_id, services.signer()))
     return EXIT_OK if summary.discrepancy_count == 0 else EXIT_FAILED
 
 

@@ -86,7 +86,7 @@ def cmd_treasury_simulator(args: argparse.Namespace, settings: Settings) -> int:
     from ereceipt.app.wiring import ensure_keys
     from ereceipt.devtools.treasury_simulator import Switches, TreasurySimulator
 
-    _services(settings)
+    _services(settings, schema=False)  # the simulator keeps its own database
     ensure_keys(settings)
     switches = Switches(slow_seconds=args.slow, fail=args.fail, drop=set(args.drop), alter=set(args.alter))
     simulator = TreasurySimulator(settings, switches, port=args.port)

@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from ereceipt.app.commands import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _read, _services
+from ereceipt.app.commands import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _read, _services, _write
 from ereceipt.core.errors import BadInput, NotFound, XMLRejected
 from ereceipt.settings import Settings
 
@@ -18,10 +18,12 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
     from ereceipt.app.user_commands import after_init
     from ereceipt.app.wiring import ensure_keys
     from ereceipt.core.storage.database import migrate
+    from ereceipt.core.storage.schema_state import reaching
 
-    services = _services(settings)
+    services = _services(settings, schema=False)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # one line below says the database is ready
-    migrate(services.database)
+    with reaching(services.database):
+        migrate(services.database)
     print(f"database ready: {services.database.engine.url.render_as_string(hide_password=True)}")
     if ensure_keys(settings):
         print(f"development keys created in {settings.keys.directory} (NOT for real receipts)")
@@ -71,7 +73,10 @@ def cmd_keys_init(args: argparse.Namespace, settings: Settings) -> int:
         ensure_development_pki(directory)
         print(f"development keys already present in {directory} (use --force to make new ones)")
         return EXIT_OK
-    create_development_pki(directory, key_type=args.key_type)
+    try:
+        create_development_pki(directory, key_type=args.key_type)
+    except OSError as exc:
+        raise BadInput(f"cannot write development keys in {directory}: {exc.strerror}") from None
     print(f"development keys created in {directory} (NOT for real receipts)")
     return EXIT_OK
 
@@ -123,7 +128,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             raise BadInput(f"number {args.number} exists in several series ({names}): add --issuer/--series")
         signed_xml = found[0].signed_xml
     if args.output:
-        Path(args.output).write_bytes(signed_xml)
+        _write(args.output, signed_xml)
     else:
         sys.stdout.buffer.write(signed_xml)
     return EXIT_OK
@@ -139,35 +144,56 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     except XMLRejected as exc:
         print(f"ereceipt: {args.file} is unreadable: {exc.message}", file=sys.stderr)
         return EXIT_USAGE
-    report = _services(settings).verify_receipt(data)
-    output = report.as_dict()
-    if report.passed:
-        content = read_receipt(report.signed_xml)
-        output["receipt"] = {
-            "number": content.display_number,
-            "amount": content.amount,
-            "payer": content.payer.name,
-        }
+    report = _services(settings, schema=False).verify_receipt(data)
+    content = read_receipt(report.signed_xml) if report.passed else None
     if args.json:
-        print(json.dumps(output, ensure_ascii=False, default=str))
+        output = report.as_dict()
+        if content is not None:
+            output["receipt"] = {
+                "number": content.display_number,
+                "amount": content.amount,
+                "payer": content.payer.name,
+            }
+        print(json.dumps(output, ensure_ascii=False))
     else:
-        for key, value in output.items():
-            print(f"{key}: {value}")
+        print(verification_text(report, content))
     return EXIT_OK if report.passed else EXIT_FAILED
+
+
+def verification_text(report, content) -> str:
+    """A verification report as a person reads it: the verdict, then one labelled line per fact."""
+    from ereceipt.core.money import format_vnd
+
+    verdict = {"TOTAL_PASSED": "valid", "TOTAL_FAILED": "invalid"}.get(report.indication, "not verified")
+    indication = ", ".join(filter(None, (report.indication, report.sub_indication)))
+    lines = [f"{verdict}: {report.message} ({indication})"]
+    if content is not None:
+        lines += [
+            f"  receipt     {content.display_number}",
+            f"  amount      {format_vnd(content.amount)} đồng",
+            f"  payer       {content.payer.name}",
+        ]
+    if report.signer:
+        lines.append(f"  signed by   {report.signer}")
+    if report.signing_time:
+        lines.append(f"  signed at   {report.signing_time.isoformat(sep=' ')}")
+    return "\n".join(lines)
 
 
 def cmd_ocr(args: argparse.Namespace, settings: Settings) -> int:
     """Read a scanned payment document: the proposed fields, their confidences, the time taken."""
+    from ereceipt.core.money import format_vnd
     from ereceipt.core.ocr.reading import read_document
 
-    reading = read_document(_services(settings).ocr_engine(), _read(args.file), None)
+    reading = read_document(_services(settings, schema=False).ocr_engine(), _read(args.file), None)
     result = reading.as_dict()
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
         return EXIT_OK
     confidences = reading.fields.confidences
     for name, value in reading.fields.values.items():
-        print(f"{name:<20} {value}  ({confidences[name]:.2f})")
+        shown = f"{format_vnd(value)} đồng" if name.endswith("_vnd") and isinstance(value, int) else value
+        print(f"{name:<20} {shown}  ({confidences[name]:.2f})")
     if not reading.fields.values:
         print("no fields found")
     for warning in reading.fields.warnings:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from ereceipt.core.backoff import backoff_seconds
 from ereceipt.core.delivery.outbox import EMAIL, FAILED, PENDING, SENT, SMS, PayerNotice
-from ereceipt.core.errors import Conflict, EReceiptError, NotFound, TransientOutage
+from ereceipt.core.errors import Conflict, EReceiptError, NotFound, TransientOutage, outside_reason
 from ereceipt.core.receipts.content import ReceiptContent
 from ereceipt.core.receipts.payer_contact import normalise_email, normalise_mobile
 from ereceipt.core.receipts.store import CANCELLED
@@ -192,7 +192,8 @@ class NoticeDispatcher:
             return
         except Exception as exc:  # a bug in a channel must not lose the notice: it is tried again
             log.exception("notice %s: unexpected error", delivery.notice_id)
-            self._record_retry(delivery, f"unexpected error: {exc!r}", tally)
+            reason = f"unexpected error ({type(exc).__name__}: {outside_reason(exc)}); see the log"
+            self._record_retry(delivery, reason, tally)
             return
         with self.database.write() as session:
             _set(session, delivery.notice_id, status=SENT, sent_at=datetime.now(UTC), last_error=None)

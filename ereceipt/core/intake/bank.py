@@ -30,6 +30,7 @@ from ereceipt.core.intake.bank_records import store_records
 from ereceipt.core.intake.transfers import BankBatch, BankTransfer, IntakeResult
 from ereceipt.core.issuing.issuer import ReceiptIssuer
 from ereceipt.core.issuing.requests import IssueRequest, PaymentIn
+from ereceipt.core.money import format_vnd
 from ereceipt.core.receipts.content import PayerInfo, PaymentMethod
 from ereceipt.core.receipts.store import still_owed
 from ereceipt.core.receipts.tables import EnforcementCase, Payment
@@ -177,7 +178,10 @@ class BankIntake:
                 continue
             case = cases[code]
             if transfer.amount > owed[case.id]:
-                reason = f"amount {transfer.amount} is more than the {owed[case.id]} đồng case {code} owes"
+                reason = (
+                    f"amount {format_vnd(transfer.amount)} đồng is more than the "
+                    f"{format_vnd(owed[case.id])} đồng case {code} owes"
+                )
                 held.append((bic, transfer, case.id, reason))
                 continue
             owed[case.id] -= transfer.amount

@@ -22,7 +22,7 @@ from ereceipt.core.amount_words import amount_in_words
 from ereceipt.core.errors import BadInput, Conflict
 from ereceipt.core.issuing.numbering import take_numbers
 from ereceipt.core.issuing.requests import IssuedReceipt, IssueRequest, PaymentIn
-from ereceipt.core.money import vnd
+from ereceipt.core.money import format_vnd, vnd
 from ereceipt.core.receipts import store
 from ereceipt.core.receipts.content import (
     VIETNAM,
@@ -295,7 +295,8 @@ class _BatchLookups:
         if amount > self.owed[case.id]:
             owed = self.owed[case.id]
             raise Conflict(
-                f"amount {amount} is more than the {owed} đồng case {case.payment_code} still owes"
+                f"amount {format_vnd(amount)} đồng is more than the {format_vnd(owed)} đồng "
+                f"case {case.payment_code} still owes"
             )
         self.owed[case.id] -= amount
         return case

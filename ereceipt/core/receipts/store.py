@@ -13,6 +13,7 @@ from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from ereceipt.core.errors import BadInput, Conflict, NotFound
+from ereceipt.core.money import format_vnd
 from ereceipt.core.receipts.content import VIETNAM, IssuerInfo, ReceiptContent, ReceiptRef, series_year
 from ereceipt.core.receipts.receipt_xml import read_receipt
 from ereceipt.core.receipts.tables import EnforcementCase, Issuer, Payment, Receipt, ReceiptSeries
@@ -77,7 +78,10 @@ def receipt_of_payment(session: Session, source: str, reference: str, amount: in
     if payment is None:
         return None
     if payment.amount != amount:
-        raise Conflict(f"payment {source}/{reference} was recorded with {payment.amount} đồng, not {amount}")
+        raise Conflict(
+            f"payment {source}/{reference} was recorded with {format_vnd(payment.amount)} đồng, "
+            f"not {format_vnd(amount)} đồng"
+        )
     receipt = session.scalar(
         select(Receipt)
         .where(Receipt.payment_id == payment.id)
