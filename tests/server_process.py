@@ -54,6 +54,7 @@ class Server:
         run_worker: bool = False,
         run_scheduler: bool = False,
         server_options: str = "",
+        own_session: bool = False,
     ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -75,6 +76,8 @@ class Server:
                 env=env,
                 stdout=output,
                 stderr=subprocess.STDOUT,
+                # A process group of its own, as a terminal gives a command: a test may signal the group.
+                start_new_session=own_session,
             )
         self.workers = workers
         try:

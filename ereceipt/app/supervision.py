@@ -141,3 +141,25 @@ def stop_when_orphaned(
         stop()
 
     threading.Thread(target=watch, name="ereceipt-parent-watch", daemon=True).start()
+
+
+def reload_bank_certificates(settings: Settings, handler) -> None:
+    """A running bank worker's SIGHUP: read ``[banks]`` again and pin what it names now.
+
+    The settings are read again from where they came from (the file and the environment); the
+    other settings keep the values the worker started with (a restart takes them). A ``[banks]``
+    that cannot be read, or a certificate that is refused, leaves the pins as they were, and says why.
+    """
+    from ereceipt.app.wiring import Services
+    from ereceipt.config import load_settings
+    from ereceipt.core.errors import EReceiptError
+
+    try:
+        fresh = load_settings(None if settings.source == "defaults" else settings.source)
+        pinned = Services(fresh).bank_certificates()
+    except EReceiptError as exc:
+        kept = len(handler.certificates)
+        log.error("bank certificates not reloaded, the %d pinned before stay: %s", kept, exc.message)
+        return
+    handler.pin(pinned)
+    log.info("bank certificates reloaded: %s", ", ".join(sorted(pinned)) or "none pinned")

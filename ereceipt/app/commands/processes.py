@@ -53,10 +53,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     import logging
-    import signal
     import threading
 
-    from ereceipt.app.supervision import stop_when_orphaned
+    from ereceipt.app.supervision import reload_bank_certificates, stop_when_orphaned
 
     services = _services(settings)
     notices = services.notice_dispatcher()  # payer e-mail and SMS
@@ -70,8 +69,13 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
         relay.stop()
         notices.stop()
 
+    def reload(*_) -> None:  # off the signal handler: reading files must not hold up the consumer
+        arguments = (settings, consumer.handle)
+        threading.Thread(target=reload_bank_certificates, args=arguments, daemon=True).start()
+
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, stop)
+    signal.signal(signal.SIGHUP, reload)
     if args.parent_pid:
         stop_when_orphaned(args.parent_pid, stop)
     relaying = threading.Thread(target=relay.run, name="ereceipt-outbox-relay")
