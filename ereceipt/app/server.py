@@ -10,9 +10,9 @@ than the application.
 
 Stopping is the main process's business alone. A granian worker that receives SIGINT and SIGTERM a
 moment apart never stops (seen with granian 2.8: its shutdown wake-up is lost), until the main
-process kills it after the 20 s; a Ctrl-C did exactly that, as the terminal sends
-SIGINT to every process of the group and the main process then sends SIGTERM to each worker. So a
-worker blocks SIGINT for its whole life and leaves SIGTERM, from its parent, as its one way to stop;
+process kills it after the 20 s. A Ctrl-C causes exactly that: the terminal sends SIGINT to every
+process of the group, and the main process then sends SIGTERM to each worker. So a worker blocks
+SIGINT for its whole life and leaves SIGTERM, from its parent, as its one way to stop;
 while it loads the application (before granian's own handler is in place) SIGTERM ends it at once.
 """
 
