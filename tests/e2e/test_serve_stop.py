@@ -11,13 +11,15 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 from lxml import etree
 from rabbitmq import AMQP_URL, broker, queue_depth, topology
-from server_process import Server, ereceipt
+from server_process import Server, ereceipt, free_port
 from waiting import wait_for
 
 from ereceipt.queue.topology import Topology
@@ -144,3 +146,39 @@ def test_a_request_in_hand_at_ctrl_c_is_answered(home: Path, broker, topology: T
     fault = etree.fromstring(payload).find(f"{{{SOAP_ENV}}}Body/{{{SOAP_ENV}}}Fault")
     assert fault is not None and fault.findtext("faultcode"), payload
     assert "Traceback" not in server.log.read_text()
+
+
+def test_ctrl_c_while_the_server_starts_stops_everything_within_3_s(
+    home: Path, broker, topology: Topology
+) -> None:
+    """A worker that is still loading the application when the signals come must not be left
+    running until it is killed (granian's 20 s)."""
+    port = free_port()
+    (home / "config.ini").write_text(
+        (home / "base.ini").read_text() + f"[server]\nport = {port}\npublic_url = http://127.0.0.1:{port}\n"
+    )
+    log = home / "early.log"
+    env = {**os.environ, "ERECEIPT_CONFIG": str(home / "config.ini")}
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "ereceipt", "serve"],
+            cwd=home,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_for(lambda: b"Spawning worker-2" in log.read_bytes(), what="the workers to be forked")
+        started = descendants(server.pid)
+        begun = time.monotonic()
+        os.killpg(server.pid, signal.SIGINT)
+        assert server.wait(timeout=60) == 0, log.read_text()
+        wait_for(lambda: not any(alive(pid) for pid in started), timeout=60, what=f"{started} to end")
+        seconds = time.monotonic() - begun
+    finally:
+        server.kill()
+        server.wait()
+    output = log.read_text()
+    assert "refused to gracefully stop" not in output and "Traceback" not in output, output
+    assert seconds < IDLE_STOP_SECONDS, seconds
