@@ -81,8 +81,8 @@ def start(home: Path, broker, topology: Topology) -> tuple[Server, set[int]]:
         wait_for(lambda: queue_depth(broker, topology.payments_queue)[1] == 1, what="the worker consuming")
         wait_for(lambda: b"\nscheduler " in server.log.read_bytes(), what="the scheduler started")
         started = descendants(server.process.pid)
-        # two server workers, the bank worker and the scheduler (and nothing of an earlier try)
-        assert len(started) == 4, started
+        # two server workers, the bank worker and the scheduler, and any child added later
+        assert len(started) >= 4, started
     except AssertionError:
         server.stop()
         raise
