@@ -109,7 +109,7 @@ class Server:
     def stop(self) -> bytes:
         """Stop the server; returns everything it printed."""
         self.process.terminate()
-        # granian's graceful stop (up to 20 s), then the bank worker child's: on a loaded machine the
-        # two together can pass 30 s.
+        # Requests in hand may take granian's whole graceful stop (20 s), and a job or message in hand
+        # the scheduler's or bank worker's (up to 30 s); on a loaded machine, more.
         self.process.wait(timeout=90)
         return self.log.read_bytes()
