@@ -54,6 +54,7 @@ class Server:
         run_worker: bool = False,
         run_scheduler: bool = False,
         server_options: str = "",
+        own_session: bool = False,
     ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -75,6 +76,8 @@ class Server:
                 env=env,
                 stdout=output,
                 stderr=subprocess.STDOUT,
+                # A process group of its own, as a terminal gives a command: a test may signal the group.
+                start_new_session=own_session,
             )
         self.workers = workers
         try:
@@ -106,7 +109,7 @@ class Server:
     def stop(self) -> bytes:
         """Stop the server; returns everything it printed."""
         self.process.terminate()
-        # granian's graceful stop (up to 20 s), then the bank worker child's: on a loaded machine the
-        # two together can pass 30 s.
+        # Requests in hand may take granian's whole graceful stop (20 s), and a job or message in hand
+        # the scheduler's or bank worker's (up to 30 s); on a loaded machine, more.
         self.process.wait(timeout=90)
         return self.log.read_bytes()

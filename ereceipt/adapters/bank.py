@@ -39,6 +39,12 @@ class BankNotifications:
     ) -> None:
         self.intake, self.certificates, self.schemas = intake, dict(certificates or {}), schemas
 
+    def pin(self, certificates: Mapping[str, x509.Certificate]) -> None:
+        """Trust these certificates from now on, in place of the ones before (a reload of ``[banks]``).
+
+        One assignment: a delivery being read keeps the set it started with."""
+        self.certificates = dict(certificates)
+
     def batch(self, delivery: Delivery) -> BankBatch:
         """What the delivery carries, checked and read; raises the permanent errors."""
         if not delivery.message_id:

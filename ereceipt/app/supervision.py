@@ -1,21 +1,29 @@
-"""Process supervision on one machine: ``ereceipt serve``'s children, and children that end with their parent.
+"""Process supervision on one machine (POSIX signals): `ereceipt serve`'s children, and orphans that stop.
 
 The web server (granian) forks its WSGI workers: a consumer started inside the WSGI
 application would run once per worker. The payment consumer and the outbox relay therefore run
 in exactly one ``ereceipt worker`` child started by the serving process itself, restarted with a
 growing delay whenever it ends unexpectedly, stopped with SIGTERM (it finishes the message in hand)
-when the server stops, and ending by itself if the serving process disappears (``--parent-pid``).
-Any end that was not asked for is unexpected, whatever its exit status.
+when the server stops, sent SIGHUP when the server is, and ending by itself if the serving process
+disappears (``--parent-pid``). Any end that was not asked for is unexpected, whatever its exit status.
 
 The scheduled jobs run in one ``ereceipt scheduler --exit-with-parent`` child of the serving
 process too, when ``[server] run_scheduler`` is true. Both children watch their parent with
 ``stop_when_orphaned``: a parent that is gone, even SIGKILLed, leaves no worker or scheduler behind.
+
+Every child runs in a session of its own, out of the terminal's process group: a Ctrl-C reaches
+the serving process alone, which sends each child one SIGTERM at once (``terminate``) and then
+waits for all of them together (``stop``). A child reached by both the terminal's SIGINT and its
+parent's SIGTERM, a moment apart, is what kept a granian worker from stopping (see
+``app/server.py``); a child still starting would die of the SIGINT with a traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -65,20 +73,44 @@ class WorkerSupervisor:
             log.warning("bank worker (pid %d) ended; restarting in %.1f s", self._child.pid, delay)
             self.stopping.wait(delay)
 
+    def terminate(self) -> None:
+        """Ask the child to stop (SIGTERM) and start no other; returns at once, safe in a signal handler.
+
+        No lock here: a signal handler runs on the main thread, possibly while it holds the lock.
+        A child started after this reads ``stopping`` first and is stopped by ``stop``."""
+        self.stopping.set()
+        child = self._child
+        if child is not None and child.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child.pid, signal.SIGTERM)
+
+    def reload(self) -> None:
+        """Pass a SIGHUP on to the child: it reads its pinned bank certificates again."""
+        child = self._child
+        if child is not None and child.poll() is None:
+            child.send_signal(signal.SIGHUP)
+            log.info("bank worker (pid %d) told to reload", child.pid)
+
     def stop(self) -> None:
         """SIGTERM the child and wait for it to finish the message in hand; SIGKILL after the timeout."""
         with self._lock:
             self.stopping.set()
             child = self._child
-        if child is not None and child.poll() is None:
-            child.terminate()
-            try:
-                child.wait(timeout=self.stop_timeout)
-            except subprocess.TimeoutExpired:
-                log.error("bank worker (pid %d) did not stop in %.0f s; killed", child.pid, self.stop_timeout)
-                child.kill()
-                child.wait()
+        if child is not None:
+            stop_process(child, "bank worker", self.stop_timeout)
         self._thread.join(timeout=5)
+
+
+def stop_process(child: subprocess.Popen, name: str, timeout: float) -> None:
+    """SIGTERM ``child`` (again, if it was already) and wait up to ``timeout``; SIGKILL after it."""
+    if child.poll() is None:
+        child.terminate()
+        try:
+            child.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            log.error("%s (pid %d) did not stop in %.0f s; killed", name, child.pid, timeout)
+            child.kill()
+            child.wait()
 
 
 def start_scheduler(settings: Settings) -> subprocess.Popen | None:
@@ -88,7 +120,8 @@ def start_scheduler(settings: Settings) -> subprocess.Popen | None:
     command = [sys.executable, "-m", "ereceipt"]
     if settings.source != "defaults":
         command += ["--config", settings.source]
-    return subprocess.Popen([*command, "scheduler", "--exit-with-parent"])  # noqa: S603 (our own command)
+    # A session of its own, as the bank worker: the serving process stops it (see the module's note).
+    return subprocess.Popen([*command, "scheduler", "--exit-with-parent"], start_new_session=True)  # noqa: S603
 
 
 def stop_when_orphaned(
@@ -108,3 +141,25 @@ def stop_when_orphaned(
         stop()
 
     threading.Thread(target=watch, name="ereceipt-parent-watch", daemon=True).start()
+
+
+def reload_bank_certificates(settings: Settings, handler) -> None:
+    """A running bank worker's SIGHUP: read ``[banks]`` again and pin what it names now.
+
+    The settings are read again from where they came from (the file and the environment); the
+    other settings keep the values the worker started with (a restart takes them). A ``[banks]``
+    that cannot be read, or a certificate that is refused, leaves the pins as they were, and says why.
+    """
+    from ereceipt.app.wiring import Services
+    from ereceipt.config import load_settings
+    from ereceipt.core.errors import EReceiptError
+
+    try:
+        fresh = load_settings(None if settings.source == "defaults" else settings.source)
+        pinned = Services(fresh).bank_certificates()
+    except EReceiptError as exc:
+        kept = len(handler.certificates)
+        log.error("bank certificates not reloaded, the %d pinned before stay: %s", kept, exc.message)
+        return
+    handler.pin(pinned)
+    log.info("bank certificates reloaded: %s", ", ".join(sorted(pinned)) or "none pinned")

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
 
 from ereceipt.app.commands import EXIT_OK, _date, _services
 from ereceipt.settings import Settings
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from ereceipt.app.listening import refuse_taken_port
     from ereceipt.app.server import serve
-    from ereceipt.app.supervision import WorkerSupervisor, start_scheduler
+    from ereceipt.app.supervision import WorkerSupervisor, start_scheduler, stop_process
 
+    host, port = args.host or settings.server.host, args.port or settings.server.port
+    refuse_taken_port(host, port)  # before any child: a second server must not start a second worker
     services = _services(settings)
     services.signer()
     supervisor = None
@@ -20,12 +26,26 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         supervisor = WorkerSupervisor(args.config)
         supervisor.start()
     scheduler = start_scheduler(settings)
+
+    def stop_children() -> None:  # in the signal handler: every child stops while the workers do
+        if scheduler is not None and scheduler.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(scheduler.pid, signal.SIGTERM)
+        if supervisor is not None:
+            supervisor.terminate()
+
     try:
-        serve(settings, host=args.host, port=args.port, workers=args.workers)
+        serve(
+            settings,
+            host=host,
+            port=port,
+            workers=args.workers,
+            on_stop=stop_children,
+            on_reload=supervisor.reload if supervisor is not None else None,
+        )
     finally:
         if scheduler is not None:
-            scheduler.terminate()
-            scheduler.wait(timeout=30)
+            stop_process(scheduler, "scheduler", 30)
         if supervisor is not None:
             supervisor.stop()
     return EXIT_OK
@@ -33,10 +53,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     import logging
-    import signal
     import threading
 
-    from ereceipt.app.supervision import stop_when_orphaned
+    from ereceipt.app.supervision import reload_bank_certificates, stop_when_orphaned
 
     services = _services(settings)
     notices = services.notice_dispatcher()  # payer e-mail and SMS
@@ -50,8 +69,13 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
         relay.stop()
         notices.stop()
 
+    def reload(*_) -> None:  # off the signal handler: reading files must not hold up the consumer
+        arguments = (settings, consumer.handle)
+        threading.Thread(target=reload_bank_certificates, args=arguments, daemon=True).start()
+
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, stop)
+    signal.signal(signal.SIGHUP, reload)
     if args.parent_pid:
         stop_when_orphaned(args.parent_pid, stop)
     relaying = threading.Thread(target=relay.run, name="ereceipt-outbox-relay")
