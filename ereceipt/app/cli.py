@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from ereceipt import __version__
-from ereceipt.app.commands import EXIT_FAILED, EXIT_USAGE
+from ereceipt.app.commands import EXIT_FAILED, EXIT_USAGE, signer_keys
 from ereceipt.app.commands.operations import (
     cmd_log_archive,
     cmd_log_verify,
@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys_init.add_argument("--key-type", choices=["rsa", "ec"], default="rsa")
     keys_init.add_argument("--force", action="store_true", help="replace existing development keys")
     keys_init.set_defaults(handler=cmd_keys_init)
+    signer_keys.add_parsers(keys)
 
     issue = commands.add_parser("issue", help="issue a receipt from a JSON payment description")
     issue.add_argument("file", help="payment JSON file, or - for standard input (see examples/payment.json)")
