@@ -12,6 +12,7 @@ from lxml import etree
 from ereceipt.core.signatures.binding import RecordedCertificate, SignerRecord, bind_signer, fingerprint
 from ereceipt.core.signatures.pki import CLIENT, SERVER, Usage, issue_certificate
 from ereceipt.core.signatures.report import SIGNING_TIME_BASIS, Indication, SubIndication, VerificationReport
+from ereceipt.core.signers.receipt_check import as_stored
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 TAX = "0100000001"
@@ -151,3 +152,15 @@ def test_an_unknown_issuer_fails(certificates) -> None:
 def test_a_report_that_did_not_pass_is_left_as_it_is() -> None:
     failed = VerificationReport(Indication.TOTAL_FAILED, SubIndication.HASH_FAILURE, "digest")
     assert bind_signer(failed, None) is failed
+
+
+def test_a_stored_receipt_must_be_the_very_signature_it_was_issued_with(certificates) -> None:
+    report = replace(passed(certificates["issuer"]), identity="a" * 64)
+    assert as_stored(report, "a" * 64) is report
+    assert as_stored(report, None) is report  # stored before identities existed and not backfilled
+    other = as_stored(report, "b" * 64)
+    assert (other.indication, other.sub_indication) == (
+        Indication.INDETERMINATE,
+        SubIndication.SIG_CONSTRAINTS_FAILURE,
+    )
+    assert "identity digest differs" in other.message and other.signed_xml is None
