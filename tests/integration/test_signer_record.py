@@ -19,12 +19,14 @@ from ereceipt.core.errors import BadInput, Conflict
 from ereceipt.core.issuing.issuer import ReceiptIssuer
 from ereceipt.core.issuing.requests import IssueRequest, PaymentIn
 from ereceipt.core.receipts.content import PayerInfo, PaymentMethod
+from ereceipt.core.receipts.receipt_xml import RECEIPT_TAG
 from ereceipt.core.receipts.tables import Receipt
 from ereceipt.core.signatures.identity import receipt_identity
 from ereceipt.core.signatures.pki import DevelopmentPKI, create_development_pki
 from ereceipt.core.signatures.report import SubIndication
 from ereceipt.core.signatures.signing_identity import load_signing_identity
 from ereceipt.core.signatures.trust import TrustStore
+from ereceipt.core.signatures.verification import verify_signed_document
 from ereceipt.core.signatures.xades import IssuerSigners, ReceiptSigner
 from ereceipt.core.signers.receipt_check import verify_receipt
 from ereceipt.core.signers.record import add_certificate, delegate, list_certificates, retire_certificate
@@ -83,6 +85,22 @@ def test_each_issuer_signs_with_its_own_key_and_verifies(demo_database: Database
                 == report.identity
                 == receipt_identity(etree.fromstring(issued.signed_xml))
             )
+
+
+def test_a_batch_of_several_issuers_is_signed_with_each_ones_key(
+    demo_database: Database, pki, own_trust
+) -> None:
+    """As the bank worker issues: one transaction, receipts of two agencies."""
+    signers = IssuerSigners(None, {c: own_signer(pki, c) for c in ("CCTHADS-BD", "CTHADS-HN")})
+    batch = ReceiptIssuer(demo_database, signers).issue_batch(
+        [cash("PT-1", "THA2501"), cash("PT-2", "THA2503")]
+    )
+    signers_seen = {}
+    for issued in batch:
+        report = verify_signed_document(issued.signed_xml, own_trust, expected_root=RECEIPT_TAG)
+        signers_seen[issued.content.issuer.code] = report.signer
+    assert "UID=MST:0100000002" in signers_seen["CCTHADS-BD"]
+    assert "UID=MST:0100000001" in signers_seen["CTHADS-HN"]
 
 
 def test_certificates_that_can_never_sign_are_refused_at_registration(demo_database: Database, pki) -> None:
