@@ -45,7 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     keys = commands.add_parser("keys", help="key management").add_subparsers(
         dest="keys_command", required=True
     )
-    keys_init = keys.add_parser("init", help="create a development PKI (root CA, issuer, SOAP, portal, bank)")
+    keys_init = keys.add_parser(
+        "init", help="create a development PKI (root CA, a key per demo agency, SOAP, portal, bank)"
+    )
     keys_init.add_argument("--directory", help="where to write (default: [keys] directory)")
     keys_init.add_argument("--key-type", choices=["rsa", "ec"], default="rsa")
     keys_init.add_argument("--force", action="store_true", help="replace existing development keys")
