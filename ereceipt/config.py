@@ -27,6 +27,8 @@ from ereceipt.core.errors import ConfigurationError
 from ereceipt.settings import DEFAULT_ACCESS, SCHEDULED_JOBS, ClientAccess, Settings
 
 _LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+# Sections that are lists of entries ([access], [banks], [signing_keys]): read from the file only.
+LIST_SECTIONS = frozenset({"access", "banks", "signing_keys"})
 
 
 def _as_bool(text: str) -> bool:
@@ -166,7 +168,7 @@ def load_settings(
     _refuse_unknown_overrides(environ)
     sections = {}
     for section_field in fields(Settings):
-        if section_field.name in {"source", "access", "banks", "signing_keys"}:
+        if section_field.name in {"source", *LIST_SECTIONS}:
             continue
         section, defaults = section_field.name, section_field.default
         known = {f.name for f in fields(defaults)}
@@ -205,7 +207,7 @@ def load_settings(
     )
     banks = _load_banks(parser, base) if parser.has_section("banks") else ()
     signing_keys = _load_signing_keys(parser, base) if parser.has_section("signing_keys") else ()
-    unknown_sections = set(parser.sections()) - set(sections) - {"access", "banks", "signing_keys"}
+    unknown_sections = set(parser.sections()) - set(sections) - LIST_SECTIONS
     if unknown_sections:
         name = sorted(unknown_sections)[0]
         raise ConfigurationError(
@@ -236,7 +238,7 @@ def _overridable() -> set[str]:
     return {
         f"ERECEIPT_{section_field.name.upper()}__{setting.name.upper()}"
         for section_field in fields(Settings)
-        if section_field.name not in {"source", "access", "banks"}  # lists: from the file only
+        if section_field.name not in {"source", *LIST_SECTIONS}
         for setting in fields(section_field.default)
     }
 
