@@ -173,7 +173,8 @@ def delegate(
     issuer, signer = _issuer(session, issuer_code), _issuer(session, signer_code)
     if issuer.id == signer.id:
         raise BadInput("an issuer needs no delegation to itself")
-    valid_from = valid_from or datetime.now(UTC)
+    # Whole seconds, as for a certificate's period: xades:SigningTime has no fraction.
+    valid_from = (valid_from or datetime.now(UTC)).replace(microsecond=0)
     if valid_to is not None and valid_to <= valid_from:
         raise BadInput("a delegation must end after it begins")
     row = SignerDelegation(
