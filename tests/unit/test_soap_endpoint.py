@@ -47,7 +47,14 @@ class FakeLog:
         self.seen.add((client, xroad_id))
         return first
 
-    def record(self, exchange: Exchange, claim: Claim | None = None, arrival: Arrival | None = None) -> bool:
+    def record(
+        self,
+        exchange: Exchange,
+        claim: Claim | None = None,
+        arrival: Arrival | None = None,
+        *,
+        pending: str | None = None,
+    ) -> bool:
         if claim is not None and not self.remember(claim.client, claim.xroad_id):
             self.exchanges.append(claim.refused())
             return False
