@@ -1,4 +1,4 @@
-"""The SOAP message log: every exchange stored whole in a tamper-evident hash chain (as X-Road's message log).
+"""The SOAP message log: every exchange in a tamper-evident hash chain (as X-Road's message log).
 
 Each record's hash covers the previous record's hash, its own fields and digests of the raw
 request and response, so changing, removing or reordering a record breaks the chain from there

@@ -22,7 +22,7 @@ from ereceipt.core.storage.base import Base, Id, UTCDateTime
 
 
 class MessageLogRecord(Base):
-    """One SOAP exchange, stored whole, in a hash chain: each record's hash covers the previous one's."""
+    """One SOAP exchange in a hash chain: each record's hash covers the previous one's."""
 
     __tablename__ = "message_log"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
