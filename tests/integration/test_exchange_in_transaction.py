@@ -148,3 +148,21 @@ def test_a_request_kept_in_part_has_its_size_and_hash_in_the_chain(database: Dat
     with database.write() as session:  # the size is covered by the chain
         session.get(MessageLogRecord, record.id).request_size = 5
     assert verify_chain(database).broken_at == record.id
+
+
+def test_the_migration_goes_down_and_up_again_keeping_the_chain(database: Database) -> None:
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from ereceipt.core.storage.database import alembic_config, migrate
+
+    append(database, answered(in_flight(1)))
+    config = alembic_config(database.engine.url.render_as_string(hide_password=False))
+    down_to = ScriptDirectory.from_config(config).get_revision("0014").down_revision
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, down_to)
+    migrate(database)
+    assert verify_chain(database).records == 1 and verify_chain(database).reason is None
+    business_change(database, in_flight(2))
+    assert pending(database) == 1
