@@ -7,7 +7,7 @@ to ``message_log_pending`` in that same transaction: a committed payment always 
 stored. The request's own log record (``MessageLog.record``) later deletes that row in the
 transaction that chains the record, so the exchange is chained once, with its answer. Should the
 process die between the two, ``chain_pending`` moves the row into the chain (outcome
-``unanswered``: no answer was sent) under the chain's head lock, in id order. Neither step holds
+``unanswered``: its answer is not in the log) under the chain's head lock, in id order. Neither step holds
 the head lock while a receipt is signed.
 """
 

@@ -305,8 +305,8 @@ class MessageLog:
         pending: str | None = None,
     ) -> bool:
         """Store ``exchange``; with a ``claim``, False when its id was a replay (``claim.refused`` stored).
-        With ``pending``, the token of the row written for it in the transaction of its change, which
-        goes in the same transaction as this record (or was chained already, then both stay)."""
+        With ``pending``, the token of the row written for it in the transaction of its change: that
+        row is deleted in this record's transaction (if the chainer chained it already, both stay)."""
         entry = _Entry(exchange, claim, pending)
         with self._lock:
             self._waiting.append(entry)
