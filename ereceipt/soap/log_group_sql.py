@@ -8,7 +8,9 @@ head's lock is held for the statement alone, never while a Python thread waits f
 under load would hold up every other process's writers.
 
 The rows of ``message_log_pending`` that the chosen records replace are deleted by the same
-statement. A record whose claim fails (a replay) is left out of the chain and said so in the result; the
+statement (``GROUP_WRITE_UNPEND``, for the groups that hold such a record).
+
+A record whose claim fails (a replay) is left out of the chain and said so in the result; the
 caller logs its refusal with a second statement, in ``mode`` ``plain`` (no claim). Replays are rare,
 so the common group makes the refusals of none of its requests.
 """
@@ -30,8 +32,7 @@ ELEMENT_TYPES = {
     **dict.fromkeys(("request", "response", "suffix"), "bytea"),
 }
 
-GROUP_WRITE = Statement(
-    """
+_GROUP_WRITE = """
 WITH RECURSIVE
 input AS (
     SELECT * FROM unnest(
@@ -81,17 +82,28 @@ inserted AS (
 moved AS (
     UPDATE message_log_head SET last_hash = (SELECT hash FROM chain ORDER BY k DESC LIMIT 1)
     WHERE id = 1
-),
--- The rows written with the business change of these exchanges: their records are in (log_pending).
-unpended AS (
-    DELETE FROM message_log_pending
-    WHERE token IN (SELECT pending FROM chosen WHERE pending IS NOT NULL)
-)
+)__UNPEND__
 -- How many records went in, and how many should have: fewer only when the head row is missing.
 SELECT n, accepted, (SELECT count(*) FROM inserted), (SELECT count(*) FROM chosen)
 FROM decided ORDER BY n
-""",
-    types={"at": MessageLogRecord.__table__.c.at.type},
-    returns_rows=True,
-    binary=True,  # the messages go as they are, not escaped byte by byte
-)
+"""
+# The rows written with the business change of these exchanges: their records are in (log_pending).
+_UNPEND = """,
+unpended AS (
+    DELETE FROM message_log_pending
+    WHERE token IN (SELECT pending FROM chosen WHERE pending IS NOT NULL)
+)"""
+
+
+def _statement(sql: str) -> Statement:
+    return Statement(
+        sql,
+        types={"at": MessageLogRecord.__table__.c.at.type},
+        returns_rows=True,
+        binary=True,  # the messages go as they are, not escaped byte by byte
+    )
+
+
+GROUP_WRITE = _statement(_GROUP_WRITE.replace("__UNPEND__", ""))
+# For a group that holds the record of an exchange stored with its change (rare: most are reads).
+GROUP_WRITE_UNPEND = _statement(_GROUP_WRITE.replace("__UNPEND__", _UNPEND))

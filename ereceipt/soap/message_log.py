@@ -213,7 +213,9 @@ def _group_write(
     arrays = {
         name: driver_sql.Array(log_group_sql.ELEMENT_TYPES[name], values) for name, values in columns.items()
     }
-    decided = connection.execute(log_group_sql.GROUP_WRITE, {"at": at, **arrays})
+    unpend = any(entry.pending for entry in entries)
+    statement = log_group_sql.GROUP_WRITE_UNPEND if unpend else log_group_sql.GROUP_WRITE
+    decided = connection.execute(statement, {"at": at, **arrays})
     if len(decided) != len(entries) or decided[0][2] != decided[0][3]:
         raise RuntimeError("the message log's head row is missing: nothing was logged")
     return [accepted for _, accepted, _, _ in decided]
