@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 import requests
+from database_urls import POSTGRES_URL
 from server_process import Server, ereceipt
-from sqlalchemy import select
+from sqlalchemy import make_url, select, text
+from sqlalchemy.engine import Engine
 from waiting import wait_for
 from zeep import Client
 
@@ -26,7 +28,6 @@ from ereceipt.core.storage.message_log_tables import MessageLogRecord, PendingEx
 from ereceipt.soap.log_pending import UNANSWERED
 from ereceipt.soap.zeep_signature import XRoadSignature
 
-DATABASE = "[database]\nurl = sqlite:///var/e.sqlite3\n"
 ACCESS = "[access]\nVN/GOV/000000002/DVCQG = var/keys/portal-client.cert.pem | * | signed\n"
 CHAINER = "chain_pending_after_seconds = 1\nchain_interval_seconds = 1\n"
 PORTAL = {"xRoadInstance": "VN", "memberClass": "GOV", "memberCode": "000000002", "subsystemCode": "DVCQG"}
@@ -38,12 +39,29 @@ SERVICE = {
 }
 
 
-@pytest.fixture
-def home(tmp_path: Path) -> Iterator[Path]:
-    (tmp_path / "config.ini").write_text(DATABASE)
-    done = ereceipt(tmp_path, "init", "--demo")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """A server's home with the demo data, and its database's URL (on PostgreSQL a database of its own)."""
+    if request.param == "sqlite":
+        (tmp_path / "var").mkdir()
+        yield from _initialised(tmp_path, f"sqlite:///{tmp_path / 'var' / 'e.sqlite3'}")
+        return
+    admin: Engine = request.getfixturevalue("postgres_admin")
+    name = f"ereceipt_crash_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield from _initialised(tmp_path, make_url(POSTGRES_URL).set(database=name).render_as_string(False))
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _initialised(home: Path, url: str) -> Iterator[tuple[Path, str]]:
+    (home / "config.ini").write_text(f"[database]\nurl = {url}\n")
+    done = ereceipt(home, "init", "--demo")
     assert done.returncode == 0, done.stderr
-    return tmp_path
+    yield home, url
 
 
 def notify(server: Server, home: Path, message_id: str) -> None:
@@ -76,16 +94,20 @@ def notify(server: Server, home: Path, message_id: str) -> None:
     )
 
 
-def test_a_payment_committed_before_a_crash_has_its_exchange_in_the_log(home: Path) -> None:
+def test_a_payment_committed_before_a_crash_has_its_exchange_in_the_log(served: tuple[Path, str]) -> None:
+    home, url = served
+    database_config = f"[database]\nurl = {url}\n"
     message_id = str(uuid.uuid4())
-    crashing = Server(home, DATABASE + ACCESS + "[soap]\ntest_crash_after = business-commit\n", workers=1)
+    crashing = Server(
+        home, database_config + ACCESS + "[soap]\ntest_crash_after = business-commit\n", workers=1
+    )
     try:
         with pytest.raises(requests.exceptions.ConnectionError):  # the worker died before answering
             notify(crashing, home, message_id)
     finally:
         crashing.process.kill()  # the whole server, before anything else can run
         crashing.process.wait()
-    database = Database.from_url(f"sqlite:///{home / 'var' / 'e.sqlite3'}")
+    database = Database.from_url(url)
     try:
         with database.read() as session:
             payments = session.scalars(
@@ -100,7 +122,7 @@ def test_a_payment_committed_before_a_crash_has_its_exchange_in_the_log(home: Pa
         assert (len(payments), len(receipts)) == (1, 1)  # committed, with its receipt
         assert len(stored) == 1 and b"DVC-CRASH-1" in stored[0].request  # its exchange committed with it
 
-        server = Server(home, DATABASE + ACCESS + "[soap]\n" + CHAINER, workers=1)
+        server = Server(home, database_config + ACCESS + "[soap]\n" + CHAINER, workers=1)
         try:
 
             def chained() -> list[MessageLogRecord]:
