@@ -67,6 +67,16 @@ class SoapSettings:
     member_class: str = "GOV"
     member_code: str = "000000001"
     subsystem_code: str = "ERECEIPT"
+    # Bytes of a request refused before its client is authenticated kept in the message log.
+    refused_request_log_bytes: int = 4096
+    # Exchanges that could not be logged while the database was unreachable wait here.
+    journal: Path = Path("var/message-log-journal")
+    # A changing exchange stored with its change is chained by the chainer after this long
+    # when its request has not logged it (the process died); the chainer runs this often.
+    chain_pending_after_seconds: int = 60
+    chain_interval_seconds: int = 15
+    # Tests only: "business-commit" ends the server right after a change commits (fault injection).
+    test_crash_after: str = ""
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from ereceipt.app.commands import (
 )
 from ereceipt.app.commands.operations import (
     cmd_log_archive,
+    cmd_log_chain,
     cmd_log_verify,
     cmd_log_verify_all,
     cmd_notices_send_due,
@@ -91,6 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     log_verify = log_command.add_parser("verify", help="check the hash chain; names the first broken record")
     log_verify.set_defaults(handler=cmd_log_verify)
+    log_chain = log_command.add_parser(
+        "chain", help="chain exchanges left unchained by a crash or an outage (the servers do it too)"
+    )
+    log_chain.set_defaults(handler=cmd_log_chain)
     log_archive = log_command.add_parser(
         "archive", help="move old records to message_log_archive (chain kept)"
     )

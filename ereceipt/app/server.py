@@ -48,6 +48,7 @@ def _application(settings: Settings):
     services = Services(settings)
     application = services.web_application()
     warm_up(services)
+    services.log_chainer().start()
     return application
 
 

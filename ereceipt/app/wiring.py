@@ -109,6 +109,8 @@ def endpoint_settings(settings: Settings, *, soap=None, public_url: str | None =
         timestamp_skew=timedelta(seconds=soap.timestamp_skew_seconds),
         service_key=soap.service_key.read_bytes(),
         service_certificate=soap.service_certificate.read_bytes(),
+        refused_request_log_bytes=soap.refused_request_log_bytes,
+        crash_after=soap.test_crash_after,
     )
 
 
@@ -203,8 +205,13 @@ class Services:
     @_once
     def issuer(self) -> ReceiptIssuer:
         from ereceipt.core.delivery.outbox import write_receipt_events
+        from ereceipt.soap.log_pending import write_pending
 
-        return ReceiptIssuer(self.database, self.signers(), on_issued=write_receipt_events)
+        def on_issued(session, issued) -> None:
+            write_receipt_events(session, issued)
+            write_pending(session)  # the SOAP exchange that asked for them, if any (same transaction)
+
+        return ReceiptIssuer(self.database, self.signers(), on_issued=on_issued)
 
     @_once
     def bank_intake(self):
@@ -347,6 +354,25 @@ class Services:
             operations.handlers,
             self.soap_clients(),
             read_only=READ_ONLY,
+            journal=self.log_journal(),
+        )
+
+    def log_journal(self):
+        """The message log's outage journal of ``[soap] journal``."""
+        from ereceipt.soap.log_journal import OutageJournal
+
+        return OutageJournal(self.settings.soap.journal)
+
+    def log_chainer(self):
+        """Chains the exchanges stored but not chained (``[soap] chain_*``); runs when started."""
+        from ereceipt.soap.log_chainer import LogChainer
+
+        soap = self.settings.soap
+        return LogChainer(
+            self.database,
+            self.log_journal(),
+            pending_after=timedelta(seconds=soap.chain_pending_after_seconds),
+            interval_seconds=soap.chain_interval_seconds,
         )
 
     def web_parts(self):

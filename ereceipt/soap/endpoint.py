@@ -3,12 +3,18 @@
 A request passes, in order: size and media type, the hardened parser, the envelope, the X-Road
 headers, the client's access rights, its WS-Security signature, the replay guard and the message
 schema; only then is the operation called. Every refusal is a SOAP fault with a code and a reason.
-Every exchange, refused or not, goes to the message log and the metrics.
+Every exchange, refused or not, goes to the message log and the metrics: one that changes
+something is first stored in the transaction of its change (``log_pending``); one that cannot be
+logged while the database is unreachable goes to the outage journal (``log_journal``); a request
+refused before its client is authenticated is logged with its size, its SHA-256 and only the
+start of its body (``refused_request_log_bytes``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +29,7 @@ from ereceipt.core.errors import EReceiptError, TransientOutage, XMLRejected
 from ereceipt.core.xml.parser import parse_xml
 from ereceipt.core.xml.values import refuse_hidden_nodes
 from ereceipt.settings import ClientAccess
-from ereceipt.soap import message_log
+from ereceipt.soap import log_pending, message_log
 from ereceipt.soap.contract import RECEIPT_SERVICE, Contract, HttpAnswer
 from ereceipt.soap.envelope import (
     SOAP11,
@@ -38,6 +44,7 @@ from ereceipt.soap.envelope import (
     write_envelope,
 )
 from ereceipt.soap.faults import REPLAY_CODE, SoapFault, fault_response, replay_reason, replay_response
+from ereceipt.soap.log_journal import OutageJournal
 from ereceipt.soap.wsse import WSU_ID, sign_envelope, signing_material, verify_envelope
 from ereceipt.soap.xroad import XRoadHeaders, read_xroad_headers
 
@@ -54,6 +61,10 @@ class EndpointSettings:
     timestamp_skew: timedelta
     service_key: bytes  # PEM, signs the answers to clients that sign
     service_certificate: bytes
+    refused_request_log_bytes: int = 4096  # kept of a request refused before its client is known
+    # For fault-injection tests only: "business-commit" ends the process (os._exit) right after an
+    # operation has committed its change and before its exchange is logged.
+    crash_after: str = ""
 
 
 def message_schema() -> etree.XMLSchema:
@@ -98,6 +109,7 @@ class SoapEndpoint:
         clients: dict[str, tuple[ClientAccess, x509.Certificate | None]],
         *,
         read_only: frozenset[str] = frozenset(),
+        journal: OutageJournal | None = None,
     ) -> None:
         self.contract_files = contract
         self.settings = settings
@@ -105,6 +117,7 @@ class SoapEndpoint:
         self.operations = operations
         self.clients = clients
         self.read_only = read_only
+        self.journal = journal
         self.provider = settings.provider
         self.skew = settings.timestamp_skew
         self.service_key = settings.service_key
@@ -138,7 +151,7 @@ class SoapEndpoint:
     ) -> HttpAnswer:
         started = time.perf_counter()
         version = version_for(content_type) or SOAP_1_1
-        request, headers, operation, claim = b"", None, None, False
+        request, headers, operation, claim, in_flight = b"", None, None, False, None
         try:
             if version_for(content_type) is None:
                 raise SoapFault(
@@ -159,16 +172,72 @@ class SoapEndpoint:
             # A read-only operation changes nothing, so its message id is claimed with its log record
             # and a replay is refused there; an operation that changes something claims it first.
             claim = operation in self.read_only
-            if not claim:
+            if claim:
+                response = self._call(operation, envelope, client)
+            else:
                 self._remember(headers)
-            response = self._call(operation, envelope, client)
+                in_flight = self._in_flight(headers, operation, request)
+                with log_pending.changing(in_flight):  # its change's transaction stores the exchange
+                    response = self._call(operation, envelope, client)
+                if in_flight.written and self.settings.crash_after == "business-commit":
+                    os._exit(70)
             answer = self._answer(version, headers, response, signed=client.signatures_required)
             outcome = "ok"
         except SoapFault as fault:
             answer, outcome = self._fault(version, fault)
+        kept: dict = {}
+        if operation is None:  # refused before the client was authenticated: not stored whole
+            request, kept = self._start_of(request, content_length)
         return self._record(
-            version, headers, operation, outcome, answer, request, started, claim=claim, arrival=arrival
+            version,
+            headers,
+            operation,
+            outcome,
+            answer,
+            request,
+            started,
+            claim=claim,
+            arrival=arrival,
+            kept=kept,
+            pending=in_flight.token if in_flight is not None and in_flight.written else None,
         )
+
+    def _start_of(self, request: bytes, content_length: int | None) -> tuple[bytes, dict]:
+        """What the log keeps of a request refused before its client was authenticated: at most
+        ``refused_request_log_bytes`` of it, with the whole body's size and SHA-256 when cut. A body
+        over the size limit was not read past it: its size is the one declared (else the bytes
+        read) and it has no hash."""
+        cap, limit = self.settings.refused_request_log_bytes, self.settings.max_body_bytes
+        if content_length is not None and content_length > limit and not request:
+            return b"", {"request_size": content_length}
+        if len(request) > limit:
+            return request[:cap], {"request_size": len(request)}
+        if len(request) <= cap:
+            return request, {}
+        digest = hashlib.sha256(request).hexdigest()
+        return request[:cap], {"request_size": len(request), "request_sha256": digest}
+
+    @staticmethod
+    def _in_flight(headers: XRoadHeaders, operation: str, request: bytes) -> log_pending.InFlight:
+        return log_pending.InFlight(
+            client=headers.client,
+            service=f"{headers.service.provider}/{headers.service.code}",
+            operation=operation,
+            xroad_id=headers.message_id,
+            user_id=headers.user_id,
+            request=request,
+        )
+
+    def _journal(self, exchange: message_log.Exchange, xroad_id: str | None, client: str | None) -> None:
+        """Keep an exchange the database could not take in the outage journal, for later."""
+        if self.journal is not None:
+            try:
+                self.journal.append(exchange)
+                log.warning("message log unavailable; exchange %s of %s journaled", xroad_id, client)
+                return
+            except OSError as exc:
+                log.error("message-log journal %s: %s", self.journal.path, exc)
+        log.error("message log unavailable; exchange %s of %s not logged", xroad_id, client)
 
     @classmethod
     def internal_error(cls, content_type: str | None) -> HttpAnswer:
@@ -270,6 +339,8 @@ class SoapEndpoint:
         *,
         claim: bool,
         arrival: message_log.Arrival | None = None,
+        kept: dict | None = None,
+        pending: str | None = None,
     ) -> HttpAnswer:
         """Log the exchange (and claim its message id); the answer to send, a fault if it was a replay."""
         seconds = time.perf_counter() - started
@@ -287,6 +358,7 @@ class SoapEndpoint:
                 duration_ms=round(seconds * 1000),
                 request=request,
                 response=answer.body,
+                **(kept or {}),
             )
 
         refusal: list = []  # the fault for a replay, made once however often the log asks for it
@@ -302,17 +374,18 @@ class SoapEndpoint:
                 exchange(answer, outcome),
                 message_log.Claim(client, headers.message_id, replayed) if claim else None,
                 arrival,
+                pending=pending,
             )
             if not accepted:  # the log asked for the refusal and stored it
                 answer, outcome = refusal
         except TransientOutage:
             xroad_id = headers.message_id if headers else None
-            log.error("message log unavailable; exchange %s of %s not logged", xroad_id, client)
             if claim:  # the replay guard could not be asked: do not answer
                 answer, outcome = self._fault(
                     version,
                     SoapFault("ServiceUnavailable", "the service is temporarily unavailable", client=False),
                 )
+            self._journal(exchange(answer, outcome), xroad_id, client)
         # The X-Road client header is the sender's word until _authorise has accepted it, which is also
         # when ``operation`` is set: only then is the client named, by its name in [access].
         authenticated = self.clients[client][0].client if operation is not None else None

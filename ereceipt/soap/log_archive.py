@@ -20,7 +20,8 @@ from ereceipt.soap.message_log import GENESIS, Exchange, chain_hash
 
 _FIELDS = (
     "id", "at", "client", "service", "operation", "xroad_id", "user_id", "outcome",
-    "http_status", "duration_ms", "request", "response", "previous_hash", "hash",
+    "http_status", "duration_ms", "request", "response", "previous_hash", "hash", "request_size",
+    "request_sha256",
 )  # fmt: skip
 
 
@@ -50,7 +51,8 @@ def archive_message_log(database: Database, older_than_days: int, now: datetime 
 def _exchange(record) -> Exchange:
     return Exchange(
         record.client, record.service, record.operation, record.xroad_id, record.user_id, record.outcome,
-        record.http_status, record.duration_ms, record.request, record.response,
+        record.http_status, record.duration_ms, record.request, record.response, record.request_size,
+        record.request_sha256,
     )  # fmt: skip
 
 

@@ -51,6 +51,8 @@ def verify_chain(database: Database) -> ChainCheck:
                 record.duration_ms,
                 record.request,
                 record.response,
+                record.request_size,
+                record.request_sha256,
             )
             if record.previous_hash != previous:
                 return ChainCheck(

@@ -1,4 +1,4 @@
-"""The SOAP message log: every exchange stored whole in a tamper-evident hash chain (as X-Road's message log).
+"""The SOAP message log: every exchange in a tamper-evident hash chain (as X-Road's message log).
 
 Each record's hash covers the previous record's hash, its own fields and digests of the raw
 request and response, so changing, removing or reordering a record breaks the chain from there
@@ -11,6 +11,11 @@ committed, so the log is as durable as with one transaction per exchange, at a f
 round trips. The same transaction can claim the X-Road message ids of read-only requests for the
 replay guard, so that such a request costs one write transaction, not two. On PostgreSQL the
 whole group is one statement (``log_group_sql``): one round trip, committed as it ends.
+
+An exchange that changed something was written, unchained, in the transaction of the change
+(``log_pending``); its record, written here, removes that pending row in the same transaction, so
+the exchange is chained once. A request refused before its client was authenticated keeps only
+the start of its body (``Exchange.request_size`` and ``request_sha256`` describe the whole).
 """
 
 from __future__ import annotations
@@ -23,13 +28,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ereceipt.core.storage import driver_sql
 from ereceipt.core.storage.database import Database
 from ereceipt.core.storage.driver_sql import DriverConnection, Statement
 from ereceipt.core.storage.message_log_tables import (
+    MessageLogHead,
     MessageLogRecord,
     SeenMessage,
 )
@@ -50,6 +57,10 @@ class Exchange:
     duration_ms: int
     request: bytes
     response: bytes
+    # Set when ``request`` is only the start of the body: the whole body's size and SHA-256 (None
+    # when it was not read: over the size limit).
+    request_size: int | None = None
+    request_sha256: str | None = None
 
 
 def chain_hash(previous: str, at: datetime, exchange: Exchange) -> str:
@@ -59,7 +70,8 @@ def chain_hash(previous: str, at: datetime, exchange: Exchange) -> str:
 
 def chain_suffix(at: datetime, exchange: Exchange) -> bytes:
     """What a record's hash covers after the previous hash: its fields and the digests of its
-    messages, each after a unit separator (PostgreSQL's group write hashes these same bytes)."""
+    messages, each after a unit separator (PostgreSQL's group write hashes these same bytes); for a
+    request kept in part, then the whole body's size and SHA-256."""
     fields = [
         "",
         at.astimezone(UTC).isoformat(timespec="microseconds"),
@@ -71,12 +83,14 @@ def chain_suffix(at: datetime, exchange: Exchange) -> bytes:
         hashlib.sha256(exchange.request).hexdigest(),
         hashlib.sha256(exchange.response).hexdigest(),
     ]
+    if exchange.request_size is not None:
+        fields += [str(exchange.request_size), exchange.request_sha256 or ""]
     return "\x1f".join(fields).encode()
 
 
 RECORD_COLUMNS = [
     *("at", "client", "service", "operation", "xroad_id", "user_id", "outcome", "http_status"),
-    *("duration_ms", "request", "response", "previous_hash", "hash"),
+    *("duration_ms", "request", "response", "previous_hash", "hash", "request_size", "request_sha256"),
 ]
 # Every exchange runs these, so they go straight to the driver (see core.driver_sql).
 LOCK_HEAD = Statement(
@@ -86,6 +100,7 @@ LOCK_HEAD = Statement(
     }
 )
 MOVE_HEAD = Statement("UPDATE message_log_head SET last_hash = :last_hash WHERE id = 1")
+UNPEND = Statement("DELETE FROM message_log_pending WHERE token = :token")
 INSERT_RECORD = Statement(
     f"INSERT INTO message_log ({', '.join(RECORD_COLUMNS)}) "  # noqa: S608 (our names, no input)
     f"VALUES ({', '.join(':' + name for name in RECORD_COLUMNS)})",
@@ -118,6 +133,7 @@ class Claim:
 class _Entry:
     exchange: Exchange
     claim: Claim | None
+    pending: str | None = None  # the token of the pending row this record replaces (``log_pending``)
     done: bool = False
     accepted: bool = True
     error: BaseException | None = None
@@ -151,6 +167,8 @@ def _write(connection: DriverConnection, entries: list[_Entry]) -> None:
         previous = digest
     connection.execute_many(INSERT_RECORD, rows)
     connection.execute(MOVE_HEAD, {"last_hash": previous})
+    if tokens := [{"token": entry.pending} for entry in entries if entry.pending]:
+        connection.execute_many(UNPEND, tokens)
 
 
 def _write_postgresql(connection: DriverConnection, entries: list[_Entry]) -> list[_Entry]:
@@ -188,13 +206,16 @@ def _group_write(
         columns["mode"].append(mode)
         columns["claim_client"].append(claim.client if claim else None)
         columns["claim_id"].append(claim.xroad_id if claim else None)
+        columns["pending"].append(entry.pending)
         for name in log_group_sql.SHARED_FIELDS:
             columns[name].append(getattr(exchange, name))
         columns["suffix"].append(chain_suffix(at, exchange))
     arrays = {
         name: driver_sql.Array(log_group_sql.ELEMENT_TYPES[name], values) for name, values in columns.items()
     }
-    decided = connection.execute(log_group_sql.GROUP_WRITE, {"at": at, **arrays})
+    unpend = any(entry.pending for entry in entries)
+    statement = log_group_sql.GROUP_WRITE_UNPEND if unpend else log_group_sql.GROUP_WRITE
+    decided = connection.execute(statement, {"at": at, **arrays})
     if len(decided) != len(entries) or decided[0][2] != decided[0][3]:
         raise RuntimeError("the message log's head row is missing: nothing was logged")
     return [accepted for _, accepted, _, _ in decided]
@@ -277,9 +298,18 @@ class MessageLog:
             if self._announced == 0:  # a gathering writer waits for all of them, not for each
                 self._arrived.notify()
 
-    def record(self, exchange: Exchange, claim: Claim | None = None, arrival: Arrival | None = None) -> bool:
-        """Store ``exchange``; with a ``claim``, False when its id was a replay (``claim.refused`` stored)."""
-        entry = _Entry(exchange, claim)
+    def record(
+        self,
+        exchange: Exchange,
+        claim: Claim | None = None,
+        arrival: Arrival | None = None,
+        *,
+        pending: str | None = None,
+    ) -> bool:
+        """Store ``exchange``; with a ``claim``, False when its id was a replay (``claim.refused`` stored).
+        With ``pending``, the token of the row written for it in the transaction of its change: that
+        row is deleted in this record's transaction (if the chainer chained it already, both stay)."""
+        entry = _Entry(exchange, claim, pending)
         with self._lock:
             self._waiting.append(entry)
             self._arrive(arrival)
@@ -312,6 +342,24 @@ class MessageLog:
         if entry.error is not None:
             raise entry.error
         return entry.accepted
+
+
+def append_dated(session: Session, items: list[tuple[datetime, Exchange]]) -> None:
+    """Chain ``items`` (each with the time it happened) in order, in the caller's transaction,
+    locking the head (with no items, only that): the late appends of ``log_pending`` and ``log_journal``."""
+    head = MessageLogHead.__table__
+    previous = session.scalar(select(head.c.last_hash).where(head.c.id == 1).with_for_update())
+    if previous is None:
+        raise RuntimeError("the message log's head row is missing: nothing was chained")
+    if not items:  # the head is locked for the rest of the transaction: nothing else to do
+        return
+    rows = []
+    for at, exchange in items:
+        digest = chain_hash(previous, at, exchange)
+        rows.append({**exchange.__dict__, "at": at, "previous_hash": previous, "hash": digest})
+        previous = digest
+    session.execute(insert(MessageLogRecord.__table__), rows)
+    session.execute(update(head).where(head.c.id == 1).values(last_hash=previous))
 
 
 def append(database: Database, exchange: Exchange) -> None:

@@ -6,9 +6,12 @@ operation it names, answer, log the exchange, guard against replays) is visible 
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from lxml import etree
 
 from ereceipt.settings import ClientAccess
@@ -47,7 +50,14 @@ class FakeLog:
         self.seen.add((client, xroad_id))
         return first
 
-    def record(self, exchange: Exchange, claim: Claim | None = None, arrival: Arrival | None = None) -> bool:
+    def record(
+        self,
+        exchange: Exchange,
+        claim: Claim | None = None,
+        arrival: Arrival | None = None,
+        *,
+        pending: str | None = None,
+    ) -> bool:
         if claim is not None and not self.remember(claim.client, claim.xroad_id):
             self.exchanges.append(claim.refused())
             return False
@@ -139,3 +149,43 @@ def test_the_contract_is_served_with_this_servers_address() -> None:
     answer = endpoint_with(FakeLog(), FakeOperation("listMethods"), clients("*")).contract("wsdl")
     assert b"https://thads.example.vn/soap" in answer.body
     assert b"127.0.0.1:8080" not in answer.body
+
+
+def test_a_request_refused_before_its_client_is_known_is_logged_in_part_with_size_and_hash() -> None:
+    log, cap = FakeLog(), 64
+    endpoint = SoapEndpoint(
+        RECEIPT_SERVICE, replace(SETTINGS, refused_request_log_bytes=cap), log, {}, clients("*")
+    )
+    junk = b"<junk>" + b"x" * 5000
+    assert post(endpoint, junk).status == 500
+    [logged] = log.exchanges
+    assert (logged.request, logged.request_size) == (junk[:cap], len(junk))
+    assert logged.request_sha256 == hashlib.sha256(junk).hexdigest()
+
+
+def test_a_request_over_the_size_limit_is_logged_with_the_size_it_declared_and_nothing_of_it() -> None:
+    log = FakeLog()
+    endpoint = endpoint_with(log, FakeOperation("listMethods"), clients("*"))
+    declared = SETTINGS.max_body_bytes + 1
+    answer = endpoint.handle("text/xml", declared, lambda limit: pytest.fail("the body was read"))
+    assert b"RequestTooLarge" in answer.body
+    [logged] = log.exchanges
+    assert (logged.request, logged.request_size, logged.request_sha256) == (b"", declared, None)
+
+
+def test_a_request_refused_after_its_client_is_known_is_logged_whole() -> None:
+    log = FakeLog()
+    endpoint = SoapEndpoint(
+        RECEIPT_SERVICE,
+        replace(SETTINGS, refused_request_log_bytes=64),
+        log,
+        {"listMethods": FakeOperation("listMethods")},
+        clients("*"),
+    )
+    data = request(
+        "listMethods", "<es:listMethods><es:Unexpected>" + "x" * 500 + "</es:Unexpected></es:listMethods>"
+    )
+    answer = post(endpoint, data)
+    assert b"InvalidRequest" in answer.body, answer.body
+    [logged] = log.exchanges
+    assert (logged.request, logged.request_size) == (data, None)

@@ -13,14 +13,25 @@ from ereceipt.settings import Settings
 
 def cmd_log_verify(args: argparse.Namespace, settings: Settings) -> int:
     from ereceipt.soap.log_check import verify_chain
+    from ereceipt.soap.log_pending import pending_count
 
-    check = verify_chain(_services(settings).database)
+    database = _services(settings).database
+    check = verify_chain(database)
     if check.reason is None:
+        waiting = pending_count(database)
         print(f"message log intact: {check.records} records")
+        if waiting:
+            print(f"{waiting} exchanges stored with their change wait to be chained (`ereceipt log chain`)")
         return EXIT_OK
     where = f"record {check.broken_at}" if check.broken_at is not None else "the end of the chain"
     print(f"message log broken at {where}: {check.reason} ({check.records} records before it are intact)")
     return EXIT_FAILED
+
+
+def cmd_log_chain(args: argparse.Namespace, settings: Settings) -> int:
+    pending, journaled = _services(settings).log_chainer().run_once()
+    print(f"{pending} exchanges stored with their change and {journaled} journaled exchanges chained")
+    return EXIT_OK
 
 
 def cmd_log_archive(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,7 +1,10 @@
 """Storage of the SOAP message log: hash-chained records, the chain's head, message ids seen, the archive.
 
 ``seen_message`` is the replay guard (one row per client and X-Road message id);
-``message_log_archive`` holds records moved out of ``message_log`` with their hashes unchanged.
+``message_log_archive`` holds records moved out of ``message_log`` with their hashes unchanged;
+``message_log_pending`` holds the exchanges written in a business transaction, not yet chained.
+A record whose ``request_size`` is set keeps only the start of the request (a request refused
+before its client was authenticated): ``request_size`` and ``request_sha256`` describe the whole body.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from ereceipt.core.storage.base import Base, Id, UTCDateTime
 
 
 class MessageLogRecord(Base):
-    """One SOAP exchange, stored whole, in a hash chain: each record's hash covers the previous one's."""
+    """One SOAP exchange in a hash chain: each record's hash covers the previous one's."""
 
     __tablename__ = "message_log"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -36,6 +39,8 @@ class MessageLogRecord(Base):
     response: Mapped[bytes] = mapped_column(LargeBinary)
     previous_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    request_size: Mapped[int | None] = mapped_column(Integer)
+    request_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
 class MessageLogHead(Base):
@@ -73,4 +78,22 @@ class MessageLogArchive(Base):
     response: Mapped[bytes] = mapped_column(LargeBinary)
     previous_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    request_size: Mapped[int | None] = mapped_column(Integer)
+    request_sha256: Mapped[str | None] = mapped_column(String(64))
     archived_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PendingExchange(Base):
+    """An exchange that changed something, written in the same transaction as the change and
+    chained into ``message_log`` afterwards (by the request itself, else by the chainer), in id order."""
+
+    __tablename__ = "message_log_pending"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))  # the writing request's own, so it moves only its row
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    client: Mapped[str | None] = mapped_column(String(200))
+    service: Mapped[str | None] = mapped_column(String(200))
+    operation: Mapped[str | None] = mapped_column(String(60))
+    xroad_id: Mapped[str | None] = mapped_column(String(100))
+    user_id: Mapped[str | None] = mapped_column(String(100))
+    request: Mapped[bytes] = mapped_column(LargeBinary)

@@ -7,7 +7,7 @@ the rule). Each receipt's identity digest (``core.signatures.identity``) is comp
 Receipts are read in batches of ``BATCH`` so that memory stays bounded whatever the register's size.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 """
 
 import base64
@@ -26,7 +26,7 @@ from ereceipt.core.xml.namespaces import DS
 from ereceipt.core.xml.parser import hardened_parser
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
