@@ -1,0 +1,87 @@
+"""Indexes that make look-ups cost what their answer costs: receipts by issuer and time, payer-name
+search (trigram, PostgreSQL), held payments
+
+On PostgreSQL the indexes are built CONCURRENTLY (writers go on while a large table is indexed),
+each in a transaction of its own; when the migration is handed a connection already inside a
+transaction (a caller that downgrades by hand), they are built plainly in it. The trigram index
+needs the pg_trgm extension (contrib, shipped with PostgreSQL); where it is not available the
+name search keeps working, by a scan.
+
+Revision ID: 0016
+Revises: 0013
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0016"
+down_revision = "0013"
+branch_labels = None
+depends_on = None
+
+HELD = "(recorded_at) WHERE status = 'HELD'"
+# (name, table, PostgreSQL definition, SQLite definition or None)
+INDEXES = (
+    (
+        "ix_receipt_issuer_issued",
+        "receipt",
+        "(issuer_id, issued_at, id) INCLUDE (status, amount)",
+        "(issuer_id, issued_at, id)",
+    ),
+    ("ix_receipt_issued_figures", "receipt", "(issued_at, id) INCLUDE (issuer_id, status, amount)", None),
+    ("ix_payment_held", "payment", HELD, HELD),
+)
+TRIGRAM = ("ix_receipt_payer_name_trgm", "receipt", "USING gin (lower(payer_name) gin_trgm_ops)")
+
+
+@contextmanager
+def _own_transactions() -> Iterator[bool]:
+    """Whether CONCURRENTLY may run: outside any transaction (PostgreSQL refuses it inside one)."""
+    context = op.get_context()
+    if context.dialect.name != "postgresql" or context._in_external_transaction:
+        yield False
+        return
+    with context.autocommit_block():
+        yield True
+
+
+def _trigram_available(bind) -> bool:
+    return bool(
+        bind.execute(sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")).scalar()
+    )
+
+
+def upgrade() -> None:
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
+        for name, table, _, sqlite in INDEXES:
+            if sqlite:
+                op.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} {sqlite}")
+        return
+    with _own_transactions() as alone:
+        how = "CONCURRENTLY " if alone else ""
+        for name, table, definition, _ in INDEXES:
+            # An interrupted CONCURRENTLY build leaves an invalid index behind: drop it, build again.
+            op.execute(f"DROP INDEX {how}IF EXISTS {name}")
+            op.execute(f"CREATE INDEX {how}{name} ON {table} {definition}")
+        if _trigram_available(op.get_bind()):
+            op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            name, table, definition = TRIGRAM
+            op.execute(f"DROP INDEX {how}IF EXISTS {name}")
+            op.execute(f"CREATE INDEX {how}{name} ON {table} {definition}")
+
+
+def downgrade() -> None:
+    bind = op.get_bind()
+    names = [name for name, *_ in INDEXES] + [TRIGRAM[0]]
+    if bind.dialect.name != "postgresql":
+        for name in names:
+            op.execute(f"DROP INDEX IF EXISTS {name}")
+        return
+    with _own_transactions() as alone:
+        how = "CONCURRENTLY " if alone else ""
+        for name in names:
+            op.execute(f"DROP INDEX {how}IF EXISTS {name}")
