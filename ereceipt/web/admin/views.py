@@ -26,6 +26,7 @@ from sqlalchemy import select
 from ereceipt.core.counter.proposals import document_of_receipt
 from ereceipt.core.errors import BadInput, ConfigurationError, Conflict, NotFound
 from ereceipt.core.money import format_vnd
+from ereceipt.core.receipts import lookup
 from ereceipt.core.receipts.content import VIETNAM, PayerInfo, format_number
 from ereceipt.core.receipts.lookup_code import display_lookup_code
 from ereceipt.core.receipts.receipt_pdf import receipt_pdf
@@ -152,6 +153,7 @@ def _int(name: str, default: int | None = None) -> int | None:
 @require(*EVERYONE)
 def receipts():
     page = max(_int("trang", 1), 1)
+    after = request.args.get("sau", "").strip()[:60] or None
     filters = {
         "number": _int("so"),
         "series": request.args.get("ky_hieu", "").strip()[:10] or None,
@@ -161,15 +163,24 @@ def receipts():
         "date_from": _date("tu_ngay"),
         "date_to": _date("den_ngay"),
     }
-    with parts().database.read() as db:
-        total, rows = queries.search_receipts(db, g.user, page=page, **filters)
-    pages = max((total + queries.PAGE_SIZE - 1) // queries.PAGE_SIZE, 1)
+    deepest = lookup.DEEPEST_ROW // queries.PAGE_SIZE
+    if after is None and page > deepest:
+        abort(400, f"Chỉ mở được trang theo số tới trang {deepest}; hãy thu hẹp điều kiện tìm.")
+    try:
+        with parts().database.read() as db:
+            found = queries.search_receipts(db, g.user, page=page, after=after, **filters)
+    except BadInput:
+        abort(400, "Liên kết trang không hợp lệ; hãy tìm lại từ trang đầu.")
+    pages = max((found.total + queries.PAGE_SIZE - 1) // queries.PAGE_SIZE, 1)
     return render_template(
         "admin_receipts.html",
-        total=total,
-        rows=rows,
+        total=found.total,
+        capped=found.capped,
+        rows=found.rows,
         page=page,
         pages=pages,
+        next_key=found.next_key,
+        back_by_number=page > 1 and (page - 1) * queries.PAGE_SIZE <= lookup.DEEPEST_ROW,
         args=request.args,
         kept={name: request.args[name] for name in RECEIPT_FILTERS if request.args.get(name, "").strip()},
     )
