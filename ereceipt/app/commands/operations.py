@@ -175,9 +175,8 @@ def cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
             print(f"    {kind:<28}{count:>8}")
     with services.database.read() as session:
         if args.csv:
-            Path(args.csv).write_text(
-                reconciliation.discrepancies_csv(session, summary.run_id), encoding="utf-8"
-            )
+            with Path(args.csv).open("w", encoding="utf-8", newline="") as output:
+                reconciliation.write_discrepancies_csv(session, summary.run_id, output)
         if args.xml:
             Path(args.xml).write_bytes(
                 reconciliation.signed_report(session, summary.run_id, services.signer())
