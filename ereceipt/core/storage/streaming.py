@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from sqlalchemy import Executable, Row
 from sqlalchemy.orm import Session
 
-BATCH = 500
+BATCH = 100  # rows; a message-log row may hold 100 KB of XML
 
 
 def streamed_rows(session: Session, statement: Executable, batch: int = BATCH) -> Iterator[Row]:
