@@ -127,7 +127,7 @@ class Receipt(Base):
         ),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuer.id"), index=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuer.id"))  # indexed by ix_receipt_issuer_issued
     series_id: Mapped[int] = mapped_column(ForeignKey("receipt_series.id"))
     year: Mapped[int] = mapped_column(Integer)
     number: Mapped[int] = mapped_column(Integer)

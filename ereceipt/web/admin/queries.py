@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from ereceipt.core.receipts import lookup
@@ -58,7 +58,7 @@ def search_receipts(
 def _vietnam_day(session: Session):
     """The Vietnam date of a receipt's time (stored as UTC; Vietnam keeps UTC+7 all year), in SQL."""
     if session.get_bind().dialect.name == "postgresql":
-        return func.date(Receipt.issued_at + timedelta(hours=7))
+        return func.date(Receipt.issued_at + literal_column("INTERVAL '7 hours'"))
     return func.date(Receipt.issued_at, "+7 hours")
 
 
