@@ -239,8 +239,13 @@ def search(
     conditions = []
     if issuer_id is not None:
         conditions.append(Receipt.issuer_id == issuer_id)
-    if number is not None:
-        conditions.append(Receipt.number == number)
+    if number is not None:  # through the unique (series_id, year, number), series by series
+        counters = select(SeriesCounter.series_id, SeriesCounter.year)
+        if issuer_id is not None:
+            counters = counters.join(ReceiptSeries, SeriesCounter.series_id == ReceiptSeries.id).where(
+                ReceiptSeries.issuer_id == issuer_id
+            )
+        conditions += [Receipt.number == number, tuple_(Receipt.series_id, Receipt.year).in_(counters)]
     if series_symbol:
         series = select(ReceiptSeries.id).where(ReceiptSeries.series_symbol == series_symbol.upper())
         conditions.append(Receipt.series_id.in_(series))
