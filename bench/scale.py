@@ -79,7 +79,7 @@ SELECT 1 + g % :issuers,
        CASE WHEN g <= :half THEN 2025 ELSE 2026 END,
        (g - CASE WHEN g <= :half THEN 1 ELSE :half + 1 END) / :issuers + 1,
        lpad(g::text, 16, '0'),
-       CASE WHEN g % 100 = 0 THEN 'CANCELLED' ELSE 'ISSUED' END,
+       CASE WHEN g % 100 = 50 THEN 'CANCELLED' ELSE 'ISSUED' END,
        timestamp '2025-01-01' + (g - 1) * (interval '730 days' / :n),
        100000 + (g % 977) * 1000,
        CASE WHEN g <= 20 THEN :rare ELSE
