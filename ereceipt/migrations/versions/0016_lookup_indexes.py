@@ -1,5 +1,5 @@
 """Indexes that make look-ups cost what their answer costs: receipts by issuer and time, payer-name
-search (trigram, PostgreSQL), held payments
+search (trigram, PostgreSQL), held payments, an officer's audit trail
 
 On PostgreSQL the indexes are built CONCURRENTLY (writers go on while a large table is indexed),
 each in a transaction of its own; when the migration is handed a connection already inside a
@@ -33,6 +33,7 @@ INDEXES = (
     ),
     ("ix_receipt_issued_figures", "receipt", "(issued_at, id) INCLUDE (issuer_id, status, amount)", None),
     ("ix_payment_held", "payment", HELD, HELD),
+    ("ix_audit_event_actor_id", "audit_event", "(actor, id)", "(actor, id)"),
 )
 TRIGRAM = ("ix_receipt_payer_name_trgm", "receipt", "USING gin (lower(payer_name) gin_trgm_ops)")
 

@@ -331,18 +331,30 @@ def users():
 @blueprint.get("/nhat-ky")
 @require("administrator", "auditor")
 def audit_trail():
+    """Newest first, AUDIT_PAGE at a time; the next page goes on below the last event shown (by
+    id, so it costs what the first page costs however long the trail)."""
     page = max(_int("trang", 1), 1)
+    before_text = request.args.get("truoc", "").strip()
+    if before_text and (not before_text.isdigit() or len(before_text) > 19):
+        abort(400, "Liên kết trang không hợp lệ.")
+    before = int(before_text) if before_text else None
     actor = request.args.get("nguoi", "").strip()[:100]
     query = select(AuditEvent)
     if actor:
         query = query.where(AuditEvent.actor == actor)
+    if before is not None:
+        query = query.where(AuditEvent.id < before)
+    elif page > 1:
+        query = query.offset((page - 1) * AUDIT_PAGE)
     with parts().database.read() as db:
-        events = list(
-            db.scalars(
-                query.order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE + 1).offset((page - 1) * AUDIT_PAGE)
-            )
-        )
+        events = list(db.scalars(query.order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE + 1)))
     rows = [(event, json.loads(event.details or "{}")) for event in events[:AUDIT_PAGE]]
+    more = len(events) > AUDIT_PAGE
     return render_template(
-        "admin_audit.html", rows=rows, page=page, more=len(events) > AUDIT_PAGE, actor=actor
+        "admin_audit.html",
+        rows=rows,
+        page=page,
+        more=more,
+        after=rows[-1][0].id if more else None,
+        actor=actor,
     )
