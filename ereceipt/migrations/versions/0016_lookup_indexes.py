@@ -4,7 +4,8 @@ search (trigram, PostgreSQL), held payments, an officer's audit trail
 On PostgreSQL the indexes are built CONCURRENTLY (writers go on while a large table is indexed),
 each in a transaction of its own; when the migration is handed a connection already inside a
 transaction (a caller that downgrades by hand), they are built plainly in it. The trigram index
-needs the pg_trgm extension (contrib, shipped with PostgreSQL); where it is not available the
+needs the pg_trgm extension (contrib, shipped with PostgreSQL), created in schema public when
+missing and named by its schema, whatever the search path; where it is not available the
 name search keeps working, by a scan.
 
 Revision ID: 0016
@@ -35,7 +36,7 @@ INDEXES = (
     ("ix_payment_held", "payment", HELD, HELD),
     ("ix_audit_event_actor_id", "audit_event", "(actor, id)", "(actor, id)"),
 )
-TRIGRAM = ("ix_receipt_payer_name_trgm", "receipt", "USING gin (lower(payer_name) gin_trgm_ops)")
+TRIGRAM = ("ix_receipt_payer_name_trgm", "receipt")
 
 
 @contextmanager
@@ -47,6 +48,19 @@ def _own_transactions() -> Iterator[bool]:
         return
     with context.autocommit_block():
         yield True
+
+
+def _trigram_schema(bind) -> str:
+    """The schema of the pg_trgm extension, created in ``public`` when missing (not in the first
+    schema of the search path, which may be one that is dropped later), quoted for SQL."""
+    op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
+    schema = bind.execute(
+        sa.text(
+            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+            "WHERE e.extname = 'pg_trgm'"
+        )
+    ).scalar_one()
+    return '"' + schema.replace('"', '""') + '"'
 
 
 def _trigram_available(bind) -> bool:
@@ -73,10 +87,10 @@ def upgrade() -> None:
         # planner to read an issuer's rows out of order (and sort them).
         op.execute(f"DROP INDEX {how}IF EXISTS ix_receipt_issuer_id")
         if _trigram_available(op.get_bind()):
-            op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-            name, table, definition = TRIGRAM
+            name, table = TRIGRAM[:2]
+            operators = f"{_trigram_schema(op.get_bind())}.gin_trgm_ops"
             op.execute(f"DROP INDEX {how}IF EXISTS {name}")
-            op.execute(f"CREATE INDEX {how}{name} ON {table} {definition}")
+            op.execute(f"CREATE INDEX {how}{name} ON {table} USING gin (lower(payer_name) {operators})")
 
 
 def downgrade() -> None:
