@@ -24,7 +24,7 @@ from ereceipt.core.issuing.requests import IssueRequest, PaymentIn
 from ereceipt.core.money import soap_amount
 from ereceipt.core.receipts import lookup, store
 from ereceipt.core.receipts.content import VIETNAM, PayerInfo, PaymentMethod, format_number
-from ereceipt.core.receipts.lookup import ReceiptSummary
+from ereceipt.core.receipts.lookup import ListedReceipt, ReceiptSummary
 from ereceipt.core.receipts.payer_contact import PayerContact
 from ereceipt.core.receipts.receipt_xml import read_receipt
 from ereceipt.core.receipts.tables import EnforcementCase, Issuer, Receipt
@@ -78,7 +78,7 @@ def _response(operation: str, code: str | None = "OK", message: str | None = Non
     return response
 
 
-def _summary_fields(receipt: ReceiptSummary, *, signed: bool) -> list[tuple[str, str | None]]:
+def _summary_fields(receipt: ReceiptSummary | ListedReceipt, *, signed: bool) -> list[tuple[str, str | None]]:
     """A Receipt's child elements in the XSD's order: (name, text)."""
     fields = [
         ("IssuerCode", receipt.issuer_code),
@@ -99,7 +99,7 @@ def _summary_fields(receipt: ReceiptSummary, *, signed: bool) -> list[tuple[str,
     return fields
 
 
-def _summary(parent: etree._Element, receipt: ReceiptSummary, *, signed: bool) -> None:
+def _summary(parent: etree._Element, receipt: ReceiptSummary | ListedReceipt, *, signed: bool) -> None:
     element = _add(parent, "Receipt", None)
     for name, text in _summary_fields(receipt, signed=signed):
         _add(element, name, text)
@@ -222,7 +222,7 @@ class PortalOperations:
     def search_receipts(self, request: etree._Element, client: ClientAccess) -> etree._Element:
         page, size = int(_text(request, "Page") or 1), int(_text(request, "PageSize") or 20)
         with self.database.read() as session:
-            total, receipts = lookup.search(
+            found = lookup.search(
                 session,
                 case_code=_text(request, "CaseCode"),
                 payer_id_number=_text(request, "PayerIdentityNumber"),
@@ -231,13 +231,19 @@ class PortalOperations:
                 date_to=_date(request, "DateTo"),
                 page=page,
                 page_size=size,
+                after=_text(request, "PageKey"),
             )
-            response = _response("searchReceipts")
-            for name, value in (("Total", total), ("Page", page), ("PageSize", size)):
-                _add(response, name, value)
-            for receipt in receipts:
-                self._describe(session, receipt, response, signed=False)
-            return response
+        response = _response("searchReceipts")
+        _add(response, "Total", found.total)
+        if found.capped:
+            _add(response, "TotalCapped", "true")
+        _add(response, "Page", page)
+        _add(response, "PageSize", size)
+        if found.next_key:
+            _add(response, "NextPageKey", found.next_key)
+        for receipt in found.rows:
+            _summary(response, receipt, signed=False)
+        return response
 
     def verify_receipt(self, request: etree._Element, client: ClientAccess) -> etree._Element:
         try:

@@ -27,7 +27,7 @@ def run() -> None:
     if connection is None:
         # Only the alembic command line (for writing new migrations) gets here.
         engine = create_engine(config.get_main_option("sqlalchemy.url"))
-        with engine.begin() as connection:
+        with engine.connect() as connection:
             _run_on(connection)
     else:
         _run_on(connection)
@@ -39,6 +39,9 @@ def _run_on(connection) -> None:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # Each migration in a transaction of its own: one may step outside it (autocommit_block)
+        # to build an index CONCURRENTLY.
+        transaction_per_migration=True,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, insert, literal, select
 
 from ereceipt.core.storage.database import Database
 from ereceipt.core.storage.message_log_tables import MessageLogArchive, MessageLogHead, MessageLogRecord
+from ereceipt.core.storage.streaming import streamed_rows
 from ereceipt.soap.log_check import ChainCheck
 from ereceipt.soap.message_log import GENESIS, Exchange, chain_hash
 
@@ -61,7 +62,7 @@ def verify_archived_chain(database: Database) -> ChainCheck:
     previous, count = GENESIS, 0
     with database.read() as session:
         for model in (MessageLogArchive, MessageLogRecord):
-            for record in session.scalars(select(model).order_by(model.id)).yield_per(500):
+            for record in streamed_rows(session, select(*model.__table__.c).order_by(model.id)):
                 if record.previous_hash != previous:
                     return ChainCheck(count, record.id, "it does not follow the record before it")
                 if chain_hash(previous, record.at, _exchange(record)) != record.hash:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ereceipt.core.storage.database import Database
 from ereceipt.core.storage.message_log_tables import MessageLogArchive, MessageLogHead, MessageLogRecord
+from ereceipt.core.storage.streaming import streamed_rows
 from ereceipt.soap.message_log import GENESIS, Exchange, chain_hash
 
 
@@ -37,7 +38,8 @@ def verify_chain(database: Database) -> ChainCheck:
     hash is wrong. The archived records themselves are walked by ``log_archive.verify_archived_chain``."""
     previous, count = None, 0
     with database.read() as session:
-        for record in session.scalars(select(MessageLogRecord).order_by(MessageLogRecord.id)).yield_per(500):
+        records = select(*MessageLogRecord.__table__.c).order_by(MessageLogRecord.id)
+        for record in streamed_rows(session, records):  # one batch in memory at a time
             if previous is None:  # records archived while we look keep their ids: the start holds
                 previous = _chain_start(session, record.id)
             exchange = Exchange(

@@ -73,11 +73,16 @@ def pager_links(page: str) -> dict[str, str]:
     }
 
 
-def assert_links_to(href: str, query: dict[str, list[str]]) -> None:
-    """``href`` is a relative link to the receipts list with exactly ``query``."""
+def assert_links_to(href: str, query: dict[str, list[str]], *, keyed: bool = False) -> None:
+    """``href`` is a relative link to the receipts list with exactly ``query`` (and, ``keyed``, the
+    key of the page's last receipt, ``sau``, that the next page starts after)."""
     link = urllib.parse.urlsplit(href)
     assert (link.scheme, link.netloc, link.path, link.fragment) == ("", "", "/admin/bien-lai", ""), href
-    assert urllib.parse.parse_qs(link.query) == query, href
+    given = urllib.parse.parse_qs(link.query)
+    if keyed:
+        [key] = given.pop("sau")
+        assert re.fullmatch(r"\d+-\d+", key), href
+    assert given == query, href
 
 
 def test_crafted_query_parameters_do_not_reach_the_pager_links(server: Server) -> None:
@@ -88,7 +93,7 @@ def test_crafted_query_parameters_do_not_reach_the_pager_links(server: Server) -
     assert 'id="total">Tìm thấy 28 biên lai.' in page
     # The filter that was given is kept, the empty one and every crafted parameter are not.
     following = pager_links(page)["Trang sau"]
-    assert_links_to(following, {"trang": ["2"], "tu_ngay": ["2000-01-01"]})
+    assert_links_to(following, {"trang": ["2"], "tu_ngay": ["2000-01-01"]}, keyed=True)
 
     status, second = browser.get(following)
     assert status == 200, second
@@ -100,4 +105,23 @@ def test_crafted_query_parameters_do_not_reach_the_pager_links(server: Server) -
 def test_each_crafted_parameter_alone_is_harmless(server: Server, name: str) -> None:
     status, page = Browser(server.base, "auditor").get(f"/admin/bien-lai?{name}={CRAFTED[name]}")
     assert status == 200, page
-    assert_links_to(pager_links(page)["Trang sau"], {"trang": ["2"]})
+    assert_links_to(pager_links(page)["Trang sau"], {"trang": ["2"]}, keyed=True)
+
+
+def test_next_pages_go_on_after_the_last_receipt_shown(server: Server) -> None:
+    browser = Browser(server.base, "auditor")
+    status, first = browser.get("/admin/bien-lai")
+    status, second = browser.get(pager_links(first)["Trang sau"])
+    assert status == 200, second
+    shown = [re.findall(r'href="/admin/bien-lai/(\d+)"', page) for page in (first, second)]
+    assert (len(shown[0]), len(shown[1])) == (25, 3)
+    assert not set(shown[0]) & set(shown[1])
+    assert "Trang sau" not in pager_links(second)
+
+
+def test_a_page_number_beyond_the_bound_or_a_forged_key_is_refused(server: Server) -> None:
+    browser = Browser(server.base, "auditor")
+    status, page = browser.get("/admin/bien-lai?trang=401")
+    assert status == 400 and "trang 400" in page
+    status, page = browser.get("/admin/bien-lai?trang=2&sau=x-1")
+    assert status == 400 and "Liên kết trang không hợp lệ" in page

@@ -251,3 +251,26 @@ def test_signed_receipt_from_the_service_verifies_offline(home: Path, paid, tmp_
     path = tmp_path / "receipt.xml"
     path.write_bytes(base64.b64decode(base64.b64encode(paid.SignedXml)))
     assert ereceipt(home, "verify", str(path)).returncode == 0
+
+
+def test_search_receipts_goes_on_from_the_key_a_page_gives(client: Client) -> None:
+    for n in range(3):
+        answer = call(
+            client,
+            "notifyOnlinePayment",
+            TransactionId=f"DVC-KEYS-{n}",
+            Amount=10_000 + n,
+            Payer={"Name": "Lê Thị Cúc", "IdentityNumber": "079190000321"},
+            CaseCode="THA2501",
+            PaidAt=datetime(2026, 11, 26, 9, n, tzinfo=UTC),
+        )
+        assert answer.body.Status.Code == "OK", answer.body.Status.Message
+    seen, key = [], None
+    for _ in range(3):
+        page = call(
+            client, "searchReceipts", PayerIdentityNumber="079190000321", PageSize=1, PageKey=key
+        ).body
+        assert (page.Status.Code, page.Total, page.TotalCapped) == ("OK", 3, None)
+        seen += [receipt.Amount for receipt in page.Receipt]
+        key = page.NextPageKey
+    assert seen == [10_002, 10_001, 10_000] and key is None

@@ -199,7 +199,8 @@ def cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
             print(f"    {kind:<28}{count:>8}")
     with services.database.read() as session:
         if args.csv:
-            _write(args.csv, reconciliation.discrepancies_csv(session, summary.run_id))
+            with Path(args.csv).open("w", encoding="utf-8", newline="") as output:
+                reconciliation.write_discrepancies_csv(session, summary.run_id, output)
         if args.xml:
             _write(args.xml, reconciliation.signed_report(session, summary.run_id, services.signer()))
     return EXIT_OK if summary.discrepancy_count == 0 else EXIT_FAILED

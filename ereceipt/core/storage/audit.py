@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    Index,
     String,
     Text,
     insert,
@@ -20,6 +21,8 @@ class AuditEvent(Base):
     """Who did what, when; append-only (database triggers refuse UPDATE and DELETE)."""
 
     __tablename__ = "audit_event"
+    # One officer's trail, newest first, a page at a time (admin page; migration 0016).
+    __table_args__ = (Index("ix_audit_event_actor_id", "actor", "id"),)
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     actor: Mapped[str] = mapped_column(String(100))

@@ -167,6 +167,10 @@ def alembic_config(url: str) -> Config:
 def migrate(database: Database) -> None:
     """Upgrade the schema to the newest migration (what ``ereceipt init`` runs)."""
     config = alembic_config(database.engine.url.render_as_string(hide_password=False))
-    with database.engine.begin() as connection:
+    # Not inside a transaction of ours: each migration commits on its own (alembic's
+    # transaction_per_migration), so that one may build an index CONCURRENTLY outside any.
+    with database.engine.connect() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "heads")  # parallel branches of migrations are merged only later
+        if connection.in_transaction():
+            connection.commit()

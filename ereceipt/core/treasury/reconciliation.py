@@ -37,6 +37,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import TextIO
 
 from lxml import etree
 from sqlalchemy import Date, DateTime, bindparam, select, text, update
@@ -47,6 +48,7 @@ from ereceipt.core.receipts.content import VIETNAM
 from ereceipt.core.receipts.tables import Issuer
 from ereceipt.core.signatures.xades import ReceiptSigner
 from ereceipt.core.storage.database import Database
+from ereceipt.core.storage.streaming import streamed_rows
 from ereceipt.core.treasury.collection_report import day_bounds
 from ereceipt.core.treasury.tables import ReconciliationDiscrepancy, ReconciliationRun
 from ereceipt.core.xml.schemas import package_schema
@@ -262,14 +264,30 @@ def discrepancies(session: Session, run_id: int) -> list[ReconciliationDiscrepan
 CSV_COLUMNS = ("kind", "reference", "detail", "receipt_amount", "bank_amount", "treasury_amount")
 
 
-def discrepancies_csv(session: Session, run_id: int) -> str:
-    """The run's discrepancies as CSV (RFC 4180), one header line."""
+def write_discrepancies_csv(session: Session, run_id: int, output: TextIO) -> int:
+    """Write the run's discrepancies as CSV (RFC 4180, one header line) to ``output`` as they are
+    read, a batch at a time, so that a run with millions of them needs no more memory than a few;
+    the number of rows written."""
     load_run(session, run_id)
-    output = io.StringIO()
     writer = csv.writer(output, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for row in discrepancies(session, run_id):
-        writer.writerow(["" if getattr(row, c) is None else getattr(row, c) for c in CSV_COLUMNS])
+    table = ReconciliationDiscrepancy.__table__
+    rows = (
+        select(*(table.c[name] for name in CSV_COLUMNS))
+        .where(table.c.run_id == run_id)
+        .order_by(table.c.kind, table.c.reference)
+    )
+    written = 0
+    for row in streamed_rows(session, rows):
+        writer.writerow(["" if value is None else value for value in row])
+        written += 1
+    return written
+
+
+def discrepancies_csv(session: Session, run_id: int) -> str:
+    """The run's discrepancies as CSV text (``write_discrepancies_csv``)."""
+    output = io.StringIO()
+    write_discrepancies_csv(session, run_id, output)
     return output.getvalue()
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from ereceipt.core.counter.proposals import document_of_receipt
 from ereceipt.core.errors import BadInput, ConfigurationError, Conflict, NotFound
 from ereceipt.core.money import format_vnd
+from ereceipt.core.receipts import lookup
 from ereceipt.core.receipts.content import VIETNAM, PayerInfo, format_number
 from ereceipt.core.receipts.lookup_code import display_lookup_code
 from ereceipt.core.receipts.receipt_pdf import receipt_pdf
@@ -153,6 +154,7 @@ def _int(name: str, default: int | None = None) -> int | None:
 @require(*EVERYONE)
 def receipts():
     page = max(_int("trang", 1), 1)
+    after = request.args.get("sau", "").strip()[:60] or None
     filters = {
         "number": _int("so"),
         "series": request.args.get("ky_hieu", "").strip()[:10] or None,
@@ -162,15 +164,24 @@ def receipts():
         "date_from": _date("tu_ngay"),
         "date_to": _date("den_ngay"),
     }
-    with parts().database.read() as db:
-        total, rows = queries.search_receipts(db, g.user, page=page, **filters)
-    pages = max((total + queries.PAGE_SIZE - 1) // queries.PAGE_SIZE, 1)
+    deepest = lookup.DEEPEST_ROW // queries.PAGE_SIZE
+    if after is None and page > deepest:
+        abort(400, f"Chỉ mở được trang theo số tới trang {deepest}; hãy thu hẹp điều kiện tìm.")
+    try:
+        with parts().database.read() as db:
+            found = queries.search_receipts(db, g.user, page=page, after=after, **filters)
+    except BadInput:
+        abort(400, "Liên kết trang không hợp lệ; hãy tìm lại từ trang đầu.")
+    pages = max((found.total + queries.PAGE_SIZE - 1) // queries.PAGE_SIZE, 1)
     return render_template(
         "admin_receipts.html",
-        total=total,
-        rows=rows,
+        total=found.total,
+        capped=found.capped,
+        rows=found.rows,
         page=page,
         pages=pages,
+        next_key=found.next_key,
+        back_by_number=page > 1 and (page - 1) * queries.PAGE_SIZE <= lookup.DEEPEST_ROW,
         args=request.args,
         kept={name: request.args[name] for name in RECEIPT_FILTERS if request.args.get(name, "").strip()},
     )
@@ -321,18 +332,30 @@ def users():
 @blueprint.get("/nhat-ky")
 @require("administrator", "auditor")
 def audit_trail():
+    """Newest first, AUDIT_PAGE at a time; the next page goes on below the last event shown (by
+    id, so it costs what the first page costs however long the trail)."""
     page = max(_int("trang", 1), 1)
+    before_text = request.args.get("truoc", "").strip()
+    if before_text and (not before_text.isdigit() or len(before_text) > 19):
+        abort(400, "Liên kết trang không hợp lệ.")
+    before = int(before_text) if before_text else None
     actor = request.args.get("nguoi", "").strip()[:100]
     query = select(AuditEvent)
     if actor:
         query = query.where(AuditEvent.actor == actor)
+    if before is not None:
+        query = query.where(AuditEvent.id < before)
+    elif page > 1:
+        query = query.offset((page - 1) * AUDIT_PAGE)
     with parts().database.read() as db:
-        events = list(
-            db.scalars(
-                query.order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE + 1).offset((page - 1) * AUDIT_PAGE)
-            )
-        )
+        events = list(db.scalars(query.order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE + 1)))
     rows = [(event, json.loads(event.details or "{}")) for event in events[:AUDIT_PAGE]]
+    more = len(events) > AUDIT_PAGE
     return render_template(
-        "admin_audit.html", rows=rows, page=page, more=len(events) > AUDIT_PAGE, actor=actor
+        "admin_audit.html",
+        rows=rows,
+        page=page,
+        more=more,
+        after=rows[-1][0].id if more else None,
+        actor=actor,
     )
