@@ -153,7 +153,7 @@ def load_settings(
         source = str(file)
     sections = {}
     for section_field in fields(Settings):
-        if section_field.name in {"source", "access", "banks"}:
+        if section_field.name in {"source", "access", "banks", "signing_keys"}:
             continue
         section, defaults = section_field.name, section_field.default
         known = {f.name for f in fields(defaults)}
@@ -190,12 +190,13 @@ def load_settings(
         _load_access(parser, base) if parser.has_section("access") else _resolve_access(DEFAULT_ACCESS, base)
     )
     banks = _load_banks(parser, base) if parser.has_section("banks") else ()
-    unknown_sections = set(parser.sections()) - set(sections) - {"access", "banks"}
+    signing_keys = _load_signing_keys(parser, base) if parser.has_section("signing_keys") else ()
+    unknown_sections = set(parser.sections()) - set(sections) - {"access", "banks", "signing_keys"}
     if unknown_sections:
         raise ConfigurationError(
             f"unknown section [{sorted(unknown_sections)[0]}] in {source}", setting=source
         )
-    return Settings(**sections, access=access, banks=banks, source=source)
+    return Settings(**sections, access=access, banks=banks, signing_keys=signing_keys, source=source)
 
 
 def _resolve_access(clients: tuple[ClientAccess, ...], base: Path) -> tuple[ClientAccess, ...]:
@@ -257,3 +258,34 @@ def _load_banks(parser: configparser.ConfigParser, base: Path) -> tuple[tuple[st
         path = Path(value.strip()).expanduser()
         banks.append((bic, path if path.is_absolute() else base / path))
     return tuple(banks)
+
+
+def _load_signing_keys(
+    parser: configparser.ConfigParser, base: Path
+) -> tuple[tuple[str, Path, Path | None], ...]:
+    """``[signing_keys]`` lines: ``ISSUER-CODE = key file [certificate file]``; the certificate defaults
+    to the key's name with ``.cert.pem`` for ``.key.pem``, and is none for a PKCS#12 bundle."""
+    keys = []
+    for code, value in parser.items("signing_keys"):
+        origin = f"[signing_keys] {code}"
+        parts = value.split()
+        if not 1 <= len(parts) <= 2:
+            raise ConfigurationError(
+                f"setting {origin}: expected ISSUER-CODE = key file, then optionally its certificate file",
+                setting=origin,
+            )
+        paths = [Path(part).expanduser() for part in parts]
+        paths = [path if path.is_absolute() else base / path for path in paths]
+        key = paths[0]
+        if len(paths) == 2:
+            certificate = paths[1]
+        elif key.suffix.lower() in {".p12", ".pfx"}:
+            certificate = None
+        elif key.name.endswith(".key.pem"):
+            certificate = key.with_name(key.name[: -len(".key.pem")] + ".cert.pem")
+        else:
+            raise ConfigurationError(
+                f"setting {origin}: name the certificate file after the key file", setting=origin
+            )
+        keys.append((code, key, certificate))
+    return tuple(keys)

@@ -33,6 +33,8 @@ class SignatureSettings:
     policy_identifier: str = ""
     policy_description: str = ""
     policy_digest_sha256: str = ""
+    # The agencies' certificate policy OID (RFC 5280 4.2.1.4) a receipt's signing certificate must carry.
+    certificate_policy: str = ""
 
 
 @dataclass(frozen=True)
@@ -226,6 +228,8 @@ class Settings:
     notices: NoticesSettings = NoticesSettings()
     access: tuple[ClientAccess, ...] = DEFAULT_ACCESS
     banks: tuple[tuple[str, Path], ...] = ()  # (BIC, pinned certificate) of the banks that sign
+    # (issuer code, signing key, its certificate or None for a PKCS#12 bundle) of ``[signing_keys]``
+    signing_keys: tuple[tuple[str, Path, Path | None], ...] = ()
     source: str = "defaults"
 
 

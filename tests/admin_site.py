@@ -91,6 +91,7 @@ def _services(home: Path, extra_config: str, database_url: str | None) -> Servic
 def _fill(services: Services) -> dict[str, int]:
     migrate(services.database)
     load_demo_data(services.database)
+    assert services.put_signers_on_record("test") == []
     with services.database.write() as session:
         for name, role, agency in USERS:
             add_user(session, name, role, agency, PASSWORD, actor="test")

@@ -18,7 +18,7 @@ from ereceipt.core.issuing.issuer import ReceiptIssuer
 from ereceipt.core.issuing.requests import IssueRequest, PaymentIn
 from ereceipt.core.receipts.content import VIETNAM, PayerInfo, PaymentMethod
 from ereceipt.core.receipts.tables import EnforcementCase, Issuer, ReceiptSeries
-from ereceipt.core.signatures.xades import ReceiptSigner
+from ereceipt.core.signatures.xades import IssuerSigners, ReceiptSigner
 from ereceipt.core.storage.database import Database
 
 ISSUERS = [
@@ -128,7 +128,7 @@ def load_demo_data(database: Database, *, now: datetime | None = None) -> int:
     return added
 
 
-def load_demo_day(database: Database, signer: ReceiptSigner) -> tuple[int, int]:
+def load_demo_day(database: Database, signer: ReceiptSigner | IssuerSigners) -> tuple[int, int]:
     """Issue ``DEMO_DAY``'s receipts (signed, dated that day) and record its bank lines.
 
     Returns how many receipts and bank lines were added; safe to run again (a payment already

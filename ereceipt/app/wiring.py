@@ -12,18 +12,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property, wraps
+from pathlib import Path
 
 from cryptography import x509
 
 from ereceipt.config import ip_networks
 from ereceipt.core.errors import ConfigurationError
 from ereceipt.core.issuing.issuer import ReceiptIssuer
-from ereceipt.core.receipts.receipt_xml import RECEIPT_TAG
-from ereceipt.core.signatures.pki import ensure_development_pki
+from ereceipt.core.signatures.pki import DevelopmentIssuer, ensure_development_pki
 from ereceipt.core.signatures.signing_identity import SigningIdentity, load_signing_identity
 from ereceipt.core.signatures.trust import TrustStore
-from ereceipt.core.signatures.verification import VerificationReport, verify_signed_document
-from ereceipt.core.signatures.xades import ReceiptSigner, SignaturePolicy
+from ereceipt.core.signatures.verification import VerificationReport
+from ereceipt.core.signatures.xades import IssuerSigners, ReceiptSigner, SignaturePolicy
 from ereceipt.core.storage.database import Database
 from ereceipt.settings import ClientAccess, Settings
 
@@ -42,30 +42,52 @@ def open_database(settings: Settings) -> Database:
     )
 
 
+def development_issuers() -> tuple[DevelopmentIssuer, ...]:
+    """The demo agencies, each of which gets a signing key of its own in the development PKI."""
+    from ereceipt.app.demo import ISSUERS
+
+    return tuple(DevelopmentIssuer(code, name, tax_code) for code, name, tax_code, _address in ISSUERS)
+
+
 def ensure_keys(settings: Settings) -> bool:
     """Create the development PKI when the configured key is missing and lives in the keys directory."""
     keys = settings.keys
-    if keys.signing_key.exists() or keys.signing_key.parent.resolve() != keys.directory.resolve():
+    if keys.signing_key.parent.resolve() != keys.directory.resolve():
         return False
-    ensure_development_pki(keys.directory)
+    if keys.signing_key.exists():
+        ensure_development_pki(keys.directory, issuers=development_issuers())  # adds missing issuer keys
+        return False
+    ensure_development_pki(keys.directory, issuers=development_issuers())
     return True
 
 
-def load_identity(settings: Settings) -> SigningIdentity:
+def load_identity(
+    settings: Settings, key: Path | None = None, certificate: Path | None = None
+) -> SigningIdentity:
+    """The ``[keys]`` signing identity, or the one of ``key`` and ``certificate`` (``[signing_keys]``)."""
     keys = settings.keys
+    key = key or keys.signing_key
     password = os.environ.get(keys.key_password_env)
-    is_bundle = keys.signing_key.suffix.lower() in {".p12", ".pfx"}
+    is_bundle = key.suffix.lower() in {".p12", ".pfx"}
     identity = load_signing_identity(
-        keys.signing_key,
-        None if is_bundle else keys.signing_certificate,
+        key,
+        None if is_bundle else (certificate or keys.signing_certificate),
         None if is_bundle else keys.certificate_chain,
         password.encode() if password else None,
     )
     if identity.is_development:
-        log.warning(
-            "DEVELOPMENT signing keys are in use (%s); never issue real receipts with them", keys.signing_key
-        )
+        log.warning("DEVELOPMENT signing keys are in use (%s); never issue real receipts with them", key)
     return identity
+
+
+def issuer_key_files(settings: Settings, code: str) -> tuple[Path, Path | None] | None:
+    """Issuer ``code``'s key and certificate: its ``[signing_keys]`` line, else
+    ``issuer-<code>.key.pem`` in ``[keys] directory`` when it exists, else None (the ``[keys]`` key)."""
+    for issuer, key, certificate in settings.signing_keys:
+        if issuer == code:
+            return key, certificate
+    key = settings.keys.directory / f"issuer-{code}.key.pem"
+    return (key, key.with_name(f"issuer-{code}.cert.pem")) if key.exists() else None
 
 
 def signature_policy(settings: Settings) -> SignaturePolicy | None:
@@ -121,6 +143,19 @@ class Services:
         return ReceiptSigner(load_identity(self.settings), signature_policy(self.settings))
 
     @_once
+    def signers(self) -> IssuerSigners:
+        """The signer of each issuer (``[signing_keys]``), each key read when its issuer first signs."""
+        settings, policy = self.settings, signature_policy(self.settings)
+
+        def find(code: str) -> ReceiptSigner | None:
+            files = issuer_key_files(settings, code)
+            return ReceiptSigner(load_identity(settings, *files), policy) if files else None
+
+        configured = {code: find(code) for code, _key, _certificate in settings.signing_keys}
+        default = self.signer() if settings.keys.signing_key.exists() or not configured else None
+        return IssuerSigners(default, configured, find)
+
+    @_once
     def trust(self) -> TrustStore:
         return TrustStore.from_pem_file(self.settings.keys.trust_anchors)
 
@@ -129,16 +164,46 @@ class Services:
         return signature_policy(self.settings)
 
     def verify_receipt(self, data: bytes) -> VerificationReport:
-        """Verify a signed receipt against the pinned trust anchors and the configured signature policy."""
-        return verify_signed_document(
-            data, self.trust(), expected_root=RECEIPT_TAG, expected_policy=self.expected_policy
+        """Verify a signed receipt against the pinned trust anchors and the configured signature
+        policy, then its signer against the record of the issuer named in it."""
+        from ereceipt.core.signers.receipt_check import verify_receipt
+
+        return verify_receipt(
+            data,
+            self.trust(),
+            self.database,
+            expected_policy=self.expected_policy,
+            certificate_policy=self.settings.signature.certificate_policy or None,
         )
+
+    def put_signers_on_record(self, actor: str) -> list[str]:
+        """Put on record, for every issuer that has no certificate on record yet, the certificate its
+        configured key signs with (in use from the certificate's start); what could not be, in words."""
+        from sqlalchemy import select
+
+        from ereceipt.core.errors import BadInput
+        from ereceipt.core.receipts.tables import Issuer
+        from ereceipt.core.signers.record import add_certificate, has_certificates
+
+        problems = []
+        with self.database.write() as session:
+            for issuer in session.scalars(select(Issuer).order_by(Issuer.id)).all():
+                if has_certificates(session, issuer.id):
+                    continue
+                try:
+                    certificate = self.signers().for_issuer(issuer.code).identity.certificate
+                    start = certificate.not_valid_before_utc
+                    with session.begin_nested():
+                        add_certificate(session, issuer.code, certificate, actor=actor, valid_from=start)
+                except (BadInput, ConfigurationError) as exc:
+                    problems.append(f"issuer {issuer.code}: {exc}")
+        return problems
 
     @_once
     def issuer(self) -> ReceiptIssuer:
         from ereceipt.core.delivery.outbox import write_receipt_events
 
-        return ReceiptIssuer(self.database, self.signer(), on_issued=write_receipt_events)
+        return ReceiptIssuer(self.database, self.signers(), on_issued=write_receipt_events)
 
     @_once
     def bank_intake(self):

@@ -11,6 +11,7 @@ from ereceipt.core.counter import tables as _counter_tables  # noqa: F401
 from ereceipt.core.delivery import outbox as _outbox  # noqa: F401
 from ereceipt.core.intake import tables as _intake_tables  # noqa: F401
 from ereceipt.core.receipts import tables as _receipt_tables  # noqa: F401
+from ereceipt.core.signers import tables as _signer_tables  # noqa: F401
 from ereceipt.core.storage import audit as _audit  # noqa: F401
 from ereceipt.core.storage import message_log_tables as _message_log_tables  # noqa: F401
 from ereceipt.core.storage import scheduling as _scheduling  # noqa: F401

@@ -88,7 +88,14 @@ def test_a_chain_through_an_intermediate_ca_passes(ca, trust_store, receipt) -> 
 def test_report_as_dict_is_json_without_the_signed_xml(signed, trust_store) -> None:
     report = verify(signed, trust_store).as_dict()
     assert json.loads(json.dumps(report))["indication"] == "TOTAL_PASSED"
-    assert set(report) == {"indication", "sub_indication", "message", "signer", "signing_time"}
+    assert set(report) == {
+        "indication",
+        "sub_indication",
+        "message",
+        "signer",
+        "signing_time",
+        "signing_time_basis",
+    }
 
 
 def test_expected_epes_policy_passes(make_signer, trust_store, receipt) -> None:

@@ -27,7 +27,10 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
         print(f"development keys created in {settings.keys.directory} (NOT for real receipts)")
     if args.demo:
         rows = load_demo_data(services.database)
-        receipts, lines = load_demo_day(services.database, services.signer())
+    for problem in services.put_signers_on_record("ereceipt init"):
+        print(f"warning: not on record, receipts will not verify: {problem}", file=sys.stderr)
+    if args.demo:
+        receipts, lines = load_demo_day(services.database, services.signers())
         print(
             f"demo data: {rows} rows added; day to reconcile {DEMO_DAY}: {receipts} receipts, {lines} lines"
         )
@@ -64,14 +67,16 @@ def _ready_block(settings: Settings, administrator: tuple[str, str] | None, sign
 
 
 def cmd_keys_init(args: argparse.Namespace, settings: Settings) -> int:
+    from ereceipt.app.wiring import development_issuers
     from ereceipt.core.signatures.pki import create_development_pki, ensure_development_pki
 
     directory = Path(args.directory) if args.directory else settings.keys.directory
+    issuers = development_issuers()
     if (directory / "ca.cert.pem").exists() and not args.force:
-        ensure_development_pki(directory)
+        ensure_development_pki(directory, key_type=args.key_type, issuers=issuers)
         print(f"development keys already present in {directory} (use --force to make new ones)")
         return EXIT_OK
-    create_development_pki(directory, key_type=args.key_type)
+    create_development_pki(directory, key_type=args.key_type, issuers=issuers)
     print(f"development keys created in {directory} (NOT for real receipts)")
     return EXIT_OK
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -37,7 +38,8 @@ from ereceipt.core.receipts.payer_contact import PayerContact
 from ereceipt.core.receipts.receipt_xml import receipt_element, validate_receipt
 from ereceipt.core.receipts.store import SeriesInfo
 from ereceipt.core.receipts.tables import EnforcementCase, Payment, Receipt
-from ereceipt.core.signatures.xades import ReceiptSigner
+from ereceipt.core.signatures.identity import receipt_identity
+from ereceipt.core.signatures.xades import IssuerSigners, ReceiptSigner
 from ereceipt.core.storage import audit
 from ereceipt.core.storage.database import Database
 
@@ -62,12 +64,14 @@ class ReceiptIssuer:
     def __init__(
         self,
         database: Database,
-        signer: ReceiptSigner,
+        signer: ReceiptSigner | IssuerSigners,
         clock: Callable[[], datetime] | None = None,
         on_issued: Callable[[Session, list[IssuedReceipt]], None] | None = None,
     ):
         self.database = database
         self.signer = signer
+        # Each receipt is signed with the key of its issuer (``[signing_keys]``).
+        self.signers = signer if isinstance(signer, IssuerSigners) else IssuerSigners(signer)
         self.clock = clock or (lambda: datetime.now(UTC))
         # Called with every batch of new receipts inside the issuing transaction (the outbox).
         self.on_issued = on_issued
@@ -208,10 +212,11 @@ class ReceiptIssuer:
             content = replace(plan.content, number=next(numbers[plan.series.id]), issued_at=now)
             document = receipt_element(content)
             validate_receipt(document)
-            signed_xml = self.signer.sign_bytes(document)
+            signed_root = self.signers.for_issuer(content.issuer.code).sign(document)
+            signed_xml = etree.tostring(signed_root, xml_declaration=True, encoding="UTF-8")
             contents.append(content)
             signed.append(signed_xml)
-            rows.append(_receipt_row(plan, content, year, signed_xml))
+            rows.append(_receipt_row(plan, content, year, signed_xml, receipt_identity(signed_root)))
         receipt_ids = store.insert_rows(session, Receipt.__table__, rows)
         issued = [
             IssuedReceipt(receipt_id, content, signed_xml, created=True, contact=plan.contact)
@@ -318,7 +323,9 @@ def _payment_row(incoming: PaymentIn, amount: int, case_id: int | None, now: dat
     }
 
 
-def _receipt_row(plan: _Planned, content: ReceiptContent, year: int, signed_xml: bytes) -> dict:
+def _receipt_row(
+    plan: _Planned, content: ReceiptContent, year: int, signed_xml: bytes, identity: str | None
+) -> dict:
     return {
         "issuer_id": plan.series.issuer_id,
         "series_id": plan.series.id,
@@ -337,6 +344,7 @@ def _receipt_row(plan: _Planned, content: ReceiptContent, year: int, signed_xml:
         "issuing_officer": content.issuing_officer,
         "replaces_id": plan.replaces_id,
         "signed_xml": signed_xml,
+        "identity_digest": identity,
         "cancelled_at": None,
         "cancelled_by": None,
         "cancel_reason": None,

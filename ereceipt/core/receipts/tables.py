@@ -125,6 +125,8 @@ class Receipt(Base):
     issuing_officer: Mapped[str] = mapped_column(String(100))
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("receipt.id"), unique=True)
     signed_xml: Mapped[bytes] = mapped_column(LargeBinary)
+    # core.signatures.identity: what makes two receipt documents the same receipt.
+    identity_digest: Mapped[str | None] = mapped_column(String(64), index=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_by: Mapped[str | None] = mapped_column(String(100))
     cancel_reason: Mapped[str | None] = mapped_column(String(400))

@@ -58,6 +58,19 @@ PARTIES: dict[str, tuple[str, Usage, tuple[str, ...], tuple[str, ...]]] = {
 
 
 @dataclass(frozen=True)
+class DevelopmentIssuer:
+    """An agency that gets a signing certificate of its own: its code, name and tax code."""
+
+    code: str
+    name: str
+    tax_code: str
+
+    @property
+    def party(self) -> str:
+        return f"issuer-{self.code}"
+
+
+@dataclass(frozen=True)
 class DevelopmentPKI:
     """The PEM files of a development PKI: ``<name>.cert.pem`` and ``<name>.key.pem`` per party."""
 
@@ -85,6 +98,13 @@ class DevelopmentPKI:
     def issuer_signing_key(self) -> Path:
         return self.key("issuer-signing")
 
+    def issuer_key(self, code: str) -> Path:
+        """The signing key of one issuer (``ereceipt keys init`` makes one per demo issuer)."""
+        return self.key(f"issuer-{code}")
+
+    def issuer_cert(self, code: str) -> Path:
+        return self.cert(f"issuer-{code}")
+
 
 def new_key(key_type: str = "rsa") -> PrivateKey:
     if key_type == "rsa":
@@ -94,14 +114,15 @@ def new_key(key_type: str = "rsa") -> PrivateKey:
     raise ValueError(f"key type {key_type!r} is not 'rsa' or 'ec'")
 
 
-def _name(common_name: str, organisation: str) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        ]
-    )
+def _name(common_name: str, organisation: str, tax_code: str | None = None) -> x509.Name:
+    attributes = [
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+    ]
+    if tax_code:  # Vietnamese CA practice: the organisation's tax code as UID=MST:<tax code>
+        attributes.append(x509.NameAttribute(NameOID.USER_ID, f"MST:{tax_code}"))
+    return x509.Name(attributes)
 
 
 def _key_usage(*, signature: bool, commitment: bool, encipherment: bool, ca: bool) -> x509.KeyUsage:
@@ -125,9 +146,10 @@ def _builder(
     issuer: Authority | None,
     validity: tuple[datetime | None, datetime | None],
     days: int,
+    tax_code: str | None = None,
 ) -> x509.CertificateBuilder:
     """Subject, validity (``days`` from now unless given), SKI, and AKI under an issuer (RFC 5280 4.2.1)."""
-    subject, now = _name(common_name, organisation), datetime.now(UTC)
+    subject, now = _name(common_name, organisation, tax_code), datetime.now(UTC)
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -180,11 +202,17 @@ def issue_certificate(
     dns_names: tuple[str, ...] = (),
     ip_addresses: tuple[str, ...] = (),
     organisation: str = DEVELOPMENT_ORGANISATION,
+    tax_code: str | None = None,
+    policies: tuple[str, ...] = (),
 ) -> Authority:
-    """An end-entity certificate signed by the CA, valid for two years unless told otherwise."""
+    """An end-entity certificate signed by the CA, valid for two years unless told otherwise; its
+    subject carries ``UID=MST:<tax_code>`` when given, and ``policies`` as certificate policy OIDs."""
     key = key or new_key(key_type)
+    validity = (not_before, not_after)
     builder = (
-        _builder(common_name, organisation, key, (ca_certificate, ca_key), (not_before, not_after), days=730)
+        _builder(
+            common_name, organisation, key, (ca_certificate, ca_key), validity, days=730, tax_code=tax_code
+        )
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             _key_usage(
@@ -199,6 +227,9 @@ def issue_certificate(
     )
     if usage.extended:
         builder = builder.add_extension(x509.ExtendedKeyUsage(list(usage.extended)), critical=False)
+    if policies:
+        information = [x509.PolicyInformation(x509.ObjectIdentifier(oid), None) for oid in policies]
+        builder = builder.add_extension(x509.CertificatePolicies(information), critical=False)
     names = [x509.DNSName(n) for n in dns_names] + [
         x509.IPAddress(ipaddress.ip_address(a)) for a in ip_addresses
     ]
@@ -243,8 +274,19 @@ def _locked(directory: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _create(directory: Path, key_type: str) -> DevelopmentPKI:
+def _issuer_certificates(
+    directory: Path, authority: Authority, key_type: str, issuers: tuple[DevelopmentIssuer, ...]
+) -> None:
+    for issuer in issuers:
+        certificate, key = issue_certificate(
+            *authority, f"{issuer.code} DEVELOPMENT signing", key_type=key_type, tax_code=issuer.tax_code
+        )
+        write_pem(directory, issuer.party, certificate, key)
+
+
+def _create(directory: Path, key_type: str, issuers: tuple[DevelopmentIssuer, ...] = ()) -> DevelopmentPKI:
     ca_certificate, ca_key = make_ca(key_type=key_type)
+    _issuer_certificates(directory, (ca_certificate, ca_key), key_type, issuers)
     for name, (common_name, usage, dns_names, addresses) in PARTIES.items():
         certificate, key = issue_certificate(
             ca_certificate,
@@ -261,16 +303,33 @@ def _create(directory: Path, key_type: str) -> DevelopmentPKI:
     return DevelopmentPKI(directory)
 
 
-def create_development_pki(directory: Path, *, key_type: str = "rsa") -> DevelopmentPKI:
-    """Write a new development PKI into ``directory``, replacing the one that is there."""
+def create_development_pki(
+    directory: Path, *, key_type: str = "rsa", issuers: tuple[DevelopmentIssuer, ...] = ()
+) -> DevelopmentPKI:
+    """Write a new development PKI into ``directory``, replacing the one that is there; each of
+    ``issuers`` gets a signing certificate of its own (``issuer-<code>``)."""
     with _locked(directory):
-        return _create(directory, key_type)
+        return _create(directory, key_type, tuple(issuers))
 
 
-def ensure_development_pki(directory: Path, *, key_type: str = "rsa") -> DevelopmentPKI:
-    """The development PKI in ``directory``, made only if ``ca.cert.pem`` is missing; never replaces a key."""
+def _add_missing_issuers(pki: DevelopmentPKI, key_type: str, issuers: tuple[DevelopmentIssuer, ...]) -> None:
+    missing = tuple(i for i in issuers if not pki.key(i.party).exists())
+    if missing and pki.ca_key.exists():
+        with _locked(pki.directory):
+            missing = tuple(i for i in missing if not pki.key(i.party).exists())
+            certificate = x509.load_pem_x509_certificate(pki.ca_cert.read_bytes())
+            key = serialization.load_pem_private_key(pki.ca_key.read_bytes(), None)
+            _issuer_certificates(pki.directory, (certificate, key), key_type, missing)
+
+
+def ensure_development_pki(
+    directory: Path, *, key_type: str = "rsa", issuers: tuple[DevelopmentIssuer, ...] = ()
+) -> DevelopmentPKI:
+    """The development PKI in ``directory``, made only if ``ca.cert.pem`` is missing; never replaces a
+    key. Issuers of ``issuers`` without a signing key get one under the development CA."""
     pki = DevelopmentPKI(directory)
     if pki.ca_cert.exists():
+        _add_missing_issuers(pki, key_type, tuple(issuers))
         return pki
     with _locked(directory):
         if pki.ca_cert.exists():
@@ -282,7 +341,7 @@ def ensure_development_pki(directory: Path, *, key_type: str = "rsa") -> Develop
                     "(move the files away, or run `ereceipt keys init --force`)",
                     setting=str(directory),
                 )
-        return _create(directory, key_type)
+        return _create(directory, key_type, tuple(issuers))
 
 
 def is_ca(certificate: x509.Certificate) -> bool:

@@ -10,7 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from cryptography import x509
 from lxml import etree
+
+# Until receipts carry a time-stamp, nothing but the signer vouches for the signing time.
+SIGNING_TIME_BASIS = "claimed by the signer (xades:SigningTime); no time-stamp proves it"
 
 
 class Indication(StrEnum):
@@ -30,6 +34,7 @@ class SubIndication(StrEnum):
     CHAIN_CONSTRAINTS_FAILURE = "CHAIN_CONSTRAINTS_FAILURE"
     SIG_CONSTRAINTS_FAILURE = "SIG_CONSTRAINTS_FAILURE"
     OUT_OF_BOUNDS_NO_POE = "OUT_OF_BOUNDS_NO_POE"
+    REVOKED_NO_POE = "REVOKED_NO_POE"
     SIGNED_DATA_NOT_FOUND = "SIGNED_DATA_NOT_FOUND"
     CRYPTO_CONSTRAINTS_FAILURE = "CRYPTO_CONSTRAINTS_FAILURE"
 
@@ -46,6 +51,7 @@ class VerificationReport:
     signer: str | None = None
     signing_time: datetime | None = None
     signed_xml: etree._Element | None = None
+    certificate: x509.Certificate | None = None  # the signing certificate the chain check verified
 
     @property
     def passed(self) -> bool:
@@ -58,4 +64,5 @@ class VerificationReport:
             "message": self.message,
             "signer": self.signer,
             "signing_time": self.signing_time.isoformat() if self.signing_time else None,
+            "signing_time_basis": SIGNING_TIME_BASIS if self.signing_time else None,
         }

@@ -309,7 +309,7 @@ def _verify(
         message = "the certificate has expired since signing, and nothing proves when the signature existed"
         raise _Refused(SubIndication.OUT_OF_BOUNDS_NO_POE, message, signer)
     return VerificationReport(
-        Indication.TOTAL_PASSED, None, "the signature is valid", signer, signing_time, signed_xml
+        Indication.TOTAL_PASSED, None, "the signature is valid", signer, signing_time, signed_xml, leaf
     )
 
 

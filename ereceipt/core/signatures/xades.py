@@ -30,7 +30,9 @@ import base64
 import binascii
 import hashlib
 import secrets
+import threading
 from collections import Counter
+from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -190,3 +192,30 @@ def _c14n(element: etree._Element) -> bytes:
 def _set_digest(reference: etree._Element, element: etree._Element) -> None:
     digest = hashlib.sha256(_c14n(element)).digest()
     reference.find(f"{{{DS}}}DigestValue").text = base64.b64encode(digest).decode()
+
+
+class IssuerSigners:
+    """The signer of each issuer's receipts: its own key when it has one, else the default signer.
+
+    ``find`` is asked once per issuer code not given in ``by_issuer`` (None: the default signs)."""
+
+    def __init__(
+        self,
+        default: ReceiptSigner | None,
+        by_issuer: dict[str, ReceiptSigner] | None = None,
+        find: Callable[[str], ReceiptSigner | None] | None = None,
+    ) -> None:
+        self.default = default
+        self.by_issuer: dict[str, ReceiptSigner | None] = dict(by_issuer or {})
+        self.find = find
+        self._lock = threading.Lock()
+
+    def for_issuer(self, code: str) -> ReceiptSigner:
+        if code not in self.by_issuer and self.find is not None:
+            with self._lock:  # one thread loads an issuer's key; the others wait for it
+                if code not in self.by_issuer:
+                    self.by_issuer[code] = self.find(code)
+        signer = self.by_issuer.get(code) or self.default
+        if signer is None:
+            raise ConfigurationError(f"no signing key for issuer {code}: add it to [signing_keys]")
+        return signer

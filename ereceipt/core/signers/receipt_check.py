@@ -1,0 +1,53 @@
+"""Verification of a signed receipt: ETSI EN 319 102-1 validation, then the signer bound to its issuer.
+
+``core.signatures.verification`` checks the document, the signature and the chain to the pinned
+CA; ``core.signatures.binding`` then checks the signing certificate against the record of the issuer
+named in the signed receipt (read through ``text_value``, from the XML the verifier returned).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ereceipt.core.errors import XMLRejected
+from ereceipt.core.receipts.receipt_xml import RECEIPT_NS, RECEIPT_TAG
+from ereceipt.core.signatures.binding import bind_signer
+from ereceipt.core.signatures.report import Indication, SubIndication, VerificationReport
+from ereceipt.core.signatures.trust import TrustStore
+from ereceipt.core.signatures.verification import verify_signed_document
+from ereceipt.core.signatures.xades import SignaturePolicy
+from ereceipt.core.signers.record import signer_record
+from ereceipt.core.storage.database import Database
+from ereceipt.core.xml.values import text_value
+
+
+def _issuer_code(report: VerificationReport) -> str | None:
+    element = report.signed_xml.find(f"{{{RECEIPT_NS}}}Issuer/{{{RECEIPT_NS}}}Code")
+    return None if element is None else text_value(element).strip()
+
+
+def verify_receipt(
+    data: bytes,
+    trust: TrustStore,
+    database: Database,
+    *,
+    expected_policy: SignaturePolicy | None = None,
+    certificate_policy: str | None = None,
+) -> VerificationReport:
+    """The report on one signed receipt; TOTAL_PASSED only when the signer is on record for its issuer."""
+    report = verify_signed_document(data, trust, expected_root=RECEIPT_TAG, expected_policy=expected_policy)
+    if not report.passed:
+        return report
+    try:
+        code = _issuer_code(report)
+    except XMLRejected as exc:
+        return replace(
+            report,
+            indication=Indication.TOTAL_FAILED,
+            sub_indication=SubIndication.FORMAT_FAILURE,
+            message=f"the issuer's code cannot be read: {exc.message}",
+            signed_xml=None,
+        )
+    with database.read() as session:
+        record = signer_record(session, code, report.certificate) if code else None
+    return bind_signer(report, record, policy_oid=certificate_policy)
