@@ -215,3 +215,36 @@ def test_a_receipt_without_identity_digest_stops_integration_with_a_clear_error(
         run(demo_database)
     with demo_database.read() as session:
         assert session.scalar(select(LogLeaf.idx).where(LogLeaf.receipt_id == receipt.receipt_id)) is None
+
+
+def test_the_scheduled_job_appends_in_bounded_batches_and_signs_with_the_configured_key(
+    issuer: ReceiptIssuer, demo_database: Database, database_url, tmp_path
+) -> None:
+    from ereceipt.app.jobs import transparency_log
+    from ereceipt.app.wiring import Services
+    from ereceipt.config import load_settings
+    from ereceipt.core.transparency.log_key import make_log_key
+
+    for i in range(5):
+        issuer.issue(cash(f"JOB-{i}", amount=10_000))
+    key = tmp_path / "transparency-log.key.pem"
+    verifier = make_log_key(key, ORIGIN).verifier
+    environ = {
+        "ERECEIPT_DATABASE__URL": database_url.url,
+        "ERECEIPT_TRANSPARENCY__LOG_KEY": str(key),
+        "ERECEIPT_TRANSPARENCY__ORIGIN": ORIGIN,
+        "ERECEIPT_TRANSPARENCY__BATCH_SIZE": "2",
+        "ERECEIPT_TRANSPARENCY__BATCHES_PER_RUN": "2",
+    }
+    services = Services(load_settings(None, environ=environ))
+    try:
+        outcome = transparency_log(services)
+        assert outcome.startswith("log size 0 -> 4")
+        while "-> " in outcome and outcome.split()[2] != outcome.split()[4]:
+            outcome = transparency_log(services)
+    finally:
+        services.database.dispose()
+    with demo_database.read() as session:
+        stored = LogStore(session).latest_checkpoint()
+        total = len(session.scalars(select(Receipt.id)).all())
+    assert open_checkpoint(stored.note, verifier).checkpoint.size == total
