@@ -176,6 +176,13 @@ class Services:
         log = self.settings.transparency
         return load_log_key(log.log_key, log.origin)
 
+    def log_vkey(self) -> str | None:
+        """The published verifier key of the log (the ``.vkey`` beside its key), or None if absent."""
+        from ereceipt.core.transparency.log_key import vkey_path
+
+        path = vkey_path(self.settings.transparency.log_key)
+        return path.read_text().strip() + "\n" if path.exists() else None
+
     @_once
     def trust(self) -> TrustStore:
         return TrustStore.from_pem_file(self.settings.keys.trust_anchors)
@@ -394,6 +401,7 @@ class Services:
             counter_documents=self.counter_reader,
             dead_letters=self.dead_letter_queue,
             broker_status=lambda: broker_status(settings.queue),
+            log_vkey=self.log_vkey,
         )
 
     def web_application(self):

@@ -46,6 +46,7 @@ class WebParts:
     counter_documents: Callable[[], CounterDocuments]  # the OCR reader, started by the wiring on first use
     dead_letters: Callable[[], DeadLetterQueue]  # a connection of its own for each use
     broker_status: Callable[[], str]  # "ok" or why not, for /readyz
+    log_vkey: Callable[[], str | None] = lambda: None  # the transparency log's verifier key, if published
 
 
 def parts() -> WebParts:
