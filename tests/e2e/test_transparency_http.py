@@ -124,3 +124,28 @@ def test_tiles_beyond_the_log_or_malformed_are_404(site, path) -> None:
     status, body, _ = http(base + path)
     assert status == 404
     assert b"Traceback" not in body
+
+
+def test_lookup_page_in_a_browser_shows_a_verified_inclusion_proof(site, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+    from test_admin_browser import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM.is_file():
+        pytest.skip(f"{CHROMIUM} is missing")
+    base, _, issued = site
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(locale="vi-VN")
+            page.goto(base + "/")
+            page.fill("input[name=ma]", issued["lookup_code"])
+            page.keyboard.press("Enter")
+            page.wait_for_selector("#log-status")
+            status = page.locator("#log-status")
+            assert status.get_attribute("data-in-log") == "yes"
+            assert status.get_attribute("data-verified") == "yes"
+            assert "Đã kiểm chứng" in page.text_content("#log-proof")
+            assert page.locator(".log-index").count() == 1
+            page.screenshot(path=str(tmp_path / "lookup-log.png"), full_page=True)
+        finally:
+            browser.close()
