@@ -21,6 +21,7 @@ skips what is already in the log. A leaf's index, once given, never changes.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,6 +40,7 @@ from ereceipt.core.transparency.signed_note import Signer
 from ereceipt.core.transparency.store import LogStore
 from ereceipt.core.transparency.tables import LogCheckpoint, LogLeaf, LogNode, LogState
 
+log = logging.getLogger("ereceipt.transparency")
 ADVISORY_LOCK = 0x7472616E73  # "trans": one sequencer across every process on the database
 LATE_WINDOW = 10_000
 # The oldest transaction of another session on this database that has written something (and so
@@ -88,7 +90,7 @@ def integrate(
         frontier = merkle.Frontier.load(old_size, store.read_hashes)
         now = clock()
         leaves, nodes = [], []
-        for event, entry in zip(events, _entries(session, events), strict=True):
+        for event, entry in _entries(session, events):
             leaves.append(
                 {
                     "idx": frontier.size,
@@ -219,8 +221,11 @@ def _resolve(session: Session, rows: Sequence) -> list[_Event]:
     return new
 
 
-def _entries(session: Session, events: Sequence[_Event]) -> list[bytes]:
-    """The canonical entry of each event, from the stored receipt (no receipt XML is read)."""
+def _entries(session: Session, events: Sequence[_Event]) -> list[tuple[_Event, bytes]]:
+    """The canonical entry of each event, from the stored receipt (no receipt XML is read).
+
+    An event whose receipt is no longer in the database (deleted behind the system's back) is left
+    out, loudly: its number is then missing from the log, which is what an auditor looks for."""
     if not events:
         return []
     original = aliased(Receipt)
@@ -248,18 +253,24 @@ def _entries(session: Session, events: Sequence[_Event]) -> list[bytes]:
     }
     entries = []
     for event in events:
-        row = rows[event.receipt_id]
+        row = rows.get(event.receipt_id)
+        if row is None:
+            log.error(
+                "receipt %s of a %s event is not in the database; left out of the log",
+                event.receipt_id,
+                event.event,
+            )
+            continue
         if not row.identity_digest:
             raise Conflict(f"receipt {row.id} has no identity digest; it cannot enter the log")
         time = row.cancelled_at if event.event == "cancelled" else row.issued_at
-        entries.append(
-            LogEntry(
-                event=event.event,
-                receipt=ReceiptNumber(row.code, row.template_number, row.series_symbol, row.number, row.year),
-                amount=row.amount,
-                time=time,
-                identity=row.identity_digest,
-                replaces=row.replaces if event.event == "replaced" else None,
-            ).encode()
+        entry = LogEntry(
+            event=event.event,
+            receipt=ReceiptNumber(row.code, row.template_number, row.series_symbol, row.number, row.year),
+            amount=row.amount,
+            time=time,
+            identity=row.identity_digest,
+            replaces=row.replaces if event.event == "replaced" else None,
         )
+        entries.append((event, entry.encode()))
     return entries
