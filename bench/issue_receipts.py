@@ -1,8 +1,11 @@
 """Benchmark: receipts issued per second (number + sign + store + commit) beside the bare signing rate.
 
 Runs on SQLite and PostgreSQL, with one process and with two, and prints each figure next to the
-bare XAdES signing rate of signxml alone, same key, measured in the same run. Targets: issuing in
-one process on PostgreSQL at least half the bare signing rate; one issue under 20 ms at p99.
+bare XAdES signing rate of signxml alone, same key, measured in the same run. Each shape is measured
+twice in the same run: with one signing key for every issuer (``single``) and with each issuer's
+own key (``per-issuer``, ``[signing_keys]``); the receipts alternate between two issuers. Targets:
+issuing in one process on PostgreSQL at least half the bare signing rate; one issue under 20 ms at
+p99; per-issuer keys within noise of the single key.
 
     .venv/bin/python bench/issue_receipts.py [--receipts 600] [--postgres URL]
 """
@@ -26,6 +29,7 @@ from lxml import etree
 from sqlalchemy import text
 
 from ereceipt.app.demo import load_demo_data
+from ereceipt.app.wiring import development_issuers
 from ereceipt.core.amount_words import amount_in_words
 from ereceipt.core.issuing.issuer import ReceiptIssuer
 from ereceipt.core.issuing.requests import IssueRequest, PaymentIn
@@ -37,10 +41,12 @@ from ereceipt.core.receipts.content import (
     ReceiptContent,
 )
 from ereceipt.core.receipts.receipt_xml import receipt_element
+from ereceipt.core.signatures.identity import receipt_identity
 from ereceipt.core.signatures.pki import create_development_pki
 from ereceipt.core.signatures.signing_identity import load_signing_identity
-from ereceipt.core.signatures.xades import ReceiptSigner
+from ereceipt.core.signatures.xades import IssuerSigners, ReceiptSigner
 from ereceipt.core.storage.database import Database, migrate
+from ereceipt.core.xml.parser import hardened_parser
 
 DEFAULT_POSTGRES = os.environ.get(
     "ERECEIPT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -54,6 +60,24 @@ def make_signer(keys: Path) -> ReceiptSigner:
     return ReceiptSigner(identity)
 
 
+ISSUERS = ("CCTHADS-BD", "CTHADS-HN")
+
+
+def make_signers(keys: Path, per_issuer: bool) -> ReceiptSigner | IssuerSigners:
+    """One key for every issuer, or each issuer's own (``issuer-<code>`` of the development PKI)."""
+    if not per_issuer:
+        return make_signer(keys)
+    own = {
+        code: ReceiptSigner(
+            load_signing_identity(
+                keys / f"issuer-{code}.key.pem", keys / f"issuer-{code}.cert.pem", keys / "ca.cert.pem", None
+            )
+        )
+        for code in ISSUERS
+    }
+    return IssuerSigners(None, own)
+
+
 def request(tag: str, index: int) -> IssueRequest:
     payment = PaymentIn(
         source="bench",
@@ -64,17 +88,18 @@ def request(tag: str, index: int) -> IssueRequest:
         method=PaymentMethod.BANK_TRANSFER,
         purpose="Thi hành án theo 123/QĐ-CCTHADS",
     )
-    return IssueRequest(payment=payment, officer="bench", issuer_code="CCTHADS-BD")
+    return IssueRequest(payment=payment, officer="bench", issuer_code=ISSUERS[index % 2])
 
 
 def issue_many(
-    url: str, keys: str, tag: str, count: int, threads: int, batch: int, start_at: float
+    url: str, keys: str, per_issuer: bool, tag: str, count: int, threads: int, batch: int, start_at: float
 ) -> tuple[list[float], float]:
     """Issue ``count`` receipts from ``threads`` threads, ``batch`` per transaction, from ``start_at`` on.
 
     Returns the latency of each transaction and the wall-clock time when the last one ended.
     """
-    issuer = ReceiptIssuer(Database.from_url(url, pool_size=threads), make_signer(Path(keys)))
+    signers = make_signers(Path(keys), per_issuer)
+    issuer = ReceiptIssuer(Database.from_url(url, pool_size=threads), signers)
     issuer.issue(request(tag + "-warm", 0))
 
     def one(first: int) -> float:
@@ -90,11 +115,21 @@ def issue_many(
     return latencies, ended
 
 
-def bare_signing_rate(keys: Path, seconds: float = 3.0, *, signxml_only: bool = False) -> float:
+def bare_signing_rate(
+    keys: Path, seconds: float = 3.0, *, signxml_only: bool = False, identity: bool = False
+) -> float:
     """Receipts signed per second with no database: by ``ReceiptSigner`` as the product signs, or,
-    with ``signxml_only``, wholly by signxml's ``XAdESSigner`` (what ReceiptSigner's pattern is from)."""
+    with ``signxml_only``, wholly by signxml's ``XAdESSigner`` (what ReceiptSigner's pattern is from);
+    with ``identity``, each signed receipt's identity digest computed as issuing does."""
     signer = make_signer(keys)
-    sign = signer.sign_with_signxml if signxml_only else signer.sign
+    plain = signer.sign_with_signxml if signxml_only else signer.sign
+
+    def sign(document):
+        signed = plain(document)
+        if identity:
+            receipt_identity(etree.fromstring(etree.tostring(signed), hardened_parser()))
+        return signed
+
     database_free = request("bare", 0).payment
     content = ReceiptContent(
         issuer=IssuerInfo("CCTHADS-BD", "Chi cục Thi hành án dân sự quận Ba Đình", "0100000002", "Hà Nội"),
@@ -146,7 +181,13 @@ def fresh_database(kind: str, workdir: Path, postgres: str) -> tuple[str, Callab
 
 
 def measure(
-    kind: str, shape: tuple[int, int, int], receipts: int, keys: Path, workdir: Path, postgres: str
+    kind: str,
+    shape: tuple[int, int, int],
+    receipts: int,
+    keys: Path,
+    workdir: Path,
+    postgres: str,
+    per_issuer: bool,
 ) -> dict:
     processes, threads, batch = shape
     url, cleanup = fresh_database(kind, workdir, postgres)
@@ -156,7 +197,8 @@ def measure(
         with context.Pool(processes) as pool:
             start_at = time.time() + 5.0  # time enough for the spawned workers to start and warm up
             work = [
-                (url, str(keys), f"p{i}", per_process, threads, batch, start_at) for i in range(processes)
+                (url, str(keys), per_issuer, f"p{i}", per_process, threads, batch, start_at)
+                for i in range(processes)
             ]
             results = pool.starmap(issue_many, work)
     finally:
@@ -166,6 +208,7 @@ def measure(
     slowest = max(ended for _, ended in results) - start_at
     return {
         "kind": kind,
+        "keys": "per-issuer" if per_issuer else "single",
         "processes": processes,
         "threads": threads,
         "batch": batch,
@@ -194,29 +237,46 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temporary:
         workdir = Path(temporary)
         keys = workdir / "keys"
-        create_development_pki(keys)
+        create_development_pki(keys, issuers=development_issuers())
         bare = bare_signing_rate(keys, signxml_only=True)
+        product = bare_signing_rate(keys)
+        with_identity = bare_signing_rate(keys, identity=True)
         kinds = ["sqlite"] + (["postgresql"] if postgres_reachable(args.postgres) else [])
         # (processes, threads per process, receipts per transaction)
         shapes = [(1, 1, 1), (1, 4, 1), (2, 1, 1), (1, 1, 50), (2, 1, 50)]
         rows = [
-            measure(kind, shape, args.receipts, keys, workdir, args.postgres)
+            measure(kind, shape, args.receipts, keys, workdir, args.postgres, per_issuer)
             for kind in kinds
             for shape in shapes
+            for per_issuer in (False, True)  # side by side, so that load changes hit both alike
         ]
     print(
         f"bare signxml XAdES signing, RSA-2048, same key, one process: {bare:8.1f} signatures/s  [baseline]"
     )
+    print(f"ReceiptSigner, no database:                                  {product:8.1f} signatures/s")
     print(
-        f"{'database':<11}{'procs':>6}{'threads':>8}{'batch':>6}{'receipts/s':>12}{'vs bare':>9}"
+        f"ReceiptSigner and the identity digest, no database:          {with_identity:8.1f} signatures/s"
+        f"  ({with_identity / product:.2f} x)"
+    )
+    print(
+        f"{'database':<11}{'keys':<11}{'procs':>6}{'threads':>8}{'batch':>6}{'receipts/s':>12}{'vs bare':>9}"
         f"{'p50 ms':>9}{'p99 ms':>9}   (latency of one transaction)"
     )
     for row in rows:
         print(
-            f"{row['kind']:<11}{row['processes']:>6}{row['threads']:>8}{row['batch']:>6}{row['rate']:>12.1f}"
+            f"{row['kind']:<11}{row['keys']:<11}{row['processes']:>6}{row['threads']:>8}{row['batch']:>6}{row['rate']:>12.1f}"
             f"{row['rate'] / bare:>9.2f}{row['p50']:>9.2f}{row['p99']:>9.2f}"
         )
-    postgres = {(r["processes"], r["threads"], r["batch"]): r for r in rows if r["kind"] == "postgresql"}
+    for single, own in zip(rows[::2], rows[1::2], strict=True):
+        print(
+            f"per-issuer keys vs single key, {single['kind']} {single['processes']}x{single['threads']}"
+            f" batch {single['batch']}: {own['rate'] / single['rate']:.2f} x"
+        )
+    postgres = {
+        (r["processes"], r["threads"], r["batch"]): r
+        for r in rows
+        if r["kind"] == "postgresql" and r["keys"] == "per-issuer"
+    }
     if not postgres:
         print("targets: not checked, PostgreSQL unreachable")
         return

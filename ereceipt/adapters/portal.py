@@ -262,9 +262,14 @@ class PortalOperations:
             _add(response, "SigningTime", report.signing_time.isoformat())
         if report.passed:
             content = read_receipt(report.signed_xml)
+            identity = report.identity  # of the signature that was verified
             with self.database.read() as session:
                 stored = lookup.by_lookup_code(session, content.lookup_code)
-                if stored is not None and stored.number == content.number:
+                same = (
+                    stored is not None and report.identity is not None and stored.identity_digest == identity
+                )
+                _add(response, "SameAsStored", "true" if same else "false")
+                if same:
                     self._describe(session, stored, response, signed=False)
         return response
 

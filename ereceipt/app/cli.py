@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from ereceipt import __version__
-from ereceipt.app.commands import EXIT_FAILED, EXIT_USAGE
+from ereceipt.app.commands import EXIT_FAILED, EXIT_USAGE, signer_keys
 from ereceipt.app.commands.operations import (
     cmd_log_archive,
     cmd_log_verify,
@@ -45,11 +45,14 @@ def build_parser() -> argparse.ArgumentParser:
     keys = commands.add_parser("keys", help="key management").add_subparsers(
         dest="keys_command", required=True
     )
-    keys_init = keys.add_parser("init", help="create a development PKI (root CA, issuer, SOAP, portal, bank)")
+    keys_init = keys.add_parser(
+        "init", help="create a development PKI (root CA, a key per demo agency, SOAP, portal, bank)"
+    )
     keys_init.add_argument("--directory", help="where to write (default: [keys] directory)")
     keys_init.add_argument("--key-type", choices=["rsa", "ec"], default="rsa")
     keys_init.add_argument("--force", action="store_true", help="replace existing development keys")
     keys_init.set_defaults(handler=cmd_keys_init)
+    signer_keys.add_parsers(keys)
 
     issue = commands.add_parser("issue", help="issue a receipt from a JSON payment description")
     issue.add_argument("file", help="payment JSON file, or - for standard input (see examples/payment.json)")

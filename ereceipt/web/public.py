@@ -20,6 +20,7 @@ from ereceipt.core.receipts.content import format_number
 from ereceipt.core.receipts.lookup_code import display_lookup_code, normalise_lookup_code
 from ereceipt.core.receipts.receipt_xml import read_receipt
 from ereceipt.core.receipts.tables import FailedLookup, LookupGuard
+from ereceipt.core.signers.receipt_check import as_stored
 from ereceipt.core.transparency.receipt_status import EVENT_NAMES, log_status
 from ereceipt.web.parts import log_verifier, parts
 
@@ -120,7 +121,7 @@ def result():
             "lookup.html", typed=typed, error="Mã tra cứu gồm 16 ký tự, ví dụ ABCD-1234-EFGH-5678."
         ), 400
     services, receipt = _find(typed)
-    report = services.verify_receipt(receipt.signed_xml)
+    report = as_stored(services.verify_receipt(receipt.signed_xml), receipt.identity_digest)
     content = read_receipt(report.signed_xml) if report.passed else None
     with services.database.read() as session:
         log = log_status(session, receipt.id, log_verifier(services))

@@ -107,6 +107,28 @@ def test_a_wrong_banks_line_names_the_setting(tmp_path: Path, line: str) -> None
         load_settings(write(tmp_path, f"[banks]\n{line}\n"), environ={})
 
 
+def test_signing_keys_name_each_issuers_key_and_certificate(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "[signing_keys]\nCTHADS-HN = keys/hn.key.pem\nCCTHADS-BD = /etc/bd.p12\n"
+        "CCTHADS-X = keys/x.pem keys/x.crt\n[signature]\ncertificate_policy = 1.2.3.4\n",
+    )
+    settings = load_settings(path, environ={})
+    assert settings.signing_keys == (
+        ("CTHADS-HN", tmp_path / "keys/hn.key.pem", tmp_path / "keys/hn.cert.pem"),
+        ("CCTHADS-BD", Path("/etc/bd.p12"), None),
+        ("CCTHADS-X", tmp_path / "keys/x.pem", tmp_path / "keys/x.crt"),
+    )
+    assert settings.signature.certificate_policy == "1.2.3.4"
+    assert load_settings(write(tmp_path, ""), environ={}).signing_keys == ()
+
+
+@pytest.mark.parametrize("line", ["CTHADS-HN =", "CTHADS-HN = a b c", "CTHADS-HN = key.pem"])
+def test_a_wrong_signing_keys_line_names_the_setting(tmp_path: Path, line: str) -> None:
+    with pytest.raises(ConfigurationError, match=r"\[signing_keys\] CTHADS-HN"):
+        load_settings(write(tmp_path, f"[signing_keys]\n{line}\n"), environ={})
+
+
 def test_camt_schema_directory_is_empty_by_default_and_relative_to_the_config_file(tmp_path: Path) -> None:
     assert load_settings(write(tmp_path, ""), environ={}).queue.camt_schema_directory == ""
     path = write(tmp_path, "[queue]\ncamt_schema_directory = iso20022\n")

@@ -176,3 +176,26 @@ def test_test_certificates_take_the_validity_they_are_given(ca) -> None:
 def test_unknown_key_type_is_refused() -> None:
     with pytest.raises(ValueError, match="dsa"):
         new_key("dsa")
+
+
+def test_each_agency_asked_for_gets_a_signing_certificate_with_its_tax_code(tmp_path: Path) -> None:
+    from ereceipt.core.signatures.binding import subject_tax_codes
+    from ereceipt.core.signatures.pki import DevelopmentIssuer, create_development_pki, ensure_development_pki
+
+    agencies = (DevelopmentIssuer("CTHADS-HN", "Cục", "0100000001"),)
+    pki = create_development_pki(tmp_path / "keys", issuers=agencies)
+    certificate = x509.load_pem_x509_certificate(pki.issuer_cert("CTHADS-HN").read_bytes())
+    usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert usage.digital_signature and usage.content_commitment
+    assert subject_tax_codes(certificate) == ["0100000001"]
+    for party in ("portal-client", "bank-client", "soap-server"):  # never a receipt's signer
+        other = x509.load_pem_x509_certificate(pki.cert(party).read_bytes())
+        assert not other.extensions.get_extension_for_class(x509.KeyUsage).value.content_commitment
+    # An agency added later gets its key under the same CA; the keys already there stay.
+    before = pki.issuer_key("CTHADS-HN").read_bytes()
+    later = (*agencies, DevelopmentIssuer("CCTHADS-BD", "Chi cục", "0100000002"))
+    ensure_development_pki(tmp_path / "keys", issuers=later)
+    assert pki.issuer_key("CTHADS-HN").read_bytes() == before
+    added = x509.load_pem_x509_certificate(pki.issuer_cert("CCTHADS-BD").read_bytes())
+    ca = x509.load_pem_x509_certificate(pki.ca_cert.read_bytes())
+    assert added.issuer == ca.subject and subject_tax_codes(added) == ["0100000002"]

@@ -42,6 +42,7 @@ from ereceipt.core.signatures.identity import receipt_identity
 from ereceipt.core.signatures.xades import IssuerSigners, ReceiptSigner
 from ereceipt.core.storage import audit
 from ereceipt.core.storage.database import Database
+from ereceipt.core.xml.parser import hardened_parser
 
 ISSUED, CANCELLED = store.ISSUED, store.CANCELLED
 
@@ -212,11 +213,11 @@ class ReceiptIssuer:
             content = replace(plan.content, number=next(numbers[plan.series.id]), issued_at=now)
             document = receipt_element(content)
             validate_receipt(document)
-            signed_root = self.signers.for_issuer(content.issuer.code).sign(document)
-            signed_xml = etree.tostring(signed_root, xml_declaration=True, encoding="UTF-8")
+            signed_xml = self.signers.for_issuer(content.issuer.code).sign_bytes(document)
+            identity = receipt_identity(etree.fromstring(signed_xml, hardened_parser()))
             contents.append(content)
             signed.append(signed_xml)
-            rows.append(_receipt_row(plan, content, year, signed_xml, receipt_identity(signed_root)))
+            rows.append(_receipt_row(plan, content, year, signed_xml, identity))
         receipt_ids = store.insert_rows(session, Receipt.__table__, rows)
         issued = [
             IssuedReceipt(receipt_id, content, signed_xml, created=True, contact=plan.contact)

@@ -1,6 +1,7 @@
 """Development PKI (RFC 5280 X.509 v3 profile): a root CA and a certificate for every party of the gateway.
 
-Made by ``ereceipt keys init`` for one-machine use and by tests: the issuer's signing certificate,
+Made by ``ereceipt keys init`` for one-machine use and by tests: a signing certificate for each
+agency asked for (``UID=MST:<tax code>``, nonRepudiation), a generic issuer signing certificate,
 the SOAP server's, and client certificates for a portal and a bank. Every subject carries
 O = "E-receipt DEVELOPMENT ONLY" so that the server can warn while such keys are in use. The same
 functions make the bad certificates (expired, wrong usage, foreign CA) that tests need.

@@ -52,6 +52,7 @@ class VerificationReport:
     signing_time: datetime | None = None
     signed_xml: etree._Element | None = None
     certificate: x509.Certificate | None = None  # the signing certificate the chain check verified
+    identity: str | None = None  # core.signatures.identity of the signature that was verified
 
     @property
     def passed(self) -> bool:

@@ -24,6 +24,7 @@ from signxml.exceptions import InvalidCertificate, InvalidDigest, SignXMLExcepti
 from signxml.xades import XAdESSignatureConfiguration, XAdESVerifier
 
 from ereceipt.core.errors import XMLRejected
+from ereceipt.core.signatures.identity import receipt_identity
 from ereceipt.core.signatures.pki import is_ca
 from ereceipt.core.signatures.report import (
     FAILING_SUB_INDICATIONS,
@@ -309,7 +310,14 @@ def _verify(
         message = "the certificate has expired since signing, and nothing proves when the signature existed"
         raise _Refused(SubIndication.OUT_OF_BOUNDS_NO_POE, message, signer)
     return VerificationReport(
-        Indication.TOTAL_PASSED, None, "the signature is valid", signer, signing_time, signed_xml, leaf
+        Indication.TOTAL_PASSED,
+        None,
+        "the signature is valid",
+        signer,
+        signing_time,
+        signed_xml,
+        leaf,
+        receipt_identity(results[0].signature_xml),
     )
 
 

@@ -51,3 +51,17 @@ def verify_receipt(
     with database.read() as session:
         record = signer_record(session, code, report.certificate) if code else None
     return bind_signer(report, record, policy_oid=certificate_policy)
+
+
+def as_stored(report: VerificationReport, stored_identity: str | None) -> VerificationReport:
+    """``report`` on a stored receipt's XML, failed when the signature verified is not the one the
+    receipt was issued with (its identity digest, ``core.signatures.identity``, differs)."""
+    if not report.passed or stored_identity is None or report.identity == stored_identity:
+        return report
+    return replace(
+        report,
+        indication=Indication.INDETERMINATE,
+        sub_indication=SubIndication.SIG_CONSTRAINTS_FAILURE,
+        message="the stored XML is not the receipt issued under this number: its identity digest differs",
+        signed_xml=None,
+    )

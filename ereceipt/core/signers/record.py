@@ -94,7 +94,9 @@ def add_certificate(
         fingerprint=print_,
         certificate_der=certificate.public_bytes(serialization.Encoding.DER),
         subject=certificate.subject.rfc4514_string(),
-        valid_from=valid_from or now,
+        # Whole seconds: xades:SigningTime has no fraction, and a receipt signed in the second the
+        # certificate was put on record is in its period.
+        valid_from=(valid_from or now).replace(microsecond=0),
         retired_at=None,
         tax_code_exempt=tax_code_exempt,
         added_by=actor,
@@ -102,10 +104,15 @@ def add_certificate(
     )
     session.add(row)
     session.flush()
-    details = {"issuer": issuer_code, "subject": row.subject, "valid_from": row.valid_from}
+    details = {
+        "issuer": issuer_code,
+        "fingerprint": print_,
+        "subject": row.subject,
+        "valid_from": row.valid_from,
+    }
     if tax_code_exempt:
         details["tax_code_exempt"] = True
-    audit.record(session, actor, "signer.certificate_added", "signing_certificate", print_, **details)
+    audit.record(session, actor, "signer.certificate_added", "signing_certificate", row.id, **details)
     return row
 
 
@@ -129,7 +136,8 @@ def retire_certificate(
     """Stop the certificate's use for the issuer from ``at`` (default: now); earlier receipts stay valid."""
     issuer = _issuer(session, issuer_code)
     row = _one(session, issuer, fingerprint_prefix)
-    at = at or datetime.now(UTC)
+    # Whole seconds, as xades:SigningTime: a receipt signed in the second of retirement is after it.
+    at = (at or datetime.now(UTC)).replace(microsecond=0)
     if row.retired_at is not None and row.retired_at <= at:
         raise Conflict(
             f"certificate {row.fingerprint[:16]} was already retired on {row.retired_at:%Y-%m-%d %H:%M}"
@@ -144,8 +152,9 @@ def retire_certificate(
         actor,
         "signer.certificate_retired",
         "signing_certificate",
-        row.fingerprint,
+        row.id,
         issuer=issuer_code,
+        fingerprint=row.fingerprint,
         retired_at=at,
     )
     return row

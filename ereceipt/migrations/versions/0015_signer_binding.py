@@ -153,8 +153,13 @@ def _register(bind, on_record: dict, tax_codes: dict) -> None:
                 "now": now,
             },
         )
+        row_id = bind.execute(
+            sa.text("SELECT id FROM signing_certificate WHERE issuer_id = :issuer AND fingerprint = :print"),
+            {"issuer": issuer_id, "print": print_},
+        ).scalar_one()
         details = {
             "issuer_id": issuer_id,
+            "fingerprint": print_,
             "subject": subject,
             "tax_code_exempt": exempt,
             "from_receipts": True,
@@ -162,9 +167,9 @@ def _register(bind, on_record: dict, tax_codes: dict) -> None:
         bind.execute(
             sa.text(
                 "INSERT INTO audit_event (at, actor, action, entity, entity_id, details)"
-                " VALUES (:now, :actor, 'signer.certificate_added', 'signing_certificate', :print, :details)"
+                " VALUES (:now, :actor, 'signer.certificate_added', 'signing_certificate', :row, :details)"
             ),
-            {"now": now, "actor": ACTOR, "print": print_, "details": json.dumps(details, sort_keys=True)},
+            {"now": now, "actor": ACTOR, "row": str(row_id), "details": json.dumps(details, sort_keys=True)},
         )
 
 

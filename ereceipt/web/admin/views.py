@@ -32,6 +32,7 @@ from ereceipt.core.receipts.receipt_pdf import receipt_pdf
 from ereceipt.core.receipts.receipt_xml import read_receipt
 from ereceipt.core.receipts.store import CANCELLED, ISSUED
 from ereceipt.core.receipts.tables import Issuer, Receipt
+from ereceipt.core.signers.receipt_check import as_stored
 from ereceipt.core.storage import audit
 from ereceipt.core.storage.audit import AuditEvent
 from ereceipt.core.transparency.receipt_status import EVENT_NAMES, log_status
@@ -186,7 +187,7 @@ def _receipt(receipt_id: int) -> Receipt:
 
 
 def _verified(receipt: Receipt):
-    report = parts().verify_receipt(receipt.signed_xml)
+    report = as_stored(parts().verify_receipt(receipt.signed_xml), receipt.identity_digest)
     return report, (read_receipt(report.signed_xml) if report.passed else None)
 
 
