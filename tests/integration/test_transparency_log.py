@@ -248,3 +248,45 @@ def test_the_scheduled_job_appends_in_bounded_batches_and_signs_with_the_configu
         stored = LogStore(session).latest_checkpoint()
         total = len(session.scalars(select(Receipt.id)).all())
     assert open_checkpoint(stored.note, verifier).checkpoint.size == total
+
+
+def test_sequencer_processes_started_together_never_fork_the_tree(
+    issuer: ReceiptIssuer, demo_database: Database, database_url, tmp_path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from ereceipt.core.transparency.log_key import make_log_key
+
+    for i in range(40):
+        issuer.issue(cash(f"PROC-{i}", amount=5_000))
+    key = tmp_path / "transparency-log.key.pem"
+    make_log_key(key, ORIGIN)
+    env = {
+        **os.environ,
+        "ERECEIPT_DATABASE__URL": database_url.url,
+        "ERECEIPT_TRANSPARENCY__LOG_KEY": str(key),
+        "ERECEIPT_TRANSPARENCY__ORIGIN": ORIGIN,
+        "ERECEIPT_TRANSPARENCY__BATCH_SIZE": "7",
+        "ERECEIPT_TRANSPARENCY__BATCHES_PER_RUN": "3",
+    }
+    command = [sys.executable, "-m", "ereceipt", "transparency", "integrate"]
+    processes = [
+        subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for _ in range(3)
+    ]
+    outputs = [process.communicate(timeout=120)[0].decode() for process in processes]
+    assert [process.returncode for process in processes] == [0, 0, 0], outputs
+    catch_up(demo_database)
+    entries = log_entries(demo_database)
+    assert len({(e.receipt.number, e.receipt.series, e.event) for e in entries}) == len(entries)
+    with demo_database.read() as session:
+        total = len(session.scalars(select(Receipt.id)).all())
+        checkpoints = session.execute(select(LogCheckpoint.size, LogCheckpoint.root)).all()
+        store = LogStore(session)
+        newest = max(checkpoints)
+        assert newest.size == total
+        for size, root in checkpoints:  # every checkpoint any process signed is a prefix of the newest
+            proof = store.consistency_proof(size, newest.size)
+            assert merkle.verify_consistency(size, newest.size, root, newest.root, proof)
