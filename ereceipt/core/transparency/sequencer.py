@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import and_, exists, func, insert, literal_column, select, text, update
 from sqlalchemy.orm import Session, aliased
@@ -106,13 +106,29 @@ def integrate(
                 for node, digest in frontier.append(merkle.leaf_hash(entry))
             )
         if leaves:
-            session.execute(insert(LogLeaf), leaves)
-            session.execute(insert(LogNode), nodes)
+            _insert(session, LogLeaf.__table__, leaves)
+            _insert(session, LogNode.__table__, nodes)
             state.size = frontier.size
         if leaves or session.get(LogCheckpoint, frontier.size) is None:
             note = sign_checkpoint(Checkpoint(signer.name, frontier.size, frontier.root()), signer)
             session.add(LogCheckpoint(size=frontier.size, root=frontier.root(), note=note, signed_at=now))
         return Integration(old_size, frontier.size, backfilling)
+
+
+def _insert(session: Session, table, rows: list[dict]) -> None:
+    """Many rows at once: COPY on PostgreSQL (a statement per row costs ten times more), executemany
+    on SQLite (in process, already fast)."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        session.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    utc = {name for name in columns if isinstance(rows[0][name], datetime)}
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            values = [row[c].astimezone(UTC).replace(tzinfo=None) if c in utc else row[c] for c in columns]
+            copy.write_row(values)
 
 
 def _start(session: Session) -> LogState:
