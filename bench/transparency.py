@@ -141,8 +141,8 @@ def auditor(entries: int) -> None:
     print(
         f"auditor, synthetic log of {entries:,} entries held in memory (checkpoint, root, numbering, "
         f"totals; no receipt signatures): {seconds:.1f} s (target < 60 s for 1 000 000), "
-        f"peak RSS {peak / 1024:.0f} MiB of which the log's files {(peak - before) / 1024:.0f} MiB grew "
-        f"during the audit (target < 1 GiB)"
+        f"peak RSS {peak / 1024:.0f} MiB with the synthetic log's files held in memory, "
+        f"{(peak - before) / 1024:.0f} MiB of it added during the audit (target < 1 GiB)"
     )
 
 
