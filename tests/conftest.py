@@ -37,6 +37,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 
 from ereceipt.app.demo import load_demo_data
+from ereceipt.app.wiring import development_issuers
 from ereceipt.core.issuing.issuer import ReceiptIssuer
 from ereceipt.core.receipts.content import VIETNAM
 from ereceipt.core.signatures.pki import DevelopmentPKI, create_development_pki
@@ -50,7 +51,8 @@ DEMO_FIXTURES = {"demo_database", "demo_database_url"}
 
 @pytest.fixture(scope="session")
 def dev_pki(tmp_path_factory: pytest.TempPathFactory) -> DevelopmentPKI:
-    return create_development_pki(tmp_path_factory.mktemp("keys"))
+    """The development PKI as ``ereceipt keys init`` makes it: a signing key per demo agency too."""
+    return create_development_pki(tmp_path_factory.mktemp("keys"), issuers=development_issuers())
 
 
 @pytest.fixture(scope="session")

@@ -205,21 +205,22 @@ class Services:
         )
 
     def put_signers_on_record(self, actor: str) -> list[str]:
-        """Put on record, for every issuer that has no certificate on record yet, the certificate its
-        configured key signs with (in use from the certificate's start); what could not be, in words."""
+        """Put on record, for every issuer, the certificate its configured key signs with when it is
+        not on record for it yet (in use from the certificate's start; a retired one stays retired);
+        what could not be, in words."""
         from sqlalchemy import select
 
         from ereceipt.core.errors import BadInput
         from ereceipt.core.receipts.tables import Issuer
-        from ereceipt.core.signers.record import add_certificate, has_certificates
+        from ereceipt.core.signers.record import add_certificate, is_on_record
 
         problems = []
         with self.database.write() as session:
             for issuer in session.scalars(select(Issuer).order_by(Issuer.id)).all():
-                if has_certificates(session, issuer.id):
-                    continue
                 try:
                     certificate = self.signers().for_issuer(issuer.code).identity.certificate
+                    if is_on_record(session, issuer.id, certificate):
+                        continue
                     start = certificate.not_valid_before_utc
                     with session.begin_nested():
                         add_certificate(session, issuer.code, certificate, actor=actor, valid_from=start)

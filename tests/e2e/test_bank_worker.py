@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from camt_builder import Tx, camt054
+from cryptography import x509
 from database_urls import MigratedDatabase
 from rabbitmq import AMQP_URL, broker, publish, queue_depth, topology
 from server_process import Server, ereceipt, http
@@ -22,6 +23,7 @@ from waiting import wait_for
 
 from ereceipt.core.receipts.tables import Payment, Receipt
 from ereceipt.core.signatures.pki import DevelopmentPKI
+from ereceipt.core.signers.record import add_certificate
 from ereceipt.core.storage.database import Database
 from ereceipt.queue.topology import Topology
 
@@ -46,6 +48,15 @@ def home(
         f"dead_letter_queue = {topology.dead_letter_queue}\nevents_exchange = {topology.events_exchange}\n"
         f"delivery_limit = {topology.delivery_limit}\nprefetch = 10\n"
     )
+    # The agency's own key signs its receipts ([keys] directory); on record as `ereceipt init` puts it.
+    certificate = x509.load_pem_x509_certificate(dev_pki.issuer_cert("CCTHADS-BD").read_bytes())
+    database = Database.from_url(demo_database_url.url)
+    try:
+        with database.write() as session:
+            start = certificate.not_valid_before_utc
+            add_certificate(session, "CCTHADS-BD", certificate, actor="test", valid_from=start)
+    finally:
+        database.dispose()
     return tmp_path
 
 

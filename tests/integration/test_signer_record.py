@@ -11,6 +11,7 @@ import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from lxml import etree
 from sqlalchemy import select
 
@@ -22,7 +23,7 @@ from ereceipt.core.receipts.content import PayerInfo, PaymentMethod
 from ereceipt.core.receipts.receipt_xml import RECEIPT_TAG
 from ereceipt.core.receipts.tables import Receipt
 from ereceipt.core.signatures.identity import receipt_identity
-from ereceipt.core.signatures.pki import DevelopmentPKI, create_development_pki
+from ereceipt.core.signatures.pki import DevelopmentPKI, create_development_pki, issue_certificate
 from ereceipt.core.signatures.report import SubIndication
 from ereceipt.core.signatures.signing_identity import load_signing_identity
 from ereceipt.core.signatures.trust import TrustStore
@@ -173,3 +174,36 @@ def test_migration_0015_keeps_stored_receipts_verifying(demo_database: Database,
     for receipt in issued:
         report = verify_receipt(receipt.signed_xml, trust, demo_database)
         assert report.passed, report.message
+
+
+def test_init_puts_each_agencys_configured_certificate_on_record_once(demo_database_url, tmp_path) -> None:
+    """As after an upgrade: an older certificate is on record; the agency's own key is added beside it."""
+    from ereceipt.app.wiring import Services, ensure_keys
+    from ereceipt.config import load_settings
+
+    config = tmp_path / "config.ini"
+    config.write_text(f"[database]\nurl = {demo_database_url.url}\n")
+    settings = load_settings(config, environ={})
+    ensure_keys(settings)
+    services = Services(settings)
+    try:
+        keys = DevelopmentPKI(tmp_path / "var" / "keys")
+        ca_key = serialization.load_pem_private_key(keys.ca_key.read_bytes(), None)
+        older, _ = issue_certificate(certificate(keys, "ca"), ca_key, "older HN", tax_code="0100000001")
+        with services.database.write() as session:
+            add_certificate(session, "CTHADS-HN", older, actor="migration 0015", valid_from=datetime.now(UTC))
+        assert services.put_signers_on_record("ereceipt init") == []
+        assert services.put_signers_on_record("ereceipt init") == []  # nothing twice
+        with services.database.read() as session:
+            listed = [(row.issuer, row.added_by) for row in list_certificates(session)]
+        assert sorted(listed) == [
+            ("CCTHADS-BD", "ereceipt init"),
+            ("CTHADS-HN", "ereceipt init"),
+            ("CTHADS-HN", "migration 0015"),
+        ]
+        for case in ("THA2501", "THA2503"):
+            issued = services.issuer().issue(cash(f"PT-{case}", case))
+            report = services.verify_receipt(issued.signed_xml)
+            assert report.passed, report.message
+    finally:
+        services.database.dispose()

@@ -212,13 +212,12 @@ def list_certificates(session: Session, issuer_code: str | None = None) -> list[
     ]
 
 
-def has_certificates(session: Session, issuer_id: int) -> bool:
-    return (
-        session.scalar(
-            select(SigningCertificate.id).where(SigningCertificate.issuer_id == issuer_id).limit(1)
-        )
-        is not None
+def is_on_record(session: Session, issuer_id: int, certificate: x509.Certificate) -> bool:
+    """Whether ``certificate`` is on record for the issuer, in use or retired."""
+    query = select(SigningCertificate.id).where(
+        SigningCertificate.issuer_id == issuer_id, SigningCertificate.fingerprint == fingerprint(certificate)
     )
+    return session.scalar(query.limit(1)) is not None
 
 
 def _entries(rows, agency: Issuer, delegated) -> list[RecordedCertificate]:

@@ -83,11 +83,17 @@ def _create_tables() -> None:
 
 
 def _read(signed_xml: bytes) -> tuple[str | None, x509.Certificate | None]:
-    root = etree.fromstring(signed_xml, hardened_parser())
+    """The receipt's identity and signing certificate; None for what a damaged receipt lacks (it then
+    fails verification as before, and the migration goes on)."""
+    try:
+        root = etree.fromstring(signed_xml, hardened_parser())
+    except etree.XMLSyntaxError:
+        return None, None
     found = root.find(CERTIFICATE)
-    certificate = None
-    if found is not None:
-        certificate = x509.load_der_x509_certificate(base64.b64decode("".join(found.text.split())))
+    try:
+        certificate = x509.load_der_x509_certificate(base64.b64decode("".join((found.text or "").split())))
+    except (AttributeError, ValueError):
+        certificate = None
     return receipt_identity(root), certificate
 
 
