@@ -90,6 +90,11 @@ def _checks(section: str, key: str) -> Callable[[object], None] | None:
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("expected an IANA time zone such as Asia/Ho_Chi_Minh") from None
 
+    def log_origin(value: object) -> None:
+        text = str(value)
+        if not text or any(c.isspace() or c == "+" for c in text) or not text.isprintable():
+            raise ValueError("expected a name without spaces or '+', such as example.gov.vn/receipts-log")
+
     def choice(*allowed: str) -> Callable[[object], None]:
         def check(value: object) -> None:
             if str(value) not in allowed:
@@ -116,6 +121,7 @@ def _checks(section: str, key: str) -> Callable[[object], None] | None:
         ("treasury", "simulator_port"): port,
         **{("scheduler", job): cron for job in SCHEDULED_JOBS},
         ("scheduler", "timezone"): timezone,
+        ("transparency", "origin"): log_origin,
     }.get((section, key))
 
 

@@ -144,9 +144,20 @@ class SchedulerSettings:
     reconciliation: str = "0 3 * * *"
     report_retries: str = "*/5 * * * *"
     message_log_archive: str = "0 4 * * *"
+    transparency_log: str = "*/5 * * * * *"
     archive_after_days: int = 90
     misfire_grace_seconds: int = 3600
     timezone: str = "Asia/Ho_Chi_Minh"
+
+
+@dataclass(frozen=True)
+class TransparencySettings:
+    """The public transparency log: its name (origin), its Ed25519 key, how much one run appends."""
+
+    origin: str = "localhost/ereceipt/DEVELOPMENT-log"
+    log_key: Path = Path("var/keys/transparency-log.key.pem")
+    batch_size: int = 10000
+    batches_per_run: int = 10
 
 
 @dataclass(frozen=True)
@@ -231,6 +242,7 @@ class Settings:
     queue: QueueSettings = QueueSettings()
     treasury: TreasurySettings = TreasurySettings()
     scheduler: SchedulerSettings = SchedulerSettings()
+    transparency: TransparencySettings = TransparencySettings()
     lookup: LookupSettings = LookupSettings()
     ocr: OcrSettings = OcrSettings()
     logging: LoggingSettings = LoggingSettings()
@@ -250,4 +262,5 @@ SCHEDULED_JOBS = (
     "reconciliation",
     "report_retries",
     "message_log_archive",
+    "transparency_log",
 )

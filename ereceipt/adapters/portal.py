@@ -17,6 +17,8 @@ from xml.sax.saxutils import escape
 from lxml import etree
 from sqlalchemy import select
 
+from ereceipt.adapters.log_operations import OPERATIONS as LOG_OPERATIONS
+from ereceipt.adapters.log_operations import LogOperations
 from ereceipt.adapters.vietqr import vietqr_payload
 from ereceipt.core.errors import BadInput, Conflict, NotFound
 from ereceipt.core.issuing.issuer import ReceiptIssuer
@@ -36,7 +38,9 @@ from ereceipt.settings import ClientAccess
 
 SERVICE_NS = "urn:ereceipt:thads:service:1.0"
 # Operations that change nothing: the endpoint refuses a replay of one when it is logged, after the work.
-READ_ONLY = frozenset({"getReceipt", "searchReceipts", "verifyReceipt", "getCaseBalance", "listMethods"})
+READ_ONLY = frozenset(
+    {"getReceipt", "searchReceipts", "verifyReceipt", "getCaseBalance", "listMethods", *LOG_OPERATIONS}
+)
 OPERATIONS = (
     "getReceipt",
     "searchReceipts",
@@ -44,6 +48,7 @@ OPERATIONS = (
     "getCaseBalance",
     "notifyOnlinePayment",
     "listMethods",
+    *LOG_OPERATIONS,
 )
 
 
@@ -175,6 +180,7 @@ class PortalOperations:
             "getCaseBalance": self.get_case_balance,
             "notifyOnlinePayment": self.notify_online_payment,
             "listMethods": self.list_methods,
+            **LogOperations(database).handlers,
         }
 
     def _describe(self, session, receipt: Receipt, parent: etree._Element, *, signed: bool) -> None:

@@ -201,6 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     from ereceipt.app.user_commands import add_user_commands
 
     add_user_commands(commands)
+
+    from ereceipt.app.transparency_commands import add_transparency_commands
+
+    add_transparency_commands(commands)
     return parser
 
 

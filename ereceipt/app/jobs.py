@@ -1,4 +1,5 @@
-"""Scheduled work (APScheduler 3): treasury reports, statement fetch, reconciliation, retries, log archive.
+"""Scheduled work (APScheduler 3): treasury reports, statement fetch, reconciliation, retries, log archive,
+transparency log.
 
 Each job has a cron expression in ``[scheduler]`` (empty: off). Jobs live in a persistent
 SQLAlchemy job store in our database, with coalescing (a backlog of missed runs runs once),
@@ -106,12 +107,32 @@ def message_log_archive(services, day: date | None = None) -> str:
     return f"{moved} message-log records archived"
 
 
+def _utc_now() -> datetime:
+    return datetime.now(ZoneInfo("UTC"))
+
+
+def transparency_log(services, day: date | None = None) -> str:
+    """Append what was committed since the last run to the transparency log, in bounded batches."""
+    from ereceipt.core.transparency.sequencer import integrate
+
+    settings, signer = services.settings.transparency, services.log_signer()
+    first = last = None
+    for _ in range(settings.batches_per_run):
+        last = integrate(services.database, signer, batch_size=settings.batch_size, clock=_utc_now)
+        first = first or last
+        if last.appended < settings.batch_size:
+            break
+    phase = " (backfill of receipts issued before the log)" if last.backfilling else ""
+    return f"log size {first.old_size} -> {last.new_size}{phase}"
+
+
 JOBS: dict[str, Callable] = {
     "daily_reports": daily_reports,
     "statement_fetch": statement_fetch,
     "reconciliation": reconciliation,
     "report_retries": report_retries,
     "message_log_archive": message_log_archive,
+    "transparency_log": transparency_log,
 }
 assert tuple(JOBS) == SCHEDULED_JOBS  # the config's names and the jobs are one list
 

@@ -49,8 +49,21 @@ def development_issuers() -> tuple[DevelopmentIssuer, ...]:
     return tuple(DevelopmentIssuer(code, name, tax_code) for code, name, tax_code, _address in ISSUERS)
 
 
+def ensure_log_key(settings: Settings) -> bool:
+    """Create a development transparency-log key (and its ``.vkey``) when it is missing and belongs
+    in the keys directory."""
+    from ereceipt.core.transparency.log_key import make_log_key
+
+    log = settings.transparency
+    if log.log_key.exists() or log.log_key.parent.resolve() != settings.keys.directory.resolve():
+        return False
+    make_log_key(log.log_key, log.origin)
+    return True
+
+
 def ensure_keys(settings: Settings) -> bool:
     """Create the development PKI when the configured key is missing and lives in the keys directory."""
+    ensure_log_key(settings)
     keys = settings.keys
     if keys.signing_key.parent.resolve() != keys.directory.resolve():
         return False
@@ -156,6 +169,21 @@ class Services:
         configured = {code: find(code) for code, _key, _certificate in settings.signing_keys}
         default = self.signer() if settings.keys.signing_key.exists() or not configured else None
         return IssuerSigners(default, configured, find)
+
+    @_once
+    def log_signer(self):
+        """The transparency log's key (``[transparency] log_key``), named by its origin."""
+        from ereceipt.core.transparency.log_key import load_log_key
+
+        log = self.settings.transparency
+        return load_log_key(log.log_key, log.origin)
+
+    def log_vkey(self) -> str | None:
+        """The published verifier key of the log (the ``.vkey`` beside its key), or None if absent."""
+        from ereceipt.core.transparency.log_key import vkey_path
+
+        path = vkey_path(self.settings.transparency.log_key)
+        return path.read_text().strip() + "\n" if path.exists() else None
 
     @_once
     def trust(self) -> TrustStore:
@@ -400,6 +428,7 @@ class Services:
             counter_documents=self.counter_reader,
             dead_letters=self.dead_letter_queue,
             broker_status=lambda: broker_status(settings.queue),
+            log_vkey=self.log_vkey,
         )
 
     def web_application(self):

@@ -16,6 +16,7 @@ from ereceipt.core.storage import audit as _audit  # noqa: F401
 from ereceipt.core.storage import message_log_tables as _message_log_tables  # noqa: F401
 from ereceipt.core.storage import scheduling as _scheduling  # noqa: F401
 from ereceipt.core.storage.base import Base
+from ereceipt.core.transparency import tables as _transparency_tables  # noqa: F401
 from ereceipt.core.treasury import tables as _treasury_tables  # noqa: F401
 from ereceipt.core.users import tables as _user_tables  # noqa: F401
 

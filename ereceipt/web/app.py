@@ -69,6 +69,10 @@ def create_app(web: WebParts) -> Flask:
 
     app.register_blueprint(public)
 
+    from ereceipt.web.transparency_log import blueprint as transparency_log
+
+    app.register_blueprint(transparency_log)
+
     from ereceipt.web import admin
 
     secret = admin.session_secret(web.settings.session_secret_file)

@@ -19,6 +19,7 @@ from ereceipt.core.issuing.issuer import ReceiptIssuer
 from ereceipt.core.signatures.verification import VerificationReport
 from ereceipt.core.signatures.xades import ReceiptSigner
 from ereceipt.core.storage.database import Database
+from ereceipt.core.transparency.signed_note import NoteError, Verifier
 
 IPNetwork = IPv4Network | IPv6Network
 
@@ -46,8 +47,18 @@ class WebParts:
     counter_documents: Callable[[], CounterDocuments]  # the OCR reader, started by the wiring on first use
     dead_letters: Callable[[], DeadLetterQueue]  # a connection of its own for each use
     broker_status: Callable[[], str]  # "ok" or why not, for /readyz
+    log_vkey: Callable[[], str | None] = lambda: None  # the transparency log's verifier key, if published
 
 
 def parts() -> WebParts:
     """The parts of the application handling the current request."""
     return current_app.extensions["ereceipt"]
+
+
+def log_verifier(web: WebParts) -> Verifier | None:
+    """The transparency log's published verifier key, or None when there is none or it is unreadable."""
+    text = web.log_vkey()
+    try:
+        return Verifier.parse(text) if text else None
+    except NoteError:
+        return None

@@ -21,7 +21,8 @@ from ereceipt.core.receipts.lookup_code import display_lookup_code, normalise_lo
 from ereceipt.core.receipts.receipt_xml import read_receipt
 from ereceipt.core.receipts.tables import FailedLookup, LookupGuard
 from ereceipt.core.signers.receipt_check import as_stored
-from ereceipt.web.parts import parts
+from ereceipt.core.transparency.receipt_status import EVENT_NAMES, log_status
+from ereceipt.web.parts import log_verifier, parts
 
 blueprint = Blueprint("public", __name__)
 WINDOW = timedelta(minutes=1)  # failed look-ups are limited per client address within this window
@@ -122,8 +123,12 @@ def result():
     services, receipt = _find(typed)
     report = as_stored(services.verify_receipt(receipt.signed_xml), receipt.identity_digest)
     content = read_receipt(report.signed_xml) if report.passed else None
+    with services.database.read() as session:
+        log = log_status(session, receipt.id, log_verifier(services))
     return render_template(
         "receipt.html",
+        log=log,
+        event_names=EVENT_NAMES,
         receipt=receipt,
         content=content,
         report=report,

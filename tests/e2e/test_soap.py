@@ -210,6 +210,9 @@ def test_list_methods_names_every_operation(client: Client) -> None:
         "getCaseBalance",
         "notifyOnlinePayment",
         "listMethods",
+        "getLogCheckpoint",
+        "getInclusionProof",
+        "getConsistencyProof",
     ]
 
 

@@ -71,9 +71,14 @@ def _ready_block(settings: Settings, administrator: tuple[str, str] | None, sign
 def cmd_keys_init(args: argparse.Namespace, settings: Settings) -> int:
     from ereceipt.app.wiring import development_issuers
     from ereceipt.core.signatures.pki import create_development_pki, ensure_development_pki
+    from ereceipt.core.transparency.log_key import make_log_key, vkey_path
 
     directory = Path(args.directory) if args.directory else settings.keys.directory
     issuers = development_issuers()
+    log_key = directory / settings.transparency.log_key.name
+    if args.force or not log_key.exists():
+        make_log_key(log_key, settings.transparency.origin, replace=True)
+        print(f"DEVELOPMENT transparency log key {log_key} made; its verifier key is {vkey_path(log_key)}")
     if (directory / "ca.cert.pem").exists() and not args.force:
         ensure_development_pki(directory, key_type=args.key_type, issuers=issuers)
         print(f"development keys already present in {directory} (use --force to make new ones)")

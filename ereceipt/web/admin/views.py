@@ -36,12 +36,13 @@ from ereceipt.core.receipts.tables import Issuer, Receipt
 from ereceipt.core.signers.receipt_check import as_stored
 from ereceipt.core.storage import audit
 from ereceipt.core.storage.audit import AuditEvent
+from ereceipt.core.transparency.receipt_status import EVENT_NAMES, log_status
 from ereceipt.core.users.accounts import add_user, authenticate
 from ereceipt.core.users.sessions import end_session, open_session
 from ereceipt.core.users.tables import ROLES, AdminUser
 from ereceipt.web.admin import blueprint, csrf_token, queries, require
 from ereceipt.web.admin.access import EVERYONE, client_address, from_trusted_network, reason_given
-from ereceipt.web.parts import parts
+from ereceipt.web.parts import log_verifier, parts
 
 CHANGES = ("approver",)
 LOGIN_FAILED = (
@@ -209,8 +210,11 @@ def receipt_detail(receipt_id: int):
     with parts().database.read() as db:
         replacement = db.scalar(select(Receipt).where(Receipt.replaces_id == receipt.id))
         scan_id = document_of_receipt(db, receipt.id)
+        log = log_status(db, receipt.id, log_verifier(parts()))
     return render_template(
         "admin_receipt.html",
+        log=log,
+        event_names=EVENT_NAMES,
         scan_id=scan_id,
         receipt=receipt,
         report=report,

@@ -1,0 +1,132 @@
+"""The portal's transparency-log operations (receipt-service-1.0.xsd): checkpoint, inclusion and consistency.
+
+What they return is what the log serves over HTTP (C2SP tlog-checkpoint signed notes, RFC 9162
+proofs), wrapped in the service's messages, so that the portal can check a receipt's inclusion
+without a second channel. A receipt not yet in the log answers OK with no Leaf.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+
+from lxml import etree
+
+from ereceipt.core.receipts import lookup
+from ereceipt.core.storage.database import Database
+from ereceipt.core.transparency.merkle import ProofError
+from ereceipt.core.transparency.store import LogStore, StoredCheckpoint
+from ereceipt.core.xml.values import child_value
+from ereceipt.settings import ClientAccess
+
+SERVICE_NS = "urn:ereceipt:thads:service:1.0"
+OPERATIONS = ("getLogCheckpoint", "getInclusionProof", "getConsistencyProof")
+
+
+def _q(name: str) -> str:
+    return f"{{{SERVICE_NS}}}{name}"
+
+
+def _add(parent: etree._Element, name: str, value: object) -> etree._Element:
+    child = etree.SubElement(parent, _q(name))
+    if value is not None:
+        child.text = str(value)
+    return child
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _response(operation: str, code: str = "OK", message: str | None = None) -> etree._Element:
+    response = etree.Element(_q(f"{operation}Response"), nsmap={None: SERVICE_NS})
+    status = _add(response, "Status", None)
+    _add(status, "Code", code)
+    if message:
+        _add(status, "Message", message)
+    return response
+
+
+def _checkpoint(parent: etree._Element, checkpoint: StoredCheckpoint) -> None:
+    element = _add(parent, "Checkpoint", None)
+    note = checkpoint.note.decode()
+    _add(element, "Origin", note.split("\n", 1)[0])
+    _add(element, "TreeSize", checkpoint.size)
+    _add(element, "RootHash", _b64(checkpoint.root))
+    _add(element, "SignedNote", note)
+
+
+class LogOperations:
+    """The three read-only operations over the stored log; each call reads in a transaction of its own."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.handlers: dict[str, Callable[[etree._Element, ClientAccess], etree._Element]] = {
+            "getLogCheckpoint": self.get_log_checkpoint,
+            "getInclusionProof": self.get_inclusion_proof,
+            "getConsistencyProof": self.get_consistency_proof,
+        }
+
+    def get_log_checkpoint(self, request: etree._Element, client: ClientAccess) -> etree._Element:
+        with self.database.read() as session:
+            latest = LogStore(session).latest_checkpoint()
+        if latest is None:
+            return _response("getLogCheckpoint", "NOT_FOUND", "the log has no checkpoint yet")
+        response = _response("getLogCheckpoint")
+        _checkpoint(response, latest)
+        return response
+
+    def get_inclusion_proof(self, request: etree._Element, client: ClientAccess) -> etree._Element:
+        def text(name: str) -> str | None:
+            return child_value(request, _q(name))
+
+        with self.database.read() as session:
+            if text("LookupCode"):
+                receipt = lookup.by_lookup_code(session, text("LookupCode"))
+                found = [receipt] if receipt else []
+            else:
+                found = lookup.by_number(
+                    session,
+                    int(text("Number")),
+                    issuer_code=text("IssuerCode"),
+                    series_symbol=text("SeriesSymbol"),
+                    template_number=text("TemplateNumber"),
+                )
+            if len(found) != 1:
+                return _response("getInclusionProof", "NOT_FOUND", "no such receipt")
+            store = LogStore(session)
+            latest = store.latest_checkpoint()
+            inclusions = store.inclusion_of_receipt(found[0].id)
+        response = _response("getInclusionProof")
+        if latest is None:
+            return response
+        _checkpoint(response, inclusions[0].checkpoint if inclusions else latest)
+        for inclusion in inclusions:
+            leaf = _add(response, "Leaf", None)
+            _add(leaf, "Event", inclusion.event)
+            _add(leaf, "LeafIndex", inclusion.index)
+            _add(leaf, "Entry", _b64(inclusion.entry))
+            for digest in inclusion.proof:
+                _add(leaf, "ProofHash", _b64(digest))
+        return response
+
+    def get_consistency_proof(self, request: etree._Element, client: ClientAccess) -> etree._Element:
+        first = int(child_value(request, _q("FirstSize")))
+        second_text = child_value(request, _q("SecondSize"))
+        with self.database.read() as session:
+            store = LogStore(session)
+            latest = store.latest_checkpoint()
+            second = int(second_text) if second_text else (latest.size if latest else 0)
+            if latest is None or second > latest.size:
+                missing = f"the log has no tree of {second} leaves"
+                return _response("getConsistencyProof", "NOT_FOUND", missing)
+            try:
+                proof = store.consistency_proof(first, second)
+            except ProofError as exc:
+                return _response("getConsistencyProof", "REJECTED", str(exc))
+        response = _response("getConsistencyProof")
+        _add(response, "FirstSize", first)
+        _add(response, "SecondSize", second)
+        for digest in proof:
+            _add(response, "ProofHash", _b64(digest))
+        return response

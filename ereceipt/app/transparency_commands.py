@@ -1,0 +1,161 @@
+"""The transparency log's commands: `ereceipt audit` (the offline auditor), `ereceipt transparency
+export` (a static copy of the log, C2SP tlog-tiles, for any file server or CDN) and `ereceipt
+transparency integrate` (append what is committed now, as the scheduled job does).
+
+``audit`` exits 0 when the log is consistent, 1 when it found an inconsistency (the first one
+and its evidence printed; two conflicting signed checkpoints written beside the state file),
+2 when the log could not be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import urllib.error
+import urllib.request
+from base64 import b64decode, b64encode
+from pathlib import Path
+
+EXIT_CONSISTENT, EXIT_INCONSISTENT, EXIT_UNREADABLE = 0, 1, 2
+
+
+def add_transparency_commands(commands) -> None:
+    audit = commands.add_parser(
+        "audit", help="check a transparency log offline (checkpoint, root, numbering)"
+    )
+    audit.add_argument("source", metavar="URL_OR_DIR", help="the log's base URL (…/log) or a directory copy")
+    audit.add_argument("--vkey", required=True, help="the log's verifier key file (.vkey, C2SP signed-note)")
+    audit.add_argument(
+        "--state", help="where the last accepted checkpoint is kept (default: ~/.cache/ereceipt)"
+    )
+    audit.add_argument("--totals", action="store_true", help="print amounts per agency and day")
+    audit.set_defaults(handler=cmd_audit)
+    log = commands.add_parser("transparency", help="the public transparency log").add_subparsers(
+        dest="transparency_command", required=True
+    )
+    export = log.add_parser("export", help="write the log as static files (checkpoint, tiles, entries)")
+    export.add_argument("directory")
+    export.set_defaults(handler=cmd_export)
+    integrate = log.add_parser(
+        "integrate", help="append the committed receipt events now and sign a checkpoint"
+    )
+    integrate.set_defaults(handler=cmd_integrate)
+
+
+def _fetcher(source: str):
+    if source.startswith(("http://", "https://")):
+        base = source.rstrip("/") + "/"
+
+        def fetch(path: str) -> bytes:
+            try:
+                with urllib.request.urlopen(base + path, timeout=30) as answer:  # noqa: S310 (http(s) only)
+                    return answer.read()
+            except urllib.error.URLError as exc:
+                raise OSError(f"{base + path}: {exc}") from exc
+
+        return fetch
+    root = Path(source)
+    return lambda path: (root / path).read_bytes()
+
+
+def _progress(done: int, total: int) -> None:
+    if sys.stderr.isatty() and total:
+        filled = 40 * done // total
+        print(f"\r[{'#' * filled}{'.' * (40 - filled)}] {done}/{total} entries", end="", file=sys.stderr)
+        if done == total:
+            print(file=sys.stderr)
+
+
+def cmd_audit(args: argparse.Namespace, settings) -> int:
+    from ereceipt.core.transparency.auditor import Seen, Unreadable, audit
+    from ereceipt.core.transparency.signed_note import NoteError, Verifier
+
+    try:
+        verifier = Verifier.parse(Path(args.vkey).read_text())
+    except (OSError, NoteError) as exc:
+        print(f"ereceipt audit: verifier key {args.vkey}: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    digest = hashlib.sha256(verifier.vkey.encode()).hexdigest()[:16]
+    state = Path(args.state) if args.state else Path.home() / ".cache" / "ereceipt" / f"audit-{digest}.json"
+    seen = None
+    if state.exists():
+        kept = json.loads(state.read_text())
+        seen = Seen(kept["size"], b64decode(kept["root"]), kept["note"].encode())
+    try:
+        report = audit(_fetcher(args.source), verifier, seen, _progress)
+    except (Unreadable, OSError) as exc:
+        print(f"ereceipt audit: could not read the log: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    for line in report.lines:
+        print(line)
+    if args.totals:
+        print("agency\tday\treceipts\tissued\tcancelled\tnet (đồng)")
+        for (agency, day), totals in sorted(report.totals.items()):
+            print(f"{agency}\t{day}\t{totals.receipts}\t{totals.issued}\t{totals.cancelled}\t{totals.net}")
+    if not report.consistent:
+        print(f"INCONSISTENT: {report.failure}")
+        for number, note in enumerate(report.evidence, 1):
+            evidence = state.with_name(f"{state.stem}-evidence-{number}.checkpoint")
+            evidence.parent.mkdir(parents=True, exist_ok=True)
+            evidence.write_bytes(note)
+            print(f"evidence: signed checkpoint written to {evidence}")
+        return EXIT_INCONSISTENT
+    checkpoint = report.checkpoint
+    state.parent.mkdir(parents=True, exist_ok=True)
+    state.write_text(
+        json.dumps(
+            {
+                "size": checkpoint.size,
+                "root": b64encode(checkpoint.root).decode(),
+                "note": report.note.decode(),
+            }
+        )
+    )
+    print(f"CONSISTENT: {checkpoint.size} entries, root {b64encode(checkpoint.root).decode()}")
+    return EXIT_CONSISTENT
+
+
+def export_log(database, root: Path, vkey: str | None) -> tuple[int, int]:
+    """Write the latest tree as tlog-tiles files under ``root``; returns (files written, tree size)."""
+    from ereceipt.core.transparency.store import LogStore
+    from ereceipt.core.transparency.tiles import HEIGHT, Tile, tile_width
+
+    written = 0
+    with database.read() as session:
+        store = LogStore(session)
+        latest = store.latest_checkpoint()
+        size = latest.size if latest else 0
+        for level in range(-1, 64):
+            if level > 0 and size >> (HEIGHT * level) == 0:
+                break
+            index = 0
+            while (width := tile_width(level, index, size)) > 0:
+                path = root / Tile(level, index, width).path()
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(store.tile(Tile(level, index, width)))
+                written, index = written + 1, index + 1
+    root.mkdir(parents=True, exist_ok=True)
+    if latest:
+        (root / "checkpoint").write_bytes(latest.note)
+    if vkey:
+        (root / "vkey").write_text(vkey)
+    return written, size
+
+
+def cmd_export(args: argparse.Namespace, settings) -> int:
+    from ereceipt.app.wiring import Services
+
+    services = Services(settings)
+    written, size = export_log(services.database, Path(args.directory), services.log_vkey())
+    print(f"{written} tiles and entry bundles of {size} entries written to {args.directory}")
+    return 0
+
+
+def cmd_integrate(args: argparse.Namespace, settings) -> int:
+    from ereceipt.app.jobs import transparency_log
+    from ereceipt.app.wiring import Services
+
+    print(transparency_log(Services(settings)))
+    return 0

@@ -1,0 +1,128 @@
+"""The log's entries: one canonical text per receipt event, and entry bundles as C2SP tlog-tiles encodes them.
+
+An entry names the event (``issued``, ``cancelled``, ``replaced``: a replacement issued in place of
+a cancelled receipt), the receipt's number (issuer, template, series, number, year), its amount in
+whole đồng, the event's time (UTC) and the receipt's identity digest. It holds no payer name or
+identity number: the identity digest covers the signed receipt, random lookup code included, so
+nobody can recompute it from guessed fields. Lines are ``key value`` in a fixed order, UTF-8, each
+ending in a newline; the same event always encodes to the same bytes.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+FORMAT = "e-receipt log entry v1"
+EVENTS = ("issued", "cancelled", "replaced")
+MAX_ENTRY_SIZE = 65535  # an entry bundle gives each entry a 16-bit length
+_TOKEN = re.compile(r"^[0-9A-Za-z./_-]{1,64}$")
+_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+
+
+class EntryError(ValueError):
+    """Bytes that are not a canonical log entry, or an event that cannot become one."""
+
+
+@dataclass(frozen=True)
+class ReceiptNumber:
+    issuer: str
+    template: str
+    series: str
+    number: int
+    year: int
+
+    def __str__(self) -> str:
+        return f"{self.issuer} {self.template} {self.series} {self.number:07d} {self.year}"
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    event: str
+    receipt: ReceiptNumber
+    amount: int
+    time: datetime
+    identity: str  # the receipt's identity digest, hexadecimal SHA-256
+    replaces: int | None = None  # for ``replaced``: the number, in the same series, it replaces
+
+    def encode(self) -> bytes:
+        if self.event not in EVENTS:
+            raise EntryError(f"unknown event {self.event!r}")
+        r = self.receipt
+        for token in (r.issuer, r.template, r.series):
+            if not _TOKEN.match(token):
+                raise EntryError(f"{token!r} cannot be written in a log entry")
+        if not _DIGEST.match(self.identity):
+            raise EntryError("the identity digest must be 64 lowercase hexadecimal digits")
+        if (
+            self.amount <= 0
+            or not 0 < r.number <= 9_999_999
+            or (self.replaces is not None) != (self.event == "replaced")
+        ):
+            raise EntryError("amount, number or replaced number out of range")
+        lines = [
+            FORMAT,
+            f"event {self.event}",
+            f"issuer {r.issuer}",
+            f"template {r.template}",
+            f"series {r.series}",
+            f"number {r.number:07d}",
+            f"year {r.year}",
+            f"amount {self.amount}",
+            f"time {self.time.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}",
+            f"identity {self.identity}",
+        ]
+        if self.replaces is not None:
+            lines.append(f"replaces {self.replaces:07d}")
+        return ("\n".join(lines) + "\n").encode()
+
+    @classmethod
+    def decode(cls, data: bytes) -> "LogEntry":
+        """Reads an entry; refuses anything that would not encode back to the same bytes."""
+        try:
+            lines = data.decode("utf-8").split("\n")
+            if lines[0] != FORMAT or lines[-1] != "":
+                raise EntryError("not an e-receipt log entry")
+            fields = dict(line.split(" ", 1) for line in lines[1:-1])
+            entry = cls(
+                event=fields["event"],
+                receipt=ReceiptNumber(
+                    fields["issuer"],
+                    fields["template"],
+                    fields["series"],
+                    int(fields["number"]),
+                    int(fields["year"]),
+                ),
+                amount=int(fields["amount"]),
+                time=datetime.strptime(fields["time"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC),
+                identity=fields["identity"],
+                replaces=int(fields["replaces"]) if "replaces" in fields else None,
+            )
+        except (UnicodeDecodeError, ValueError, KeyError) as exc:
+            raise EntryError(f"malformed log entry: {exc}") from exc
+        if entry.encode() != data:
+            raise EntryError("log entry is not in canonical form")
+        return entry
+
+
+def encode_bundle(entries: list[bytes]) -> bytes:
+    """An entry bundle: each entry as a big-endian 16-bit length and its bytes (C2SP tlog-tiles)."""
+    parts = []
+    for entry in entries:
+        if len(entry) > MAX_ENTRY_SIZE:
+            raise EntryError("entry too long for a bundle")
+        parts.append(len(entry).to_bytes(2, "big") + entry)
+    return b"".join(parts)
+
+
+def decode_bundle(data: bytes) -> list[bytes]:
+    entries, offset = [], 0
+    while offset < len(data):
+        if offset + 2 > len(data):
+            raise EntryError("entry bundle ends inside a length")
+        size = int.from_bytes(data[offset : offset + 2], "big")
+        offset += 2
+        if offset + size > len(data):
+            raise EntryError("entry bundle ends inside an entry")
+        entries.append(data[offset : offset + size])
+        offset += size
+    return entries

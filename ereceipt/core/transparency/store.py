@@ -1,0 +1,121 @@
+"""Reading the log: stored hashes, checkpoints, tiles, entry bundles, proofs (C2SP tlog-tiles, RFC 9162)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from ereceipt.core.errors import NotFound
+from ereceipt.core.transparency import merkle
+from ereceipt.core.transparency.entries import encode_bundle
+from ereceipt.core.transparency.merkle import Node
+from ereceipt.core.transparency.tables import LogCheckpoint, LogLeaf, LogNode
+from ereceipt.core.transparency.tiles import HEIGHT, WIDTH, Tile, tile_width
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    size: int
+    root: bytes
+    note: bytes
+
+
+@dataclass(frozen=True)
+class ReceiptInclusion:
+    """A receipt event's leaf and its inclusion proof against the latest checkpoint."""
+
+    receipt_id: int
+    event: str
+    index: int
+    entry: bytes
+    proof: list[bytes]
+    checkpoint: StoredCheckpoint
+
+    @property
+    def verified(self) -> bool:
+        leaf = merkle.leaf_hash(self.entry)
+        size, root = self.checkpoint.size, self.checkpoint.root
+        return merkle.verify_inclusion(self.index, size, leaf, self.proof, root)
+
+
+class LogStore:
+    """The log as stored, read inside the caller's session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def read_hashes(self, nodes: Sequence[Node]) -> list[bytes]:
+        if not nodes:
+            return []
+        found: dict[tuple[int, int], bytes] = {}
+        for start in range(0, len(nodes), 500):
+            chunk = [(n.level, n.index) for n in nodes[start : start + 500]]
+            rows = self.session.execute(
+                select(LogNode.level, LogNode.idx, LogNode.hash).where(
+                    tuple_(LogNode.level, LogNode.idx).in_(chunk)
+                )
+            )
+            found.update({(level, idx): digest for level, idx, digest in rows})
+        try:
+            return [found[(n.level, n.index)] for n in nodes]
+        except KeyError as exc:
+            raise NotFound(f"tree node {exc.args[0]} is not stored") from None
+
+    def latest_checkpoint(self) -> StoredCheckpoint | None:
+        row = self.session.execute(
+            select(LogCheckpoint.size, LogCheckpoint.root, LogCheckpoint.note)
+            .order_by(LogCheckpoint.size.desc())
+            .limit(1)
+        ).first()
+        return StoredCheckpoint(*row) if row else None
+
+    def checkpoint(self, size: int) -> StoredCheckpoint | None:
+        row = self.session.execute(
+            select(LogCheckpoint.size, LogCheckpoint.root, LogCheckpoint.note).where(
+                LogCheckpoint.size == size
+            )
+        ).first()
+        return StoredCheckpoint(*row) if row else None
+
+    def tile(self, tile: Tile) -> bytes:
+        """A hash tile or an entry bundle of the latest tree; NotFound beyond it."""
+        latest = self.latest_checkpoint()
+        size = latest.size if latest else 0
+        if tile_width(tile.level, tile.index, size) < tile.width:
+            raise NotFound(f"{tile.path()} is beyond the log's {size} entries")
+        first, last = tile.index * WIDTH, tile.index * WIDTH + tile.width
+        if tile.is_entries:
+            rows = self.session.execute(
+                select(LogLeaf.entry).where(LogLeaf.idx >= first, LogLeaf.idx < last).order_by(LogLeaf.idx)
+            ).scalars()
+            return encode_bundle(list(rows))
+        rows = self.session.execute(
+            select(LogNode.hash)
+            .where(LogNode.level == tile.level * HEIGHT, LogNode.idx >= first, LogNode.idx < last)
+            .order_by(LogNode.idx)
+        ).scalars()
+        return b"".join(rows)
+
+    def consistency_proof(self, old: int, new: int) -> list[bytes]:
+        return merkle.consistency_proof(old, new, self.read_hashes)
+
+    def inclusion_of_receipt(self, receipt_id: int) -> list[ReceiptInclusion]:
+        """Each of the receipt's events that is in the log, proved against the latest checkpoint."""
+        latest = self.latest_checkpoint()
+        if latest is None:
+            return []
+        rows = self.session.execute(
+            select(LogLeaf.idx, LogLeaf.event, LogLeaf.entry)
+            .where(LogLeaf.receipt_id == receipt_id, LogLeaf.idx < latest.size)
+            .order_by(LogLeaf.idx)
+        ).all()
+        return [
+            ReceiptInclusion(
+                receipt_id, row.event, row.idx, row.entry,
+                merkle.inclusion_proof(row.idx, latest.size, self.read_hashes), latest,
+            )
+            for row in rows
+        ]  # fmt: skip
