@@ -173,6 +173,7 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
 def verification_text(report, content) -> str:
     """A verification report as a person reads it: the verdict, then one labelled line per fact."""
     from ereceipt.core.money import format_vnd
+    from ereceipt.core.signatures.report import SIGNING_TIME_BASIS
 
     verdict = {"TOTAL_PASSED": "valid", "TOTAL_FAILED": "invalid"}.get(report.indication, "not verified")
     indication = ", ".join(filter(None, (report.indication, report.sub_indication)))
@@ -187,6 +188,7 @@ def verification_text(report, content) -> str:
         lines.append(f"  signed by   {report.signer}")
     if report.signing_time:
         lines.append(f"  signed at   {report.signing_time.isoformat(sep=' ')}")
+        lines.append(f"              {SIGNING_TIME_BASIS}")
     return "\n".join(lines)
 
 
