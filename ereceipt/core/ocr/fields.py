@@ -124,7 +124,7 @@ def payer_id_number(lines: list[Line]) -> Reading | None:
         number = fixed.replace(" ", "")
         if number.isdigit() and len(number) in {9, 12}:
             return Reading(number, _confidence(lines, value, repairs))
-    return _by_shape(lines, _CITIZEN_ID, lambda found: found.group(1) if _citizen_id(found.group(1)) else None)
+    return _by_shape(lines, _CITIZEN_ID, lambda m: m.group(1) if _citizen_id(m.group(1)) else None)
 
 
 def _citizen_id(number: str) -> bool:
