@@ -48,7 +48,7 @@ WRAPPED = 36  # characters on a line before a name may have been carried on to t
 
 _LOOKALIKE = "0-9OolI|"
 _YEAR = rf"[{_LOOKALIKE}]{{2}}\s?[{_LOOKALIKE}]{{2}}"
-_DECISION = re.compile(rf"\b([{_LOOKALIKE}]{{1,5}})\s?/\s?(?:({_YEAR})\s?/\s?)?Q[ĐD]\s?-\s?([A-ZĐ]{{2,12}})")
+_DECISION = re.compile(rf"\b([{_LOOKALIKE}]{{1,5}})\s?/\s?(?:({_YEAR})\s?/?\s?)?Q[ĐD]\s?-\s?([A-ZĐ]{{2,12}})")
 _JUDGMENT = re.compile(
     rf"\b([{_LOOKALIKE}]{{1,5}})\s?/\s?({_YEAR})\s?/\s?([A-ZĐ]{{1,6}})\s?-\s?([A-ZĐ]{{2,4}})\b"
 )
@@ -58,6 +58,10 @@ _OTHER_NUMBERS = re.compile(r"tai khoan|\bstk\b|\btk\b|dien thoai|\bsdt\b|\bdt\b
 _AMOUNT_SHAPE = re.compile(
     r"(?<![\w.,])([1-9][0-9]{0,2}(?:[., \u00a0][0-9]{3})+|[1-9][0-9]{3,})\s?(đồng|đ|VNĐ|VND)(?!\w)",
     re.IGNORECASE,
+)
+_ADDRESS = re.compile(
+    r"(?:^|(?<=\t))(?:[Ss]ố|[Nn]hà)\s?\d+[A-Za-z]?(?:/\d+)*,?\s+(?:phố|đường|ngõ|ngách|hẻm|kiệt|thôn|xóm|tổ|ấp)"
+    r"\s[^\t]{3,}"
 )
 _DATE_WORDS = re.compile(r"ngay\s*(\S{1,2})\s*thang\s*(\S{1,2})\s*nam\s*(\S{4})")
 _DATE_DIGITS = re.compile(r"(?<!\S)(\S{1,2})\s?[/.-]\s?(\S{1,2})\s?[/.-]\s?(\S{4})(?!\S)")
@@ -117,7 +121,8 @@ def payer_name(lines: list[Line]) -> Reading | None:
 def payer_id_number(lines: list[Line]) -> Reading | None:
     """After its label; else by its shape: the one 12-digit citizen ID number on the page."""
     for value in labelled(lines, "payer_id_number"):
-        match = re.match(rf"[{_LOOKALIKE}SBZ ]+", value.text)
+        text = re.sub(r"^(?:số|so|no\.?)\s*:?\s*", "", value.text, flags=re.IGNORECASE)  # "CCCD số: ..."
+        match = re.match(rf"[{_LOOKALIKE}SBZ ]+", text)
         if not match:
             continue
         fixed, repairs = digits(match.group(0).strip())
@@ -167,7 +172,11 @@ def payer_address(lines: list[Line]) -> Reading | None:
         text, confidence = _with_continuation(lines, value)
         text = re.sub(r",(?=[^\W\d_])", ", ", text.replace(":", ""))  # "Quận 1,TP." and "Hưng: Đạo" misread
         return Reading(" ".join(text.split()).rstrip(" .,;"), confidence)
-    return None
+    return _by_shape(lines, _ADDRESS, _address_shape)  # a label OCR could not read: "Số 12 phố ..."
+
+
+def _address_shape(match: re.Match[str]) -> str | None:
+    return " ".join(match.group(0).split()).rstrip(" .,;")
 
 
 def amount_vnd(lines: list[Line]) -> Reading | None:

@@ -128,7 +128,9 @@ def labelled(lines: list[Line], field: str, *, first_line: int = 0) -> Iterator[
             right = bool(text.strip(",;")) and not starts_with_label(text)
             if right:
                 yield Value(index, start, end, text)
-            if not right or "\t" in line.text[match.end : start]:
+            # "CCCD số" above its box: a word that is no value does not hide the value below
+            short = len(text.split()) <= 1 and not any(char.isdigit() for char in text)
+            if not right or short or "\t" in line.text[match.end : start]:
                 below = _below(lines, index, match.start)
                 if below is not None:
                     yield below
