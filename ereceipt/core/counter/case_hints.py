@@ -1,4 +1,4 @@
-"""What the enforcement case says about a counter scan: suggestions for the fields not read, and disagreements.
+"""What the enforcement case says about a counter scan: suggestions for fields not read, disagreements.
 
 When a reading names a case payment code (or, failing that, a decision number that one case of the
 agency has), the case's obligor, identity number, address, amount owed and purpose are offered for
