@@ -124,6 +124,19 @@ LABELS: dict[str, tuple[str, ...]] = {
         "dien giai",
         "ve khoan",
     ),
+    "decision_number": (
+        "theo quyet dinh so",
+        "quyet dinh so",
+        "so quyet dinh",
+        "quyet dinh tha so",
+        "quyet dinh thi hanh an so",
+        "quyet dinh thi hanh an",
+        "can cu qd so",
+        "qd thi hanh an",
+        "qd tha so",
+        "qd so",
+    ),
+    "judgment_number": ("theo ban an so", "ban an so", "so ban an"),
     # Not fields, but labels whose values must not be taken for a field's.
     "other": (
         "so tai khoan",
