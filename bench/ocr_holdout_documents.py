@@ -465,6 +465,10 @@ def _bien_lai_thu_tien(c: dict, page: Page, rng: random.Random) -> set[str]:
     y = _field(
         page, x, y, rng.choice(["Nội dung thu:", "Lý do thu:", "Khoản thu:"]), c["purpose"], w, pen=pen
     )
+    if rng.random() < 0.5:
+        label = rng.choice(["Mã vụ việc:", "Mã hồ sơ THA:", "Mã số thanh toán:", "Mã nộp tiền:"])
+        y = _field(page, x, y, label, c["case_payment_code"], w, pen=pen)
+        fields.add("case_payment_code")
     y = _field(
         page,
         x,
@@ -498,8 +502,471 @@ def _bien_lai_thu_tien(c: dict, page: Page, rng: random.Random) -> set[str]:
     return fields
 
 
+def _table(
+    page: Page,
+    x: float,
+    y: float,
+    widths: list[float],
+    rows: list[list[str]],
+    size: float = 10,
+    bold_rows: tuple[int, ...] = (0,),
+    aligns: str = "",
+) -> float:
+    """A ruled table; each cell wrapped to its column, ``aligns`` per column (l, c, r). Returns its bottom."""
+    edges = [x]
+    for width in widths:
+        edges.append(edges[-1] + width)
+    step = size / 72 * 1.45
+    top = y
+    for r, row in enumerate(rows):
+        pairs = zip(row, widths, strict=True)
+        cells = [page.fits(text, width - 0.12, size) if text else [""] for text, width in pairs]
+        height = max(len(lines) for lines in cells) * step + 0.1
+        for k, lines in enumerate(cells):
+            align = (aligns or "l" * len(widths))[k]
+            for n, line in enumerate(lines):
+                ty = y + 0.06 + n * step
+                bold = r in bold_rows
+                if align == "c" or r == 0:
+                    page.text((edges[k] + edges[k + 1]) / 2, ty, line, size, bold=bold, align="center")
+                elif align == "r":
+                    page.text(edges[k + 1] - 0.07, ty, line, size, bold=bold, align="right")
+                else:
+                    page.text(edges[k] + 0.07, ty, line, size, bold=bold)
+        y += height
+        page.rule(x, y, edges[-1])
+    page.rule(x, top, edges[-1])
+    for edge in edges:
+        page.line(edge, top, edge, y)
+    return y
+
+
+def _phieu_thu_bang_ke(c: dict, page: Page, rng: random.Random) -> set[str]:
+    """Voucher C40-BB of a provincial agency: the reason first, a table of what was paid, the
+    payer's name and identity number side by side, and the case code only inside the table."""
+    page.text(0.5, 0.35, f"Đơn vị: {c['agency']}", 9, bold=True)
+    page.text(0.5, 0.55, f"Mã QHNS: {rng.randint(1000000, 1099999)}", 9)
+    page.text(7.8, 0.35, "Mẫu số C40-BB", 9, bold=True, align="right")
+    page.text(7.8, 0.53, "(Ban hành kèm theo Thông tư số", 8, italic=True, align="right")
+    page.text(7.8, 0.69, "107/2017/TT-BTC ngày 10/10/2017)", 8, italic=True, align="right")
+    page.text(4.13, 0.95, "PHIẾU THU", 17, bold=True, align="center")
+    page.text(4.13, 1.28, _dmy(c, rng, words=True).capitalize(), 10, italic=True, align="center")
+    page.text(6.4, 1.05, f"Quyển số: {rng.randint(1, 20):02d}", 9)
+    page.text(6.4, 1.23, f"Số: PT{rng.randint(1, 999):04d}", 9)
+    page.text(6.4, 1.41, "Nợ: 1111", 9)
+    page.text(6.4, 1.59, "Có: 3388", 9)
+    y, x, w = 1.85, 0.55, 7.2
+    fields = {"payer_name", "payer_address", "amount_vnd", "amount_in_words", "amount_words_vnd"}
+    fields |= {"decision_number", "case_payment_code", "purpose", "document_date"}
+    code_text = f"{rng.choice(['mã', 'mã số', 'mã thanh toán', 'MTT'])} {c['case_payment_code']}"
+    c["purpose"] = (
+        f"Nộp tiền THA theo QĐ số {c['decision_number']} ngày {_date(c)}, {code_text}"
+        if rng.random() < 0.5
+        else f"Thi hành án khoản phải trả theo Quyết định {c['decision_number']} ({code_text})"
+    )
+    shown = _grouped(c["amount_vnd"], rng)
+    y = _table(
+        page,
+        x,
+        y + 0.05,
+        [0.5, 4.9, 1.8],
+        [["STT", "Nội dung", "Số tiền (đồng)"], ["1", c["purpose"], shown], ["", "Cộng", shown]],
+        size=10,
+        bold_rows=(0, 2),
+        aligns="clr",
+    )
+    y = _field(page, x, y + 0.1, "Số tiền viết bằng chữ:", c["amount_in_words"], w)
+    name_label = rng.choice(["Người nộp:", "Họ tên:", "Người nộp tiền:"])
+    if c["payer_id_number"]:
+        page.text(x, y, f"{name_label} {c['payer_name']}", 11)
+        page.text(4.7, y, f"{rng.choice(['Số CMND:', 'CCCD:', 'Số ĐDCN:'])} {c['payer_id_number']}", 11)
+        fields.add("payer_id_number")
+        y += 0.28
+    else:
+        y = _field(page, x, y, name_label, c["payer_name"], w)
+    y = _field(page, x, y, rng.choice(["Đ/c:", "Địa chỉ:", "Nơi cư trú:"]), c["payer_address"], w)
+    page.text(x, y, "Kèm theo: ........ chứng từ gốc.", 10)
+    y += 0.35
+    for cx, title in (
+        (1.0, "Thủ trưởng đơn vị"),
+        (2.9, "Kế toán"),
+        (4.5, "Người nộp tiền"),
+        (6.6, "Thủ quỹ"),
+    ):
+        page.text(cx, y, title, 9.5, bold=True, align="center")
+        page.text(cx, y + 0.18, "(Ký, họ tên)", 8, italic=True, align="center")
+    page.signature(4.1, y + 0.3, 0.8, rng)
+    page.signature(6.2, y + 0.3, 0.7, rng)
+    page.round_stamp(
+        1.2, y + 0.45, 0.55, c["agency"].upper().replace("THI HÀNH ÁN DÂN SỰ", "THADS"), "THI HÀNH ÁN"
+    )
+    return fields
+
+
+# --- payment orders ---------------------------------------------------------------------------
+
+
+def _unc_song_ngu(c: dict, page: Page, rng: random.Random) -> set[str]:
+    """A bilingual bank payment order (ỦY NHIỆM CHI / PAYMENT ORDER), payer and beneficiary side
+    by side, labels above their values, the case code only in the details."""
+    logo, bank, branch = c["bank"]
+    page.text(0.5, 0.3, logo, 20, bold=True)
+    page.text(0.5, 0.68, bank, 8)
+    page.text(5.3, 0.3, "ỦY NHIỆM CHI", 16, bold=True, align="center")
+    page.text(5.3, 0.62, "PAYMENT ORDER", 11, bold=True, align="center")
+    page.text(7.8, 0.32, f"Số/No.: {rng.randint(1, 99999):05d}", 9, align="right")
+    page.text(7.8, 0.52, f"Ngày/Date: {_date(c)}", 9, align="right")
+    fields = {"payer_name", "payer_address", "amount_vnd", "amount_in_words", "amount_words_vnd"}
+    fields |= {"case_payment_code", "purpose", "document_date", "bank_reference"}
+    top = 0.95
+    page.box(0.4, top, 4.1, 3.25)
+    page.box(4.1, top, 7.9, 3.25)
+    page.text(0.5, top + 0.06, "BÊN TRẢ TIỀN / PAYER", 9.5, bold=True)
+    page.text(4.2, top + 0.06, "BÊN NHẬN / BENEFICIARY", 9.5, bold=True)
+    size, y = 9.5, top + 0.34
+    page.text(0.5, y, "Tên tài khoản / Account name:", 8.5)
+    y = _field(page, 0.5, y + 0.19, "", c["payer_name"], 3.5, size, step=0.22)
+    page.text(0.5, y, "Số tài khoản / Account No.:", 8.5)
+    page.text(0.5, y + 0.19, c["payer_account"], size)
+    y += 0.45
+    if c["payer_id_number"]:
+        page.text(0.5, y, "Số CCCD/Hộ chiếu / ID/PP No.:", 8.5)
+        page.text(0.5, y + 0.19, f"{c['payer_id_number']}   Ngày cấp: {c['issued']}", size)
+        fields.add("payer_id_number")
+        y += 0.45
+    page.text(0.5, y, "Địa chỉ / Address:", 8.5)
+    _field(page, 0.5, y + 0.19, "", c["payer_address"], 3.5, size, step=0.2)
+    y = top + 0.34
+    page.text(4.2, y, "Tên tài khoản / Account name:", 8.5)
+    y = _field(page, 4.2, y + 0.19, "", c["agency"], 3.6, size, step=0.22)
+    page.text(4.2, y, "Số tài khoản / Account No.:", 8.5)
+    page.text(4.2, y + 0.19, c["agency_account"], size)
+    y += 0.45
+    page.text(4.2, y, "Tại ngân hàng / With bank:", 8.5)
+    _field(page, 4.2, y + 0.19, "", f"Kho bạc Nhà nước {c['city']}", 3.6, size, step=0.22)
+    y = 3.25
+    page.box(0.4, y, 7.9, 4.6)
+    page.text(0.5, y + 0.1, "Số tiền bằng số / Amount in figures:", 9.5)
+    page.box(5.2, y + 0.05, 7.8, y + 0.38)
+    page.text(7.7, y + 0.1, _money(c["amount_vnd"], rng), 11, bold=True, align="right")
+    y = _field(
+        page, 0.5, y + 0.48, "Số tiền bằng chữ / Amount in words:", c["amount_in_words"], 7.3, 9.5, step=0.24
+    )
+    marker = rng.choice(["mã", "ma", "MTT:", "mã hồ sơ"])
+    c["purpose"] = rng.choice(
+        [
+            f"{c['payer_name']} nộp tiền thi hành án {marker} {c['case_payment_code']}",
+            f"Nộp tiền THA cho {c['agency']}, {marker} {c['case_payment_code']}",
+        ]
+    )
+    _field(page, 0.5, y + 0.04, "Nội dung / Details:", c["purpose"], 7.3, 9.5, step=0.24)
+    y = 4.75
+    for cx, title, sub in (
+        (1.3, "Kế toán trưởng", "Chief Accountant"),
+        (3.4, "Chủ tài khoản", "Account holder"),
+    ):
+        page.text(cx, y, title, 9, bold=True, align="center")
+        page.text(cx, y + 0.17, sub, 8, italic=True, align="center")
+    page.signature(3.0, y + 0.3, 0.8, rng)
+    page.box(4.6, y - 0.05, 7.9, 5.75)
+    page.text(6.25, y, "PHẦN DÀNH CHO NGÂN HÀNG / FOR BANK USE", 8, bold=True, align="center")
+    page.text(4.7, y + 0.25, f"Số bút toán / Ref No.: {c['bank_reference']}", 9)
+    page.text(4.7, y + 0.48, "Giao dịch viên          Kiểm soát viên", 8.5)
+    page.box_stamp(5.0, y + 0.62, [logo.upper() + " - " + branch.upper(), "ĐÃ HẠCH TOÁN"])
+    return fields
+
+
+def _lenh_chi_o_luoi(c: dict, page: Page, rng: random.Random) -> set[str]:
+    """A payment order filled in by hand on a ruled grid: each label small at the top of its
+    cell, the value written below it; the decision number inside the content."""
+    logo, bank, branch = c["bank"]
+    page.text(0.45, 0.3, bank.upper(), 8.5, bold=True)
+    page.text(0.45, 0.48, branch, 8.5)
+    page.text(4.13, 0.7, rng.choice(["LỆNH CHI", "ỦY NHIỆM CHI"]), 16, bold=True, align="center")
+    page.text(7.85, 0.3, f"Số: {rng.randint(1, 9999)}", 9, align="right")
+    page.text(4.13, 1.02, f"Lập ngày: {_dmy(c, rng, words=False)}", 10, align="center")
+    fields = {"payer_name", "payer_address", "amount_vnd", "amount_in_words", "amount_words_vnd"}
+    fields |= {"decision_number", "purpose", "document_date"}
+    c["purpose"] = rng.choice(
+        [
+            f"Nộp tiền thi hành án theo QĐ {c['decision_number']}",
+            f"Trả tiền THA theo Quyết định số {c['decision_number']} ngày {_date(c)}",
+        ]
+    )
+    has_id = bool(c["payer_id_number"])
+    if has_id:
+        fields.add("payer_id_number")
+    rows = [
+        [("Đơn vị/Người trả tiền", c["payer_name"], 4.3), ("Số CCCD/MST", c["payer_id_number"] or "", 3.1)],
+        [("Địa chỉ", c["payer_address"], 7.4)],
+        [("Số tài khoản", c["payer_account"], 3.5), ("Tại ngân hàng", f"{logo} {branch}", 3.9)],
+        [("Đơn vị thụ hưởng", c["agency"], 7.4)],
+        [("Số tài khoản", c["agency_account"], 3.5), ("Tại", f"KBNN {c['city']}", 3.9)],
+        [("Số tiền bằng số", _money(c["amount_vnd"], rng), 4.3), ("Phí", "Phí trong", 3.1)],
+        [("Số tiền bằng chữ", c["amount_in_words"], 7.4)],
+        [("Nội dung", c["purpose"], 7.4)],
+    ]
+    y, x0 = 1.35, 0.45
+    for row in rows:
+        lines_needed = max(len(page.fits(v, w - 0.15, 11, italic=True)) for _, v, w in row)
+        height = 0.22 + 0.25 * lines_needed + 0.05
+        x = x0
+        for label, value, width in row:
+            page.box(x, y, x + width, y + height)
+            page.text(x + 0.06, y + 0.03, label, 7.5)
+            _field(page, x + 0.12, y + 0.2, "", value, width - 0.15, 11, pen=True, step=0.25)
+            x += width
+        y += height
+    y += 0.15
+    for cx, title in ((1.3, "Kế toán"), (3.3, "Chủ tài khoản"), (5.4, "Ngân hàng A"), (7.0, "Ngân hàng B")):
+        page.text(cx, y, title, 9.5, bold=True, align="center")
+    page.signature(2.9, y + 0.22, 0.8, rng)
+    return fields
+
+
+# --- cash deposit slips -----------------------------------------------------------------------
+
+
+def _notes(amount: int) -> list[tuple[int, int]]:
+    rows, rest = [], amount
+    for value in (500_000, 200_000, 100_000, 50_000, 20_000, 10_000, 5_000, 2_000, 1_000):
+        if rest >= value:
+            rows.append((value, rest // value))
+            rest %= value
+    return rows
+
+
+def _giay_nop_tien_mat(c: dict, page: Page, rng: random.Random) -> set[str]:
+    """A bank's cash deposit slip (GIẤY NỘP TIỀN MẶT / CASH DEPOSIT SLIP): bilingual short
+    labels, identity number and issue date on one line, a count of banknotes beside it, the
+    payment code and judgment inside the remarks, a teller's stamp."""
+    logo, bank, branch = c["bank"]
+    page.text(0.45, 0.28, logo, 18, bold=True)
+    for k, line in enumerate(page.fits(f"{bank} - {branch}", 2.7, 7.5)):
+        page.text(0.45, 0.62 + k * 0.15, line, 7.5)
+    page.text(4.9, 0.3, "GIẤY NỘP TIỀN MẶT", 15, bold=True, align="center")
+    page.text(4.9, 0.6, "CASH DEPOSIT SLIP", 10, bold=True, align="center")
+    page.text(7.85, 0.62, f"Ngày/Date: {_dmy(c, rng, words=False)}", 9, align="right")
+    fields = {"payer_name", "payer_address", "amount_vnd", "amount_in_words", "amount_words_vnd"}
+    fields |= {"judgment_number", "case_payment_code", "purpose", "document_date", "bank_reference"}
+    x, w, y = 0.45, 4.6, 1.0
+    size = 9.5
+    y = _field(
+        page,
+        x,
+        y,
+        rng.choice(["Người nộp/Depositor:", "Họ tên người nộp/Payer:"]),
+        c["payer_name"],
+        w,
+        size,
+        step=0.25,
+    )
+    if c["payer_id_number"]:
+        text = f"{c['payer_id_number']}  Ngày cấp/Date: {c['issued']}"
+        y = _field(page, x, y, "Số GTTT/ID No.:", text, w, size, step=0.25)
+        page.text(x, y, "Nơi cấp/Place: Cục CS QLHC về TTXH", size)
+        y += 0.25
+        fields.add("payer_id_number")
+    y = _field(page, x, y, "Địa chỉ/Address:", c["payer_address"], w, size, step=0.25)
+    y = _field(page, x, y, "Nộp vào TK/Credit A/C:", c["agency_account"], w, size, step=0.25)
+    y = _field(page, x, y, "Tên TK/A/C name:", c["agency"], w, size, step=0.25)
+    y = _field(page, x, y, "Tại/At:", f"Kho bạc Nhà nước {c['city']}", w, size, step=0.25)
+    y = _field(page, x, y, "Số tiền/Amount:", _money(c["amount_vnd"], rng), w, size + 1, step=0.27)
+    y = _field(page, x, y, "Bằng chữ/In words:", c["amount_in_words"], w, size, step=0.25)
+    code = rng.choice(["mã thanh toán", "mã", "MTT"])
+    c["purpose"] = rng.choice(
+        [
+            f"Nộp tiền thi hành án theo bản án {c['judgment_number']}, {code} {c['case_payment_code']}",
+            f"THA bản án số {c['judgment_number']} - {code} {c['case_payment_code']}",
+        ]
+    )
+    y = _field(page, x, y, "Nội dung/Remarks:", c["purpose"], w, size, step=0.25)
+    notes = _notes(c["amount_vnd"])
+    rows = [["Mệnh giá", "Số tờ", "Thành tiền"]]
+    for value, count in notes:
+        rows.append([f"{value:,}".replace(",", "."), str(count), f"{value * count:,}".replace(",", ".")])
+    counted = sum(value * count for value, count in notes)
+    rows.append(["Cộng", "", f"{counted:,}".replace(",", ".")])
+    page.text(6.45, 0.95, "BẢNG KÊ LOẠI TIỀN", 9, bold=True, align="center")
+    bottom = _table(
+        page, 5.2, 1.15, [0.95, 0.6, 1.1], rows, size=8.5, bold_rows=(0, len(rows) - 1), aligns="rrr"
+    )
+    page.text(5.2, bottom + 0.15, f"Số GD/Trans. No: {c['bank_reference']}", 9)
+    y = max(y, bottom + 0.45) + 0.1
+    for cx, title in ((1.2, "Người nộp tiền"), (3.6, "Giao dịch viên"), (6.2, "Kiểm soát")):
+        page.text(cx, y, title, 9.5, bold=True, align="center")
+    page.signature(0.8, y + 0.22, 0.8, rng)
+    page.box_stamp(3.0, y + 0.2, [f"{logo.upper()} {branch.upper()}", "ĐÃ THU TIỀN", _date(c)])
+    return fields
+
+
+def _giay_nop_tien_kho_bac(c: dict, page: Page, rng: random.Random) -> set[str]:
+    """Treasury deposit slip (GIẤY NỘP TIỀN VÀO TÀI KHOẢN, mẫu C4-08/KB): payer and identity in
+    two columns, a table of the sums with their budget codes, the judgment in the table."""
+    page.text(0.5, 0.35, "KHO BẠC NHÀ NƯỚC", 10, bold=True)
+    page.text(0.5, 0.55, f"KBNN {c['city']}", 9)
+    page.text(7.8, 0.35, "Mẫu số C4-08/KB", 9, bold=True, align="right")
+    page.text(7.8, 0.53, "(TT số 77/2017/TT-BTC)", 8, italic=True, align="right")
+    page.text(4.13, 0.85, "GIẤY NỘP TIỀN VÀO TÀI KHOẢN", 15, bold=True, align="center")
+    cash = rng.random() < 0.5
+    for left, label, ticked in ((3.0, "Tiền mặt", cash), (4.5, "Chuyển khoản", not cash)):
+        end = page.text(left, 1.15, label, 10) + 0.1
+        page.box(end, 1.17, end + 0.14, 1.31)
+        if ticked:
+            page.text(end + 0.07, 1.14, "x", 10, bold=True, align="center")
+    page.text(7.8, 1.15, f"Số: {rng.randint(1, 999)}", 9, align="right")
+    fields = {"payer_name", "payer_address", "amount_vnd", "amount_in_words", "amount_words_vnd"}
+    fields |= {"judgment_number", "purpose", "document_date"}
+    x, y = 0.5, 1.5
+    page.text(x, y, f"Người nộp tiền: {c['payer_name']}", 10.5)
+    if c["payer_id_number"]:
+        page.text(5.0, y, f"Số CCCD: {c['payer_id_number']}", 10.5)
+        fields.add("payer_id_number")
+    else:
+        page.text(5.0, y, f"Mã số thuế: {rng.randint(10**9, 10**10 - 1)}", 10.5)
+    y = _field(page, x, y + 0.27, "Địa chỉ:", c["payer_address"], 7.3, 10.5, step=0.27)
+    y = _field(page, x, y, "Đề nghị NH/KBNN:", f"KBNN {c['city']}", 7.3, 10.5, step=0.27)
+    y = _field(page, x, y, "Để chuyển cho đơn vị hưởng:", c["agency"], 7.3, 10.5, step=0.27)
+    page.text(x, y, f"Tài khoản: {c['agency_account']}", 10.5)
+    page.text(5.0, y, f"Mã ĐVQHNS: {rng.randint(1000000, 1099999)}", 10.5)
+    y += 0.35
+    c["purpose"] = rng.choice(
+        [
+            f"Tiền thi hành án theo Bản án số {c['judgment_number']}",
+            f"Nộp tiền THADS (BA {c['judgment_number']})",
+        ]
+    )
+    shown = _grouped(c["amount_vnd"], rng)
+    y = _table(
+        page,
+        x,
+        y,
+        [0.45, 3.6, 0.95, 0.9, 1.4],
+        [
+            ["STT", "Nội dung các khoản nộp", "Mã chương", "Mã NDKT", "Số tiền"],
+            ["1", c["purpose"], "014", "4902", shown],
+            ["", "Tổng cộng", "", "", shown],
+        ],
+        size=9.5,
+        bold_rows=(0, 2),
+        aligns="clccr",
+    )
+    y = _field(page, x, y + 0.1, "Tổng số tiền ghi bằng chữ:", c["amount_in_words"], 7.3, 10.5, step=0.27)
+    page.text(7.8, y + 0.05, f"{c['city']}, {_dmy(c, rng, words=True)}", 10, italic=True, align="right")
+    y += 0.35
+    page.text(1.8, y, "ĐỐI TƯỢNG NỘP TIỀN", 9.5, bold=True, align="center")
+    page.text(5.9, y, "KBNN/NGÂN HÀNG", 9.5, bold=True, align="center")
+    page.text(5.9, y + 0.18, "Kế toán        Kế toán trưởng", 8.5, italic=True, align="center")
+    page.signature(1.3, y + 0.25, 0.9, rng)
+    page.round_stamp(6.6, y + 0.45, 0.5, f"KHO BẠC NHÀ NƯỚC {c['city'].upper()}", "KHO BẠC NHÀ NƯỚC")
+    return fields
+
+
+def _xac_nhan_chuyen_khoan(c: dict, page: Page, rng: random.Random) -> set[str]:
+    """An internet-banking transfer confirmation printout: labels in a left column, values
+    aligned right, the content keyed without diacritics, the case code only inside it."""
+    logo = c["bank"][0]
+    page.text(0.6, 0.35, logo, 18, bold=True)
+    page.text(4.13, 0.95, "XÁC NHẬN GIAO DỊCH CHUYỂN TIỀN", 14, bold=True, align="center")
+    page.text(4.13, 1.22, "TRANSACTION CONFIRMATION", 9.5, align="center")
+    fields = {"payer_name", "amount_vnd", "amount_in_words", "amount_words_vnd"}
+    fields |= {"case_payment_code", "purpose", "document_date", "bank_reference"}
+    code = rng.choice(["ma", "MA", "MTT"])
+    c["purpose"] = _plain(
+        rng.choice(
+            [
+                f"{c['payer_name'].upper()} nop tien thi hanh an {code} {c['case_payment_code']}",
+                f"Nop tien THA {code} {c['case_payment_code']} cho {c['agency']}",
+            ]
+        )
+    )
+    hour = f"{rng.randint(7, 17):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}"
+    rows = [
+        ("Ngày giao dịch", f"{_date(c)} {hour}"),
+        ("Số tham chiếu", c["bank_reference"]),
+        ("Tài khoản nguồn", c["payer_account"]),
+        ("Tên người chuyển", c["payer_name"].upper()),
+        ("Số tiền", f"{_grouped(c['amount_vnd'], rng)} VND"),
+        ("Số tiền bằng chữ", c["amount_in_words"]),
+        ("Phí giao dịch", "0 VND"),
+        ("Tài khoản thụ hưởng", c["agency_account"]),
+        ("Tên người thụ hưởng", c["agency"].upper()),
+        ("Ngân hàng thụ hưởng", f"Kho bạc Nhà nước {c['city']}"),
+        ("Nội dung", c["purpose"]),
+    ]
+    c["payer_name"] = c["payer_name"].upper()
+    y = 1.65
+    size = 10.5
+    for label, value in rows:
+        page.text(0.8, y, label, size, bold=True)
+        lines = page.fits(value, 4.3, size)
+        for line in lines:
+            page.text(7.45, y, line, size, align="right")
+            y += 0.27
+        y += 0.07
+        page.line(0.8, y - 0.05, 7.45, y - 0.05, width=0.5, fill=(170, 170, 170))
+    page.text(4.13, y + 0.2, "Giao dịch thành công", 11, italic=True, align="center")
+    return fields
+
+
+def _giay_nop_tien_tai_co_quan(c: dict, page: Page, rng: random.Random) -> set[str]:
+    """The agency counter's own deposit slip (GIẤY NỘP TIỀN THI HÀNH ÁN): the amount first, then
+    the payer, labels in a column with their values at one tab stop, a labelled payment code,
+    and the judgment or decision it pays under."""
+    _agency_head(page, c, 2.1, 0.35)
+    _motto(page, 5.9, 0.35)
+    page.text(4.13, 1.05, "GIẤY NỘP TIỀN THI HÀNH ÁN", 15, bold=True, align="center")
+    page.text(4.13, 1.35, f"Số: {rng.randint(1, 9999)}/GNT", 10, align="center")
+    fields = {"payer_name", "payer_address", "amount_vnd", "amount_in_words", "amount_words_vnd"}
+    fields |= {"case_payment_code", "document_date"}
+    tab, x, y, w = 2.55, 0.7, 1.75, 5.3
+    use_judgment = rng.random() < 0.5
+    basis = c["judgment_number"] if use_judgment else c["decision_number"]
+    fields.add("judgment_number" if use_judgment else "decision_number")
+    rows = [
+        (rng.choice(["Số tiền nộp", "Số tiền", "Nộp số tiền"]), _money(c["amount_vnd"], rng)),
+        ("Bằng chữ", c["amount_in_words"]),
+        (rng.choice(["Họ, tên", "Người nộp", "Tên người nộp"]), c["payer_name"]),
+    ]
+    if c["payer_id_number"]:
+        rows.append((rng.choice(["Số định danh", "CCCD/CMND", "Số giấy tờ tùy thân"]), c["payer_id_number"]))
+        fields.add("payer_id_number")
+    rows += [
+        (rng.choice(["Nơi ở", "Địa chỉ cư trú", "Trú tại"]), c["payer_address"]),
+        (rng.choice(["Mã thanh toán", "Mã số THA", "Mã vụ việc"]), c["case_payment_code"]),
+        ("Theo BA/QĐ số" if rng.random() < 0.5 else "Căn cứ", basis),
+    ]
+    size = 11
+    for label, value in rows:
+        page.text(x, y, label, size)
+        page.text(tab - 0.15, y, ":", size)
+        lines = page.fits(value, w, size, italic=True)
+        for line in lines:
+            page.text(tab, y, line, size, italic=True, fill=PEN)
+            page.dots(tab, y + 0.2, tab + w)
+            y += 0.3
+    y += 0.15
+    page.text(7.6, y, f"{c['city']}, {_dmy(c, rng, words=True)}", 10, italic=True, align="right")
+    y += 0.3
+    for cx, title in ((1.5, "NGƯỜI NỘP TIỀN"), (4.1, "KẾ TOÁN"), (6.5, "THỦ QUỸ")):
+        page.text(cx, y, title, 9.5, bold=True, align="center")
+        page.text(cx, y + 0.18, "(Ký, ghi rõ họ tên)", 8, italic=True, align="center")
+    page.signature(1.0, y + 0.32, 0.9, rng)
+    page.signature(6.1, y + 0.32, 0.7, rng)
+    ring = c["agency"].upper().replace("THI HÀNH ÁN DÂN SỰ", "THADS")
+    page.round_stamp(6.1, y + 0.35, 0.55, ring, "THI HÀNH ÁN")
+    return fields
+
+
 _DRAW = {
-    "bien_lai_thu_tien": (_bien_lai_thu_tien, 5.9),
+    "bien_lai_thu_tien": (_bien_lai_thu_tien, 6.2),
+    "phieu_thu_bang_ke": (_phieu_thu_bang_ke, 5.9),
+    "unc_song_ngu": (_unc_song_ngu, 5.9),
+    "lenh_chi_o_luoi": (_lenh_chi_o_luoi, 6.3),
+    "giay_nop_tien_mat": (_giay_nop_tien_mat, 5.75),
+    "giay_nop_tien_kho_bac": (_giay_nop_tien_kho_bac, 6.2),
+    "xac_nhan_chuyen_khoan": (_xac_nhan_chuyen_khoan, 6.8),
+    "giay_nop_tien_tai_co_quan": (_giay_nop_tien_tai_co_quan, 6.0),
 }
 LAYOUTS = tuple(_DRAW)
 
