@@ -23,7 +23,7 @@ from ereceipt.core.ocr.amounts import (
     number_words,
     up_to_currency,
 )
-from ereceipt.core.ocr.labels import Value, continued, labelled, trimmed
+from ereceipt.core.ocr.labels import Value, continued, has_label, labelled, trimmed
 from ereceipt.core.ocr.layout import Line
 from ereceipt.core.ocr.repair import digits, fold, joined_syllables
 
@@ -129,7 +129,9 @@ def payer_id_number(lines: list[Line]) -> Reading | None:
         number = fixed.replace(" ", "")
         if number.isdigit() and len(number) in {9, 12}:
             return Reading(number, _confidence(lines, value, repairs))
-    return _by_shape(lines, _CITIZEN_ID, lambda m: m.group(1) if _citizen_id(m.group(1)) else None)
+    return _by_shape(
+        lines, "payer_id_number", _CITIZEN_ID, lambda m: m.group(1) if _citizen_id(m.group(1)) else None
+    )
 
 
 def _citizen_id(number: str) -> bool:
@@ -138,9 +140,12 @@ def _citizen_id(number: str) -> bool:
     return 1 <= int(number[:3]) <= 96 and number[3] in "0123"
 
 
-def _by_shape(lines: list[Line], pattern: re.Pattern[str], value_of) -> Reading | None:
+def _by_shape(lines: list[Line], field: str, pattern: re.Pattern[str], value_of) -> Reading | None:
     """The one value of its own shape on the page, not on a line naming another number (an account,
-    a phone); None when there is none or several different ones: nothing is guessed."""
+    a phone); None when there is none or several different ones, or when the page has a label of
+    the field whose value could not be read: nothing is guessed."""
+    if has_label(lines, field):
+        return None
     found: dict[str, float] = {}
     for line in lines:
         if _OTHER_NUMBERS.search(fold(line.text)):
@@ -172,7 +177,9 @@ def payer_address(lines: list[Line]) -> Reading | None:
         text, confidence = _with_continuation(lines, value)
         text = re.sub(r",(?=[^\W\d_])", ", ", text.replace(":", ""))  # "Quận 1,TP." and "Hưng: Đạo" misread
         return Reading(" ".join(text.split()).rstrip(" .,;"), confidence)
-    return _by_shape(lines, _ADDRESS, _address_shape)  # a label OCR could not read: "Số 12 phố ..."
+    return _by_shape(
+        lines, "payer_address", _ADDRESS, _address_shape
+    )  # a label OCR could not read: "Số 12 phố ..."
 
 
 def _address_shape(match: re.Match[str]) -> str | None:
@@ -195,7 +202,7 @@ def amount_vnd(lines: list[Line]) -> Reading | None:
         found = amount_of_digits(match.group(0), grouping)
         return str(found.amount) if found is not None and found.amount > 0 else None
 
-    shaped = _by_shape(lines, _AMOUNT_SHAPE, amount)  # "... 1 015 000 đ" with no label
+    shaped = _by_shape(lines, "amount_vnd", _AMOUNT_SHAPE, amount)  # "... 1 015 000 đ" with no label
     return Reading(int(shaped.value), shaped.confidence) if shaped else None
 
 
@@ -283,7 +290,7 @@ def case_payment_code(lines: list[Line]) -> Reading | None:
         number, _ = digits(match.group(1))
         return f"THA{number}" if number.isdigit() else None
 
-    return _by_shape(lines, _CASE_CODE, code)
+    return _by_shape(lines, "case_payment_code", _CASE_CODE, code)
 
 
 def _date(day: str, month: str, year: str) -> tuple[str, int] | None:

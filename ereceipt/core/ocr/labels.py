@@ -117,6 +117,11 @@ def _below(lines: list[Line], index: int, label_start: int) -> Value | None:
     return Value(index + 1, start, end, below.text[start:end])
 
 
+def has_label(lines: list[Line], field: str) -> bool:
+    """Whether any line carries a label of ``field`` (then its value is read there or not at all)."""
+    return any(labels_of(line.text, field) for line in lines)
+
+
 def labelled(lines: list[Line], field: str, *, first_line: int = 0) -> Iterator[Value]:
     """Every candidate value of ``field``'s labels, top to bottom: to the right of a label, then below it."""
     for index in range(first_line, len(lines)):
