@@ -3,8 +3,9 @@
 Forms word a label many ways ("Họ tên người nộp tiền", "Người nộp", "Khách hàng", "Họ và tên"), and
 OCR misreads marks and letters. A label is looked for in the folded text (lower case, no
 diacritics: ``repair.fold``), word by word: a run of the line's words is a label when it equals one
-of the field's variants, or, for a variant of seven letters or more, when the two are at least
-``SIMILARITY`` alike (difflib's ratio), so that "Ho tèn nguòi nôp" and "So tlen" are found too. A
+of the field's variants, or, for a variant of seven letters or more and a run starting with the
+same letter, when the two are at least ``SIMILARITY`` alike (difflib's ratio), so that "Ho tèn
+nguòi nôp" and "So tlen" are found too. A
 match inside a longer match of another field is not one ("số tiền" inside "số tiền bằng chữ").
 """
 
@@ -193,8 +194,8 @@ def label_matches(text: str) -> tuple[LabelMatch, ...]:
         size, joined = len(variant), " ".join(variant)
         for index in range(len(words) - size + 1):
             window = words[index : index + size]
-            if window[0][0][:1] != variant[0][:1] and len(joined) < FUZZY_LENGTH:
-                continue
+            if window[0][0][:1] != variant[0][:1]:
+                continue  # labels misread in their first letter are rare; this keeps the search cheap
             if any(mark in folded[window[0][1] : window[-1][2]] for mark in ":\t;"):
                 continue  # a label does not run past its colon or into another column
             score = similarity(" ".join(word for word, _, _ in window), joined)
