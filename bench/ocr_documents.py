@@ -45,14 +45,14 @@ OBLIQUE = {
     "Liberation Sans": "liberation2/LiberationSans-Italic.ttf",
     "FreeSerif": "freefont/FreeSerifItalic.ttf",
 }
-VARIED = ("bien_lai_bang", "giay_nop_tien_mat", "lenh_chi_o")
+VARIED = ("bien_lai_bang", "giay_nop_tien_mat_nh", "lenh_chi_o")
 LAYOUTS = (
     "uy_nhiem_chi",
     "giay_nop_tien",
     "phieu_thu",
     "quyet_dinh",
     "bien_lai_bang",
-    "giay_nop_tien_mat",
+    "giay_nop_tien_mat_nh",
     "lenh_chi_o",
 )
 
@@ -658,7 +658,7 @@ _DRAW = {
     "phieu_thu": (_phieu_thu, 5.9),
     "quyet_dinh": (_quyet_dinh, 11.69),
     "bien_lai_bang": (_bien_lai_bang, 5.9),
-    "giay_nop_tien_mat": (_giay_nop_tien_mat, 5.9),
+    "giay_nop_tien_mat_nh": (_giay_nop_tien_mat, 5.9),
     "lenh_chi_o": (_lenh_chi_o, 5.9),
 }
 
