@@ -961,7 +961,7 @@ def _giay_nop_tien_tai_co_quan(c: dict, page: Page, rng: random.Random) -> set[s
 _DRAW = {
     "bien_lai_thu_tien": (_bien_lai_thu_tien, 6.2),
     "phieu_thu_bang_ke": (_phieu_thu_bang_ke, 5.9),
-    "unc_song_ngu": (_unc_song_ngu, 5.9),
+    "unc_song_ngu": (_unc_song_ngu, 6.1),
     "lenh_chi_o_luoi": (_lenh_chi_o_luoi, 6.3),
     "giay_nop_tien_mat": (_giay_nop_tien_mat, 5.75),
     "giay_nop_tien_kho_bac": (_giay_nop_tien_kho_bac, 6.2),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import io
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -17,13 +19,14 @@ development = importlib.import_module("ocr_documents")
 AMOUNTS = {"amount_vnd", "amount_words_vnd"}
 
 
-def _development_fields() -> set[str]:
+@functools.cache
+def _development_fields() -> frozenset[str]:
     """The field names the development group labels, over many of its samples."""
     names: set[str] = set()
     for index, layout in enumerate(development.LAYOUTS * 3):
         labels = development.make_sample(index, layout, "DejaVu Sans", 100, "clean", seed=1).labels
         names |= labels.keys()
-    return names
+    return frozenset(names)
 
 
 def test_at_least_six_layouts_across_the_three_kinds() -> None:
@@ -62,3 +65,58 @@ def test_degradations_give_the_media_type_they_say(degradation: str) -> None:
     assert sample.media_type == f"image/{page.format.lower()}"
     again = holdout.make_sample(1, holdout.LAYOUTS[0], holdout.available_fonts()[0], 150, degradation, seed=3)
     assert again.data == sample.data and again.labels == sample.labels
+
+
+@pytest.mark.parametrize("layout", holdout.LAYOUTS)
+def test_nothing_is_drawn_off_the_page(layout: str) -> None:
+    """A tenth of an inch at the right and bottom edges stays blank, whatever the sample holds."""
+    for font in holdout.available_fonts():
+        for index in range(5):
+            sample = holdout.make_sample(index, layout, font, 60, "clean", seed=11)
+            pixels = np.asarray(Image.open(io.BytesIO(sample.data)).convert("L"))
+            assert (pixels[-6:, :] > 200).all() and (pixels[:, -6:] > 200).all(), (font, index)
+
+
+TEXT_FIELDS = (
+    "payer_name",
+    "payer_id_number",
+    "payer_address",
+    "amount_in_words",
+    "decision_number",
+    "judgment_number",
+    "case_payment_code",
+    "bank_reference",
+    "purpose",
+)
+
+
+@pytest.mark.parametrize("layout", holdout.LAYOUTS)
+def test_labels_say_exactly_what_the_page_prints(layout: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A labelled value is printed (wrapped lines joined); a value printed is labelled."""
+    printed: list[str] = []
+    content: dict = {}
+    draw_text, make_content = holdout.Page.text, holdout._content
+
+    def text(self, x, y, value, *args, **kwargs):
+        printed.append(value)
+        return draw_text(self, x, y, value, *args, **kwargs)
+
+    def remembered(rng):
+        content.clear()
+        content.update(make_content(rng))
+        return content
+
+    monkeypatch.setattr(holdout.Page, "text", text)
+    monkeypatch.setattr(holdout, "_content", remembered)
+    for index in range(30):
+        printed.clear()
+        sample = holdout.make_sample(index, layout, "FreeSans", 30, "clean", seed=13)
+        page = " ".join(" ".join(printed).split())
+        for name in TEXT_FIELDS:
+            value = sample.labels.get(name) or content.get(name)
+            if not value:
+                continue
+            assert (name in sample.labels) == (value in page), (index, name, value)
+        amount = sample.labels["amount_vnd"]
+        assert str(amount) in page.replace(".", "").replace(",", "").replace(" ", "")
+        assert sample.labels["document_date"][:4] in page
