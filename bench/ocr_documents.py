@@ -1,10 +1,18 @@
-"""Synthetic Vietnamese payment documents with their labels, for bench/ocr.py and examples/.
+"""Synthetic Vietnamese payment documents with their labels: the DEVELOPMENT group of bench/ocr.py.
 
-Four layouts as officers see them at the counter: a bank payment order (ỦY NHIỆM CHI), a bank
-payment slip (GIẤY NỘP TIỀN), a cash collection voucher (PHIẾU THU) and an enforcement decision
-(QUYẾT ĐỊNH). Fonts with Vietnamese glyphs from Debian (DejaVu, Liberation 2, FreeFont), drawn at
-200 or 300 dpi; degraded variants add 0-3° skew, noise, blur, JPEG artefacts, or a photograph of
-the page lying on a desk (perspective, uneven light, no resolution in the file).
+Seven layouts as officers see them at the counter: a bank payment order (ỦY NHIỆM CHI), a bank
+payment slip (GIẤY NỘP TIỀN), a cash collection voucher (PHIẾU THU), an enforcement decision
+(QUYẾT ĐỊNH), a receipt voucher drawn as a ruled table with a stamp over it (BIÊN LAI THU TIỀN), a
+cash deposit slip with two fields in one sentence and the case code only in the free text (GIẤY
+NỘP TIỀN MẶT) and a payment order of boxes whose labels stand above their values, in a shuffled
+order (LỆNH CHI). The last three draw each label from a list of synonyms, group amounts with
+``.``, ``,`` or spaces, and may write the filled-in values in an oblique face (handwriting-like).
+Fonts with Vietnamese glyphs from Debian (DejaVu, Liberation 2, FreeFont), drawn at 200 or 300 dpi;
+degraded variants add 0-3° skew, noise, blur, JPEG artefacts, or a photograph of the page lying on
+a desk (perspective, uneven light, no resolution in the file).
+
+The extractor is developed against this group only; bench/ocr_holdout_documents.py draws the
+left-out group, by someone who has not read the extractor, and is only ever measured.
 
 The labels never reach the OCR engine: a sample's ``data`` is only the image bytes.
 """
@@ -12,6 +20,7 @@ The labels never reach the OCR engine: a sample's ``data`` is only the image byt
 from __future__ import annotations
 
 import io
+import math
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +38,23 @@ FONTS = {
     "Liberation Sans": ("liberation2/LiberationSans-Regular.ttf", "liberation2/LiberationSans-Bold.ttf"),
     "FreeSerif": ("freefont/FreeSerif.ttf", "freefont/FreeSerifBold.ttf"),
 }
-LAYOUTS = ("uy_nhiem_chi", "giay_nop_tien", "phieu_thu", "quyet_dinh")
+OBLIQUE = {
+    "DejaVu Sans": "dejavu/DejaVuSans-Oblique.ttf",
+    "DejaVu Serif": "dejavu/DejaVuSerif-Italic.ttf",
+    "Liberation Serif": "liberation2/LiberationSerif-Italic.ttf",
+    "Liberation Sans": "liberation2/LiberationSans-Italic.ttf",
+    "FreeSerif": "freefont/FreeSerifItalic.ttf",
+}
+VARIED = ("bien_lai_bang", "giay_nop_tien_mat_nh", "lenh_chi_o")
+LAYOUTS = (
+    "uy_nhiem_chi",
+    "giay_nop_tien",
+    "phieu_thu",
+    "quyet_dinh",
+    "bien_lai_bang",
+    "giay_nop_tien_mat_nh",
+    "lenh_chi_o",
+)
 
 SURNAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ")
 MIDDLE = ("Văn", "Thị", "Hữu", "Đức", "Minh", "Ngọc", "Quốc", "Thanh", "Xuân", "Thùy", "Đình", "Kim")
@@ -190,14 +215,26 @@ class Sheet:
         self.draw = ImageDraw.Draw(self.image)
         self.width = width
         self.fonts = FONTS[font]
+        self.family = font
+        self.oblique_values = False  # filled-in values in the family's oblique face
 
-    def font(self, size: float, bold: bool = False) -> ImageFont.FreeTypeFont:
-        return ImageFont.truetype(str(FONT_DIR / self.fonts[1 if bold else 0]), round(size / 72 * self.dpi))
+    def font(self, size: float, bold: bool = False, oblique: bool = False) -> ImageFont.FreeTypeFont:
+        path = self.fonts[1 if bold else 0]
+        if oblique and (FONT_DIR / OBLIQUE.get(self.family, "-")).is_file():
+            path = OBLIQUE[self.family]
+        return ImageFont.truetype(str(FONT_DIR / path), round(size / 72 * self.dpi))
 
     def text(
-        self, x: float, y: float, text: str, size: float = 11, bold: bool = False, center: bool = False
+        self,
+        x: float,
+        y: float,
+        text: str,
+        size: float = 11,
+        bold: bool = False,
+        center: bool = False,
+        oblique: bool = False,
     ) -> None:
-        font = self.font(size, bold)
+        font = self.font(size, bold, oblique)
         px = x * self.dpi
         if center:
             px -= self.draw.textlength(text, font=font) / 2
@@ -286,7 +323,7 @@ def _uy_nhiem_chi(c: dict, sheet: Sheet, rng: random.Random) -> set[str]:
     c["purpose"] = (
         f"Nộp tiền thi hành án theo Quyết định số {c['decision_number']} mã {c['case_payment_code']}"
     )
-    fields.add("decision_number")
+    fields.update({"decision_number", "case_payment_code"})
     y = _labelled(sheet, 0.55, y, "Nội dung:", c["purpose"], 7.1)
     y = _labelled(sheet, 0.55, y + 0.05, "Số tham chiếu:", c["bank_reference"], 7.1)
     sheet.text(1.2, 5.6, "Kế toán", 10, bold=True)
@@ -422,11 +459,207 @@ def _quyet_dinh(c: dict, sheet: Sheet, rng: random.Random) -> set[str]:
     return fields
 
 
+# Label synonyms of the layouts that vary their wording (the first three layouts keep theirs).
+NAME_WORDING = ("Họ tên người nộp:", "Người nộp:", "Tên người nộp tiền:", "Họ và tên:", "Khách hàng:")
+ID_WORDING = ("Số CCCD/CMND:", "CCCD số:", "Số giấy tờ tùy thân:", "CMND/CCCD:", "Số căn cước:")
+ADDRESS_WORDING = ("Địa chỉ:", "Nơi cư trú:", "Địa chỉ thường trú:", "Đ/c:")
+AMOUNT_WORDING = ("Số tiền:", "Số tiền nộp:", "Số tiền bằng số:", "Tổng số tiền:", "Số tiền thu:")
+WORDS_WORDING = ("Bằng chữ:", "Số tiền bằng chữ:", "Viết bằng chữ:")
+PURPOSE_WORDING = ("Nội dung:", "Lý do nộp:", "Diễn giải:", "Nội dung nộp tiền:")
+DECISION_WORDING = ("Theo quyết định số:", "Quyết định THA số:", "Căn cứ QĐ số:", "QĐ thi hành án:")
+CODE_WORDING = ("Mã thanh toán:", "Mã hồ sơ:", "Mã THA:", "Mã vụ việc:")
+REFERENCE_WORDING = ("Số tham chiếu:", "Mã giao dịch:", "Số GD:", "Số bút toán:")
+
+
+def _grouped(amount: int, rng: random.Random) -> str:
+    """The amount grouped with dots, commas or spaces, with one of the currency words."""
+    grouped = f"{amount:,}".replace(",", rng.choice([".", ",", " "]))
+    return grouped + rng.choice([" đ", " VND", " đồng", " VNĐ", ""])
+
+
+def _stamp(sheet: Sheet, x: float, y: float, agency: str, rng: random.Random) -> None:
+    """A round agency stamp in grey (a red stamp scanned in grey) with a signature stroke, over text."""
+    dpi, radius = sheet.dpi, 0.62
+    shade = rng.randint(110, 170)
+    box = [(x - radius) * dpi, (y - radius) * dpi, (x + radius) * dpi, (y + radius) * dpi]
+    width = max(2, dpi // 60)
+    sheet.draw.ellipse(box, outline=shade, width=width)
+    inner = [v + (0.09 * dpi if i < 2 else -0.09 * dpi) for i, v in enumerate(box)]
+    sheet.draw.ellipse(inner, outline=shade, width=max(1, width // 2))
+    font = sheet.font(6.5, bold=True)
+    words = agency.upper()[:30]
+    for index, char in enumerate(words):
+        angle = math.radians(200 + index * 140 / max(1, len(words) - 1))
+        cx = x * dpi + math.cos(angle) * (radius - 0.2) * dpi
+        cy = y * dpi + math.sin(angle) * (radius - 0.2) * dpi
+        sheet.draw.text((cx, cy), char, font=font, fill=shade, anchor="mm")
+    points = [
+        ((x - 0.5 + step * 0.12) * dpi, (y + 0.1 + 0.12 * math.sin(step * 1.7)) * dpi) for step in range(10)
+    ]
+    sheet.draw.line(points, fill=40, width=max(1, dpi // 90))
+
+
+def _value(sheet: Sheet, x: float, y: float, text: str, size: float = 11) -> None:
+    sheet.text(x, y, text, size, oblique=sheet.oblique_values)
+
+
+def _bien_lai_bang(c: dict, sheet: Sheet, rng: random.Random) -> set[str]:
+    """A receipt voucher as a ruled table: label cells left, value cells right, a stamp at the foot."""
+    y = 0.35
+    sheet.text(0.5, y, c["agency"].upper()[:44], 9, bold=True)
+    sheet.text(6.3, y, f"Số: {rng.randint(1, 9999):05d}", 10)
+    sheet.text(4.1, y + 0.4, "BIÊN LAI THU TIỀN", 17, bold=True, center=True)
+    day, month, year = c["document_date"][8:], c["document_date"][5:7], c["document_date"][:4]
+    sheet.text(4.1, y + 0.8, f"Ngày {day} tháng {month} năm {year}", 11, center=True)
+    rows: list[tuple[str, str, str | None]] = [
+        (rng.choice(NAME_WORDING), c["payer_name"], "payer_name"),
+    ]
+    if c["payer_id_number"]:
+        rows.append((rng.choice(ID_WORDING), c["payer_id_number"], "payer_id_number"))
+    rows.append((rng.choice(ADDRESS_WORDING), c["payer_address"], "payer_address"))
+    rows.append((rng.choice(DECISION_WORDING), c["decision_number"], "decision_number"))
+    rows.append((rng.choice(CODE_WORDING), c["case_payment_code"], "case_payment_code"))
+    rows.append((rng.choice(AMOUNT_WORDING), _grouped(c["amount_vnd"], rng), "amount_vnd"))
+    rows.append((rng.choice(WORDS_WORDING), c["amount_in_words"], "amount_in_words"))
+    if rng.random() < 0.5:
+        head, tail = rows[:1], rows[1:4]
+        rng.shuffle(tail)
+        rows = head + tail + rows[4:]
+    top, split, left, right = y + 1.2, 2.75, 0.45, 7.85
+    fields = {"document_date", "amount_words_vnd"}
+    row_y = top
+    for label, value, name in rows:
+        lines = sheet.fits(value, right - split - 0.2)
+        height = 0.12 + 0.3 * len(lines)
+        sheet.box(left, row_y, right, row_y + height)
+        sheet.draw.line(
+            [(split * sheet.dpi, row_y * sheet.dpi), (split * sheet.dpi, (row_y + height) * sheet.dpi)],
+            fill=0,
+            width=max(1, sheet.dpi // 100),
+        )
+        sheet.text(left + 0.1, row_y + 0.07, label.rstrip(":"), 11)
+        for number, line in enumerate(lines):
+            _value(sheet, split + 0.12, row_y + 0.07 + 0.3 * number, line)
+        row_y += height
+        if name:
+            fields.add(name)
+    sheet.text(1.0, row_y + 0.25, "Người nộp tiền", 10, bold=True)
+    sheet.text(5.4, row_y + 0.25, "Người thu tiền", 10, bold=True)
+    sheet.text(5.4, row_y + 0.47, "(Ký, đóng dấu)", 8)
+    _stamp(sheet, 5.9, row_y + 0.75, c["agency"], rng)
+    return fields
+
+
+def _giay_nop_tien_mat(c: dict, sheet: Sheet, rng: random.Random) -> set[str]:
+    """A cash deposit slip: identity number and address in one sentence, the case code in the content."""
+    y = 0.4
+    sheet.text(0.5, y, c["bank"].upper()[:46], 9, bold=True)
+    sheet.text(6.4, y, "Liên 2", 9)
+    sheet.text(4.1, y + 0.4, "GIẤY NỘP TIỀN MẶT", 16, bold=True, center=True)
+    day, month, year = c["document_date"][8:], c["document_date"][5:7], c["document_date"][:4]
+    sheet.text(4.1, y + 0.75, f"Ngày: {day}/{month}/{year}", 10, center=True)
+    y += 1.15
+    fields = {
+        "payer_name",
+        "payer_address",
+        "amount_vnd",
+        "amount_in_words",
+        "amount_words_vnd",
+        "case_payment_code",
+        "purpose",
+        "document_date",
+    }
+    name_label = rng.choice(NAME_WORDING)
+    sheet.text(0.6, y, name_label, 11)
+    after = sheet.draw.textlength(name_label + " ", font=sheet.font(11)) / sheet.dpi
+    _value(sheet, 0.6 + after, y, c["payer_name"])
+    y += 0.32
+    address_label = rng.choice(("địa chỉ:", "cư trú tại:", "địa chỉ thường trú:"))
+    if c["payer_id_number"]:
+        id_label = rng.choice(("CCCD số:", "Số CCCD:", "CMND/CCCD số:"))
+        sentence = f"{id_label} {c['payer_id_number']}, {address_label} {c['payer_address']}"
+        fields.add("payer_id_number")
+    else:
+        sentence = f"{address_label[0].upper()}{address_label[1:]} {c['payer_address']}"
+    for line in sheet.fits(sentence, 7.0):
+        sheet.text(0.6, y, line, 11)
+        y += 0.3
+    y += 0.02
+    sheet.text(0.6, y, f"Nộp vào tài khoản của: {c['agency']}", 11)
+    y += 0.32
+    sheet.text(0.6, y, f"Tại: {c['bank']}", 11)
+    y += 0.36
+    sheet.box(0.5, y - 0.06, 7.8, y + 0.34)
+    sheet.text(0.6, y, rng.choice(AMOUNT_WORDING), 11, bold=True)
+    _value(sheet, 2.6, y, _grouped(c["amount_vnd"], rng), 12)
+    y += 0.45
+    y = _labelled(sheet, 0.6, y, rng.choice(WORDS_WORDING), c["amount_in_words"], 7.0)
+    c["purpose"] = (
+        f"Nộp tiền thi hành án {rng.choice(['dân sự', 'khoản phải thi hành'])} mã {c['case_payment_code']}"
+    )
+    y = _labelled(sheet, 0.6, y, rng.choice(PURPOSE_WORDING), c["purpose"], 7.0)
+    sheet.rule(0.5, y + 0.05, 7.8)
+    sheet.text(1.2, y + 0.2, "Người nộp", 10, bold=True)
+    sheet.text(3.7, y + 0.2, "Thủ quỹ", 10, bold=True)
+    sheet.text(5.9, y + 0.2, "Kế toán", 10, bold=True)
+    return fields
+
+
+def _lenh_chi_o(c: dict, sheet: Sheet, rng: random.Random) -> set[str]:
+    """A payment order of boxes: each label small at the top of its box, the value inside below it."""
+    y = 0.35
+    sheet.text(0.5, y, c["bank"].upper()[:46], 9, bold=True)
+    sheet.text(4.1, y + 0.35, "LỆNH CHI", 16, bold=True, center=True)
+    sheet.text(4.1, y + 0.68, "PAYMENT ORDER", 9, center=True)
+    day, month, year = c["document_date"][8:], c["document_date"][5:7], c["document_date"][:4]
+    sheet.text(6.1, y + 0.35, f"Ngày {day}/{month}/{year}", 10)
+    fields = {
+        "payer_name",
+        "payer_address",
+        "amount_vnd",
+        "amount_in_words",
+        "amount_words_vnd",
+        "bank_reference",
+        "decision_number",
+        "document_date",
+    }
+    boxes: list[tuple[str, str, float]] = [(rng.choice(NAME_WORDING), c["payer_name"], 3.6)]
+    if c["payer_id_number"]:
+        boxes.append((rng.choice(ID_WORDING), c["payer_id_number"], 3.6))
+        fields.add("payer_id_number")
+    boxes.append((rng.choice(REFERENCE_WORDING), c["bank_reference"], 3.6))
+    boxes.append((rng.choice(DECISION_WORDING), c["decision_number"], 3.6))
+    rng.shuffle(boxes)
+    boxes.append((rng.choice(ADDRESS_WORDING), c["payer_address"], 7.3))
+    boxes.append((rng.choice(AMOUNT_WORDING), _grouped(c["amount_vnd"], rng), 3.6))
+    boxes.append(("Tài khoản nhận:", c["account"], 3.6))
+    boxes.append((rng.choice(WORDS_WORDING), c["amount_in_words"], 7.3))
+    x, y = 0.5, y + 1.05
+    for label, value, width in boxes:
+        if x + width > 7.95:
+            x, y = 0.5, y + 0.78
+        sheet.box(x, y, x + width, y + 0.72)
+        sheet.text(x + 0.08, y + 0.04, label.rstrip(":"), 8)
+        fits = sheet.draw.textlength(value, font=sheet.font(11)) < (width - 0.2) * sheet.dpi
+        size = 11 if fits else 9
+        _value(sheet, x + 0.15, y + 0.33, value, size)
+        x += width + 0.1
+    y += 0.95
+    sheet.text(1.0, y, "Chủ tài khoản", 10, bold=True)
+    sheet.text(5.6, y, "Ngân hàng", 10, bold=True)
+    if rng.random() < 0.6:
+        _stamp(sheet, 1.6, y + 0.45, c["bank"], rng)
+    return fields
+
+
 _DRAW = {
     "uy_nhiem_chi": (_uy_nhiem_chi, 5.9),
     "giay_nop_tien": (_giay_nop_tien, 5.9),
     "phieu_thu": (_phieu_thu, 5.9),
     "quyet_dinh": (_quyet_dinh, 11.69),
+    "bien_lai_bang": (_bien_lai_bang, 5.9),
+    "giay_nop_tien_mat_nh": (_giay_nop_tien_mat, 5.9),
+    "lenh_chi_o": (_lenh_chi_o, 5.9),
 }
 
 
@@ -434,6 +667,7 @@ def draw_document(layout: str, font: str, dpi: int, rng: random.Random) -> tuple
     content = _content(rng)
     draw, height = _DRAW[layout]
     sheet = Sheet(8.27, height, dpi, font)
+    sheet.oblique_values = layout in VARIED and rng.random() < 0.4
     fields = draw(content, sheet, rng)
     labels = {name: content[name] for name in sorted(fields) if content.get(name) not in (None, "")}
     return sheet.image, labels

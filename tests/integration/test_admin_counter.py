@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from admin_site import build_site, login, token
-from ocr_support import EXAMPLE_FIELDS, EXAMPLE_SCAN, tesseract_or_skip
+from ocr_support import EXAMPLE_CASE, EXAMPLE_FIELDS, EXAMPLE_SCAN, add_case, tesseract_or_skip
 from PIL import Image
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
@@ -33,6 +33,7 @@ SCAN_LIMIT = 3 * 1024 * 1024  # over the server's 2 MiB request limit: the uploa
 def site(tmp_path: Path):
     tesseract_or_skip()
     services, _ = build_site(tmp_path, f"[ocr]\nmax_bytes = {SCAN_LIMIT}\n")
+    add_case(services.database, "CCTHADS-BD", **EXAMPLE_CASE)
     app = services.web_application()
     app.config["TESTING"] = True
     yield app, services

@@ -174,10 +174,15 @@ def test_judgment_number(text: str, number: str | None) -> None:
     [
         ("Mã thanh toán: THA2501", "THA2501"),
         ("Mã hồ sơ thi hành án: THA25O1", "THA2501"),
-        ("Nộp THA2501", None),
+        ("Mã THA: THA2501", "THA2501"),
+        ("Nội dung: Nộp tiền thi hành án dân sự mã THA6315", "THA6315"),
+        ("Nộp THA2501\nNộp THA2502", None),
+        ("Nộp THA25", None),
     ],
 )
-def test_case_payment_code_only_after_its_label(text: str, code: str | None) -> None:
+def test_case_payment_code_after_its_label_or_by_its_shape(text: str, code: str | None) -> None:
+    """Without a label the code is read by its shape, inside the content too; two different codes
+    on the page are no reading."""
     assert read(text, fields.case_payment_code) == code
 
 

@@ -23,7 +23,7 @@ from ereceipt.core.ocr.amounts import (
     number_words,
     up_to_currency,
 )
-from ereceipt.core.ocr.labels import Value, continued, labelled, trimmed
+from ereceipt.core.ocr.labels import Value, continued, has_label, labelled, trimmed
 from ereceipt.core.ocr.layout import Line
 from ereceipt.core.ocr.repair import digits, fold, joined_syllables
 
@@ -43,25 +43,25 @@ FIELDS = (
 )
 REPAIR_FACTOR = 0.9  # each repair costs a tenth of the confidence
 CHECK_CONFIDENCE = 0.3  # at most, for an amount a warning asks the officer to check
+SHAPE_FACTOR = 0.8  # a value found by its shape alone, without its label, is less sure
 WRAPPED = 36  # characters on a line before a name may have been carried on to the next
-
-NAME_LABELS = (
-    r"ho (va )?ten nguoi nop( tien)?|nguoi nop tien|(ten )?(don vi|nguoi) tra tien|nguoi phai thi hanh an"
-    r"|thi hanh an doi voi|ho (va )?ten"
-)
-ID_LABELS = r"cccd|cmnd|can cuoc( cong dan)?|dinh danh( ca nhan)?|ho chieu"
-ADDRESS_LABELS = r"dia chi|noi cu tru"
-AMOUNT_LABELS = r"so tien(?! bang chu| viet bang chu)"
-WORDS_LABELS = r"bang chu"
-CASE_LABELS = r"ma (thanh toan|ho so( thi hanh an)?|vu viec)"
-REFERENCE_LABELS = r"(so|ma) (tham chieu|giao dich|but toan|gd)|ref(erence)?( no)?\b"
-PURPOSE_LABELS = r"noi dung( nop( tien)?| thanh toan| chuyen tien)?|ly do( nop)?( tien)?|ve khoan"
 
 _LOOKALIKE = "0-9OolI|"
 _YEAR = rf"[{_LOOKALIKE}]{{2}}\s?[{_LOOKALIKE}]{{2}}"
-_DECISION = re.compile(rf"\b([{_LOOKALIKE}]{{1,5}})\s?/\s?(?:({_YEAR})\s?/\s?)?Q[ĐD]\s?-\s?([A-ZĐ]{{2,12}})")
+_DECISION = re.compile(rf"\b([{_LOOKALIKE}]{{1,5}})\s?/\s?(?:({_YEAR})\s?/?\s?)?Q[ĐD]\s?-\s?([A-ZĐ]{{2,12}})")
 _JUDGMENT = re.compile(
     rf"\b([{_LOOKALIKE}]{{1,5}})\s?/\s?({_YEAR})\s?/\s?([A-ZĐ]{{1,6}})\s?-\s?([A-ZĐ]{{2,4}})\b"
+)
+_CITIZEN_ID = re.compile(r"(?<![\d.,])(0\d{11})(?![\d.,]\d|\d)")
+_CASE_CODE = re.compile(rf"\bTHA\s?([0-9][{_LOOKALIKE}]{{3,5}})\b")
+_OTHER_NUMBERS = re.compile(r"tai khoan|\bstk\b|\btk\b|dien thoai|\bsdt\b|\bdt\b|account|fax")
+_AMOUNT_SHAPE = re.compile(
+    r"(?<![\w.,])([1-9][0-9]{0,2}(?:[., \u00a0][0-9]{3})+|[1-9][0-9]{3,})\s?(đồng|đ|VNĐ|VND)(?!\w)",
+    re.IGNORECASE,
+)
+_ADDRESS = re.compile(
+    r"(?:^|(?<=\t))(?:[Ss]ố|[Nn]hà)\s?\d+[A-Za-z]?(?:/\d+)*,?\s+(?:phố|đường|ngõ|ngách|hẻm|kiệt|thôn|xóm|tổ|ấp)"
+    r"\s[^\t]{3,}"
 )
 _DATE_WORDS = re.compile(r"ngay\s*(\S{1,2})\s*thang\s*(\S{1,2})\s*nam\s*(\S{4})")
 _DATE_DIGITS = re.compile(r"(?<!\S)(\S{1,2})\s?[/.-]\s?(\S{1,2})\s?[/.-]\s?(\S{4})(?!\S)")
@@ -101,7 +101,7 @@ def _confidence(lines: list[Line], value: Value, repairs: int = 0) -> float:
 
 
 def payer_name(lines: list[Line]) -> Reading | None:
-    for value in labelled(lines, NAME_LABELS):
+    for value in labelled(lines, "payer_name"):
         text = _NAME_TITLE.sub("", value.text.split("(")[0]).strip(" .:-,;")
         if not text or re.search(r"[\d:/@]", text) or len(text.split()) > 12:
             continue
@@ -119,15 +119,46 @@ def payer_name(lines: list[Line]) -> Reading | None:
 
 
 def payer_id_number(lines: list[Line]) -> Reading | None:
-    for value in labelled(lines, ID_LABELS):
-        match = re.match(rf"[{_LOOKALIKE}SBZ ]+", value.text)
+    """After its label; else by its shape: the one 12-digit citizen ID number on the page."""
+    for value in labelled(lines, "payer_id_number"):
+        text = re.sub(r"^(?:số|so|no\.?)\s*:?\s*", "", value.text, flags=re.IGNORECASE)  # "CCCD số: ..."
+        match = re.match(rf"[{_LOOKALIKE}SBZ ]+", text)
         if not match:
             continue
         fixed, repairs = digits(match.group(0).strip())
         number = fixed.replace(" ", "")
         if number.isdigit() and len(number) in {9, 12}:
             return Reading(number, _confidence(lines, value, repairs))
-    return None
+    return _by_shape(
+        lines, "payer_id_number", _CITIZEN_ID, lambda m: m.group(1) if _citizen_id(m.group(1)) else None
+    )
+
+
+def _citizen_id(number: str) -> bool:
+    """A citizen ID's shape: a province code 001-096, then a century-and-sex digit (0-3 this century
+    and the last)."""
+    return 1 <= int(number[:3]) <= 96 and number[3] in "0123"
+
+
+def _by_shape(lines: list[Line], field: str, pattern: re.Pattern[str], value_of) -> Reading | None:
+    """The one value of its own shape on the page, not on a line naming another number (an account,
+    a phone); None when there is none or several different ones, or when the page has a label of
+    the field whose value could not be read: nothing is guessed."""
+    if has_label(lines, field):
+        return None
+    found: dict[str, float] = {}
+    for line in lines:
+        if _OTHER_NUMBERS.search(fold(line.text)):
+            continue
+        for match in pattern.finditer(line.text):
+            value = value_of(match)
+            if value is not None:
+                confidence = line.confidence(match.start(), match.end()) * SHAPE_FACTOR
+                found[value] = max(found.get(value, 0.0), confidence)
+    if len(found) != 1:
+        return None
+    [(value, confidence)] = found.items()
+    return Reading(value, confidence)
 
 
 def _with_continuation(lines: list[Line], value: Value) -> tuple[str, float]:
@@ -141,18 +172,24 @@ def _with_continuation(lines: list[Line], value: Value) -> tuple[str, float]:
 
 def payer_address(lines: list[Line]) -> Reading | None:
     """The address after the payer's name (a bank order also has the beneficiary's)."""
-    name = next(labelled(lines, NAME_LABELS), None)
-    for value in labelled(lines, ADDRESS_LABELS, first_line=name.line if name else 0):
+    name = next(labelled(lines, "payer_name"), None)
+    for value in labelled(lines, "payer_address", first_line=name.line if name else 0):
         text, confidence = _with_continuation(lines, value)
         text = re.sub(r",(?=[^\W\d_])", ", ", text.replace(":", ""))  # "Quận 1,TP." and "Hưng: Đạo" misread
         return Reading(" ".join(text.split()).rstrip(" .,;"), confidence)
-    return None
+    return _by_shape(
+        lines, "payer_address", _ADDRESS, _address_shape
+    )  # a label OCR could not read: "Số 12 phố ..."
+
+
+def _address_shape(match: re.Match[str]) -> str | None:
+    return " ".join(match.group(0).split()).rstrip(" .,;")
 
 
 def amount_vnd(lines: list[Line]) -> Reading | None:
     """The amount in digits after its label, its grouping read by the document's own (``1.000``)."""
     grouping = document_grouping(line.text for line in lines)
-    for value in labelled(lines, AMOUNT_LABELS):
+    for value in labelled(lines, "amount_vnd"):
         tokens = [digits(token) for token in value.text.split(" ")]
         text = " ".join(token for token, _ in tokens)
         found = amount_of_digits(text, grouping)
@@ -160,7 +197,13 @@ def amount_vnd(lines: list[Line]) -> Reading | None:
             confidence = _confidence(lines, value, sum(n for _, n in tokens))
             doubt = _grouping_doubt(text[found.start : found.end], found, grouping)
             return Reading(found.amount, confidence, doubt)
-    return None
+
+    def amount(match: re.Match[str]) -> str | None:
+        found = amount_of_digits(match.group(0), grouping)
+        return str(found.amount) if found is not None and found.amount > 0 else None
+
+    shaped = _by_shape(lines, "amount_vnd", _AMOUNT_SHAPE, amount)  # "... 1 015 000 đ" with no label
+    return Reading(int(shaped.value), shaped.confidence) if shaped else None
 
 
 def _grouping_doubt(written: str, found: DigitsAmount, grouping: str | None) -> str | None:
@@ -176,7 +219,7 @@ def _grouping_doubt(written: str, found: DigitsAmount, grouping: str | None) -> 
 
 def amount_in_words(lines: list[Line]) -> tuple[Reading, Reading | None] | None:
     """(the words as read, the amount they say or None when unreadable)."""
-    for value in labelled(lines, WORDS_LABELS):
+    for value in labelled(lines, "amount_in_words"):
         text = value.text.split(")")[0].strip(" .:")
         confidence = _confidence(lines, value)
         if ")" not in value.text:
@@ -235,13 +278,19 @@ def judgment_number(lines: list[Line]) -> Reading | None:
 
 
 def case_payment_code(lines: list[Line]) -> Reading | None:
-    for value in labelled(lines, CASE_LABELS):
+    """After its label; else by its shape anywhere, such as inside the content ("... mã THA6315")."""
+    for value in labelled(lines, "case_payment_code"):
         match = re.match(rf"([A-Z]{{2,6}})([{_LOOKALIKE}]{{3,}})\b", value.text)
         if match:
             number, repairs = digits(match.group(2))
             if number.isdigit():
                 return Reading(match.group(1) + number, _confidence(lines, value, repairs))
-    return None
+
+    def code(match: re.Match[str]) -> str | None:
+        number, _ = digits(match.group(1))
+        return f"THA{number}" if number.isdigit() else None
+
+    return _by_shape(lines, "case_payment_code", _CASE_CODE, code)
 
 
 def _date(day: str, month: str, year: str) -> tuple[str, int] | None:
@@ -268,7 +317,7 @@ def document_date(lines: list[Line]) -> Reading | None:
 
 
 def bank_reference(lines: list[Line]) -> Reading | None:
-    for value in labelled(lines, REFERENCE_LABELS):
+    for value in labelled(lines, "bank_reference"):
         token = value.text.split()[0].strip(".,;")
         match = re.fullmatch(rf"([A-Z]{{0,4}})([{_LOOKALIKE}A-Z]{{4,}})", token)
         if match and len(token) >= 6:
@@ -278,7 +327,7 @@ def bank_reference(lines: list[Line]) -> Reading | None:
 
 
 def purpose(lines: list[Line]) -> Reading | None:
-    for value in labelled(lines, PURPOSE_LABELS):
+    for value in labelled(lines, "purpose"):
         text, confidence = _with_continuation(lines, value)
         text = re.sub(r"(?<=[A-ZĐ])\s*-\s*(?=[A-ZĐ]{2})", "-", " ".join(text.split()))  # "QĐ - THADS"
         return Reading(text.rstrip(" .,;"), confidence)

@@ -1,10 +1,12 @@
-"""Where a labelled value stands in the lines of a Vietnamese form ("Người nộp tiền: Nguyễn Văn An").
+"""Where a labelled value stands in the lines of a Vietnamese form, paired with its label by position.
 
-Labels are matched on the folded text (lower case, no diacritics: ``fold``) so that a label whose
-marks were misread is still found. The value runs from after the label (and its colon) to the next
-tab (a wide gap: another column) or the line's end; a label that ends in a colon with nothing after it
-on its side takes the next column. ``continued`` adds the lines that carry on a value (close below,
-no label of their own).
+Labels are found by ``vocabulary`` (each field's variants, folded and matched by similarity). A
+label's value is, first, on its own line to the right: from after the label (and its colon) to the
+next tab (a wide gap: another column) or the line's end, or the next column when the label stands
+alone in its cell (a ruled table); then, the text right below the label (a box whose label is
+printed above the value), the column of the next line that starts under the label. A candidate that
+is itself a label is none. ``continued`` adds the lines that carry on a value (close below, no
+label of their own).
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ from dataclasses import dataclass
 
 from ereceipt.core.ocr.layout import Line
 from ereceipt.core.ocr.repair import fold
+from ereceipt.core.ocr.vocabulary import labels_of, starts_with_label
 
 # Any "Label:" near the start of a line, or a label this module knows, ends a value that runs on.
 JUNK_CONFIDENCE = 0.6
+BELOW_PITCH = 4.0  # a value below its label: within this many text heights
+BELOW_SHIFT = 6.0  # and starting within this many text heights of the label's left
 _STARTS_WITH_LABEL = re.compile(r"^[^:\t]{2,40}:")
 _KNOWN_LABELS = re.compile(
     r"^(so tien|bang chu|viet bang chu|dia chi|noi dung|ly do|so tai khoan|tai ngan hang|ngan hang|"
@@ -38,17 +43,16 @@ class Value:
 
 
 def _value_after(line: Line, position: int) -> tuple[int, int]:
-    text, folded_colon = line.text, False
+    text = line.text
     rest = text[position:]
     colon = re.match(r"[^:\t]{0,24}?:", rest)  # "Số định danh cá nhân:" matched on "dinh danh"
     if colon and not re.search(r"\d", colon.group(0)):
         position += colon.end()
-        folded_colon = True
     while position < len(text) and text[position] in " .-–":
         position += 1
     end = text.find("\t", position)
     end = len(text) if end < 0 else end
-    if end == position and folded_colon and position < len(text):  # "Label:\t\tvalue"
+    if end == position and position < len(text):  # "Label:\t\tvalue", or a table's "Label\tvalue"
         start = position + 1
         while start < len(text) and text[start] in "\t ":
             start += 1
@@ -85,21 +89,62 @@ def trimmed(line: Line, start: int, end: int) -> tuple[int, int]:
             return start, end
 
 
-def labelled(lines: list[Line], label: str, *, first_line: int = 0) -> Iterator[Value]:
-    """Every value after a match of the folded-text regex ``label``, top to bottom."""
-    pattern = re.compile(label)
+def _columns(line: Line) -> list[tuple[int, int]]:
+    """(start, end) of each tab-separated column of the line's text."""
+    columns, start = [], 0
+    for part in line.text.split("\t"):
+        columns.append((start, start + len(part)))
+        start += len(part) + 1
+    return [(a, b) for a, b in columns if line.text[a:b].strip()]
+
+
+def _below(lines: list[Line], index: int, label_start: int) -> Value | None:
+    """The column of the line below that starts under the label at ``label_start`` in line ``index``."""
+    line = lines[index]
+    if index + 1 >= len(lines):
+        return None
+    below = lines[index + 1]
+    height = max(line.height, below.height, 1)
+    if below.page != line.page or below.top - line.top > BELOW_PITCH * height:
+        return None
+    left = line.x(label_start)
+    nearest = min(_columns(below), key=lambda column: abs(below.x(column[0]) - left), default=None)
+    if nearest is None or abs(below.x(nearest[0]) - left) > BELOW_SHIFT * height:
+        return None
+    start, end = trimmed(below, *nearest)
+    if start == end or starts_with_label(below.text[start:end]):
+        return None
+    return Value(index + 1, start, end, below.text[start:end])
+
+
+def has_label(lines: list[Line], field: str) -> bool:
+    """Whether any line carries a label of ``field`` (then its value is read there or not at all)."""
+    return any(labels_of(line.text, field) for line in lines)
+
+
+def labelled(lines: list[Line], field: str, *, first_line: int = 0) -> Iterator[Value]:
+    """Every candidate value of ``field``'s labels, top to bottom: to the right of a label, then below it."""
     for index in range(first_line, len(lines)):
         line = lines[index]
-        for match in pattern.finditer(fold(line.text)):
-            start, end = _value_after(line, match.end())
+        for match in labels_of(line.text, field):
+            start, end = _value_after(line, match.end)
             start, end = trimmed(line, start, end)
-            if line.text[start:end].strip(",;"):
-                yield Value(index, start, end, line.text[start:end])
+            text = line.text[start:end]
+            right = bool(text.strip(",;")) and not starts_with_label(text)
+            if right:
+                yield Value(index, start, end, text)
+            # "CCCD số" above its box: a word that is no value does not hide the value below
+            short = len(text.split()) <= 1 and not any(char.isdigit() for char in text)
+            if not right or short or "\t" in line.text[match.end : start]:
+                below = _below(lines, index, match.start)
+                if below is not None:
+                    yield below
 
 
 def is_label_line(line: Line) -> bool:
     folded = re.sub(r"^\W+", "", fold(line.text))
-    return bool(_STARTS_WITH_LABEL.match(folded) or _KNOWN_LABELS.match(folded))
+    known = _STARTS_WITH_LABEL.match(folded) or _KNOWN_LABELS.match(folded)
+    return bool(known or starts_with_label(line.text))
 
 
 def continued(lines: list[Line], value: Value, *, most: int = 2) -> list[int]:

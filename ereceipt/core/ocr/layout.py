@@ -4,7 +4,8 @@ Forms put a label and its value on one row, sometimes far apart, and two columns
 gap wider than ``COLUMN_GAP`` times the row's height becomes a tab so that the extractors can tell
 a value from the next column. Tesseract sometimes cuts a word with diacritics in two
 (``Nguy`` ``ễn``); pieces closer than ``SPLIT_GAP`` times the height are one word again.
-Each character keeps the confidence of the word it came from.
+Each character keeps the confidence of the word it came from and where on the page it starts, so
+that a value can be paired with the label above it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,13 @@ class Line:
     top: int = 0
     height: int = 0
     page: int = 1
+    lefts: tuple[int, ...] = ()  # the x (pixels) where each character of text starts, when known
+
+    def x(self, position: int) -> int:
+        """Where the character at ``position`` starts on the page (pixels)."""
+        if not self.lefts:
+            return 0
+        return self.lefts[min(max(position, 0), len(self.lefts) - 1)]
 
     def confidence(self, start: int, end: int) -> float:
         """The mean confidence of the characters text[start:end] (spaces included)."""
@@ -33,10 +41,23 @@ class Line:
         return sum(values) / len(values) if values else 0.0
 
 
+TEXT_COLUMN = 40  # characters: a tab in plain text goes on to the next multiple of this
+
+
+def _text_lefts(line: str) -> tuple[int, ...]:
+    """Positions for plain text: 30 px a character, a tab on to the next column of ``TEXT_COLUMN``."""
+    lefts, column = [], 0
+    for char in line:
+        lefts.append(column * 30)
+        column = (column // TEXT_COLUMN + 1) * TEXT_COLUMN if char == "\t" else column + 1
+    return tuple(lefts)
+
+
 def lines_of_text(text: str, confidence: float = 1.0) -> list[Line]:
-    """Lines from plain text (one per line, tabs kept); for text without boxes, and for tests."""
+    """Lines from plain text (one per line, tabs kept, a tab starting the next column of 40
+    characters); for text without boxes, and for tests."""
     return [
-        Line(line, (confidence,) * len(line), top=index * 40, height=30)
+        Line(line, (confidence,) * len(line), top=index * 40, height=30, lefts=_text_lefts(line))
         for index, line in enumerate(text.splitlines())
         if line.strip()
     ]
@@ -60,7 +81,7 @@ def _rows(words: tuple[Word, ...]) -> list[list[Word]]:
 def _line(row: list[Word], page: int) -> Line:
     row.sort(key=lambda w: w.left)
     height = median(w.height for w in row)
-    text, confidences = "", []
+    text, confidences, lefts = "", [], []
     previous: Word | None = None
     for word in row:
         if previous is not None:
@@ -73,12 +94,14 @@ def _line(row: list[Word], page: int) -> Line:
                 separator = " "
             text += separator
             confidences += [min(previous.confidence, word.confidence)] * len(separator)
+            lefts += [previous.right] * len(separator)
         piece = cleaned(word.text)
         text += piece
         confidences += [word.confidence] * len(piece)
+        lefts += [word.left + word.width * index // max(1, len(piece)) for index in range(len(piece))]
         previous = word
     top = min(w.top for w in row)
-    return Line(text, tuple(confidences), top=top, height=round(height), page=page)
+    return Line(text, tuple(confidences), top=top, height=round(height), page=page, lefts=tuple(lefts))
 
 
 def lines_of_pages(pages: list[Page]) -> list[Line]:

@@ -5,7 +5,9 @@
   high); a page without a resolution is taken to be A4/A5-landscape wide (8.27 inches);
 - deskew: the angle whose horizontal projection of dark pixels is sharpest (a projection-profile
   search over ±5°), then a rotation by it;
-- denoise: a 3×3 median filter takes out specks and scanner noise that Tesseract would read as marks;
+- denoise: a 3×3 median filter takes out specks and scanner noise that Tesseract would read as marks
+  (a sorting network over the whole array: a sort per pixel would cost as much as a third of
+  Tesseract's own time);
 - binarise: divide by an estimate of the background (uneven light on a photographed page) and
   threshold with Otsu's method.
 """
@@ -52,10 +54,28 @@ def prepare(image: Image.Image, dpi: float | None, steps: Preprocessing) -> Imag
             fill = 255 if image.mode == "L" else (255, 255, 255)
             image = image.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=fill)
     if steps.denoise:
-        image = image.filter(ImageFilter.MedianFilter(3))
+        image = median3(image) if image.mode == "L" else image.filter(ImageFilter.MedianFilter(3))
     if steps.binarise:
         image = binarised(image)
     return image
+
+
+# Paeth's median of nine by 19 compare-and-swap steps, on whole arrays at once.
+_MEDIAN9 = (
+    (1, 2), (4, 5), (7, 8), (0, 1), (3, 4), (6, 7), (1, 2), (4, 5), (7, 8), (0, 3),
+    (5, 8), (4, 7), (3, 6), (1, 4), (2, 5), (4, 7), (4, 2), (6, 4), (4, 2),
+)  # fmt: skip
+
+
+def median3(gray: Image.Image) -> Image.Image:
+    """The 3×3 median of a grey page (the edge pixels repeated), as ``ImageFilter.MedianFilter(3)``
+    gives, in a few array passes instead of a sort per pixel."""
+    pixels = np.pad(np.asarray(gray, dtype=np.uint8), 1, mode="edge")
+    height, width = gray.height, gray.width
+    values = [pixels[dy : dy + height, dx : dx + width] for dy in range(3) for dx in range(3)]
+    for a, b in _MEDIAN9:
+        values[a], values[b] = np.minimum(values[a], values[b]), np.maximum(values[a], values[b])
+    return Image.fromarray(values[4])
 
 
 def _dark_pixels(gray: Image.Image, limit: int = 1500) -> np.ndarray:

@@ -36,8 +36,10 @@ VOWELS = set("aeiouy")
 
 
 def cleaned(word: str) -> str:
-    """A word as Vietnamese writes it: NFC, the Icelandic Ð Tesseract reads for Đ, no doubled Đ."""
+    """A word as Vietnamese writes it: NFC, the Icelandic Ð Tesseract reads for Đ, no doubled Đ, the
+    fraction slash it reads for a slash."""
     word = unicodedata.normalize("NFC", word).replace("Ð", "Đ").replace("ð", "đ")
+    word = word.replace("\u2044", "/").replace("\u2215", "/")  # fraction and division slashes
     while "ĐĐ" in word:
         word = word.replace("ĐĐ", "Đ")
     return word

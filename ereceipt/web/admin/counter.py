@@ -3,6 +3,8 @@
 An officer uploads what the payer brings (PNG, JPEG, TIFF or PDF); the document is stored and read
 by OCR on a background thread of the server, never in the request. Its page shows the scan beside
 the proposed fields, low-confidence ones marked, and refreshes itself until the reading is done.
+Fields the scan did not give are filled from the case it names, marked as suggestions, and any
+disagreement between the scan and the case is a warning (``case_hints``).
 A complete reading has already become a draft in the approval queue; otherwise the officer
 completes the proposed fields and saves the draft. Scans of another agency are not found.
 """
@@ -16,6 +18,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from ereceipt.core.counter import drafts
+from ereceipt.core.counter.case_hints import CaseHints, case_hints
 from ereceipt.core.counter.documents import CounterDocument, DocumentState
 from ereceipt.core.counter.proposals import draft_of_document, proposal
 from ereceipt.core.counter.tables import ReceiptDraft
@@ -125,10 +128,13 @@ def counter_upload():
 @require(*EVERYONE)
 def counter_document(document_id: int):
     document = _state(document_id)
+    result = document.result or {}
     with parts().database.read() as db:
         draft_id = draft_of_document(db, document_id)
-    result = document.result or {}
+        hints = case_hints(db, document.agency_code, result.get("fields", {})) if result else CaseHints()
     values, read = proposal(result.get("fields", {}), result.get("confidences", {}))
+    suggested = {name for name, value in hints.suggested.items() if name in values and not values[name]}
+    values.update({name: hints.suggested[name] for name in suggested})
     return render_template(
         "admin_counter_document.html",
         document=document,
@@ -140,6 +146,8 @@ def counter_document(document_id: int):
         threshold=LOW_CONFIDENCE,
         labels=LABELS,
         draft_id=draft_id,
+        suggested=suggested,
+        hints=hints,
         may_enter=g.user.role in ENTERS and document.status == "done" and draft_id is None,
         may_retry=g.user.role in ENTERS and document.status == "failed",
         pages=result.get("pages", 1),
