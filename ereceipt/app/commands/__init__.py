@@ -6,9 +6,10 @@ command line itself, its parser and its one error path, is ``ereceipt.app.cli``.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
-from ereceipt.core.errors import BadInput
+from ereceipt.core.errors import BadInput, TransientOutage
 from ereceipt.settings import Settings
 
 # The exit codes of every command, documented in docs/operating.md ("Exit codes").
@@ -21,9 +22,14 @@ EXIT_UNEXPECTED = 70  # a fault of the program (EX_SOFTWARE); its traceback is i
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
 
 
-def _services(settings: Settings, *, schema: bool = True):
+def _services(settings: Settings, *, schema: bool = True, outage_ok: bool = False):
     """The process's services; with ``schema``, refuse a database that is not at the newest migration
-    (every command that reads or writes stored data), so that it says to run ``ereceipt init``."""
+    (every command that reads or writes stored data), so that it says to run ``ereceipt init``.
+
+    With ``outage_ok`` (the long-running processes: server, bank worker, scheduler) a database that
+    does not answer yet is a warning, not a refusal: they start, report not ready, and ride the
+    outage as they would one that began later.
+    """
     from ereceipt.app.wiring import Services, configure_logging
 
     configure_logging(settings)
@@ -31,7 +37,12 @@ def _services(settings: Settings, *, schema: bool = True):
     if schema:
         from ereceipt.core.storage.schema_state import require_current_schema
 
-        require_current_schema(services.database)
+        try:
+            require_current_schema(services.database)
+        except TransientOutage as exc:
+            if not outage_ok:
+                raise
+            logging.getLogger("ereceipt").warning("%s; starting anyway, not ready until it answers", exc)
     return services
 
 

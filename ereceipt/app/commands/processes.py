@@ -18,7 +18,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     host, port = args.host or settings.server.host, args.port or settings.server.port
     refuse_taken_port(host, port)  # before any child: a second server must not start a second worker
-    services = _services(settings)
+    services = _services(settings, outage_ok=True)
     services.signer()
     supervisor = None
     if settings.server.run_worker:  # one bank worker beside the server, never one per WSGI worker
@@ -57,7 +57,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 
     from ereceipt.app.supervision import reload_bank_certificates, stop_when_orphaned
 
-    services = _services(settings)
+    services = _services(settings, outage_ok=True)
     notices = services.notice_dispatcher()  # payer e-mail and SMS
     consumer, relay = services.payment_consumer(), services.outbox_relay()
     # pika logs every channel step at INFO and each failed connection attempt with a traceback;
@@ -96,7 +96,7 @@ def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
     """Run the scheduled jobs of [scheduler] in the foreground, or one job now (--run-now)."""
     from ereceipt.app import jobs
 
-    services = _services(settings)
+    services = _services(settings, outage_ok=True)
     if args.run_now:
         day = _date(args.date) if args.date else None
         print(f"{args.run_now}: {jobs.JOBS[args.run_now](services, day)}")

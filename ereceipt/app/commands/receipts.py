@@ -76,14 +76,16 @@ def cmd_keys_init(args: argparse.Namespace, settings: Settings) -> int:
     directory = Path(args.directory) if args.directory else settings.keys.directory
     issuers = development_issuers()
     log_key = directory / settings.transparency.log_key.name
-    if args.force or not log_key.exists():
-        make_log_key(log_key, settings.transparency.origin, replace=True)
-        print(f"DEVELOPMENT transparency log key {log_key} made; its verifier key is {vkey_path(log_key)}")
-    if (directory / "ca.cert.pem").exists() and not args.force:
-        ensure_development_pki(directory, key_type=args.key_type, issuers=issuers)
-        print(f"development keys already present in {directory} (use --force to make new ones)")
-        return EXIT_OK
     try:
+        if args.force or not log_key.exists():
+            make_log_key(log_key, settings.transparency.origin, replace=True)
+            print(
+                f"DEVELOPMENT transparency log key {log_key} made; its verifier key is {vkey_path(log_key)}"
+            )
+        if (directory / "ca.cert.pem").exists() and not args.force:
+            ensure_development_pki(directory, key_type=args.key_type, issuers=issuers)
+            print(f"development keys already present in {directory} (use --force to make new ones)")
+            return EXIT_OK
         create_development_pki(directory, key_type=args.key_type, issuers=issuers)
     except OSError as exc:
         raise BadInput(f"cannot write development keys in {directory}: {exc.strerror}") from None
