@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_soap import call, client, home, paid, server  # noqa: F401  (the module's fixtures)
+from test_soap import call, client, home, paid, server, xroad_headers  # noqa: F401  (the module's fixtures)
 from zeep import Client
 
 from ereceipt.app.jobs import transparency_log
@@ -56,6 +56,58 @@ def test_inclusion_proof_of_a_receipt_verifies_against_the_signed_checkpoint(
         Number=paid.Number,
     ).body
     assert by_number.Leaf[0].LeafIndex == leaf.LeafIndex
+
+
+def test_get_receipt_carries_its_log_status_and_a_verified_inclusion_proof(
+    home: Path,
+    server,
+    client: Client,
+    paid,
+) -> None:
+    issued = call(
+        client,
+        "notifyOnlinePayment",
+        TransactionId="DVC-2026-LOG-RECEIPT",
+        Amount=7_000,
+        Payer={"Name": "Lê Văn Cường"},
+        CaseCode="THA2501",
+        PaidAt=paid.IssuedAt,
+    ).body.Receipt
+    before = call(client, "getReceipt", LookupCode=issued.LookupCode).body
+    assert before.Status.Code == "OK" and before.Log.InLog is False and not before.Log.Leaf
+    integrate(home)
+    answer = call(client, "getReceipt", LookupCode=issued.LookupCode).body
+    assert answer.Receipt.LookupCode == issued.LookupCode and answer.Log.InLog is True
+    signed = open_checkpoint(answer.Log.Checkpoint.SignedNote.encode(), verifier(home)).checkpoint
+    assert (signed.size, signed.root) == (answer.Log.Checkpoint.TreeSize, answer.Log.Checkpoint.RootHash)
+    (leaf,) = answer.Log.Leaf
+    assert (leaf.Event, LogEntry.decode(leaf.Entry).receipt.number) == ("issued", int(issued.Number))
+    assert merkle.verify_inclusion(
+        leaf.LeafIndex, signed.size, merkle.leaf_hash(leaf.Entry), leaf.ProofHash, signed.root
+    )
+    proof = call(client, "getInclusionProof", LookupCode=issued.LookupCode).body
+    assert (proof.Leaf[0].LeafIndex, proof.Leaf[0].ProofHash) == (leaf.LeafIndex, leaf.ProofHash)
+    by_number = call(
+        client,
+        "getReceipt",
+        IssuerCode=issued.IssuerCode,
+        SeriesSymbol=issued.SeriesSymbol,
+        Number=issued.Number,
+    ).body
+    assert by_number.Log.InLog is True and by_number.Log.Leaf[0].ProofHash == leaf.ProofHash
+    # An unsigned client's answer is written as text (adapters.portal): the same status, read by zeep.
+    service = Client(f"{server.base}/soap?wsdl").bind("ReceiptService", "ReceiptSoap11")
+    headers = {
+        **xroad_headers("getReceipt"),
+        "client": {
+            **xroad_headers("getReceipt")["client"],
+            "memberCode": "000000003",
+            "subsystemCode": "SECSERVER",
+        },
+    }
+    as_text = service.getReceipt(LookupCode=issued.LookupCode, _soapheaders=headers).body.Log
+    assert (as_text.InLog, as_text.Checkpoint.SignedNote) == (True, answer.Log.Checkpoint.SignedNote)
+    assert (as_text.Leaf[0].LeafIndex, as_text.Leaf[0].ProofHash) == (leaf.LeafIndex, leaf.ProofHash)
 
 
 def test_checkpoint_and_consistency_proof_between_two_sizes(

@@ -13,13 +13,14 @@ from sqlalchemy import select
 from ereceipt.core.errors import Conflict
 from ereceipt.core.issuing.issuer import ReceiptIssuer
 from ereceipt.core.receipts.tables import Receipt
+from ereceipt.core.storage import driver_sql
 from ereceipt.core.storage.database import Database
 from ereceipt.core.transparency import merkle
 from ereceipt.core.transparency.checkpoint import open_checkpoint
 from ereceipt.core.transparency.entries import LogEntry, decode_bundle
 from ereceipt.core.transparency.sequencer import integrate
 from ereceipt.core.transparency.signed_note import Signer
-from ereceipt.core.transparency.store import LogStore
+from ereceipt.core.transparency.store import LogStore, ReceiptLog, receipt_log
 from ereceipt.core.transparency.tables import LogCheckpoint, LogLeaf
 from ereceipt.core.transparency.tiles import Tile, tile_width
 from tests.integration.test_issuing import PAYER, cash
@@ -134,6 +135,29 @@ def test_inclusion_proof_of_a_receipt_verifies_against_the_latest_checkpoint(
     assert inclusion.checkpoint.size == latest(demo_database).size
     tampered = replace(inclusion, entry=inclusion.entry.replace(b"amount 1015000", b"amount 1015001"))
     assert not tampered.verified
+
+
+def test_a_receipts_log_status_read_on_the_driver_connection_is_the_stores(
+    issuer: ReceiptIssuer, demo_database: Database
+) -> None:
+    # getReceipt's path (core.driver_sql): the same checkpoint, leaves and proofs as the ORM's.
+    with driver_sql.glance(demo_database) as connection:
+        assert receipt_log(connection, 1) == ReceiptLog(None, ())
+    issuer.issue(cash("DS-1"))
+    catch_up(demo_database)
+    receipt = issuer.issue(cash("DS-2"))
+    with driver_sql.glance(demo_database) as connection:  # not in the log yet
+        assert receipt_log(connection, receipt.receipt_id).leaves == ()
+        assert receipt_log(connection, receipt.receipt_id).checkpoint.size == 1
+    for i in range(40):
+        issuer.issue(cash(f"DS-more-{i}", amount=1_000))
+    catch_up(demo_database)
+    with demo_database.read() as session:
+        expected = LogStore(session).inclusion_of_receipt(receipt.receipt_id)
+    with driver_sql.glance(demo_database) as connection:
+        found = receipt_log(connection, receipt.receipt_id)
+    assert found.in_log and found.leaves == tuple(expected) and found.checkpoint == expected[0].checkpoint
+    assert all(leaf.verified for leaf in found.leaves) and len(found.leaves[0].proof) >= 5
 
 
 def test_consistency_proofs_link_every_kept_checkpoint(
