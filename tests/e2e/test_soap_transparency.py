@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from server_process import ereceipt, http
 from test_soap import call, client, home, paid, server, xroad_headers  # noqa: F401  (the module's fixtures)
 from zeep import Client
 
@@ -148,3 +149,49 @@ def test_checkpoint_and_consistency_proof_between_two_sizes(
 def test_an_unknown_receipt_has_no_inclusion_proof(client: Client) -> None:
     answer = call(client, "getInclusionProof", LookupCode="AAAABBBBCCCCDDDD").body
     assert answer.Status.Code == "NOT_FOUND"
+
+
+def test_audit_checks_given_receipts_apart_and_a_monitor_reads_only_what_follows_its_checkpoint(
+    home: Path, server, client: Client, paid
+) -> None:
+    integrate(home)
+    old = home / "old.checkpoint"
+    old.write_bytes(http(f"{server.base}/log/checkpoint")[1])
+    later = call(
+        client,
+        "notifyOnlinePayment",
+        TransactionId="DVC-2026-LOG-AUDIT",
+        Amount=9_000,
+        Payer={"Name": "Phạm Thị Dung"},
+        CaseCode="THA2501",
+        PaidAt=paid.IssuedAt,
+    ).body.Receipt
+    receipts = home / "receipts"
+    receipts.mkdir()
+    (receipts / "paid.xml").write_bytes(paid.SignedXml)
+    (receipts / "later.xml").write_bytes(later.SignedXml)  # issued, signed, not in the log yet
+    (receipts / "altered.xml").write_bytes(paid.SignedXml.replace(b"1015000", b"1015001", 1))
+    vkey = str(home / "var" / "keys" / "transparency-log.vkey")
+    state = str(home / "audit-state.json")
+    log = f"{server.base}/log"
+    done = ereceipt(home, "audit", log, "--vkey", vkey, "--state", state, "--receipts", str(receipts))
+    out = done.stdout.decode()
+    assert done.returncode == 1, out + done.stderr.decode()
+    assert "CONSISTENT:" in out  # the log itself is fine: the receipts are reported apart
+    lines = {line.split()[2].rstrip(":"): line for line in out.splitlines() if " receipt " in line}
+    assert lines["paid.xml"].startswith("ok") and "signature valid" in lines["paid.xml"]
+    assert "NOT in the log" in lines["later.xml"] and "signature valid" in lines["later.xml"]
+    assert "in the log: entry" in lines["altered.xml"] and "signature INVALID" in lines["altered.xml"]
+    assert "RECEIPTS: 1 of 3" in out
+
+    integrate(home)  # the monitor's next run: only the entries after its checkpoint
+    since = ereceipt(home, "audit", log, "--vkey", vkey, "--state", state, "--since", str(old))
+    out = since.stdout.decode()
+    assert since.returncode == 0, out + since.stderr.decode()
+    assert "give the root of the --since checkpoint" in out and "the new tree extends the old" in out
+    (receipts / "altered.xml").unlink()
+    again = ereceipt(
+        home, "audit", log, "--vkey", vkey, "--state", state, "--since", str(old), "--receipts", str(receipts)
+    )
+    assert again.returncode == 1 and "NOT in the log" in again.stdout.decode()  # paid is before --since
+    assert "RECEIPTS: 1 of 2" in again.stdout.decode()
