@@ -123,7 +123,12 @@ def transparency_log(services, day: date | None = None) -> str:
         if last.appended < settings.batch_size:
             break
     phase = " (backfill of receipts issued before the log)" if last.backfilling else ""
-    return f"log size {first.old_size} -> {last.new_size}{phase}"
+    done = f"log size {first.old_size} -> {last.new_size}{phase}"
+    if settings.witness_url:
+        from ereceipt.app.witnessing import cosign_latest
+
+        done += f"; {cosign_latest(services)}"
+    return done
 
 
 JOBS: dict[str, Callable] = {

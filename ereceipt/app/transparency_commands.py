@@ -55,6 +55,22 @@ def add_transparency_commands(commands) -> None:
         "integrate", help="append the committed receipt events now and sign a checkpoint"
     )
     integrate.set_defaults(handler=cmd_integrate)
+    witness = commands.add_parser(
+        "witness", help="run a minimal transparency-log witness (C2SP tlog-witness) for tests and demos"
+    )
+    witness.add_argument("--host", default="127.0.0.1")
+    witness.add_argument("--port", type=int, default=8091)
+    witness.add_argument(
+        "--key", help="its Ed25519 key, made when missing (default: witness.key.pem beside the keys)"
+    )
+    witness.add_argument("--name", help="its name (default: localhost/ereceipt/DEVELOPMENT-witness)")
+    witness.add_argument(
+        "--log-vkey",
+        action="append",
+        help="the verifier key of a log it cosigns (repeatable; default: this site's log)",
+    )
+    witness.add_argument("--state", help="where it keeps what it cosigned (default: var/witness-state.json)")
+    witness.set_defaults(handler=cmd_witness)
 
 
 def _fetcher(source: str):
@@ -210,6 +226,30 @@ def cmd_export(args: argparse.Namespace, settings) -> int:
     services = Services(settings)
     written, size = export_log(services.database, Path(args.directory), services.log_vkey())
     print(f"{written} tiles and entry bundles of {size} entries written to {args.directory}")
+    return 0
+
+
+def cmd_witness(args: argparse.Namespace, settings) -> int:
+    from ereceipt.core.transparency.log_key import vkey_path
+    from ereceipt.core.transparency.signed_note import NoteError, Verifier
+    from ereceipt.devtools.witness import DEVELOPMENT_WITNESS, WitnessServer, witness_key, witness_vkey_path
+
+    key = Path(args.key) if args.key else settings.keys.directory / "witness.key.pem"
+    vkeys = args.log_vkey or [str(vkey_path(settings.transparency.log_key))]
+    try:
+        logs = {verifier.name: verifier for verifier in (Verifier.parse(Path(v).read_text()) for v in vkeys)}
+        cosigner = witness_key(key, args.name or DEVELOPMENT_WITNESS)
+    except (OSError, ValueError, NoteError) as exc:
+        print(f"ereceipt witness: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    state = Path(args.state) if args.state else settings.keys.directory.parent / "witness-state.json"
+    server = WitnessServer(cosigner, logs, state, host=args.host, port=args.port)
+    print(
+        f"witness {cosigner.name} on http://{args.host}:{args.port}/add-checkpoint "
+        f"(verifier key {witness_vkey_path(key)}; logs {', '.join(logs)})",
+        flush=True,
+    )
+    server.serve_forever()
     return 0
 
 

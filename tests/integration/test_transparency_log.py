@@ -314,3 +314,61 @@ def test_sequencer_processes_started_together_never_fork_the_tree(
         for size, root in checkpoints:  # every checkpoint any process signed is a prefix of the newest
             proof = store.consistency_proof(size, newest.size)
             assert merkle.verify_consistency(size, newest.size, root, newest.root, proof)
+
+
+def test_the_job_gets_each_new_checkpoint_cosigned_by_the_witness_even_one_that_forgot_it(
+    issuer: ReceiptIssuer, demo_database: Database, database_url, tmp_path
+) -> None:
+    from ereceipt.app.jobs import transparency_log
+    from ereceipt.app.wiring import Services
+    from ereceipt.config import load_settings
+    from ereceipt.core.transparency import signed_note
+    from ereceipt.core.transparency.log_key import make_log_key
+    from ereceipt.devtools.witness import WitnessServer, witness_key, witness_vkey_path
+
+    key = tmp_path / "transparency-log.key.pem"
+    log_verifier = make_log_key(key, ORIGIN).verifier
+    cosigner = witness_key(tmp_path / "witness.key.pem", "test.invalid/witness")
+    witness = WitnessServer(cosigner, {ORIGIN: log_verifier}, tmp_path / "w.json", port=0).start()
+    environ = {
+        "ERECEIPT_DATABASE__URL": database_url.url,
+        "ERECEIPT_TRANSPARENCY__LOG_KEY": str(key),
+        "ERECEIPT_TRANSPARENCY__ORIGIN": ORIGIN,
+        "ERECEIPT_TRANSPARENCY__WITNESS_URL": f"http://127.0.0.1:{witness.port}",
+        "ERECEIPT_TRANSPARENCY__WITNESS_VKEY": str(witness_vkey_path(tmp_path / "witness.key.pem")),
+    }
+    services = Services(load_settings(None, environ=environ))
+
+    def cosigned_size() -> int:
+        with demo_database.read() as session:
+            latest = LogStore(session).latest_checkpoint()
+        assert cosigner.verifier.cosigned_at(signed_note.parse(latest.note)) is not None
+        return latest.size
+
+    try:
+        assert "cosigned by test.invalid/witness" in transparency_log(services)
+        first = cosigned_size()
+        issuer.issue(cash("WIT-1", amount=10_000))
+        assert "cosigned" in transparency_log(services)
+        assert cosigned_size() == first + 1
+        # A witness that lost its state (409 with size 0) is answered from its own size.
+        witness.stop()
+        witness = WitnessServer(cosigner, {ORIGIN: log_verifier}, tmp_path / "new.json", port=0).start()
+        services.database.dispose()
+        services = Services(
+            load_settings(
+                None,
+                environ={**environ, "ERECEIPT_TRANSPARENCY__WITNESS_URL": f"http://127.0.0.1:{witness.port}"},
+            )
+        )
+        issuer.issue(cash("WIT-2", amount=10_000))
+        assert "cosigned" in transparency_log(services)
+        assert cosigned_size() == first + 2
+        # A witness down never stops the log.
+        witness.stop()
+        issuer.issue(cash("WIT-3", amount=10_000))
+        outcome = transparency_log(services)
+        assert f"-> {first + 3}" in outcome and "witness unreachable" in outcome
+    finally:
+        witness.stop()
+        services.database.dispose()

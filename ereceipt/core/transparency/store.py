@@ -103,9 +103,21 @@ class LogStore:
     def consistency_proof(self, old: int, new: int) -> list[bytes]:
         return merkle.consistency_proof(old, new, self.read_hashes)
 
-    def inclusion_of_receipt(self, receipt_id: int) -> list[ReceiptInclusion]:
-        """Each of the receipt's events that is in the log, proved against the latest checkpoint."""
-        latest = self.latest_checkpoint()
+    def recent_checkpoints(self, count: int) -> list[StoredCheckpoint]:
+        """The latest ``count`` checkpoints, the largest first."""
+        rows = self.session.execute(
+            select(LogCheckpoint.size, LogCheckpoint.root, LogCheckpoint.note)
+            .order_by(LogCheckpoint.size.desc())
+            .limit(count)
+        )
+        return [StoredCheckpoint(*row) for row in rows]
+
+    def inclusion_of_receipt(
+        self, receipt_id: int, checkpoint: StoredCheckpoint | None = None
+    ) -> list[ReceiptInclusion]:
+        """Each of the receipt's events in the tree of ``checkpoint`` (the latest when None), proved
+        against it."""
+        latest = checkpoint or self.latest_checkpoint()
         if latest is None:
             return []
         rows = self.session.execute(
