@@ -146,6 +146,7 @@ class SchedulerSettings:
     message_log_archive: str = "0 4 * * *"
     transparency_log: str = "*/5 * * * * *"
     archive_after_days: int = 90
+    claims_kept_days: int = 7  # each run's claim and outcome (scheduler_claim), then pruned
     misfire_grace_seconds: int = 3600
     timezone: str = "Asia/Ho_Chi_Minh"
 
