@@ -38,9 +38,11 @@ fonts:
 	  $(call quietly,apt-get install fonts-dejavu-core,apt-get update -qq && apt-get install -y -qq fonts-dejavu-core); } || \
 	  echo "warning: could not install fonts-dejavu-core (as root: apt-get install fonts-dejavu-core)"
 
+# A development witness (ereceipt witness) cosigns the transparency log's checkpoints beside the server.
 run: $(STAMP) fonts ocr-deps
 	@$(BIN)/ereceipt init --demo
-	@$(BIN)/ereceipt serve
+	@$(BIN)/ereceipt witness --port 8091 & witness=$$!; trap "kill $$witness" EXIT INT TERM; \
+	  ERECEIPT_TRANSPARENCY__WITNESS_URL=http://127.0.0.1:8091 $(BIN)/ereceipt serve
 
 # The admin page's browser tests drive the Debian chromium (never a browser Playwright downloads);
 # PDFs need the DejaVu fonts for Vietnamese. Installed when missing (needs root).

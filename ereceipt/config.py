@@ -122,6 +122,7 @@ def _checks(section: str, key: str) -> Callable[[object], None] | None:
         **{("scheduler", job): cron for job in SCHEDULED_JOBS},
         ("scheduler", "timezone"): timezone,
         ("transparency", "origin"): log_origin,
+        ("transparency", "witness_url"): optional_http_url,
     }.get((section, key))
 
 

@@ -146,18 +146,23 @@ class SchedulerSettings:
     message_log_archive: str = "0 4 * * *"
     transparency_log: str = "*/5 * * * * *"
     archive_after_days: int = 90
+    claims_kept_days: int = 7  # each run's claim and outcome (scheduler_claim), then pruned
     misfire_grace_seconds: int = 3600
     timezone: str = "Asia/Ho_Chi_Minh"
 
 
 @dataclass(frozen=True)
 class TransparencySettings:
-    """The public transparency log: its name (origin), its Ed25519 key, how much one run appends."""
+    """The public transparency log: its name (origin), its Ed25519 key, how much one run appends,
+    and the witness (C2SP tlog-witness) that cosigns its checkpoints, if any: its submission URL
+    prefix and its verifier key file."""
 
     origin: str = "localhost/ereceipt/DEVELOPMENT-log"
     log_key: Path = Path("var/keys/transparency-log.key.pem")
     batch_size: int = 10000
     batches_per_run: int = 10
+    witness_url: str = ""
+    witness_vkey: Path = Path("var/keys/witness.vkey")
 
 
 @dataclass(frozen=True)

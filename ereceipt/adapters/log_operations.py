@@ -2,20 +2,23 @@
 
 What they return is what the log serves over HTTP (C2SP tlog-checkpoint signed notes, RFC 9162
 proofs), wrapped in the service's messages, so that the portal can check a receipt's inclusion
-without a second channel. A receipt not yet in the log answers OK with no Leaf.
+without a second channel. A receipt not yet in the log answers OK with no Leaf. getReceipt
+carries the same as its Log element (``add_receipt_log``, or ``receipt_log_text`` for its answer
+written as text).
 """
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from xml.sax.saxutils import escape
 
 from lxml import etree
 
 from ereceipt.core.receipts import lookup
 from ereceipt.core.storage.database import Database
 from ereceipt.core.transparency.merkle import ProofError
-from ereceipt.core.transparency.store import LogStore, StoredCheckpoint
+from ereceipt.core.transparency.store import LogStore, ReceiptInclusion, ReceiptLog, StoredCheckpoint
 from ereceipt.core.xml.values import child_value
 from ereceipt.settings import ClientAccess
 
@@ -54,6 +57,49 @@ def _checkpoint(parent: etree._Element, checkpoint: StoredCheckpoint) -> None:
     _add(element, "TreeSize", checkpoint.size)
     _add(element, "RootHash", _b64(checkpoint.root))
     _add(element, "SignedNote", note)
+
+
+def _leaf(parent: etree._Element, inclusion: ReceiptInclusion) -> None:
+    leaf = _add(parent, "Leaf", None)
+    _add(leaf, "Event", inclusion.event)
+    _add(leaf, "LeafIndex", inclusion.index)
+    _add(leaf, "Entry", _b64(inclusion.entry))
+    for digest in inclusion.proof:
+        _add(leaf, "ProofHash", _b64(digest))
+
+
+def add_receipt_log(parent: etree._Element, log: ReceiptLog) -> None:
+    """getReceipt's Log: whether the receipt is in the log, the latest checkpoint, and each of its
+    leaves with the inclusion proof against that checkpoint (as getInclusionProof answers)."""
+    element = _add(parent, "Log", None)
+    _add(element, "InLog", "true" if log.in_log else "false")
+    if log.checkpoint is not None:
+        _checkpoint(element, log.checkpoint)
+    for inclusion in log.leaves:
+        _leaf(element, inclusion)
+
+
+def receipt_log_text(log: ReceiptLog) -> str:
+    """``add_receipt_log``'s element as the text lxml writes for it inside getReceiptResponse."""
+    parts = [f"<Log><InLog>{'true' if log.in_log else 'false'}</InLog>"]
+    if log.checkpoint is not None:
+        note = log.checkpoint.note.decode()
+        parts.append(
+            f"<Checkpoint><Origin>{escape(note.split(chr(10), 1)[0], _CARRIAGE_RETURN)}</Origin>"
+            f"<TreeSize>{log.checkpoint.size}</TreeSize><RootHash>{_b64(log.checkpoint.root)}</RootHash>"
+            f"<SignedNote>{escape(note, _CARRIAGE_RETURN)}</SignedNote></Checkpoint>"
+        )
+    for inclusion in log.leaves:
+        proof = "".join(f"<ProofHash>{_b64(digest)}</ProofHash>" for digest in inclusion.proof)
+        parts.append(
+            f"<Leaf><Event>{inclusion.event}</Event><LeafIndex>{inclusion.index}</LeafIndex>"
+            f"<Entry>{_b64(inclusion.entry)}</Entry>{proof}</Leaf>"
+        )
+    parts.append("</Log>")
+    return "".join(parts)
+
+
+_CARRIAGE_RETURN = {"\r": "&#13;"}
 
 
 class LogOperations:
@@ -102,12 +148,7 @@ class LogOperations:
             return response
         _checkpoint(response, inclusions[0].checkpoint if inclusions else latest)
         for inclusion in inclusions:
-            leaf = _add(response, "Leaf", None)
-            _add(leaf, "Event", inclusion.event)
-            _add(leaf, "LeafIndex", inclusion.index)
-            _add(leaf, "Entry", _b64(inclusion.entry))
-            for digest in inclusion.proof:
-                _add(leaf, "ProofHash", _b64(digest))
+            _leaf(response, inclusion)
         return response
 
     def get_consistency_proof(self, request: etree._Element, client: ClientAccess) -> etree._Element:

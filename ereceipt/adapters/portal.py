@@ -18,7 +18,7 @@ from lxml import etree
 from sqlalchemy import select
 
 from ereceipt.adapters.log_operations import OPERATIONS as LOG_OPERATIONS
-from ereceipt.adapters.log_operations import LogOperations
+from ereceipt.adapters.log_operations import LogOperations, add_receipt_log, receipt_log_text
 from ereceipt.adapters.vietqr import vietqr_payload
 from ereceipt.core.errors import BadInput, Conflict, NotFound
 from ereceipt.core.issuing.issuer import ReceiptIssuer
@@ -33,6 +33,7 @@ from ereceipt.core.receipts.tables import EnforcementCase, Issuer, Receipt
 from ereceipt.core.signatures.verification import VerificationReport
 from ereceipt.core.storage import driver_sql
 from ereceipt.core.storage.database import Database
+from ereceipt.core.transparency.store import ReceiptLog, receipt_log
 from ereceipt.core.xml.values import child_value
 from ereceipt.settings import ClientAccess
 
@@ -118,13 +119,15 @@ _CARRIAGE_RETURN = {"\r": "&#13;"}
 _RECEIPT_ANSWER = f'<getReceiptResponse xmlns="{SERVICE_NS}"><Status><Code>OK</Code></Status><Receipt>'
 
 
-def _receipt_elements(receipt: ReceiptSummary) -> etree._Element:
+def _receipt_elements(receipt: ReceiptSummary, log: ReceiptLog | None = None) -> etree._Element:
     response = _response("getReceipt")
     _summary(response, receipt, signed=True)
+    if log is not None:
+        add_receipt_log(response, log)
     return response
 
 
-def _receipt_answer(receipt: ReceiptSummary) -> etree._Element | bytes:
+def _receipt_answer(receipt: ReceiptSummary, log: ReceiptLog | None = None) -> etree._Element | bytes:
     """getReceipt's answer for a receipt found, written as text: the bytes lxml writes for the
     elements ``_summary`` builds, at less cost (its Receipt carries the signed XML in
     base64, 8 KB or more of text that lxml checks as it is set and again as it is written; base64
@@ -133,12 +136,13 @@ def _receipt_answer(receipt: ReceiptSummary) -> etree._Element | bytes:
     fields = _summary_fields(receipt, signed=True)
     texts = [text for _, text in fields[:-1]]  # the last is the base64
     if None in texts or _NOT_XML.search(joined := "\n".join(texts)):
-        return _receipt_elements(receipt)
+        return _receipt_elements(receipt, log)
     if _ESCAPED.search(joined):
         texts = [escape(text, _CARRIAGE_RETURN) for text in texts]
     texts.append(fields[-1][1])
     written = "".join(f"<{name}>{text}</{name}>" for (name, _), text in zip(fields, texts, strict=True))
-    return f"{_RECEIPT_ANSWER}{written}</Receipt></getReceiptResponse>".encode()
+    after = "" if log is None else receipt_log_text(log)
+    return f"{_RECEIPT_ANSWER}{written}</Receipt>{after}</getReceiptResponse>".encode()
 
 
 def online_payment(request: etree._Element, client: ClientAccess) -> IssueRequest:
@@ -206,10 +210,14 @@ class PortalOperations:
     def get_receipt(self, request: etree._Element, client: ClientAccess) -> etree._Element | bytes:
         # The busiest operation: by lookup code, one statement on the driver's connection.
         database = self.database
+        # The receipt's log status comes on the same driver connection: a few stored rows, no XML parsed.
         code = _text(request, "LookupCode")
+        log = None
         if code:
             with driver_sql.glance(database) as connection:
                 found = [r for r in [lookup.summary_by_lookup_code(connection, code)] if r]
+                if len(found) == 1:
+                    log = receipt_log(connection, found[0].receipt_id)
         else:
             with database.glance_connection() as connection:
                 found = lookup.summaries_by_number(
@@ -219,11 +227,14 @@ class PortalOperations:
                     series_symbol=_text(request, "SeriesSymbol"),
                     template_number=_text(request, "TemplateNumber"),
                 )
+            if len(found) == 1:
+                with driver_sql.glance(database) as connection:
+                    log = receipt_log(connection, found[0].receipt_id)
         if len(found) != 1:
             return _response("getReceipt", "NOT_FOUND", "no such receipt")
         if client.signatures_required:  # signing needs the elements: text would only be parsed back
-            return _receipt_elements(found[0])
-        return _receipt_answer(found[0])
+            return _receipt_elements(found[0], log)
+        return _receipt_answer(found[0], log)
 
     def search_receipts(self, request: etree._Element, client: ClientAccess) -> etree._Element:
         page, size = int(_text(request, "Page") or 1), int(_text(request, "PageSize") or 20)

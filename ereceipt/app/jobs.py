@@ -123,7 +123,12 @@ def transparency_log(services, day: date | None = None) -> str:
         if last.appended < settings.batch_size:
             break
     phase = " (backfill of receipts issued before the log)" if last.backfilling else ""
-    return f"log size {first.old_size} -> {last.new_size}{phase}"
+    done = f"log size {first.old_size} -> {last.new_size}{phase}"
+    if settings.witness_url:
+        from ereceipt.app.witnessing import cosign_latest
+
+        done += f"; {cosign_latest(services)}"
+    return done
 
 
 JOBS: dict[str, Callable] = {
@@ -178,9 +183,24 @@ def _claim_and_run(services, name: str) -> None:
     except Exception as exc:
         log.error("job %s of %s failed: %s", name, fire_time.isoformat(), exc)
         finish(services.database, name, fire_time, f"failed: {exc}")
+        _prune_claims(services, name)
         return
     log.info("job %s of %s done: %s", name, fire_time.isoformat(), outcome)
     finish(services.database, name, fire_time, outcome)
+    _prune_claims(services, name)
+
+
+def _prune_claims(services, name: str) -> None:
+    """Drop this job's claims older than ``[scheduler] claims_kept_days``: after each run, so a job
+    that runs every few seconds deletes about one row each time and its claims stay bounded."""
+    from ereceipt.core.storage.scheduling import prune
+
+    settings = services.settings.scheduler
+    keep = timedelta(days=settings.claims_kept_days)
+    grace = timedelta(seconds=settings.misfire_grace_seconds)
+    pruned = prune(services.database, name, _utc_now(), keep, grace)
+    if pruned:
+        log.info("job %s: %d claims older than %d days pruned", name, pruned, settings.claims_kept_days)
 
 
 def build_scheduler(services) -> BlockingScheduler:

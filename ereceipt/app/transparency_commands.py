@@ -3,8 +3,10 @@ export` (a static copy of the log, C2SP tlog-tiles, for any file server or CDN) 
 transparency integrate` (append what is committed now, as the scheduled job does).
 
 ``audit`` exits 0 when the log is consistent, 1 when it found an inconsistency (the first one
-and its evidence printed; two conflicting signed checkpoints written beside the state file),
-2 when the log could not be read.
+and its evidence printed; two conflicting signed checkpoints written beside the state file) or a
+receipt given with ``--receipts`` that is not in it or whose signature fails, 2 when the log could
+not be read. ``--since CHECKPOINT`` is the monitor's mode: only what follows that signed
+checkpoint is read.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sys
 import urllib.error
 import urllib.request
@@ -31,6 +34,16 @@ def add_transparency_commands(commands) -> None:
         "--state", help="where the last accepted checkpoint is kept (default: ~/.cache/ereceipt)"
     )
     audit.add_argument("--totals", action="store_true", help="print amounts per agency and day")
+    audit.add_argument(
+        "--since",
+        metavar="CHECKPOINT",
+        help="monitor mode: a signed checkpoint file checked before; read only the entries after it",
+    )
+    audit.add_argument(
+        "--receipts",
+        metavar="DIR",
+        help="a directory of signed receipt XML (*.xml) to find in the log and verify (site trust anchors)",
+    )
     audit.set_defaults(handler=cmd_audit)
     log = commands.add_parser("transparency", help="the public transparency log").add_subparsers(
         dest="transparency_command", required=True
@@ -42,6 +55,22 @@ def add_transparency_commands(commands) -> None:
         "integrate", help="append the committed receipt events now and sign a checkpoint"
     )
     integrate.set_defaults(handler=cmd_integrate)
+    witness = commands.add_parser(
+        "witness", help="run a minimal transparency-log witness (C2SP tlog-witness) for tests and demos"
+    )
+    witness.add_argument("--host", default="127.0.0.1")
+    witness.add_argument("--port", type=int, default=8091)
+    witness.add_argument(
+        "--key", help="its Ed25519 key, made when missing (default: witness.key.pem beside the keys)"
+    )
+    witness.add_argument("--name", help="its name (default: localhost/ereceipt/DEVELOPMENT-witness)")
+    witness.add_argument(
+        "--log-vkey",
+        action="append",
+        help="the verifier key of a log it cosigns (repeatable; default: this site's log)",
+    )
+    witness.add_argument("--state", help="where it keeps what it cosigned (default: var/witness-state.json)")
+    witness.set_defaults(handler=cmd_witness)
 
 
 def _fetcher(source: str):
@@ -68,8 +97,30 @@ def _progress(done: int, total: int) -> None:
             print(file=sys.stderr)
 
 
+def _since(path: str, verifier):
+    """The --since checkpoint: a signed note the log's key must have signed."""
+    from ereceipt.core.transparency.auditor import Seen
+    from ereceipt.core.transparency.checkpoint import open_checkpoint
+
+    note = Path(path).read_bytes()
+    checkpoint = open_checkpoint(note, verifier).checkpoint
+    return Seen(checkpoint.size, checkpoint.root, note)
+
+
+def _given_receipts(directory: str) -> list:
+    from ereceipt.core.transparency.receipt_audit import given_receipt
+
+    files = sorted(Path(directory).glob("*.xml"))
+    if not files:
+        raise OSError(f"{directory} holds no *.xml receipt")
+    return [given_receipt(file.name, file.read_bytes()) for file in files]
+
+
 def cmd_audit(args: argparse.Namespace, settings) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
     from ereceipt.core.transparency.auditor import Seen, Unreadable, audit
+    from ereceipt.core.transparency.receipt_audit import receipt_checks, start_signature_checks
     from ereceipt.core.transparency.signed_note import NoteError, Verifier
 
     try:
@@ -77,23 +128,46 @@ def cmd_audit(args: argparse.Namespace, settings) -> int:
     except (OSError, NoteError) as exc:
         print(f"ereceipt audit: verifier key {args.vkey}: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
+    try:
+        since = _since(args.since, verifier) if args.since else None
+        given = _given_receipts(args.receipts) if args.receipts else []
+    except (OSError, NoteError) as exc:
+        print(f"ereceipt audit: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
     digest = hashlib.sha256(verifier.vkey.encode()).hexdigest()[:16]
     state = Path(args.state) if args.state else Path.home() / ".cache" / "ereceipt" / f"audit-{digest}.json"
     seen = None
     if state.exists():
         kept = json.loads(state.read_text())
         seen = Seen(kept["size"], b64decode(kept["root"]), kept["note"].encode())
-    try:
-        report = audit(_fetcher(args.source), verifier, seen, _progress)
-    except (Unreadable, OSError) as exc:
-        print(f"ereceipt audit: could not read the log: {exc}", file=sys.stderr)
-        return EXIT_UNREADABLE
+    wanted = frozenset(r.identity for r in given if r.identity)
+    # The signatures are checked on worker threads while this one reads the log.
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 2)) as pool:
+        signatures = {}
+        if given:
+            from ereceipt.app.wiring import Services
+
+            signatures = start_signature_checks(given, Services(settings).verify_receipt, pool)
+        try:
+            report = audit(_fetcher(args.source), verifier, seen, _progress, since=since, wanted=wanted)
+        except (Unreadable, OSError) as exc:
+            for future in signatures.values():
+                future.cancel()
+            print(f"ereceipt audit: could not read the log: {exc}", file=sys.stderr)
+            return EXIT_UNREADABLE
+        checks = receipt_checks(given, signatures, report.found)
     for line in report.lines:
         print(line)
     if args.totals:
         print("agency\tday\treceipts\tissued\tcancelled\tnet (đồng)")
         for (agency, day), totals in sorted(report.totals.items()):
             print(f"{agency}\t{day}\t{totals.receipts}\t{totals.issued}\t{totals.cancelled}\t{totals.net}")
+    if checks:
+        failed = [check for check in checks if not check.passed]
+        print(f"receipts ({len(checks)}, checked apart from the log):")
+        for check in checks:
+            print(check.line())
+        print(f"RECEIPTS: {len(checks) - len(failed)} of {len(checks)} in the log with a valid signature")
     if not report.consistent:
         print(f"INCONSISTENT: {report.failure}")
         for number, note in enumerate(report.evidence, 1):
@@ -114,6 +188,8 @@ def cmd_audit(args: argparse.Namespace, settings) -> int:
         )
     )
     print(f"CONSISTENT: {checkpoint.size} entries, root {b64encode(checkpoint.root).decode()}")
+    if any(not check.passed for check in checks):
+        return EXIT_INCONSISTENT
     return EXIT_CONSISTENT
 
 
@@ -150,6 +226,30 @@ def cmd_export(args: argparse.Namespace, settings) -> int:
     services = Services(settings)
     written, size = export_log(services.database, Path(args.directory), services.log_vkey())
     print(f"{written} tiles and entry bundles of {size} entries written to {args.directory}")
+    return 0
+
+
+def cmd_witness(args: argparse.Namespace, settings) -> int:
+    from ereceipt.core.transparency.log_key import vkey_path
+    from ereceipt.core.transparency.signed_note import NoteError, Verifier
+    from ereceipt.devtools.witness import DEVELOPMENT_WITNESS, WitnessServer, witness_key, witness_vkey_path
+
+    key = Path(args.key) if args.key else settings.keys.directory / "witness.key.pem"
+    vkeys = args.log_vkey or [str(vkey_path(settings.transparency.log_key))]
+    try:
+        logs = {verifier.name: verifier for verifier in (Verifier.parse(Path(v).read_text()) for v in vkeys)}
+        cosigner = witness_key(key, args.name or DEVELOPMENT_WITNESS)
+    except (OSError, ValueError, NoteError) as exc:
+        print(f"ereceipt witness: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    state = Path(args.state) if args.state else settings.keys.directory.parent / "witness-state.json"
+    server = WitnessServer(cosigner, logs, state, host=args.host, port=args.port)
+    print(
+        f"witness {cosigner.name} on http://{args.host}:{args.port}/add-checkpoint "
+        f"(verifier key {witness_vkey_path(key)}; logs {', '.join(logs)})",
+        flush=True,
+    )
+    server.serve_forever()
     return 0
 
 

@@ -185,6 +185,13 @@ class Services:
         path = vkey_path(self.settings.transparency.log_key)
         return path.read_text().strip() + "\n" if path.exists() else None
 
+    def witness_vkey(self) -> str | None:
+        """The configured witness's verifier key (C2SP tlog-cosignature), or None when none is configured."""
+        log = self.settings.transparency
+        if not log.witness_url or not log.witness_vkey.exists():
+            return None
+        return log.witness_vkey.read_text().strip() + "\n"
+
     @_once
     def trust(self) -> TrustStore:
         return TrustStore.from_pem_file(self.settings.keys.trust_anchors)
@@ -429,6 +436,7 @@ class Services:
             dead_letters=self.dead_letter_queue,
             broker_status=lambda: broker_status(settings.queue),
             log_vkey=self.log_vkey,
+            witness_vkey=self.witness_vkey,
         )
 
     def web_application(self):

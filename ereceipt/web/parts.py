@@ -19,6 +19,7 @@ from ereceipt.core.issuing.issuer import ReceiptIssuer
 from ereceipt.core.signatures.verification import VerificationReport
 from ereceipt.core.signatures.xades import ReceiptSigner
 from ereceipt.core.storage.database import Database
+from ereceipt.core.transparency.cosignature import CosignatureVerifier
 from ereceipt.core.transparency.signed_note import NoteError, Verifier
 
 IPNetwork = IPv4Network | IPv6Network
@@ -48,6 +49,7 @@ class WebParts:
     dead_letters: Callable[[], DeadLetterQueue]  # a connection of its own for each use
     broker_status: Callable[[], str]  # "ok" or why not, for /readyz
     log_vkey: Callable[[], str | None] = lambda: None  # the transparency log's verifier key, if published
+    witness_vkey: Callable[[], str | None] = lambda: None  # the witness's verifier key, if one is configured
 
 
 def parts() -> WebParts:
@@ -60,5 +62,14 @@ def log_verifier(web: WebParts) -> Verifier | None:
     text = web.log_vkey()
     try:
         return Verifier.parse(text) if text else None
+    except NoteError:
+        return None
+
+
+def witness_verifier(web: WebParts) -> CosignatureVerifier | None:
+    """The configured witness's verifier key, or None when there is none or it is unreadable."""
+    text = web.witness_vkey()
+    try:
+        return CosignatureVerifier.parse(text) if text else None
     except NoteError:
         return None

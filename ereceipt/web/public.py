@@ -22,7 +22,7 @@ from ereceipt.core.receipts.receipt_xml import read_receipt
 from ereceipt.core.receipts.tables import FailedLookup, LookupGuard
 from ereceipt.core.signers.receipt_check import as_stored
 from ereceipt.core.transparency.receipt_status import EVENT_NAMES, log_status
-from ereceipt.web.parts import log_verifier, parts
+from ereceipt.web.parts import log_verifier, parts, witness_verifier
 
 blueprint = Blueprint("public", __name__)
 WINDOW = timedelta(minutes=1)  # failed look-ups are limited per client address within this window
@@ -124,7 +124,7 @@ def result():
     report = as_stored(services.verify_receipt(receipt.signed_xml), receipt.identity_digest)
     content = read_receipt(report.signed_xml) if report.passed else None
     with services.database.read() as session:
-        log = log_status(session, receipt.id, log_verifier(services))
+        log = log_status(session, receipt.id, log_verifier(services), witness_verifier(services))
     return render_template(
         "receipt.html",
         log=log,

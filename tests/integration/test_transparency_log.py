@@ -13,13 +13,14 @@ from sqlalchemy import select
 from ereceipt.core.errors import Conflict
 from ereceipt.core.issuing.issuer import ReceiptIssuer
 from ereceipt.core.receipts.tables import Receipt
+from ereceipt.core.storage import driver_sql
 from ereceipt.core.storage.database import Database
 from ereceipt.core.transparency import merkle
 from ereceipt.core.transparency.checkpoint import open_checkpoint
 from ereceipt.core.transparency.entries import LogEntry, decode_bundle
 from ereceipt.core.transparency.sequencer import integrate
 from ereceipt.core.transparency.signed_note import Signer
-from ereceipt.core.transparency.store import LogStore
+from ereceipt.core.transparency.store import LogStore, ReceiptLog, receipt_log
 from ereceipt.core.transparency.tables import LogCheckpoint, LogLeaf
 from ereceipt.core.transparency.tiles import Tile, tile_width
 from tests.integration.test_issuing import PAYER, cash
@@ -134,6 +135,29 @@ def test_inclusion_proof_of_a_receipt_verifies_against_the_latest_checkpoint(
     assert inclusion.checkpoint.size == latest(demo_database).size
     tampered = replace(inclusion, entry=inclusion.entry.replace(b"amount 1015000", b"amount 1015001"))
     assert not tampered.verified
+
+
+def test_a_receipts_log_status_read_on_the_driver_connection_is_the_stores(
+    issuer: ReceiptIssuer, demo_database: Database
+) -> None:
+    # getReceipt's path (core.driver_sql): the same checkpoint, leaves and proofs as the ORM's.
+    with driver_sql.glance(demo_database) as connection:
+        assert receipt_log(connection, 1) == ReceiptLog(None, ())
+    issuer.issue(cash("DS-1"))
+    catch_up(demo_database)
+    receipt = issuer.issue(cash("DS-2"))
+    with driver_sql.glance(demo_database) as connection:  # not in the log yet
+        assert receipt_log(connection, receipt.receipt_id).leaves == ()
+        assert receipt_log(connection, receipt.receipt_id).checkpoint.size == 1
+    for i in range(40):
+        issuer.issue(cash(f"DS-more-{i}", amount=1_000))
+    catch_up(demo_database)
+    with demo_database.read() as session:
+        expected = LogStore(session).inclusion_of_receipt(receipt.receipt_id)
+    with driver_sql.glance(demo_database) as connection:
+        found = receipt_log(connection, receipt.receipt_id)
+    assert found.in_log and found.leaves == tuple(expected) and found.checkpoint == expected[0].checkpoint
+    assert all(leaf.verified for leaf in found.leaves) and len(found.leaves[0].proof) >= 5
 
 
 def test_consistency_proofs_link_every_kept_checkpoint(
@@ -290,3 +314,61 @@ def test_sequencer_processes_started_together_never_fork_the_tree(
         for size, root in checkpoints:  # every checkpoint any process signed is a prefix of the newest
             proof = store.consistency_proof(size, newest.size)
             assert merkle.verify_consistency(size, newest.size, root, newest.root, proof)
+
+
+def test_the_job_gets_each_new_checkpoint_cosigned_by_the_witness_even_one_that_forgot_it(
+    issuer: ReceiptIssuer, demo_database: Database, database_url, tmp_path
+) -> None:
+    from ereceipt.app.jobs import transparency_log
+    from ereceipt.app.wiring import Services
+    from ereceipt.config import load_settings
+    from ereceipt.core.transparency import signed_note
+    from ereceipt.core.transparency.log_key import make_log_key
+    from ereceipt.devtools.witness import WitnessServer, witness_key, witness_vkey_path
+
+    key = tmp_path / "transparency-log.key.pem"
+    log_verifier = make_log_key(key, ORIGIN).verifier
+    cosigner = witness_key(tmp_path / "witness.key.pem", "test.invalid/witness")
+    witness = WitnessServer(cosigner, {ORIGIN: log_verifier}, tmp_path / "w.json", port=0).start()
+    environ = {
+        "ERECEIPT_DATABASE__URL": database_url.url,
+        "ERECEIPT_TRANSPARENCY__LOG_KEY": str(key),
+        "ERECEIPT_TRANSPARENCY__ORIGIN": ORIGIN,
+        "ERECEIPT_TRANSPARENCY__WITNESS_URL": f"http://127.0.0.1:{witness.port}",
+        "ERECEIPT_TRANSPARENCY__WITNESS_VKEY": str(witness_vkey_path(tmp_path / "witness.key.pem")),
+    }
+    services = Services(load_settings(None, environ=environ))
+
+    def cosigned_size() -> int:
+        with demo_database.read() as session:
+            latest = LogStore(session).latest_checkpoint()
+        assert cosigner.verifier.cosigned_at(signed_note.parse(latest.note)) is not None
+        return latest.size
+
+    try:
+        assert "cosigned by test.invalid/witness" in transparency_log(services)
+        first = cosigned_size()
+        issuer.issue(cash("WIT-1", amount=10_000))
+        assert "cosigned" in transparency_log(services)
+        assert cosigned_size() == first + 1
+        # A witness that lost its state (409 with size 0) is answered from its own size.
+        witness.stop()
+        witness = WitnessServer(cosigner, {ORIGIN: log_verifier}, tmp_path / "new.json", port=0).start()
+        services.database.dispose()
+        services = Services(
+            load_settings(
+                None,
+                environ={**environ, "ERECEIPT_TRANSPARENCY__WITNESS_URL": f"http://127.0.0.1:{witness.port}"},
+            )
+        )
+        issuer.issue(cash("WIT-2", amount=10_000))
+        assert "cosigned" in transparency_log(services)
+        assert cosigned_size() == first + 2
+        # A witness down never stops the log.
+        witness.stop()
+        issuer.issue(cash("WIT-3", amount=10_000))
+        outcome = transparency_log(services)
+        assert f"-> {first + 3}" in outcome and "witness unreachable" in outcome
+    finally:
+        witness.stop()
+        services.database.dispose()

@@ -95,3 +95,72 @@ def test_tile_width_follows_the_tree_size():
     assert tile_width(1, 0, 300) == 1
     assert tile_width(1, 0, 255) == 0
     assert tile_width(-1, 1, 300) == 44
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        LogEntry(
+            "issued",
+            ReceiptNumber("CCTHADS-BD", "01BLTHA", "TH26E", 1, 2026),
+            1,
+            datetime(2026, 1, 1, tzinfo=UTC),
+            "a" * 64,
+        ),
+        LogEntry(
+            "cancelled",
+            ReceiptNumber("A", "B", "C/26E", 9_999_999, 0),
+            10**18,
+            datetime(1000, 12, 31, 23, 59, 59, tzinfo=UTC),
+            "0" * 64,
+        ),
+        LogEntry(
+            "replaced",
+            ReceiptNumber("x" * 64, "t.t_t-t", "s", 42, 123456789),
+            5,
+            datetime(2026, 2, 28, tzinfo=UTC),
+            "f" * 64,
+            replaces=41,
+        ),
+        LogEntry(
+            "replaced",
+            ReceiptNumber("A", "B", "C", 42, 2026),
+            5,
+            datetime(2026, 2, 28, tzinfo=UTC),
+            "f" * 64,
+            replaces=0,
+        ),
+        LogEntry(
+            "issued", ReceiptNumber("A", "B", "C", 42, -1), 5, datetime(2026, 2, 28, tzinfo=UTC), "f" * 64
+        ),
+    ],
+    ids=["plain", "extremes", "replacement", "replaces-zero", "negative-year"],
+)
+def test_the_fast_reading_of_canonical_entries_is_the_checked_one(entry: LogEntry) -> None:
+    data = entry.encode()
+    assert LogEntry.decode(data) == LogEntry._decode_checked(data) == entry
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        (b"number 0000001", b"number 00000001"),
+        (b"amount 1\n", b"amount 01\n"),
+        (b"time 2026-01-01T00:00:00Z", b"time 2026-13-01T00:00:00Z"),
+        (b"time 2026-01-01T00:00:00Z", b"time 0999-01-01T00:00:00Z"),
+        (b"year 2026", b"year 02026"),
+        (b"event issued", b"event replaced"),
+        (b"identity a", b"identity A"),
+        (b"\n", b"\r\n"),
+    ],
+)
+def test_a_non_canonical_entry_is_refused_on_either_path(change: tuple[bytes, bytes]) -> None:
+    data = LogEntry(
+        "issued",
+        ReceiptNumber("CCTHADS-BD", "01BLTHA", "TH26E", 1, 2026),
+        1,
+        datetime(2026, 1, 1, tzinfo=UTC),
+        "a" * 64,
+    ).encode()
+    with pytest.raises(EntryError):
+        LogEntry.decode(data.replace(*change, 1))

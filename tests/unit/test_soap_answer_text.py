@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from lxml import etree
 
-from ereceipt.adapters.portal import _receipt_answer, _receipt_elements
+from ereceipt.adapters.portal import SERVICE_NS, _receipt_answer, _receipt_elements
 from ereceipt.core.receipts.lookup import ReceiptSummary
+from ereceipt.core.transparency.store import ReceiptInclusion, ReceiptLog, StoredCheckpoint
 from ereceipt.soap.envelope import SOAP_1_1, SOAP_1_2, copy_header, envelope_bytes, write_envelope
 
 SIGNED = b'<?xml version="1.0"?><Receipt xmlns="urn:x">\xc4\x91\xe1\xbb\x93ng</Receipt>' * 40
@@ -86,3 +87,32 @@ def test_an_envelope_without_headers_has_no_header_element() -> None:
     written = envelope_bytes(SOAP_1_1, [], b'<r xmlns="urn:x"/>')
     tree = write_envelope(SOAP_1_1, [], etree.fromstring(b'<r xmlns="urn:x"/>'))
     assert written == etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+
+
+CHECKPOINT = StoredCheckpoint(
+    5,
+    bytes(range(32)),
+    "localhost/ereceipt/DEVELOPMENT-log\n5\nAAEC\n\n— localhost/ereceipt/DEVELOPMENT-log QUJD\n".encode(),
+)
+LEAF = ReceiptInclusion(
+    7, "issued", 3, b"e-receipt log entry v1\nevent issued\n", [b"\x01" * 32, b"\x02" * 32], CHECKPOINT
+)
+
+
+@pytest.mark.parametrize(
+    "log",
+    [
+        ReceiptLog(None, ()),
+        ReceiptLog(CHECKPOINT, ()),
+        ReceiptLog(CHECKPOINT, (LEAF, ReceiptInclusion(7, "cancelled", 4, b"x", [], CHECKPOINT))),
+        ReceiptLog(StoredCheckpoint(1, b"\0" * 32, b"a & <b>\r\n1\n"), ()),
+    ],
+    ids=["no-checkpoint", "not-yet", "two-leaves", "escaped-origin"],
+)
+def test_a_receipt_answer_with_its_log_status_as_text_is_the_one_lxml_writes(log: ReceiptLog) -> None:
+    receipt = summary()
+    as_text = _receipt_answer(receipt, log)
+    assert as_text == etree.tostring(_receipt_elements(receipt, log), encoding="UTF-8", xml_declaration=False)
+    status = etree.fromstring(as_text).find(f"{{{SERVICE_NS}}}Log")
+    assert status.findtext(f"{{{SERVICE_NS}}}InLog") == ("true" if log.leaves else "false")
+    assert len(status.findall(f"{{{SERVICE_NS}}}Leaf")) == len(log.leaves)

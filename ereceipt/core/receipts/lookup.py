@@ -48,6 +48,7 @@ class ReceiptSummary(NamedTuple):
     status: str
     lookup_code: str
     signed_xml: bytes
+    receipt_id: int = 0  # not told to the portal: the key of its log status
 
 
 SUMMARY = (
@@ -65,6 +66,7 @@ SUMMARY = (
         Receipt.status,
         Receipt.lookup_code,
         Receipt.signed_xml,
+        Receipt.id,
     )
     .select_from(Receipt)
     .join(ReceiptSeries, Receipt.series_id == ReceiptSeries.id)

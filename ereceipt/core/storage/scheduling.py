@@ -5,6 +5,11 @@ Several scheduler processes may fire the same job at the same time. Before runni
 that process runs the job and records the outcome, and the others skip that run. The fire time is
 the latest time the job's trigger fired at or before now, so processes that wake a little apart
 still name the same run.
+
+Claims are kept for a while as the jobs' run history, then pruned (``prune``): a job firing every
+few seconds would otherwise add thousands of rows a day. A claim is needed only while another
+process could still fire the same run, that is within the misfire grace time, so pruning never
+keeps less than that.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import (
     String,
+    delete,
     insert,
     update,
 )
@@ -64,3 +70,18 @@ def finish(database: Database, job_id: str, fire_time: datetime, outcome: str) -
             .where(SchedulerClaim.job_id == job_id, SchedulerClaim.fire_time == fire_time)
             .values(finished_at=datetime.now(UTC), outcome=outcome[:400])
         )
+
+
+def prune(database: Database, job_id: str, now: datetime, keep: timedelta, misfire_grace: timedelta) -> int:
+    """Delete ``job_id``'s finished claims fired more than ``keep`` (at least the misfire grace time
+    and a minute) before ``now``; how many. Bounded by the primary key (job, fire time)."""
+    cutoff = now - max(keep, misfire_grace + timedelta(minutes=1))
+    with database.write() as session:
+        result = session.execute(
+            delete(SchedulerClaim).where(
+                SchedulerClaim.job_id == job_id,
+                SchedulerClaim.fire_time < cutoff,
+                SchedulerClaim.finished_at.is_not(None),
+            )
+        )
+    return result.rowcount

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import and_, bindparam, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from ereceipt.core.errors import NotFound
+from ereceipt.core.storage.driver_sql import DriverConnection, Statement
 from ereceipt.core.transparency import merkle
 from ereceipt.core.transparency.entries import encode_bundle
 from ereceipt.core.transparency.merkle import Node
@@ -102,9 +103,21 @@ class LogStore:
     def consistency_proof(self, old: int, new: int) -> list[bytes]:
         return merkle.consistency_proof(old, new, self.read_hashes)
 
-    def inclusion_of_receipt(self, receipt_id: int) -> list[ReceiptInclusion]:
-        """Each of the receipt's events that is in the log, proved against the latest checkpoint."""
-        latest = self.latest_checkpoint()
+    def recent_checkpoints(self, count: int) -> list[StoredCheckpoint]:
+        """The latest ``count`` checkpoints, the largest first."""
+        rows = self.session.execute(
+            select(LogCheckpoint.size, LogCheckpoint.root, LogCheckpoint.note)
+            .order_by(LogCheckpoint.size.desc())
+            .limit(count)
+        )
+        return [StoredCheckpoint(*row) for row in rows]
+
+    def inclusion_of_receipt(
+        self, receipt_id: int, checkpoint: StoredCheckpoint | None = None
+    ) -> list[ReceiptInclusion]:
+        """Each of the receipt's events in the tree of ``checkpoint`` (the latest when None), proved
+        against it."""
+        latest = checkpoint or self.latest_checkpoint()
         if latest is None:
             return []
         rows = self.session.execute(
@@ -119,3 +132,82 @@ class LogStore:
             )
             for row in rows
         ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ReceiptLog:
+    """A receipt's place in the log: the latest checkpoint (None before the first) and each of the
+    receipt's leaves in it, with its inclusion proof against that checkpoint (none: not in it yet)."""
+
+    checkpoint: StoredCheckpoint | None
+    leaves: tuple[ReceiptInclusion, ...]
+
+    @property
+    def in_log(self) -> bool:
+        return bool(self.leaves)
+
+
+# The portal's getReceipt reads a receipt's log status on the driver's connection, as its receipt
+# (core.driver_sql): the latest checkpoint, the receipt's leaves below it, the proof's stored nodes.
+LATEST_CHECKPOINT = Statement(
+    select(LogCheckpoint.size, LogCheckpoint.root, LogCheckpoint.note)
+    .order_by(LogCheckpoint.size.desc())
+    .limit(1)
+)
+RECEIPT_LEAVES = Statement(
+    select(LogLeaf.idx, LogLeaf.event, LogLeaf.entry)
+    .where(LogLeaf.receipt_id == bindparam("receipt"), LogLeaf.idx < bindparam("size"))
+    .order_by(LogLeaf.idx)
+)
+_NODES: dict[int, Statement] = {}
+
+
+def _nodes_statement(count: int) -> Statement:
+    """The stored hashes of ``count`` nodes, named by parameters l0, i0, l1, i1, …: one statement
+    per count (a proof needs at most about a hundred nodes), each prepared once per connection."""
+    found = _NODES.get(count)
+    if found is None:
+        wanted = [
+            and_(LogNode.level == bindparam(f"l{n}"), LogNode.idx == bindparam(f"i{n}")) for n in range(count)
+        ]
+        found = _NODES[count] = Statement(
+            select(LogNode.level, LogNode.idx, LogNode.hash).where(or_(*wanted))
+        )
+    return found
+
+
+def receipt_log(connection: DriverConnection, receipt_id: int) -> ReceiptLog:
+    """``LogStore.inclusion_of_receipt`` with the checkpoint, on a driver connection (a glance).
+
+    Everything read is append-only and the leaves are taken below the checkpoint read first, so
+    statements that are each their own transaction still give one consistent answer."""
+    rows = connection.execute(LATEST_CHECKPOINT)
+    if not rows:
+        return ReceiptLog(None, ())
+    latest = StoredCheckpoint(*rows[0])
+
+    def read(nodes: Sequence[Node]) -> list[bytes]:
+        if not nodes:  # the proof of a tree's only leaf
+            return []
+        values = {}
+        for n, node in enumerate(nodes):
+            values[f"l{n}"], values[f"i{n}"] = node.level, node.index
+        found = {
+            (level, idx): digest
+            for level, idx, digest in connection.execute(_nodes_statement(len(nodes)), values)
+        }
+        try:
+            return [found[(node.level, node.index)] for node in nodes]
+        except KeyError as exc:
+            raise NotFound(f"tree node {exc.args[0]} is not stored") from None
+
+    leaves = connection.execute(RECEIPT_LEAVES, {"receipt": receipt_id, "size": latest.size})
+    return ReceiptLog(
+        latest,
+        tuple(
+            ReceiptInclusion(
+                receipt_id, event, idx, entry, merkle.inclusion_proof(idx, latest.size, read), latest
+            )
+            for idx, event, entry in leaves
+        ),
+    )

@@ -2,8 +2,10 @@
 
 ``transparency_node`` holds the hash of every complete subtree (level, index), leaves at level 0,
 so proofs and tiles are read, never recomputed. Nothing here is updated or deleted once written,
-except the log's one state row and a leaf's ``source_event`` (which audit event it answered,
-filled in when a backfilled leaf meets its event; not part of the entry).
+except the log's one state row, a leaf's ``source_event`` (which audit event it answered,
+filled in when a backfilled leaf meets its event; not part of the entry), and a checkpoint's
+note, which gains the witness's cosignature line (C2SP tlog-cosignature) once it is cosigned;
+its text and the log's signature never change.
 """
 
 from __future__ import annotations

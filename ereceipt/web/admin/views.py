@@ -42,7 +42,7 @@ from ereceipt.core.users.sessions import end_session, open_session
 from ereceipt.core.users.tables import ROLES, AdminUser
 from ereceipt.web.admin import blueprint, csrf_token, queries, require
 from ereceipt.web.admin.access import EVERYONE, client_address, from_trusted_network, reason_given
-from ereceipt.web.parts import log_verifier, parts
+from ereceipt.web.parts import log_verifier, parts, witness_verifier
 
 CHANGES = ("approver",)
 LOGIN_FAILED = (
@@ -210,7 +210,7 @@ def receipt_detail(receipt_id: int):
     with parts().database.read() as db:
         replacement = db.scalar(select(Receipt).where(Receipt.replaces_id == receipt.id))
         scan_id = document_of_receipt(db, receipt.id)
-        log = log_status(db, receipt.id, log_verifier(parts()))
+        log = log_status(db, receipt.id, log_verifier(parts()), witness_verifier(parts()))
     return render_template(
         "admin_receipt.html",
         log=log,
