@@ -1,5 +1,5 @@
 """Scheduled work (APScheduler 3): treasury reports, statement fetch, reconciliation, retries, log archive,
-transparency log.
+transparency log, signature time-stamps (receipts from level B to T).
 
 Each job has a cron expression in ``[scheduler]`` (empty: off). Jobs live in a persistent
 SQLAlchemy job store in our database, with coalescing (a backlog of missed runs runs once),
@@ -126,6 +126,17 @@ def transparency_log(services, day: date | None = None) -> str:
     return f"log size {first.old_size} -> {last.new_size}{phase}"
 
 
+def signature_time_stamps(services, day: date | None = None) -> str:
+    """Take receipts issued at level B to level T (XAdES-T), a bounded number a run."""
+    from ereceipt.core.receipts.time_stamping import time_stamp_receipts
+
+    tsa = services.time_stamp_authority()
+    if tsa is None:
+        return "no [signature] tsa_url: receipts stay at level B"
+    limit = services.settings.scheduler.time_stamps_per_run
+    return str(time_stamp_receipts(services.database, tsa, limit=limit))
+
+
 JOBS: dict[str, Callable] = {
     "daily_reports": daily_reports,
     "statement_fetch": statement_fetch,
@@ -133,6 +144,7 @@ JOBS: dict[str, Callable] = {
     "report_retries": report_retries,
     "message_log_archive": message_log_archive,
     "transparency_log": transparency_log,
+    "signature_time_stamps": signature_time_stamps,
 }
 assert tuple(JOBS) == SCHEDULED_JOBS  # the config's names and the jobs are one list
 
