@@ -204,6 +204,7 @@ class Services:
             self.database,
             expected_policy=self.expected_policy,
             certificate_policy=self.settings.signature.certificate_policy or None,
+            tsa_trust=self.tsa_trust(),
         )
 
     @_once
