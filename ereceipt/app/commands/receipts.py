@@ -187,7 +187,7 @@ def verification_text(report, content) -> str:
         lines.append(f"  signed by   {report.signer}")
     if report.signing_time:
         lines.append(f"  level       {report.level}")
-        lines.append(f"  signed at   {report.signing_time.isoformat(sep=' ')} (the signer's claim)")
+        lines.append(f"  signed at   {report.signing_time.isoformat(sep=' ')} (claimed by the signer)")
     if report.time_stamp_time:
         lines.append(f"  time-stamp  {report.time_stamp_time.isoformat(sep=' ')}")
     if report.best_signature_time:
