@@ -156,6 +156,7 @@ class SchedulerSettings:
     transparency_log: str = "*/5 * * * * *"
     signature_time_stamps: str = "*/10 * * * * *"
     time_stamps_per_run: int = 200  # receipts one run of signature_time_stamps takes from B to T
+    time_stamps_in_parallel: int = 4  # TSA requests in flight at once (a round trip is mostly waiting)
     archive_after_days: int = 90
     misfire_grace_seconds: int = 3600
     timezone: str = "Asia/Ho_Chi_Minh"

@@ -7,6 +7,8 @@ another body) is ``TimeStampUnavailable``: the receipt waits at level B for the 
 
 from __future__ import annotations
 
+import threading
+
 import requests
 
 from ereceipt.core.errors import outside_reason
@@ -30,10 +32,12 @@ class HttpTimeStampAuthority(TimeStampAuthority):
         self.timeout = timeout_seconds
         self.session = session or requests.Session()
         self.round_trips = 0  # for the benchmark: one per time-stamp asked
+        self._counting = threading.Lock()  # runs ask from several threads at once
 
     def time_stamp(self, digest: bytes) -> bytes:
         query, nonce = request(digest)
-        self.round_trips += 1
+        with self._counting:
+            self.round_trips += 1
         try:
             response = self.session.post(
                 self.url,

@@ -133,8 +133,14 @@ def signature_time_stamps(services, day: date | None = None) -> str:
     tsa = services.time_stamp_authority()
     if tsa is None:
         return "no [signature] tsa_url: receipts stay at level B"
-    limit = services.settings.scheduler.time_stamps_per_run
-    return str(time_stamp_receipts(services.database, tsa, limit=limit))
+    scheduler = services.settings.scheduler
+    run = time_stamp_receipts(
+        services.database,
+        tsa,
+        limit=scheduler.time_stamps_per_run,
+        parallel=scheduler.time_stamps_in_parallel,
+    )
+    return str(run)
 
 
 JOBS: dict[str, Callable] = {

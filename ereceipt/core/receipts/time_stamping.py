@@ -3,13 +3,15 @@
 Receipts are issued at level B, so issuing never waits for the TSA. A run takes at most ``limit``
 receipts still at level B, oldest first, asks the TSA for a signature time-stamp on each and stores
 the receipt again with it, at level T. Each receipt is its own short transaction; the TSA is never
-called inside one. A TSA out of reach ends the run: the receipts wait for the next one. The
+called inside one. ``parallel`` receipts are in hand at once, since a TSA round trip is mostly
+waiting. A TSA out of reach ends the run: the receipts wait for the next one. The
 receipt's identity digest must be the same after the time-stamp is added, or nothing is stored.
 """
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from lxml import etree
@@ -76,13 +78,21 @@ def _upgrade(database: Database, tsa: TimeStampAuthority, receipt_id: int) -> bo
         return done.rowcount == 1
 
 
-def time_stamp_receipts(database: Database, tsa: TimeStampAuthority, *, limit: int) -> TimeStampRun:
-    """Take at most ``limit`` receipts from level B to T; stop at the first TSA outage."""
-    upgraded = 0
-    for receipt_id in _pending(database, limit):
-        try:
-            upgraded += _upgrade(database, tsa, receipt_id)
-        except TimeStampUnavailable as exc:
-            log.warning("time-stamping stopped: %s", exc.message)
-            return TimeStampRun(upgraded, _waiting(database), exc.message)
-    return TimeStampRun(upgraded, _waiting(database))
+def time_stamp_receipts(
+    database: Database, tsa: TimeStampAuthority, *, limit: int, parallel: int = 1
+) -> TimeStampRun:
+    """Take at most ``limit`` receipts from level B to T, ``parallel`` at a time; stop after the
+    first group in which the TSA was out of reach (so an outage costs at most ``parallel`` tries)."""
+    upgraded, outage, pending, size = 0, None, _pending(database, limit), max(1, parallel)
+    with ThreadPoolExecutor(size, thread_name_prefix="time-stamp") as pool:
+        for start in range(0, len(pending), size):
+            futures = [pool.submit(_upgrade, database, tsa, rid) for rid in pending[start : start + size]]
+            for future in futures:
+                try:
+                    upgraded += future.result()
+                except TimeStampUnavailable as exc:
+                    outage = outage or exc.message
+            if outage:
+                log.warning("time-stamping stopped: %s", outage)
+                break
+    return TimeStampRun(upgraded, _waiting(database), outage)
