@@ -61,7 +61,15 @@ ocr-deps:
 	    apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-vie fonts-dejavu-core \
 	    fonts-liberation2 fonts-freefont-ttf); }
 
-test: $(TEST_STAMP) browser-deps ocr-deps
+# The independent checks of signatures and time-stamps: xmlsec1 (XML Signature) and openssl (RFC 3161
+# `openssl ts -verify`). Installed when missing (needs root).
+.PHONY: signature-deps
+signature-deps:
+	@command -v xmlsec1 >/dev/null && command -v openssl >/dev/null || \
+	  { echo "installing xmlsec1 openssl"; $(call quietly,apt-get install xmlsec1,\
+	    apt-get update -qq && apt-get install -y -qq xmlsec1 openssl); }
+
+test: $(TEST_STAMP) browser-deps ocr-deps signature-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache

@@ -35,6 +35,15 @@ class SignatureSettings:
     policy_digest_sha256: str = ""
     # The agencies' certificate policy OID (RFC 5280 4.2.1.4) a receipt's signing certificate must carry.
     certificate_policy: str = ""
+    # The RFC 3161 time-stamping authority that takes receipts from level B to T (empty: none). When
+    # it is this server's own /tsa, `ereceipt serve` answers there as the development TSA.
+    tsa_url: str = "http://127.0.0.1:8080/tsa"
+    tsa_timeout_seconds: int = 10
+    # The TSA certificates trusted for time-stamps, pinned or their issuing CA (PEM).
+    tsa_trust: Path = Path("var/keys/tsa.cert.pem")
+    # The development TSA's key and certificate (made by `ereceipt keys init`), served at /tsa.
+    development_tsa_key: Path = Path("var/keys/tsa.key.pem")
+    development_tsa_certificate: Path = Path("var/keys/tsa.cert.pem")
 
 
 @dataclass(frozen=True)
@@ -145,6 +154,9 @@ class SchedulerSettings:
     report_retries: str = "*/5 * * * *"
     message_log_archive: str = "0 4 * * *"
     transparency_log: str = "*/5 * * * * *"
+    signature_time_stamps: str = "*/10 * * * * *"
+    time_stamps_per_run: int = 200  # receipts one run of signature_time_stamps takes from B to T
+    time_stamps_in_parallel: int = 4  # TSA requests in flight at once (a round trip is mostly waiting)
     archive_after_days: int = 90
     claims_kept_days: int = 7  # each run's claim and outcome (scheduler_claim), then pruned
     misfire_grace_seconds: int = 3600
@@ -268,4 +280,5 @@ SCHEDULED_JOBS = (
     "report_retries",
     "message_log_archive",
     "transparency_log",
+    "signature_time_stamps",
 )

@@ -278,6 +278,10 @@ class PortalOperations:
         if report.signing_time:
             _add(response, "SigningTime", report.signing_time.isoformat())
         if report.passed:
+            _add(response, "SignatureLevel", report.level)
+        if report.time_stamp_time:
+            _add(response, "TimeStampTime", report.time_stamp_time.isoformat())
+        if report.passed:
             content = read_receipt(report.signed_xml)
             identity = report.identity  # of the signature that was verified
             with self.database.read() as session:

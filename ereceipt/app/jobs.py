@@ -1,5 +1,5 @@
 """Scheduled work (APScheduler 3): treasury reports, statement fetch, reconciliation, retries, log archive,
-transparency log.
+transparency log, signature time-stamps (receipts from level B to T).
 
 Each job has a cron expression in ``[scheduler]`` (empty: off). Jobs live in a persistent
 SQLAlchemy job store in our database, with coalescing (a backlog of missed runs runs once),
@@ -131,6 +131,23 @@ def transparency_log(services, day: date | None = None) -> str:
     return done
 
 
+def signature_time_stamps(services, day: date | None = None) -> str:
+    """Take receipts issued at level B to level T (XAdES-T), a bounded number a run."""
+    from ereceipt.core.receipts.time_stamping import time_stamp_receipts
+
+    tsa = services.time_stamp_authority()
+    if tsa is None:
+        return "no [signature] tsa_url: receipts stay at level B"
+    scheduler = services.settings.scheduler
+    run = time_stamp_receipts(
+        services.database,
+        tsa,
+        limit=scheduler.time_stamps_per_run,
+        parallel=scheduler.time_stamps_in_parallel,
+    )
+    return str(run)
+
+
 JOBS: dict[str, Callable] = {
     "daily_reports": daily_reports,
     "statement_fetch": statement_fetch,
@@ -138,6 +155,7 @@ JOBS: dict[str, Callable] = {
     "report_retries": report_retries,
     "message_log_archive": message_log_archive,
     "transparency_log": transparency_log,
+    "signature_time_stamps": signature_time_stamps,
 }
 assert tuple(JOBS) == SCHEDULED_JOBS  # the config's names and the jobs are one list
 

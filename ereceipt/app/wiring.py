@@ -211,6 +211,40 @@ class Services:
             self.database,
             expected_policy=self.expected_policy,
             certificate_policy=self.settings.signature.certificate_policy or None,
+            tsa_trust=self.tsa_trust(),
+        )
+
+    @_once
+    def tsa_trust(self) -> list[x509.Certificate]:
+        """The TSA certificates trusted for time-stamps (``[signature] tsa_trust``), none if absent."""
+        path = self.settings.signature.tsa_trust
+        return x509.load_pem_x509_certificates(path.read_bytes()) if path.exists() else []
+
+    def time_stamp_authority(self):
+        """The TSA of ``[signature] tsa_url`` (RFC 3161 over HTTP), or None when none is configured."""
+        from ereceipt.adapters.tsa import HttpTimeStampAuthority
+
+        signature = self.settings.signature
+        if not signature.tsa_url:
+            return None
+        return HttpTimeStampAuthority(signature.tsa_url, timeout_seconds=signature.tsa_timeout_seconds)
+
+    @_once
+    def development_tsa(self):
+        """The development TSA served at /tsa: only when ``tsa_url`` is this server's own /tsa and
+        its key exists (``ereceipt keys init``)."""
+        from cryptography.hazmat.primitives import serialization
+
+        from ereceipt.core.signatures.development_tsa import DevelopmentTSA
+
+        signature, server = self.settings.signature, self.settings.server
+        own = server.public_url.rstrip("/") + "/tsa"
+        key, certificate = signature.development_tsa_key, signature.development_tsa_certificate
+        if signature.tsa_url != own or not key.exists() or not certificate.exists():
+            return None
+        return DevelopmentTSA(
+            x509.load_pem_x509_certificate(certificate.read_bytes()),
+            serialization.load_pem_private_key(key.read_bytes(), None),
         )
 
     def put_signers_on_record(self, actor: str) -> list[str]:
@@ -437,6 +471,7 @@ class Services:
             broker_status=lambda: broker_status(settings.queue),
             log_vkey=self.log_vkey,
             witness_vkey=self.witness_vkey,
+            development_tsa=self.development_tsa,
         )
 
     def web_application(self):

@@ -73,6 +73,10 @@ def create_app(web: WebParts) -> Flask:
 
     app.register_blueprint(transparency_log)
 
+    from ereceipt.web.time_stamping import blueprint as time_stamping
+
+    app.register_blueprint(time_stamping)
+
     from ereceipt.web import admin
 
     secret = admin.session_secret(web.settings.session_secret_file)

@@ -16,6 +16,7 @@ from flask import current_app
 from ereceipt.core.counter.documents import CounterDocuments
 from ereceipt.core.intake.dead_letters import DeadLetterQueue
 from ereceipt.core.issuing.issuer import ReceiptIssuer
+from ereceipt.core.signatures.development_tsa import DevelopmentTSA
 from ereceipt.core.signatures.verification import VerificationReport
 from ereceipt.core.signatures.xades import ReceiptSigner
 from ereceipt.core.storage.database import Database
@@ -50,6 +51,7 @@ class WebParts:
     broker_status: Callable[[], str]  # "ok" or why not, for /readyz
     log_vkey: Callable[[], str | None] = lambda: None  # the transparency log's verifier key, if published
     witness_vkey: Callable[[], str | None] = lambda: None  # the witness's verifier key, if one is configured
+    development_tsa: Callable[[], DevelopmentTSA | None] = lambda: None  # served at /tsa when given
 
 
 def parts() -> WebParts:

@@ -87,8 +87,10 @@ def test_verify_prints_a_report_a_person_reads(home: Path, issued: dict, tmp_pat
         "  payer       Nguyễn Văn An",
     ]
     assert lines[4].startswith("  signed by   UID=MST:") and "CCTHADS-BD DEVELOPMENT signing" in lines[4]
-    assert lines[5].startswith("  signed at   20")
-    assert lines[6].strip() == "claimed by the signer (xades:SigningTime); no time-stamp proves it"
+    assert lines[5] == "  level       B"  # issued at B; the time-stamping job makes it T later
+    assert lines[6].startswith("  signed at   20") and lines[6].endswith("(claimed by the signer)")
+    assert lines[7].startswith("  best time   20")
+    assert lines[8].strip() == "claimed by the signer (xades:SigningTime); no time-stamp proves it"
     assert not any(mark in result.stdout.decode() for mark in ("{", "None", "'"))
 
 

@@ -24,7 +24,7 @@ from ereceipt.soap.zeep_signature import XRoadSignature
 
 RECEIPT_NS = "urn:ereceipt:thads:receipt:1.0"
 # Every key of the development PKI that must never sign a receipt of CCTHADS-BD (THA2501's agency).
-FORGERS = ["portal-client", "bank-client", "soap-server", "issuer-signing", "issuer-CTHADS-HN"]
+FORGERS = ["portal-client", "bank-client", "soap-server", "issuer-signing", "issuer-CTHADS-HN", "tsa"]
 ACCESS = "[access]\nVN/GOV/000000002/DVCQG = var/keys/portal-client.cert.pem | * | signed\n"
 
 

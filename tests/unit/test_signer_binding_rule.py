@@ -10,7 +10,7 @@ import pytest
 from lxml import etree
 
 from ereceipt.core.signatures.binding import RecordedCertificate, SignerRecord, bind_signer, fingerprint
-from ereceipt.core.signatures.pki import CLIENT, SERVER, Usage, issue_certificate
+from ereceipt.core.signatures.pki import CLIENT, SERVER, TIME_STAMPING, Usage, issue_certificate
 from ereceipt.core.signatures.report import SIGNING_TIME_BASIS, Indication, SubIndication, VerificationReport
 from ereceipt.core.signers.receipt_check import as_stored
 
@@ -33,6 +33,7 @@ def certificates(ca) -> dict:
         "client": make("portal client", usage=CLIENT, tax_code=TAX),
         "server": make("tls server", usage=SERVER, tax_code=TAX),
         "policy": make("with policy", tax_code=TAX, policies=(POLICY,)),
+        "tsa": make("time-stamping authority", usage=TIME_STAMPING, tax_code=TAX),
     }
 
 
@@ -164,3 +165,13 @@ def test_a_stored_receipt_must_be_the_very_signature_it_was_issued_with(certific
         SubIndication.SIG_CONSTRAINTS_FAILURE,
     )
     assert "identity digest differs" in other.message and other.signed_xml is None
+
+
+def test_the_time_stamping_authority_cannot_sign_a_receipt_even_if_put_on_record(certificates) -> None:
+    certificate = certificates["tsa"]
+    report = bind_signer(passed(certificate), record(entry(certificate)))
+    assert (report.indication, report.sub_indication) == (
+        Indication.INDETERMINATE,
+        SubIndication.CHAIN_CONSTRAINTS_FAILURE,
+    )
+    assert "non-repudiation" in report.message

@@ -95,6 +95,9 @@ def test_report_as_dict_is_json_without_the_signed_xml(signed, trust_store) -> N
         "signer",
         "signing_time",
         "signing_time_basis",
+        "level",
+        "time_stamp_time",
+        "best_signature_time",
     }
 
 

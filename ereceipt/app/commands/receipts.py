@@ -175,7 +175,6 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
 def verification_text(report, content) -> str:
     """A verification report as a person reads it: the verdict, then one labelled line per fact."""
     from ereceipt.core.money import format_vnd
-    from ereceipt.core.signatures.report import SIGNING_TIME_BASIS
 
     verdict = {"TOTAL_PASSED": "valid", "TOTAL_FAILED": "invalid"}.get(report.indication, "not verified")
     indication = ", ".join(filter(None, (report.indication, report.sub_indication)))
@@ -189,8 +188,13 @@ def verification_text(report, content) -> str:
     if report.signer:
         lines.append(f"  signed by   {report.signer}")
     if report.signing_time:
-        lines.append(f"  signed at   {report.signing_time.isoformat(sep=' ')}")
-        lines.append(f"              {SIGNING_TIME_BASIS}")
+        lines.append(f"  level       {report.level}")
+        lines.append(f"  signed at   {report.signing_time.isoformat(sep=' ')} (claimed by the signer)")
+    if report.time_stamp_time:
+        lines.append(f"  time-stamp  {report.time_stamp_time.isoformat(sep=' ')}")
+    if report.best_signature_time:
+        lines.append(f"  best time   {report.best_signature_time.isoformat(sep=' ')}")
+        lines.append(f"              {report.signing_time_basis}")
     return "\n".join(lines)
 
 

@@ -125,6 +125,8 @@ class Receipt(Base):
             "id",
             postgresql_include=["status", "amount"],
         ),
+        # Receipts still at level B, oldest first: what the time-stamping job takes.
+        Index("ix_receipt_signature_level", "signature_level", "id"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     issuer_id: Mapped[int] = mapped_column(ForeignKey("issuer.id"))  # indexed by ix_receipt_issuer_issued
@@ -147,6 +149,8 @@ class Receipt(Base):
     signed_xml: Mapped[bytes] = mapped_column(LargeBinary)
     # core.signatures.identity: what makes two receipt documents the same receipt.
     identity_digest: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The signature's baseline level (core.signatures.xades_t): B when issued, T once time-stamped.
+    signature_level: Mapped[str] = mapped_column(String(3), default="B", server_default="B")
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_by: Mapped[str | None] = mapped_column(String(100))
     cancel_reason: Mapped[str | None] = mapped_column(String(400))

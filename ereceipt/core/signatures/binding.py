@@ -11,7 +11,8 @@ Each failed constraint gets the indication and sub-indication EU DSS gives for i
 certificate not matching the policy's constraints (not on record, key usage, certificate policy,
 subject) is INDETERMINATE/CHAIN_CONSTRAINTS_FAILURE; a signing time before the certificate's
 period on record is TOTAL_FAILED/NOT_YET_VALID; one after its retirement is
-INDETERMINATE/REVOKED_NO_POE, since only the signer's own claim dates the signature.
+INDETERMINATE/REVOKED_NO_POE (no proof that the signature existed before). The time checked is the
+best signature time: a verified signature time-stamp's genTime at level T, else the signer's claim.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def _certificate_policy(certificate: x509.Certificate, policy_oid: str) -> None:
         )
 
 
-def _in_use(entry: RecordedCertificate, issuer: str, at: datetime) -> None:
+def _in_use(entry: RecordedCertificate, issuer: str, at: datetime, basis: str) -> None:
     if entry.delegated is not None:
         begin, end = entry.delegated
         if at < begin or (end is not None and at >= end):
@@ -118,7 +119,7 @@ def _in_use(entry: RecordedCertificate, issuer: str, at: datetime) -> None:
         raise _Failed(
             SubIndication.REVOKED_NO_POE,
             f"the certificate was retired for {entry.agency} on {entry.retired_at:%Y-%m-%d %H:%M} UTC; "
-            f"signed at {at:%Y-%m-%d %H:%M:%S} UTC by the signer's own claim",
+            f"signed at {at:%Y-%m-%d %H:%M:%S} UTC {basis}",
         )
 
 
@@ -135,7 +136,9 @@ def _tax_code(certificate: x509.Certificate, entry: RecordedCertificate) -> None
         )
 
 
-def _check(certificate: x509.Certificate, at: datetime, record: SignerRecord, policy_oid: str | None) -> str:
+def _check(
+    certificate: x509.Certificate, at: datetime, basis: str, record: SignerRecord, policy_oid: str | None
+) -> str:
     _key_usage(certificate)
     if policy_oid:
         _certificate_policy(certificate, policy_oid)
@@ -152,7 +155,7 @@ def _check(certificate: x509.Certificate, at: datetime, record: SignerRecord, po
     first: _Failed | None = None
     for entry in entries:
         try:
-            _in_use(entry, record.issuer, at)
+            _in_use(entry, record.issuer, at, basis)
             _tax_code(certificate, entry)
         except _Failed as failed:
             first = first or failed
@@ -176,7 +179,8 @@ def bind_signer(
             raise _Failed(
                 SubIndication.CHAIN_CONSTRAINTS_FAILURE, "the issuer named in the receipt is not known"
             )
-        accepted = _check(report.certificate, report.signing_time, record, policy_oid)
+        basis = "by the signature time-stamp" if report.time_stamp_time else "by the signer's own claim"
+        accepted = _check(report.certificate, report.best_signature_time, basis, record, policy_oid)
     except _Failed as failed:
         failing = failed.sub in FAILING_SUB_INDICATIONS
         return replace(

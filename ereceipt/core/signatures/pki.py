@@ -2,7 +2,8 @@
 
 Made by ``ereceipt keys init`` for one-machine use and by tests: a signing certificate for each
 agency asked for (``UID=MST:<tax code>``, nonRepudiation), a generic issuer signing certificate,
-the SOAP server's, and client certificates for a portal and a bank. Every subject carries
+the SOAP server's, client certificates for a portal and a bank, and the development time-stamping
+authority's (RFC 3161: extendedKeyUsage timeStamping, critical). Every subject carries
 O = "E-receipt DEVELOPMENT ONLY" so that the server can warn while such keys are in use. The same
 functions make the bad certificates (expired, wrong usage, foreign CA) that tests need.
 """
@@ -43,11 +44,14 @@ class Usage:
     content_commitment: bool = False
     key_encipherment: bool = False
     extended: tuple[x509.ObjectIdentifier, ...] = ()
+    extended_critical: bool = False  # RFC 3161 2.3: a TSA's id-kp-timeStamping is critical
 
 
 SIGNING = Usage(content_commitment=True)
 SERVER = Usage(key_encipherment=True, extended=(ExtendedKeyUsageOID.SERVER_AUTH,))
 CLIENT = Usage(extended=(ExtendedKeyUsageOID.CLIENT_AUTH,))
+# A TSA signs time-stamps only: no nonRepudiation, so the signer binding refuses it as a receipt signer.
+TIME_STAMPING = Usage(extended=(ExtendedKeyUsageOID.TIME_STAMPING,), extended_critical=True)
 
 # name: (common name, usage, DNS names, IP addresses)
 PARTIES: dict[str, tuple[str, Usage, tuple[str, ...], tuple[str, ...]]] = {
@@ -55,6 +59,7 @@ PARTIES: dict[str, tuple[str, Usage, tuple[str, ...], tuple[str, ...]]] = {
     "soap-server": ("localhost", SERVER, ("localhost",), ("127.0.0.1",)),
     "portal-client": ("E-receipt DEVELOPMENT portal client", CLIENT, (), ()),
     "bank-client": ("E-receipt DEVELOPMENT bank client", CLIENT, (), ()),
+    "tsa": ("E-receipt DEVELOPMENT time-stamping authority", TIME_STAMPING, (), ()),
 }
 
 
@@ -227,7 +232,8 @@ def issue_certificate(
         )
     )
     if usage.extended:
-        builder = builder.add_extension(x509.ExtendedKeyUsage(list(usage.extended)), critical=False)
+        extended = x509.ExtendedKeyUsage(list(usage.extended))
+        builder = builder.add_extension(extended, critical=usage.extended_critical)
     if policies:
         information = [x509.PolicyInformation(x509.ObjectIdentifier(oid), None) for oid in policies]
         builder = builder.add_extension(x509.CertificatePolicies(information), critical=False)
@@ -285,20 +291,19 @@ def _issuer_certificates(
         write_pem(directory, issuer.party, certificate, key)
 
 
+def _party(directory: Path, authority: Authority, key_type: str, name: str) -> None:
+    common_name, usage, dns_names, addresses = PARTIES[name]
+    certificate, key = issue_certificate(
+        *authority, common_name, usage=usage, key_type=key_type, dns_names=dns_names, ip_addresses=addresses
+    )
+    write_pem(directory, name, certificate, key)
+
+
 def _create(directory: Path, key_type: str, issuers: tuple[DevelopmentIssuer, ...] = ()) -> DevelopmentPKI:
     ca_certificate, ca_key = make_ca(key_type=key_type)
     _issuer_certificates(directory, (ca_certificate, ca_key), key_type, issuers)
-    for name, (common_name, usage, dns_names, addresses) in PARTIES.items():
-        certificate, key = issue_certificate(
-            ca_certificate,
-            ca_key,
-            common_name,
-            usage=usage,
-            key_type=key_type,
-            dns_names=dns_names,
-            ip_addresses=addresses,
-        )
-        write_pem(directory, name, certificate, key)
+    for name in PARTIES:
+        _party(directory, (ca_certificate, ca_key), key_type, name)
     # The CA certificate is written last: its presence means that the whole set is there.
     write_pem(directory, "ca", ca_certificate, ca_key)
     return DevelopmentPKI(directory)
@@ -315,12 +320,16 @@ def create_development_pki(
 
 def _add_missing_issuers(pki: DevelopmentPKI, key_type: str, issuers: tuple[DevelopmentIssuer, ...]) -> None:
     missing = tuple(i for i in issuers if not pki.key(i.party).exists())
-    if missing and pki.ca_key.exists():
+    parties = [name for name in PARTIES if not pki.key(name).exists()]  # e.g. a PKI made before the TSA
+    if (missing or parties) and pki.ca_key.exists():
         with _locked(pki.directory):
             missing = tuple(i for i in missing if not pki.key(i.party).exists())
             certificate = x509.load_pem_x509_certificate(pki.ca_cert.read_bytes())
             key = serialization.load_pem_private_key(pki.ca_key.read_bytes(), None)
             _issuer_certificates(pki.directory, (certificate, key), key_type, missing)
+            for name in PARTIES:
+                if not pki.key(name).exists():
+                    _party(pki.directory, (certificate, key), key_type, name)
 
 
 def ensure_development_pki(

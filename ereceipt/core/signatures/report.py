@@ -13,8 +13,9 @@ from enum import StrEnum
 from cryptography import x509
 from lxml import etree
 
-# Until receipts carry a time-stamp, nothing but the signer vouches for the signing time.
+# At level B nothing but the signer vouches for the signing time; at level T a time-stamp does.
 SIGNING_TIME_BASIS = "claimed by the signer (xades:SigningTime); no time-stamp proves it"
+TIME_STAMP_BASIS = "proved by the signature time-stamp (RFC 3161 genTime): signed no later than this"
 
 
 class Indication(StrEnum):
@@ -53,10 +54,23 @@ class VerificationReport:
     signed_xml: etree._Element | None = None
     certificate: x509.Certificate | None = None  # the signing certificate the chain check verified
     identity: str | None = None  # core.signatures.identity of the signature that was verified
+    level: str = "B"  # ETSI baseline level proved: B, or T with a verified signature time-stamp
+    time_stamp_time: datetime | None = None  # the earliest verified signature time-stamp's genTime
 
     @property
     def passed(self) -> bool:
         return self.indication is Indication.TOTAL_PASSED
+
+    @property
+    def best_signature_time(self) -> datetime | None:
+        """EN 319 102-1 5.6.2.4: the earliest proof of existence of the signature, else the claim."""
+        return self.time_stamp_time or self.signing_time
+
+    @property
+    def signing_time_basis(self) -> str | None:
+        if self.time_stamp_time:
+            return TIME_STAMP_BASIS
+        return SIGNING_TIME_BASIS if self.signing_time else None
 
     def as_dict(self) -> dict:
         return {
@@ -65,5 +79,8 @@ class VerificationReport:
             "message": self.message,
             "signer": self.signer,
             "signing_time": self.signing_time.isoformat() if self.signing_time else None,
-            "signing_time_basis": SIGNING_TIME_BASIS if self.signing_time else None,
+            "level": self.level,
+            "time_stamp_time": self.time_stamp_time.isoformat() if self.time_stamp_time else None,
+            "best_signature_time": self.best_signature_time.isoformat() if self.best_signature_time else None,
+            "signing_time_basis": self.signing_time_basis,
         }

@@ -7,11 +7,18 @@ processing instructions, no duplicate Ids, three references of which one, ``URI=
 whole document. signxml checks digests, the signature value and the chain at the claimed signing
 time; the report then carries only what signxml returned as signed, and the signer named by the
 chain that was verified. Nothing here raises for a bad document: every outcome is a report.
+
+A receipt at level T (``core.signatures.xades_t``) carries signature time-stamps; each is verified
+(``core.signatures.timestamp``) against the TSA trust given, over the canonical SignatureValue. The
+earliest verified one is the proof of existence: its genTime is the best signature time, so a
+signature whose certificate expired after that time still passes (EN 319 102-1 5.6.2.4); a
+time-stamp that does not verify proves nothing and is reported as such, leaving the level at B.
 """
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from cryptography import exceptions as crypto
@@ -23,7 +30,7 @@ from signxml import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
 from signxml.exceptions import InvalidCertificate, InvalidDigest, SignXMLException
 from signxml.xades import XAdESSignatureConfiguration, XAdESVerifier
 
-from ereceipt.core.errors import XMLRejected
+from ereceipt.core.errors import BadInput, VerificationFailed, XMLRejected
 from ereceipt.core.signatures.identity import receipt_identity
 from ereceipt.core.signatures.pki import is_ca
 from ereceipt.core.signatures.report import (
@@ -33,8 +40,10 @@ from ereceipt.core.signatures.report import (
     VerificationReport,
 )
 from ereceipt.core.signatures.signing_identity import CURVES, MIN_RSA_BITS
+from ereceipt.core.signatures.timestamp import verify_token
 from ereceipt.core.signatures.trust import PinnedVerifier, TrustStore
 from ereceipt.core.signatures.xades import C14N, DS, XADES, SignaturePolicy, content_problem
+from ereceipt.core.signatures.xades_t import signature_time_stamps, signature_value_digest
 from ereceipt.core.xml.namespaces import ENVELOPED
 from ereceipt.core.xml.parser import DEFAULT_MAX_BYTES, hardened_parser, parse_xml
 
@@ -275,8 +284,38 @@ def _digest_of(parent: etree._Element) -> bytes:
     return _b64(parent.findtext("ds:DigestValue", None, NS))
 
 
+def _proof_of_existence(
+    root: etree._Element, tsa_trust: Sequence[x509.Certificate], signing_time: datetime, signer: str
+) -> tuple[datetime | None, str]:
+    """The earliest verified signature time-stamp's genTime, or None; and what was found wrong."""
+    try:
+        tokens = signature_time_stamps(root)
+    except BadInput as exc:
+        raise _format(exc.message) from None
+    if not tokens:
+        return None, ""
+    digest, times, problems = signature_value_digest(root), [], []
+    for token in tokens:
+        try:
+            times.append(verify_token(token, digest, list(tsa_trust)).gen_time)
+        except VerificationFailed as exc:
+            problems.append(exc.message)
+    earliest = min(times, default=None)
+    if earliest is not None and earliest < signing_time - CLOCK_SKEW:
+        message = f"the signature time-stamp ({earliest}) is earlier than the claimed signing time"
+        raise _Refused(SubIndication.SIG_CONSTRAINTS_FAILURE, message, signer)
+    unproved = f"; a signature time-stamp proves nothing: {problems[0]}" if problems else ""
+    return earliest, unproved
+
+
 def _verify(
-    data: bytes, trust: TrustStore, root_tag: str, now: datetime, policy: SignaturePolicy | None, limit: int
+    data: bytes,
+    trust: TrustStore,
+    root_tag: str,
+    now: datetime,
+    policy: SignaturePolicy | None,
+    limit: int,
+    tsa_trust: Sequence[x509.Certificate] = (),
 ) -> VerificationReport:
     try:
         root = parse_xml(data, max_bytes=limit)
@@ -306,18 +345,23 @@ def _verify(
         raise _Refused(
             SubIndication.SIG_CONSTRAINTS_FAILURE, f"signed at {signing_time}, after {now}", signer
         )
-    if now > leaf.not_valid_after_utc:
+    stamped, unproved = _proof_of_existence(root, tsa_trust, signing_time, signer)
+    if now > leaf.not_valid_after_utc and (stamped is None or stamped > leaf.not_valid_after_utc):
         message = "the certificate has expired since signing, and nothing proves when the signature existed"
+        if stamped is not None:
+            message = f"the certificate expired before the earliest signature time-stamp ({stamped})"
         raise _Refused(SubIndication.OUT_OF_BOUNDS_NO_POE, message, signer)
     return VerificationReport(
         Indication.TOTAL_PASSED,
         None,
-        "the signature is valid",
+        f"the signature is valid{unproved}",
         signer,
         signing_time,
         signed_xml,
         leaf,
         receipt_identity(results[0].signature_xml),
+        level="T" if stamped else "B",
+        time_stamp_time=stamped,
     )
 
 
@@ -329,12 +373,14 @@ def verify_signed_document(
     now: datetime | None = None,
     expected_policy: SignaturePolicy | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    tsa_trust: Sequence[x509.Certificate] = (),
 ) -> VerificationReport:
-    """Verify one signed document; ``expected_root`` is a Clark-notation tag such as ``{urn:x}Receipt``."""
+    """Verify one signed document; ``expected_root`` is a Clark-notation tag such as ``{urn:x}Receipt``;
+    ``tsa_trust``: the TSA certificates (pinned, or their CAs) its signature time-stamps may chain to."""
     now = now or datetime.now(UTC)
     if now.tzinfo is None:
         raise ValueError("now must carry a time zone")
     try:
-        return _verify(data, trust, expected_root, now, expected_policy, max_bytes)
+        return _verify(data, trust, expected_root, now, expected_policy, max_bytes, tsa_trust)
     except _Refused as refused:
         return refused.report

@@ -7,7 +7,10 @@ named in the signed receipt (read through ``text_value``, from the XML the verif
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
+
+from cryptography import x509
 
 from ereceipt.core.errors import XMLRejected
 from ereceipt.core.receipts.receipt_xml import RECEIPT_NS, RECEIPT_TAG
@@ -33,9 +36,13 @@ def verify_receipt(
     *,
     expected_policy: SignaturePolicy | None = None,
     certificate_policy: str | None = None,
+    tsa_trust: Sequence[x509.Certificate] = (),
 ) -> VerificationReport:
-    """The report on one signed receipt; TOTAL_PASSED only when the signer is on record for its issuer."""
-    report = verify_signed_document(data, trust, expected_root=RECEIPT_TAG, expected_policy=expected_policy)
+    """The report on one signed receipt; TOTAL_PASSED only when the signer is on record for its issuer
+    at the best signature time (the signature time-stamp's, at level T)."""
+    report = verify_signed_document(
+        data, trust, expected_root=RECEIPT_TAG, expected_policy=expected_policy, tsa_trust=tsa_trust
+    )
     if not report.passed:
         return report
     try:
