@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ereceipt.core.errors import BadInput, Conflict, NotFound
 from ereceipt.core.money import format_vnd
+from ereceipt.core.receipts import daily_figures
 from ereceipt.core.receipts.content import VIETNAM, IssuerInfo, ReceiptContent, ReceiptRef, series_year
 from ereceipt.core.receipts.receipt_xml import read_receipt
 from ereceipt.core.receipts.tables import EnforcementCase, Issuer, Payment, Receipt, ReceiptSeries
@@ -182,6 +183,7 @@ def mark_cancelled(session: Session, receipt: Receipt, *, officer: str, reason: 
     receipt.cancelled_at = now
     receipt.cancelled_by = officer
     receipt.cancel_reason = reason
+    daily_figures.add(session, [(receipt.issuer_id, receipt.issued_at, -1, -receipt.amount)])
     audit.record(session, officer, "receipt.cancelled", "receipt", receipt.id, reason=reason)
 
 

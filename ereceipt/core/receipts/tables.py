@@ -1,17 +1,19 @@
 """The receipt register's tables (SQLAlchemy 2): issuers, series, counters, cases, payments, receipts.
 
 Money columns are BIGINT holding whole đồng, with CHECK constraints; timestamps are stored in UTC.
-``failed_lookup`` counts failed public look-ups per client address.
+``failed_lookup`` counts failed public look-ups per client address; ``daily_figure`` holds the
+dashboard's per-day figures (``daily_figures``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -169,3 +171,15 @@ class LookupGuard(Base):
     __tablename__ = "lookup_guard"
     client: Mapped[str] = mapped_column(String(64), primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class DailyFigure(Base):
+    """How many receipts an issuer issued on a Vietnam day that are not cancelled, and their amount."""
+
+    __tablename__ = "daily_figure"
+    # The national dashboard reads every issuer's last 31 days: by day first.
+    __table_args__ = (Index("ix_daily_figure_day", "day", "issuer_id"),)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuer.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    issued_count: Mapped[int] = mapped_column(BigInteger)
+    issued_amount: Mapped[int] = mapped_column(BigInteger)
