@@ -240,3 +240,23 @@ def test_concurrent_issuing_for_one_agency_and_day_loses_no_count(demo_database:
         == recomputed(demo_database)
         == {(issuer_id, date(2026, 12, 3)): (40, sum(5 * (1_000 + index) for index in range(8)))}
     )
+
+
+def test_replacing_while_issuing_for_the_same_agency_and_day_never_deadlocks(
+    demo_database: Database, signer
+) -> None:
+    postgresql_only(demo_database)
+    issuer = ReceiptIssuer(demo_database, signer, clock=Clock(BEFORE_MIDNIGHT))
+    originals = issuer.issue_batch([payment(f"PT-O{n}", 10_000 + n) for n in range(12)])
+
+    def work(index: int) -> None:
+        for n in range(3):
+            if index % 2:
+                issuer.issue(payment(f"PT-N{index}-{n}", 1_000))
+            else:
+                original = originals[index // 2 * 3 + n]
+                issuer.replace(original.receipt_id, officer="phe.duyet", reason="Sai tên")
+
+    assert in_threads(8, work) == []
+    assert stored(demo_database) == recomputed(demo_database)
+    assert sum(n for n, _ in stored(demo_database).values()) == 12 + 12

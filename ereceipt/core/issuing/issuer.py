@@ -156,7 +156,8 @@ class ReceiptIssuer:
             original = store.get_receipt(session, receipt_id, for_update=True)
             if original.status != ISSUED:
                 raise Conflict(f"receipt {receipt_id} is {original.status.lower()} and cannot be replaced")
-            store.mark_cancelled(session, original, officer=officer, reason=reason, now=self.clock())
+            now = self.clock()
+            store.mark_cancelled(session, original, officer=officer, reason=reason, now=now, count=False)
             old, series = store.stored_content(original), SeriesInfo.of(original.series)
             content = replace(
                 old,
@@ -170,6 +171,9 @@ class ReceiptIssuer:
                 content, series, original.payment_id, original.case_id, replaces_id=original.id
             )
             (issued,) = self._number_sign_store(session, [planned])
+            # The original leaves its day's figures only now: like every issuing transaction, this
+            # one locks the series' counter before any figures row, so that none waits in a cycle.
+            daily_figures.add(session, [(original.issuer_id, original.issued_at, -1, -original.amount)])
             details = {"replacement": issued.receipt_id, "reason": reason}
             audit.record(session, officer, "receipt.replaced", "receipt", original.id, **details)
             return issued

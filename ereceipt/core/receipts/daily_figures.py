@@ -6,7 +6,10 @@ row of the day the receipt is dated (Decree 123/2020/ND-CP: the Vietnam day, UTC
 cancellation takes the receipt off the row of the day it was issued, in the same transaction as
 the receipt itself. The change is one ``INSERT … ON CONFLICT DO UPDATE`` adding to the stored
 values, on SQLite and PostgreSQL alike, so two transactions counting on the same row both count:
-the second waits for the first's row lock and adds to what it committed.
+the second waits for the first's row lock and adds to what it committed. The lock costs an
+issuer no parallelism it had: its issuing transactions already wait on their series' counter row
+until commit. Every transaction that numbers receipts locks the counter before any figures row,
+and figures rows in key order, so that no two wait on each other in a cycle.
 """
 
 from __future__ import annotations

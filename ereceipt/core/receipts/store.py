@@ -176,14 +176,19 @@ def get_receipt(session: Session, receipt_id: int, *, for_update: bool = False) 
     return receipt
 
 
-def mark_cancelled(session: Session, receipt: Receipt, *, officer: str, reason: str, now: datetime) -> None:
+def mark_cancelled(
+    session: Session, receipt: Receipt, *, officer: str, reason: str, now: datetime, count: bool = True
+) -> None:
+    """Cancel the receipt, audited; with ``count``, take it off its day's figures now (a replacement
+    does that itself, after numbering: see ``ReceiptIssuer.replace``)."""
     if receipt.status == CANCELLED:
         raise Conflict(f"receipt {receipt.id} was cancelled already")
     receipt.status = CANCELLED
     receipt.cancelled_at = now
     receipt.cancelled_by = officer
     receipt.cancel_reason = reason
-    daily_figures.add(session, [(receipt.issuer_id, receipt.issued_at, -1, -receipt.amount)])
+    if count:
+        daily_figures.add(session, [(receipt.issuer_id, receipt.issued_at, -1, -receipt.amount)])
     audit.record(session, officer, "receipt.cancelled", "receipt", receipt.id, reason=reason)
 
 
