@@ -116,8 +116,8 @@ class Receipt(Base):
         UniqueConstraint("series_id", "year", "number", name="series_year_number"),
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("number >= 1 AND number <= 9999999", name="number_seven_digits"),
-        # An issuer's receipts newest first (searchReceipts, the admin list: keyset pages) and the
-        # dashboard's counts and sums, read from the index alone on PostgreSQL. Migration 0016 also
+        # An issuer's receipts newest first (searchReceipts, the admin list: keyset pages), a page's
+        # rows picked from the index alone on PostgreSQL. Migration 0016 also
         # adds, on PostgreSQL only, ix_receipt_issued_figures (the same across issuers) and
         # ix_receipt_payer_name_trgm (trigram GIN on lower(payer_name), for the name search).
         Index(
