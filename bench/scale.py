@@ -6,7 +6,8 @@ COPY for the message log (one record per receipt, a real hash chain over small s
 — with no signer: each receipt's signed_xml is a 12-byte stand-in, so the table sizes printed
 leave out the XML (6.5 KB a receipt when signed, TOAST-compressed). Migration 0016's indexes are
 built after the seed, CONCURRENTLY, as the migration would on a full table, and their build time and
-size are printed. Then, VACUUM ANALYZE'd, each operation of the portal, the public page and the
+size are printed; the dashboard's daily figures are counted from the seeded receipts as migration
+0019 counts them. Then, VACUUM ANALYZE'd, each operation of the portal, the public page and the
 admin page runs in this process (the portal's operation handlers and the admin page's query
 functions, no HTTP in front) at 1 and at 8 concurrent clients: p50 and p99 in ms at each size and
 the growth of p50 from the smaller size to the larger, beside the targets (a look-up whose answer
@@ -15,6 +16,7 @@ what page 1 costs). Each whole-table command then runs in a fresh process and it
 memory is printed (target < 500 MB). The databases are dropped at the end.
 
     .venv/bin/python bench/scale.py [--sizes 200000,2000000] [--samples 60] [--postgres URL]
+        [--only dashboard]    (only the operations so named; no message log, no whole-table commands)
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from ereceipt.adapters.portal import SERVICE_NS, PortalOperations
-from ereceipt.core.receipts import lookup
+from ereceipt.core.receipts import daily_figures, lookup
 from ereceipt.core.storage.database import Database, migrate
 from ereceipt.core.users.accounts import CurrentUser
 from ereceipt.settings import ClientAccess
@@ -144,7 +146,7 @@ def _seed_log(url: str, records: int) -> None:
         connection.commit()
 
 
-def seed(url: str, database: Database, receipts: int) -> dict:
+def seed(url: str, database: Database, receipts: int, *, log: bool = True) -> dict:
     figures = {}
     started = time.perf_counter()
     with database.write() as session:
@@ -156,7 +158,11 @@ def seed(url: str, database: Database, receipts: int) -> dict:
         }  # fmt: skip
         for statement in SEED:
             session.execute(text(statement), {k: v for k, v in parameters.items() if f":{k}" in statement})
-    _seed_log(url.replace("postgresql+psycopg", "postgresql"), receipts)
+        started_figures = time.perf_counter()
+        daily_figures.recount(session)  # the dashboard's figures, as migration 0019 counts them
+        figures["figures_s"] = time.perf_counter() - started_figures
+    if log:
+        _seed_log(url.replace("postgresql+psycopg", "postgresql"), receipts)
     figures["seed_s"] = time.perf_counter() - started
     build = {}
     with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -175,14 +181,14 @@ def seed(url: str, database: Database, receipts: int) -> dict:
                 text(
                     "SELECT c.relname, pg_relation_size(c.oid) FROM pg_class c WHERE c.relname = ANY(:names)"
                 ),
-                {"names": [*INDEXES, "receipt", "message_log", "payment"]},
+                {"names": [*INDEXES, "receipt", "message_log", "payment", "daily_figure"]},
             ).all()
         )
         totals = dict(
             connection.execute(
                 text(
                     "SELECT relname, pg_total_relation_size(oid) FROM pg_class "
-                    "WHERE relname IN ('receipt', 'message_log', 'payment')"
+                    "WHERE relname IN ('receipt', 'message_log', 'payment', 'daily_figure')"
                 )
             ).all()
         )
@@ -379,7 +385,11 @@ def _probe(url: str, *arguments: str) -> dict:
     return json.loads(done.stdout)
 
 
-def run_size(admin, postgres: str, receipts: int, samples: int, clients: tuple[int, ...]) -> dict:
+def run_size(
+    admin, postgres: str, receipts: int, samples: int, clients: tuple[int, ...], only: list[str]
+) -> dict:
+    """Seed a database of ``receipts`` and measure; with ``only``, just the operations whose names
+    contain one of those words, without the message log and the whole-table commands."""
     name = f"ereceipt_bench_scale_{uuid.uuid4().hex[:8]}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -387,18 +397,22 @@ def run_size(admin, postgres: str, receipts: int, samples: int, clients: tuple[i
     database = Database.from_url(url, pool_size=max(clients) + 2)
     try:
         migrate(database)
-        print(f"\n== {receipts:,} receipts, {receipts:,} message-log records (synthetic; see the docstring)")
-        figures = seed(url, database, receipts)
-        print(f"seeded in {figures['seed_s']:.0f} s; indexes built CONCURRENTLY after the seed:")
+        log = f"{receipts:,} message-log records" if not only else "no message log"
+        print(f"\n== {receipts:,} receipts, {log} (synthetic; see the docstring)")
+        figures = seed(url, database, receipts, log=not only)
+        print(f"seeded in {figures['seed_s']:.0f} s (daily figures counted in {figures['figures_s']:.1f} s)")
+        print("indexes built CONCURRENTLY after the seed:")
         for index, seconds in figures["build_s"].items():
             print(f"  {index:<30} {seconds:6.1f} s  {figures['sizes'].get(index, 0) / 2**20:8.1f} MiB")
-        for table in ("receipt", "payment", "message_log"):
+        for table in ("receipt", "payment", "message_log", "daily_figure"):
             print(
                 f"  table {table:<24} heap {figures['sizes'].get(table, 0) / 2**20:8.1f} MiB, "
                 f"with indexes and TOAST {figures['totals'].get(table, 0) / 2**20:8.1f} MiB"
             )
         timings = {}
         for label, target, call in operations(database, receipts):
+            if only and not any(word in label for word in only):
+                continue
             timings[label] = (
                 target,
                 {c: measure(call, c, samples if c == 1 else max(samples // c, 8)) for c in clients},
@@ -407,7 +421,7 @@ def run_size(admin, postgres: str, receipts: int, samples: int, clients: tuple[i
                 f"{c} cl p50 {p50:7.1f} p99 {p99:7.1f}" for c, (p50, p99) in timings[label][1].items()
             )
             print(f"  {label:<46} {cells}")
-        memory = whole_table(url, database, receipts)
+        memory = whole_table(url, database, receipts) if not only else {}
         for command, measured in memory.items():
             print(
                 f"  {command:<46} {measured['seconds']:7.1f} s, peak RSS {measured['peak_mib']:6.0f} MiB "
@@ -426,12 +440,19 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=60, help="calls per operation at one client")
     parser.add_argument("--clients", default="1,8")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
+    parser.add_argument(
+        "--only",
+        default="",
+        help="measure only the operations whose names contain one of these comma-separated words "
+        "(e.g. dashboard); skips the message log and the whole-table commands",
+    )
     args = parser.parse_args()
+    only = [word for word in args.only.split(",") if word]
     sizes = [int(size) for size in args.sizes.split(",")]
     clients = tuple(int(c) for c in args.clients.split(","))
     admin = sqlalchemy.create_engine(args.postgres, isolation_level="AUTOCOMMIT")
     print(f"bench/scale.py {date.today()} on {os.cpu_count()} CPUs; sizes {sizes}; clients {clients}")
-    results = {size: run_size(admin, args.postgres, size, args.samples, clients) for size in sizes}
+    results = {size: run_size(admin, args.postgres, size, args.samples, clients, only) for size in sizes}
     admin.dispose()
     small, large = sizes[0], sizes[-1]
     print(

@@ -1,5 +1,6 @@
 """A register seeded straight into its tables (synthetic rows, no signer): issuers, series with their
-counters, cases, receipts spread over two years, payments of which a few are held."""
+counters, cases, receipts spread over two years, payments of which a few are held,
+and the dashboard's figures counted from those receipts."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, select
 
+from ereceipt.core.receipts import daily_figures
 from ereceipt.core.receipts.tables import (
     EnforcementCase,
     Issuer,
@@ -101,4 +103,5 @@ def seed(database: Database, per_issuer: int, held: int = 3) -> dict:
                 for n in range(per_issuer)
             ],
         )
+        daily_figures.recount(session, batch=max(per_issuer // 2, 1))
     return issuers

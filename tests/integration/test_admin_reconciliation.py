@@ -1,17 +1,27 @@
-"""The admin page's reconciliation screens through the WSGI test client: roles, agencies, downloads."""
+"""The admin page's reconciliation screens through the WSGI test client: roles, agencies, downloads,
+pages of discrepancies."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from admin_site import PASSWORD, build_site
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 
 from ereceipt.core.signatures.verification import verify_signed_document
 from ereceipt.core.treasury.reconciliation import REPORT_NS, reconcile
-from ereceipt.core.treasury.tables import PENDING, SENT, TreasuryReport, TreasuryStatementLine
+from ereceipt.core.treasury.tables import (
+    PENDING,
+    SENT,
+    ReconciliationDiscrepancy,
+    TreasuryReport,
+    TreasuryStatementLine,
+)
+from ereceipt.web.admin.reconciliation import DISCREPANCY_PAGE
 
 DAY = date(2026, 3, 2)
 BD, HN = "0011000000002", "0011000000001"
@@ -114,3 +124,51 @@ def test_metrics_show_the_failing_reports(site) -> None:
     lines = app.test_client().get("/metrics").get_data(as_text=True).splitlines()
     assert 'ereceipt_treasury_reports{status="SENT"} 1.0' in lines
     assert "ereceipt_treasury_reports_failing 1.0" in lines
+
+
+def many_discrepancies(services, run_id: int, count: int) -> list[str]:
+    """``count`` discrepancies added to a run, of two kinds; their references in the order shown."""
+    kinds = ("duplicate", "amount_mismatch")
+    rows = [
+        {"run_id": run_id, "kind": kinds[n % 2], "reference": f"FT{(count - n):06d}", "bank_amount": n + 1}
+        for n in range(count)
+    ]
+    with services.database.write() as session:
+        session.execute(insert(ReconciliationDiscrepancy), rows)
+        shown = session.execute(
+            select(ReconciliationDiscrepancy.reference)
+            .where(ReconciliationDiscrepancy.run_id == run_id)
+            .order_by(ReconciliationDiscrepancy.kind, ReconciliationDiscrepancy.reference)
+        )
+        return list(shown.scalars())
+
+
+def test_a_run_s_discrepancies_are_shown_a_page_at_a_time_following_the_next_link(site) -> None:
+    app, services, runs = site
+    expected = many_discrepancies(services, runs["bd"], 2 * DISCREPANCY_PAGE + 5)
+    auditor = login(app, "auditor")
+    seen, path, pages = [], f"/admin/doi-soat/{runs['bd']}", 0
+    while path:
+        page = auditor.get(path).get_data(as_text=True)
+        pages += 1
+        rows = re.findall(r"<tr data-kind=\"[a-z_]+\"><td>[^<]*</td><td>([^<]+)</td>", page)
+        assert len(rows) <= DISCREPANCY_PAGE
+        seen += rows
+        found = re.search(r'id="next-page" href="([^"]+)"', page)
+        path = html.unescape(found.group(1)) if found else None
+    assert pages == 3
+    assert seen == expected  # every one once, in order (the run's own ones among them)
+
+
+def test_a_forged_page_link_is_answered_400(site) -> None:
+    app, services, runs = site
+    many_discrepancies(services, runs["hn"], 3)
+    with services.database.read() as session:
+        other = session.scalar(
+            select(ReconciliationDiscrepancy.id).where(ReconciliationDiscrepancy.run_id == runs["hn"])
+        )
+    auditor = login(app, "auditor")
+    for after in ("abc", "9" * 30, str(other)):  # not a number, too long, another run's discrepancy
+        answer = auditor.get(f"/admin/doi-soat/{runs['bd']}?trang=2&sau={after}")
+        assert answer.status_code == 400, after
+        assert "Liên kết trang không hợp lệ" in answer.get_data(as_text=True)

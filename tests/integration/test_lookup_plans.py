@@ -14,10 +14,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 from seeded_receipts import ISSUERS, seed
-from sqlalchemy import event
+from sqlalchemy import event, func, insert, select
 
 from ereceipt.core.receipts import lookup
+from ereceipt.core.receipts.tables import DailyFigure
 from ereceipt.core.storage.database import Database
+from ereceipt.core.treasury import reconciliation
+from ereceipt.core.treasury.tables import ReconciliationDiscrepancy, ReconciliationRun
 from ereceipt.core.users.accounts import CurrentUser
 from ereceipt.web.admin import queries
 
@@ -132,3 +135,46 @@ def test_the_dashboard_counts_held_payments_from_their_partial_index(register) -
     assert figures["held_payments"] == 3
     held = [plan_nodes for plan_nodes in plans(register, statements) if "payment" in str(plan_nodes)]
     assert held and {"ix_payment_held"} <= {node.get("Index Name") for node in held[0]}
+
+
+def figure_reads(plan_nodes: list[dict]) -> list[dict]:
+    return [node for node in plan_nodes if node.get("Relation Name") == "daily_figure"]
+
+
+@pytest.mark.parametrize("issuer_id", [None, 2], ids=["national", "agency"])
+def test_the_dashboard_reads_only_the_window_s_daily_figures_by_their_index(register, issuer_id) -> None:
+    officer = CurrentUser(1, "auditor", "auditor", issuer_id, ISSUERS[1] if issuer_id else None)
+    with register.read() as session, sent(register) as statements:
+        figures = queries.figures(session, officer, datetime(2026, 11, 20, tzinfo=UTC))
+    assert sum(day["count"] for day in figures["days"]) > 0
+    [figure_plan] = [nodes for nodes in plans(register, statements) if figure_reads(nodes)]
+    assert not receipt_reads(figure_plan), figure_plan  # the receipts are not read at all
+    with register.read() as session:  # two years of days per issuer: the window is a small part
+        kept = session.scalar(select(func.count()).select_from(DailyFigure))
+    for node in figure_reads(figure_plan):
+        assert node["Node Type"] != "Seq Scan" and node["Plan Rows"] < kept / 5, node
+    indexed = [
+        node for node in figure_plan if node.get("Index Name") in ("ix_daily_figure_day", "pk_daily_figure")
+    ]
+    assert indexed and all("day" in node.get("Index Cond", "") for node in indexed), figure_plan
+
+
+def test_a_page_of_a_run_s_discrepancies_is_read_in_order_from_its_index(register) -> None:
+    with register.write() as session:
+        run_id = session.execute(
+            insert(ReconciliationRun).returning(ReconciliationRun.id),
+            [{"account": "0011", "day": date(2026, 3, 2), "started_at": datetime.now(UTC), "actor": "t"}],
+        ).scalar_one()
+        session.execute(
+            insert(ReconciliationDiscrepancy),
+            [{"run_id": run_id, "kind": "duplicate", "reference": f"FT{n:06d}"} for n in range(5_000)],
+        )
+    with register.read() as session:
+        first = reconciliation.discrepancies(session, run_id, limit=100)
+    with register.read() as session, sent(register) as statements:
+        page = reconciliation.discrepancies(session, run_id, after=first[-1].id, limit=100)
+    assert [row.reference for row in page] == [f"FT{n:06d}" for n in range(100, 200)]
+    page_plan = plans(register, statements)[-1]
+    assert_no_big_sort(page_plan, 100)
+    names = {node.get("Index Name") for node in page_plan}
+    assert "ix_reconciliation_discrepancy_page" in names, page_plan

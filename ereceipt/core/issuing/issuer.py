@@ -1,7 +1,8 @@
 """Issuing, cancelling and replacing receipts (Decree 123/2020/ND-CP art. 32; cancellation and replacement).
 
 One transaction records the payments (idempotent on source and reference), takes the next
-numbers, signs the receipts in number order and stores them with their audit events. If anything
+numbers, signs the receipts in number order and stores them with their audit events and the
+dashboard's figures of the day (``daily_figures``). If anything
 fails, nothing of it stays, the numbers included. A batch (a bank message of many transfers)
 goes through the same steps as a single receipt, with one statement per step instead of one per
 receipt.
@@ -24,7 +25,7 @@ from ereceipt.core.errors import BadInput, Conflict
 from ereceipt.core.issuing.numbering import take_numbers
 from ereceipt.core.issuing.requests import IssuedReceipt, IssueRequest, PaymentIn
 from ereceipt.core.money import format_vnd, vnd
-from ereceipt.core.receipts import store
+from ereceipt.core.receipts import daily_figures, store
 from ereceipt.core.receipts.content import (
     VIETNAM,
     CollectionInfo,
@@ -155,7 +156,8 @@ class ReceiptIssuer:
             original = store.get_receipt(session, receipt_id, for_update=True)
             if original.status != ISSUED:
                 raise Conflict(f"receipt {receipt_id} is {original.status.lower()} and cannot be replaced")
-            store.mark_cancelled(session, original, officer=officer, reason=reason, now=self.clock())
+            now = self.clock()
+            store.mark_cancelled(session, original, officer=officer, reason=reason, now=now, count=False)
             old, series = store.stored_content(original), SeriesInfo.of(original.series)
             content = replace(
                 old,
@@ -169,6 +171,9 @@ class ReceiptIssuer:
                 content, series, original.payment_id, original.case_id, replaces_id=original.id
             )
             (issued,) = self._number_sign_store(session, [planned])
+            # The original leaves its day's figures only now: like every issuing transaction, this
+            # one locks the series' counter before any figures row, so that none waits in a cycle.
+            daily_figures.add(session, [(original.issuer_id, original.issued_at, -1, -original.amount)])
             details = {"replacement": issued.receipt_id, "reason": reason}
             audit.record(session, officer, "receipt.replaced", "receipt", original.id, **details)
             return issued
@@ -219,6 +224,12 @@ class ReceiptIssuer:
             signed.append(signed_xml)
             rows.append(_receipt_row(plan, content, year, signed_xml, identity))
         receipt_ids = store.insert_rows(session, Receipt.__table__, rows)
+        # the dashboard's figures of the day, in this transaction (core.receipts.daily_figures)
+        changes = [
+            (plan.series.issuer_id, now, 1, content.amount)
+            for plan, content in zip(plans, contents, strict=True)
+        ]
+        daily_figures.add(session, changes)
         issued = [
             IssuedReceipt(receipt_id, content, signed_xml, created=True, contact=plan.contact)
             for receipt_id, content, signed_xml, plan in zip(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ereceipt.core.errors import BadInput, Conflict, NotFound
 from ereceipt.core.money import format_vnd
+from ereceipt.core.receipts import daily_figures
 from ereceipt.core.receipts.content import VIETNAM, IssuerInfo, ReceiptContent, ReceiptRef, series_year
 from ereceipt.core.receipts.receipt_xml import read_receipt
 from ereceipt.core.receipts.tables import EnforcementCase, Issuer, Payment, Receipt, ReceiptSeries
@@ -175,13 +176,19 @@ def get_receipt(session: Session, receipt_id: int, *, for_update: bool = False) 
     return receipt
 
 
-def mark_cancelled(session: Session, receipt: Receipt, *, officer: str, reason: str, now: datetime) -> None:
+def mark_cancelled(
+    session: Session, receipt: Receipt, *, officer: str, reason: str, now: datetime, count: bool = True
+) -> None:
+    """Cancel the receipt, audited; with ``count``, take it off its day's figures now (a replacement
+    does that itself, after numbering: see ``ReceiptIssuer.replace``)."""
     if receipt.status == CANCELLED:
         raise Conflict(f"receipt {receipt.id} was cancelled already")
     receipt.status = CANCELLED
     receipt.cancelled_at = now
     receipt.cancelled_by = officer
     receipt.cancel_reason = reason
+    if count:
+        daily_figures.add(session, [(receipt.issuer_id, receipt.issued_at, -1, -receipt.amount)])
     audit.record(session, officer, "receipt.cancelled", "receipt", receipt.id, reason=reason)
 
 

@@ -1,17 +1,19 @@
 """The receipt register's tables (SQLAlchemy 2): issuers, series, counters, cases, payments, receipts.
 
 Money columns are BIGINT holding whole đồng, with CHECK constraints; timestamps are stored in UTC.
-``failed_lookup`` counts failed public look-ups per client address.
+``failed_lookup`` counts failed public look-ups per client address; ``daily_figure`` holds the
+dashboard's per-day figures (``daily_figures``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -114,8 +116,8 @@ class Receipt(Base):
         UniqueConstraint("series_id", "year", "number", name="series_year_number"),
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("number >= 1 AND number <= 9999999", name="number_seven_digits"),
-        # An issuer's receipts newest first (searchReceipts, the admin list: keyset pages) and the
-        # dashboard's counts and sums, read from the index alone on PostgreSQL. Migration 0016 also
+        # An issuer's receipts newest first (searchReceipts, the admin list: keyset pages), a page's
+        # rows picked from the index alone on PostgreSQL. Migration 0016 also
         # adds, on PostgreSQL only, ix_receipt_issued_figures (the same across issuers) and
         # ix_receipt_payer_name_trgm (trigram GIN on lower(payer_name), for the name search).
         Index(
@@ -173,3 +175,15 @@ class LookupGuard(Base):
     __tablename__ = "lookup_guard"
     client: Mapped[str] = mapped_column(String(64), primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class DailyFigure(Base):
+    """How many receipts an issuer issued on a Vietnam day that are not cancelled, and their amount."""
+
+    __tablename__ = "daily_figure"
+    # The national dashboard reads every issuer's last 31 days: by day first.
+    __table_args__ = (Index("ix_daily_figure_day", "day", "issuer_id"),)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuer.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    issued_count: Mapped[int] = mapped_column(BigInteger)
+    issued_amount: Mapped[int] = mapped_column(BigInteger)

@@ -40,7 +40,7 @@ from datetime import UTC, date, datetime
 from typing import TextIO
 
 from lxml import etree
-from sqlalchemy import Date, DateTime, bindparam, select, text, update
+from sqlalchemy import Date, DateTime, bindparam, literal, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from ereceipt.core.errors import NotFound, SchemaViolation
@@ -251,14 +251,23 @@ def load_run(session: Session, run_id: int) -> ReconciliationRun:
     return run
 
 
-def discrepancies(session: Session, run_id: int) -> list[ReconciliationDiscrepancy]:
-    return list(
-        session.scalars(
-            select(ReconciliationDiscrepancy)
-            .where(ReconciliationDiscrepancy.run_id == run_id)
-            .order_by(ReconciliationDiscrepancy.kind, ReconciliationDiscrepancy.reference)
-        )
-    )
+def discrepancies(
+    session: Session, run_id: int, *, after: int | None = None, limit: int | None = None
+) -> list[ReconciliationDiscrepancy]:
+    """The run's discrepancies by kind and reference; with ``after`` (the id of the last one seen)
+    those that follow it, and at most ``limit`` of them: a page costs what the first page costs,
+    read along ``ix_reconciliation_discrepancy_page``, however many the run has."""
+    table = ReconciliationDiscrepancy
+    key = tuple_(table.kind, table.reference, table.id)
+    query = select(table).where(table.run_id == run_id)
+    if after is not None:
+        last = select(table.kind, table.reference, table.id).where(table.run_id == run_id, table.id == after)
+        seen = session.execute(last).one_or_none()
+        if seen is None:
+            raise NotFound(f"run {run_id} has no discrepancy {after}")
+        query = query.where(key > tuple_(*(literal(value) for value in seen)))
+    query = query.order_by(table.kind, table.reference, table.id)
+    return list(session.scalars(query if limit is None else query.limit(limit)))
 
 
 CSV_COLUMNS = ("kind", "reference", "detail", "receipt_amount", "bank_amount", "treasury_amount")

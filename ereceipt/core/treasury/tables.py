@@ -77,6 +77,8 @@ class ReconciliationRun(Base):
 
 class ReconciliationDiscrepancy(Base):
     __tablename__ = "reconciliation_discrepancy"
+    # A run's discrepancies in the order they are shown, a page at a time (migration 0019).
+    __table_args__ = (Index("ix_reconciliation_discrepancy_page", "run_id", "kind", "reference", "id"),)
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("reconciliation_run.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))

@@ -6,7 +6,7 @@ of that agency's account and its own treasury reports (another agency's run is a
 
 from __future__ import annotations
 
-from flask import Response, abort, g, render_template
+from flask import Response, abort, g, render_template, request
 from sqlalchemy import select
 
 from ereceipt.core.errors import NotFound
@@ -18,6 +18,7 @@ from ereceipt.web.parts import parts
 
 READERS = ("auditor", "approver", "administrator")
 RUNS_PAGE = 100
+DISCREPANCY_PAGE = 100
 
 
 def _visible_run(session, run_id: int) -> ReconciliationRun:
@@ -57,11 +58,29 @@ def reconciliation_runs():
 @blueprint.get("/doi-soat/<int:run_id>")
 @require(*READERS)
 def reconciliation_run(run_id: int):
+    """The run's figures and its discrepancies, DISCREPANCY_PAGE at a time; the next page goes on
+    after the last discrepancy shown (``sau``: its id), so any page costs what the first costs."""
+    after_text = request.args.get("sau", "").strip()
+    if after_text and (not after_text.isdigit() or len(after_text) > 19):
+        abort(400, "Liên kết trang không hợp lệ.")
+    page = max(request.args.get("trang", 1, type=int) or 1, 1)
     with parts().database.read() as session:
         run = _visible_run(session, run_id)
-        rows = reconciliation.discrepancies(session, run_id)
+        try:
+            found = reconciliation.discrepancies(
+                session, run_id, after=int(after_text) if after_text else None, limit=DISCREPANCY_PAGE + 1
+            )
+        except NotFound:
+            abort(400, "Liên kết trang không hợp lệ.")
+    rows, more = found[:DISCREPANCY_PAGE], len(found) > DISCREPANCY_PAGE
     return render_template(
-        "admin/reconciliation_run.html", run=run, rows=rows, labels=reconciliation.KIND_LABELS
+        "admin/reconciliation_run.html",
+        run=run,
+        rows=rows,
+        labels=reconciliation.KIND_LABELS,
+        page=page,
+        first=(page - 1) * DISCREPANCY_PAGE,
+        after=rows[-1].id if more else None,
     )
 
 
