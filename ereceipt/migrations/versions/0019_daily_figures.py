@@ -10,7 +10,7 @@ On PostgreSQL the discrepancies' index is built CONCURRENTLY, in a transaction o
 the migration is handed a connection already inside a transaction (then plainly, in it).
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 """
 
 from collections.abc import Iterator
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
