@@ -13,6 +13,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
+from ereceipt.core.signatures import xades
 from ereceipt.core.signatures.binding import RecordedCertificate, SignerRecord, bind_signer, fingerprint
 from ereceipt.core.signatures.development_tsa import DevelopmentTSA
 from ereceipt.core.signatures.pki import DevelopmentPKI, issue_certificate, make_ca
@@ -30,7 +31,13 @@ LATER = NOW + timedelta(days=400)  # the frozen verification clock: long after t
 
 @pytest.fixture(scope="module")
 def short_lived(ca) -> ReceiptSigner:
-    certificate, key = issue_certificate(*ca, "short-lived signer", not_after=EXPIRY, tax_code="0100000001")
+    certificate, key = issue_certificate(
+        *ca,
+        "short-lived signer",
+        tax_code="0100000001",
+        not_before=NOW - timedelta(hours=1),
+        not_after=EXPIRY,
+    )
     return ReceiptSigner(SigningIdentity(key, certificate, (ca[0],)))
 
 
@@ -52,8 +59,17 @@ def verify(data: bytes, trust, tsa_parts, *, now: datetime = LATER):
     return verify_signed_document(data, trust, expected_root=TEST_ROOT, now=now, tsa_trust=[tsa_parts[0]])
 
 
+class _SignerClock(datetime):
+    """The signer's clock stopped at NOW, however long the suite ran before this module."""
+
+    @classmethod
+    def now(cls, tz=None) -> datetime:
+        return NOW.astimezone(tz) if tz else NOW.replace(tzinfo=None)
+
+
 @pytest.fixture
-def signed(short_lived: ReceiptSigner) -> etree._Element:
+def signed(short_lived: ReceiptSigner, monkeypatch: pytest.MonkeyPatch) -> etree._Element:
+    monkeypatch.setattr(xades, "datetime", _SignerClock)
     return short_lived.sign(etree.fromstring(RECEIPT))
 
 
@@ -89,7 +105,7 @@ def test_a_time_stamp_from_an_untrusted_tsa_leaves_level_b(signed, trust, tsa_pa
 
 
 def test_a_time_stamp_before_the_claimed_signing_time_is_refused(signed, trust, tsa_parts) -> None:
-    report = verify(stamped(signed, tsa_parts, NOW - timedelta(minutes=50)), trust, tsa_parts, now=NOW)
+    report = verify(stamped(signed, tsa_parts, NOW - timedelta(minutes=10)), trust, tsa_parts, now=NOW)
     assert report.sub_indication is SubIndication.SIG_CONSTRAINTS_FAILURE
     assert "earlier than the claimed signing time" in report.message
 
