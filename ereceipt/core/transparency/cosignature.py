@@ -10,16 +10,15 @@ verifier key is published as ``<name>+<hex key id>+<base64(0x04 ‖ public key)>
 from __future__ import annotations
 
 import base64
-import binascii
-import hashlib
 import struct
 from dataclasses import dataclass
+from typing import ClassVar
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from ereceipt.core.transparency.signed_note import SIGNATURE_PREFIX, Note, NoteError
+from ereceipt.core.transparency.signed_note import SIGNATURE_PREFIX, Note, NoteError, Verifier
 
 COSIGNATURE_V1 = 0x04
 _TIMESTAMP = struct.Struct("!Q")
@@ -30,41 +29,11 @@ def cosigned_message(text: bytes, timestamp: int) -> bytes:
     return b"cosignature/v1\ntime %d\n" % timestamp + text
 
 
-def cosigner_key_id(name: str, public_key: bytes) -> bytes:
-    return hashlib.sha256(name.encode() + b"\n" + bytes([COSIGNATURE_V1]) + public_key).digest()[:4]
-
-
 @dataclass(frozen=True)
-class CosignatureVerifier:
-    """A witness's name and Ed25519 public key: what its ``.vkey`` file holds."""
+class CosignatureVerifier(Verifier):
+    """A witness's name and Ed25519 public key: what its ``.vkey`` file holds (signature type 0x04)."""
 
-    name: str
-    public_key: bytes
-
-    @property
-    def key_id(self) -> bytes:
-        return cosigner_key_id(self.name, self.public_key)
-
-    @property
-    def vkey(self) -> str:
-        encoded = base64.b64encode(bytes([COSIGNATURE_V1]) + self.public_key).decode()
-        return f"{self.name}+{self.key_id.hex()}+{encoded}"
-
-    @classmethod
-    def parse(cls, vkey: str) -> CosignatureVerifier:
-        name, _, rest = vkey.strip().partition("+")
-        hex_id, _, encoded = rest.partition("+")
-        try:
-            raw = base64.b64decode(encoded, validate=True)
-            claimed = bytes.fromhex(hex_id)
-        except (binascii.Error, ValueError) as exc:
-            raise NoteError(f"witness key {vkey!r} is not name+hex id+base64 key") from exc
-        if len(raw) != 33 or raw[0] != COSIGNATURE_V1 or not name:
-            raise NoteError("witness key is not an Ed25519 cosignature key (type 0x04, 32 bytes)")
-        verifier = cls(name, raw[1:])
-        if verifier.key_id != claimed:
-            raise NoteError(f"witness key {name}: id {hex_id} does not match the key")
-        return verifier
+    KEY_TYPE: ClassVar[int] = COSIGNATURE_V1
 
     def cosigned_at(self, note: Note) -> int | None:
         """The timestamp of this witness's valid cosignature on ``note``, or None if it has none."""

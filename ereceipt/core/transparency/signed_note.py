@@ -10,6 +10,7 @@ import base64
 import binascii
 import hashlib
 from dataclasses import dataclass
+from typing import ClassVar, Self
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -35,9 +36,9 @@ def _raw(public_key: Ed25519PublicKey) -> bytes:
     return public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
-def key_id(name: str, public_key: bytes) -> bytes:
-    """The four-byte key id of an Ed25519 key of this name."""
-    return hashlib.sha256(name.encode() + b"\n" + bytes([ED25519]) + public_key).digest()[:4]
+def key_id(name: str, public_key: bytes, key_type: int = ED25519) -> bytes:
+    """The four-byte key id of a key of this name and signature type (0x01: Ed25519 note signer)."""
+    return hashlib.sha256(name.encode() + b"\n" + bytes([key_type]) + public_key).digest()[:4]
 
 
 @dataclass(frozen=True)
@@ -46,19 +47,20 @@ class Verifier:
 
     name: str
     public_key: bytes
+    KEY_TYPE: ClassVar[int] = ED25519  # the signature type byte of the key id and the vkey
 
     @property
     def key_id(self) -> bytes:
-        return key_id(self.name, self.public_key)
+        return key_id(self.name, self.public_key, self.KEY_TYPE)
 
     @property
     def vkey(self) -> str:
-        encoded = base64.b64encode(bytes([ED25519]) + self.public_key).decode()
+        encoded = base64.b64encode(bytes([self.KEY_TYPE]) + self.public_key).decode()
         return f"{self.name}+{self.key_id.hex()}+{encoded}"
 
     @classmethod
-    def parse(cls, vkey: str) -> "Verifier":
-        """Reads ``name+hexid+base64key``; the id must match the key."""
+    def parse(cls, vkey: str) -> Self:
+        """Reads ``name+hexid+base64key``; the type must be this class's and the id must match the key."""
         name, _, rest = vkey.strip().partition("+")
         hex_id, _, encoded = rest.partition("+")
         try:
@@ -66,8 +68,10 @@ class Verifier:
             claimed = bytes.fromhex(hex_id)
         except (binascii.Error, ValueError) as exc:
             raise NoteError(f"verifier key {vkey!r} is not name+hex id+base64 key") from exc
-        if len(raw) != 33 or raw[0] != ED25519 or len(claimed) != 4:
-            raise NoteError("verifier key is not an Ed25519 key (type 0x01, 32 bytes) with a 4-byte id")
+        if len(raw) != 33 or raw[0] != cls.KEY_TYPE or len(claimed) != 4:
+            raise NoteError(
+                f"verifier key is not an Ed25519 key (type 0x{cls.KEY_TYPE:02x}, 32 bytes) with a 4-byte id"
+            )
         verifier = cls(_check_name(name), raw[1:])
         if verifier.key_id != claimed:
             raise NoteError(f"verifier key {name}: id {hex_id} does not match the key")
