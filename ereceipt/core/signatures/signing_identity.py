@@ -1,6 +1,6 @@
 """The issuer's signing identity (RFC 5280 certificate, PKCS#8 PEM or PKCS#12 key) for XAdES receipts.
 
-Loaded once per process by the wiring (``app/wiring.py``). Every problem (a missing file, a wrong
+Loaded once per process by the wiring (``app/wiring/``). Every problem (a missing file, a wrong
 password, a key that does not match its certificate, a certificate not valid now or not made for
 signing) is a ``ConfigurationError`` naming the file, so that the server stops at start instead of issuing
 receipts nobody can verify.
