@@ -7,7 +7,15 @@ own key (``per-issuer``, ``[signing_keys]``); the receipts alternate between two
 issuing in one process on PostgreSQL at least half the bare signing rate; one issue under 20 ms at
 p99; per-issuer keys within noise of the single key.
 
-    .venv/bin/python bench/issue_receipts.py [--receipts 600] [--postgres URL]
+Level T, in the same run: on each database, the level-B issuing rate of one process with one thread
+(number + sign + store + commit, no TSA) [its baseline]; then receipts issued while the
+time-stamping run (``core.receipts.time_stamping``, through the HTTP TSA client, 4 requests in flight
+as ``[scheduler] time_stamps_in_parallel`` has by default) works in threads of the same process, the
+window ending when the last receipt is at level T, so its CPU is inside the window. The development
+TSA answers over HTTP from a process of its own (a TSA is another machine). Target: the T rate at
+least 0.6 x the B rate; TSA round trips per receipt are printed.
+
+    .venv/bin/python bench/issue_receipts.py [--receipts 600] [--level-t-receipts 400] [--postgres URL]
 """
 
 from __future__ import annotations
@@ -17,17 +25,22 @@ import multiprocessing
 import os
 import statistics
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import sqlalchemy
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from lxml import etree
 from sqlalchemy import text
 
+from ereceipt.adapters.tsa import HttpTimeStampAuthority
 from ereceipt.app.demo import load_demo_data
 from ereceipt.app.wiring import development_issuers
 from ereceipt.core.amount_words import amount_in_words
@@ -41,9 +54,12 @@ from ereceipt.core.receipts.content import (
     ReceiptContent,
 )
 from ereceipt.core.receipts.receipt_xml import receipt_element
+from ereceipt.core.receipts.time_stamping import time_stamp_receipts
+from ereceipt.core.signatures.development_tsa import DevelopmentTSA
 from ereceipt.core.signatures.identity import receipt_identity
 from ereceipt.core.signatures.pki import create_development_pki
 from ereceipt.core.signatures.signing_identity import load_signing_identity
+from ereceipt.core.signatures.timestamp import REPLY_TYPE
 from ereceipt.core.signatures.xades import IssuerSigners, ReceiptSigner
 from ereceipt.core.storage.database import Database, migrate
 from ereceipt.core.xml.parser import hardened_parser
@@ -218,6 +234,72 @@ def measure(
     }
 
 
+def serve_tsa(keys: str, port: int) -> None:
+    """The development TSA over HTTP on ``port`` until the process is terminated."""
+    certificate = x509.load_pem_x509_certificate((Path(keys) / "tsa.cert.pem").read_bytes())
+    key = serialization.load_pem_private_key((Path(keys) / "tsa.key.pem").read_bytes(), None)
+    tsa = DevelopmentTSA(certificate, key)
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            body = tsa.reply(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(200)
+            self.send_header("Content-Type", REPLY_TYPE)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+
+
+def issue_one_by_one(issuer: ReceiptIssuer, tag: str, count: int) -> float:
+    started = time.perf_counter()
+    for index in range(count):
+        issuer.issue(request(tag, index))
+    return time.perf_counter() - started
+
+
+def measure_level_t(kind: str, url: str, keys: Path, receipts: int, port: int) -> dict:
+    database = Database.from_url(url, pool_size=4)
+    issuer = ReceiptIssuer(database, make_signers(keys, per_issuer=True))
+    tsa = HttpTimeStampAuthority(f"http://127.0.0.1:{port}/tsa")
+    issuer.issue(request("warm", 0))
+    time_stamp_receipts(database, tsa, limit=10_000)  # the warm-up and the demo's receipts, outside
+    b_rate = receipts / issue_one_by_one(issuer, "b", receipts)
+    time_stamp_receipts(database, tsa, limit=10_000)  # the B phase's receipts, outside the window
+    before = tsa.round_trips
+    done = threading.Event()
+
+    def upgrade() -> None:
+        while True:
+            finished = done.is_set()  # read before the run: a run after the last issue ends the loop
+            run = time_stamp_receipts(database, tsa, limit=200, parallel=4)
+            if finished and run.waiting == 0:
+                return
+            if run.upgraded == 0:
+                time.sleep(0.05)
+
+    started = time.perf_counter()
+    worker = threading.Thread(target=upgrade)
+    worker.start()
+    issue_one_by_one(issuer, "t", receipts)
+    done.set()
+    worker.join()
+    window = time.perf_counter() - started
+    database.dispose()
+    return {
+        "kind": kind,
+        "b": b_rate,
+        "t": receipts / window,
+        "trips": (tsa.round_trips - before) / receipts,
+    }
+
+
 def postgres_reachable(url: str) -> bool:
     try:
         engine = sqlalchemy.create_engine(url)
@@ -229,30 +311,37 @@ def postgres_reachable(url: str) -> bool:
         return False
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--receipts", type=int, default=600, help="receipts per measurement")
-    parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as temporary:
-        workdir = Path(temporary)
-        keys = workdir / "keys"
-        create_development_pki(keys, issuers=development_issuers())
-        bare = bare_signing_rate(keys, signxml_only=True)
-        # Alternated in short windows and the best of each kept: the machine's load changes by the second.
-        rates = [
-            (bare_signing_rate(keys, 1.0), bare_signing_rate(keys, 1.0, identity=True)) for _ in range(5)
-        ]
-        product, with_identity = (max(rate) for rate in zip(*rates, strict=True))
-        kinds = ["sqlite"] + (["postgresql"] if postgres_reachable(args.postgres) else [])
-        # (processes, threads per process, receipts per transaction)
-        shapes = [(1, 1, 1), (1, 4, 1), (2, 1, 1), (1, 1, 50), (2, 1, 50)]
-        rows = [
-            measure(kind, shape, args.receipts, keys, workdir, args.postgres, per_issuer)
-            for kind in kinds
-            for shape in shapes
-            for per_issuer in (False, True)  # side by side, so that load changes hit both alike
-        ]
+def level_t_rows(keys: Path, workdir: Path, kinds: list[str], receipts: int, postgres: str) -> list[dict]:
+    """The level-B and level-T rates on each database, the development TSA in a process of its own."""
+    port = 18_000 + int(time.time()) % 1000
+    server = multiprocessing.get_context("spawn").Process(target=serve_tsa, args=(str(keys), port))
+    server.start()
+    time.sleep(2)
+    rows = []
+    try:
+        for kind in kinds:
+            url, cleanup = fresh_database(kind, workdir, postgres)
+            try:
+                rows.append(measure_level_t(kind, url, keys, receipts, port))
+            finally:
+                cleanup()
+    finally:
+        server.terminate()
+        server.join()
+    return rows
+
+
+def print_level_t(rows: list[dict]) -> None:
+    print(f"{'database':<11}{'B receipts/s':>14}{'T receipts/s':>14}{'T / B':>8}{'TSA trips/receipt':>19}")
+    for row in rows:
+        verdict = "MET" if row["t"] >= 0.6 * row["b"] else "MISSED"
+        print(
+            f"{row['kind']:<11}{row['b']:>14.1f}{row['t']:>14.1f}{row['t'] / row['b']:>8.2f}"
+            f"{row['trips']:>19.2f}   target T >= 0.6 x B (the baseline): {verdict}"
+        )
+
+
+def print_issuing(bare: float, product: float, with_identity: float, rows: list[dict]) -> None:
     print(
         f"bare signxml XAdES signing, RSA-2048, same key, one process: {bare:8.1f} signatures/s  [baseline]"
     )
@@ -291,6 +380,39 @@ def main() -> None:
         )
     verdict = "MET" if single["p99"] < 20 else "MISSED"
     print(f"target single issue p99 < 20 ms on PostgreSQL: {single['p99']:.2f} ms {verdict}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--receipts", type=int, default=600, help="receipts per measurement")
+    parser.add_argument("--level-t-receipts", type=int, default=400, help="receipts per level-T measurement")
+    parser.add_argument("--level-t-only", action="store_true", help="measure level T and its baseline only")
+    parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as temporary:
+        workdir = Path(temporary)
+        keys = workdir / "keys"
+        create_development_pki(keys, issuers=development_issuers())
+        kinds = ["sqlite"] + (["postgresql"] if postgres_reachable(args.postgres) else [])
+        if not args.level_t_only:
+            bare = bare_signing_rate(keys, signxml_only=True)
+            # Alternated in short windows and the best of each kept: the load changes by the second.
+            rates = [
+                (bare_signing_rate(keys, 1.0), bare_signing_rate(keys, 1.0, identity=True)) for _ in range(5)
+            ]
+            product, with_identity = (max(rate) for rate in zip(*rates, strict=True))
+            # (processes, threads per process, receipts per transaction)
+            shapes = [(1, 1, 1), (1, 4, 1), (2, 1, 1), (1, 1, 50), (2, 1, 50)]
+            rows = [
+                measure(kind, shape, args.receipts, keys, workdir, args.postgres, per_issuer)
+                for kind in kinds
+                for shape in shapes
+                for per_issuer in (False, True)  # side by side, so that load changes hit both alike
+            ]
+        level_t = level_t_rows(keys, workdir, kinds, args.level_t_receipts, args.postgres)
+    if not args.level_t_only:
+        print_issuing(bare, product, with_identity, rows)
+    print_level_t(level_t)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,27 @@ class DevelopmentTSA:
         self.key = key
         self.clock = clock
         self._certificate = asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
+        # The parts that are the same in every token, encoded once: asn1crypto re-encodes a value
+        # built from Python data on every dump, but returns a loaded one's bytes as they are.
+        self._certificates = _loaded(cms.CertificateSet([self._certificate]))
+        self._sid = _loaded(
+            cms.SignerIdentifier(
+                {
+                    "issuer_and_serial_number": {
+                        "issuer": self._certificate.issuer,
+                        "serial_number": self._certificate.serial_number,
+                    }
+                }
+            )
+        )
+        self._signing_certificate = _loaded(
+            cms.CMSAttribute(
+                {
+                    "type": "signing_certificate_v2",
+                    "values": [{"certs": [{"cert_hash": hashlib.sha256(self._certificate.dump()).digest()}]}],
+                }
+            )
+        )
 
     def reply(self, request: bytes) -> bytes:
         try:
@@ -74,29 +95,18 @@ class DevelopmentTSA:
             }
         )
         info_der = info.dump()
-        certificate_der = self._certificate.dump()
         attributes = cms.CMSAttributes(
             [
                 {"type": "content_type", "values": ["tst_info"]},
                 {"type": "signing_time", "values": [cms.Time({"utc_time": now})]},
                 {"type": "message_digest", "values": [hashlib.sha256(info_der).digest()]},
-                {
-                    "type": "signing_certificate_v2",
-                    "values": [{"certs": [{"cert_hash": hashlib.sha256(certificate_der).digest()}]}],
-                },
+                self._signing_certificate,
             ]
         )
         signer = cms.SignerInfo(
             {
                 "version": "v1",
-                "sid": cms.SignerIdentifier(
-                    {
-                        "issuer_and_serial_number": {
-                            "issuer": self._certificate.issuer,
-                            "serial_number": self._certificate.serial_number,
-                        }
-                    }
-                ),
+                "sid": self._sid,
                 "digest_algorithm": {"algorithm": "sha256"},
                 "signed_attrs": attributes,
                 "signature_algorithm": {"algorithm": self._signature_algorithm()},
@@ -114,7 +124,7 @@ class DevelopmentTSA:
                             "content_type": "tst_info",
                             "content": cms.ParsableOctetString(info_der),
                         },
-                        "certificates": [self._certificate],
+                        "certificates": self._certificates,
                         "signer_infos": [signer],
                     }
                 ),
@@ -128,6 +138,11 @@ class DevelopmentTSA:
         if isinstance(self.key, rsa.RSAPrivateKey):
             return self.key.sign(data, padding.PKCS1v15(), hashes.SHA256())
         return self.key.sign(data, ec.ECDSA(hashes.SHA256()))
+
+
+def _loaded(value):
+    """``value`` encoded and read back: dumped again, it gives the same bytes without re-encoding."""
+    return type(value).load(value.dump())
 
 
 def _refusal(failure: str, text: str) -> bytes:
