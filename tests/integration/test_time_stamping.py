@@ -20,11 +20,16 @@ from test_issuing import cash
 from ereceipt.adapters.tsa import HttpTimeStampAuthority
 from ereceipt.core.issuing.issuer import ReceiptIssuer
 from ereceipt.core.receipts.tables import Receipt
-from ereceipt.core.receipts.time_stamping import time_stamp_receipts
+from ereceipt.core.receipts.time_stamping import CHUNK, time_stamp_receipts
 from ereceipt.core.signatures.development_tsa import DevelopmentTSA
 from ereceipt.core.signatures.identity import receipt_identity
 from ereceipt.core.signatures.pki import DevelopmentPKI
-from ereceipt.core.signatures.timestamp import REPLY_TYPE, verify_token
+from ereceipt.core.signatures.timestamp import (
+    REPLY_TYPE,
+    TimeStampAuthority,
+    TimeStampUnavailable,
+    verify_token,
+)
 from ereceipt.core.signatures.xades_t import level_of, signature_time_stamps, signature_value_digest
 from ereceipt.core.storage.database import Database
 from ereceipt.core.xml.parser import parse_xml
@@ -76,7 +81,8 @@ def tsa_server(dev_pki: DevelopmentPKI) -> Iterator[TsaServer]:
 
 def stored(database: Database) -> list[tuple[str, bytes, str]]:
     with database.read() as session:
-        rows = session.execute(select(Receipt.signature_level, Receipt.signed_xml, Receipt.identity_digest))
+        query = select(Receipt.signature_level, Receipt.signed_xml, Receipt.identity_digest)
+        rows = session.execute(query.order_by(Receipt.id))
         return [tuple(row) for row in rows]
 
 
@@ -105,6 +111,36 @@ def test_a_stopped_tsa_delays_level_t_and_a_started_one_brings_it(
         assert receipt_identity(document) == identity  # unsigned properties leave the identity alone
         (token,) = signature_time_stamps(document)
         verify_token(token, signature_value_digest(document), anchors)
+
+
+class FailingAfter(TimeStampAuthority):
+    """A TSA that answers ``answers`` requests, then is out of reach."""
+
+    def __init__(self, tsa: TimeStampAuthority, answers: int) -> None:
+        self.tsa, self.left, self.lock = tsa, answers, threading.Lock()
+
+    def time_stamp(self, digest: bytes) -> bytes:
+        with self.lock:
+            self.left -= 1
+            if self.left < 0:
+                raise TimeStampUnavailable("the TSA went away")
+        return self.tsa.time_stamp(digest)
+
+
+def test_an_outage_midway_keeps_what_was_time_stamped_and_the_rest_waits(
+    issuer: ReceiptIssuer, demo_database: Database, tsa_server: TsaServer
+) -> None:
+    tsa_server.start()
+    client = HttpTimeStampAuthority(f"http://127.0.0.1:{tsa_server.port}/tsa", timeout_seconds=2)
+    count = CHUNK + 7  # more than one chunk: the first is stored before the outage
+    issuer.issue_batch([cash(f"PT-O-{index}", amount=1_000) for index in range(count)])
+    # Two in flight at a time: the outage starts with a whole group, so which receipts wait is known.
+    run = time_stamp_receipts(demo_database, FailingAfter(client, CHUNK + 4), limit=1_000, parallel=2)
+    assert (run.upgraded, run.waiting, run.outage) == (CHUNK + 4, 3, "the TSA went away")
+    levels = [level for level, _, _ in stored(demo_database)]
+    assert levels == ["T"] * (CHUNK + 4) + ["B"] * 3  # oldest first, none lost
+    rest = time_stamp_receipts(demo_database, client, limit=1_000, parallel=2)
+    assert (rest.upgraded, rest.waiting) == (3, 0)
 
 
 @pytest.mark.skipif(

@@ -2,9 +2,10 @@
 
 Receipts are issued at level B, so issuing never waits for the TSA. A run takes at most ``limit``
 receipts still at level B, oldest first, asks the TSA for a signature time-stamp on each and stores
-the receipt again with it, at level T. Each receipt is its own short transaction; the TSA is never
-called inside one. ``parallel`` receipts are in hand at once, since a TSA round trip is mostly
-waiting. A TSA out of reach ends the run: the receipts wait for the next one. The
+the receipt again with it, at level T. Receipts are read and written in chunks of ``CHUNK``, one short
+transaction each way (one commit per chunk, not per receipt); the TSA is never called inside a
+transaction. ``parallel`` receipts are in hand at once, since a TSA round trip is mostly waiting. A
+TSA out of reach ends the run: what was time-stamped is stored, the rest waits for the next run. The
 receipt's identity digest must be the same after the time-stamp is added, or nothing is stored.
 """
 
@@ -25,6 +26,7 @@ from ereceipt.core.storage.database import Database
 from ereceipt.core.xml.parser import parse_xml
 
 log = logging.getLogger("ereceipt.time_stamping")
+CHUNK = 50  # receipts read in one query and stored in one transaction
 
 
 @dataclass(frozen=True)
@@ -55,27 +57,39 @@ def _waiting(database: Database) -> int:
         return session.scalar(query.select_from(Receipt))
 
 
-def _upgrade(database: Database, tsa: TimeStampAuthority, receipt_id: int) -> bool:
+def _read(database: Database, ids: list[int]) -> list[tuple[int, bytes, str | None]]:
     with database.read() as session:
-        signed, identity = session.execute(
-            select(Receipt.signed_xml, Receipt.identity_digest).where(Receipt.id == receipt_id)
-        ).one()
-    upgraded = upgrade_to_t(parse_xml(signed), tsa)  # the TSA is called outside any transaction
+        query = select(Receipt.id, Receipt.signed_xml, Receipt.identity_digest).where(Receipt.id.in_(ids))
+        return [tuple(row) for row in session.execute(query.order_by(Receipt.id))]
+
+
+def _time_stamped(tsa: TimeStampAuthority, row: tuple[int, bytes, str | None]) -> tuple[int, bytes, bytes]:
+    """(id, the XML read, the XML at level T); the TSA is called outside any transaction."""
+    receipt_id, signed, identity = row
+    upgraded = upgrade_to_t(parse_xml(signed), tsa)
     if identity is not None and receipt_identity(upgraded) != identity:
         raise RuntimeError(f"receipt {receipt_id}: the identity digest changed with the time-stamp")
-    data = etree.tostring(upgraded, xml_declaration=True, encoding="UTF-8")
+    return receipt_id, signed, etree.tostring(upgraded, xml_declaration=True, encoding="UTF-8")
+
+
+def _store(database: Database, done: list[tuple[int, bytes, bytes]]) -> int:
+    if not done:
+        return 0
+    stored = 0
     with database.write() as session:
-        # Only a receipt still at B with the XML read: a concurrent run or a cancellation wins.
-        done = session.execute(
-            update(Receipt)
-            .where(
-                Receipt.id == receipt_id,
-                Receipt.signature_level == SignatureLevel.B.value,
-                Receipt.signed_xml == signed,
+        for receipt_id, signed, data in done:
+            # Only a receipt still at B with the XML read: a concurrent run or a cancellation wins.
+            result = session.execute(
+                update(Receipt)
+                .where(
+                    Receipt.id == receipt_id,
+                    Receipt.signature_level == SignatureLevel.B.value,
+                    Receipt.signed_xml == signed,
+                )
+                .values(signed_xml=data, signature_level=SignatureLevel.T.value)
             )
-            .values(signed_xml=data, signature_level=SignatureLevel.T.value)
-        )
-        return done.rowcount == 1
+            stored += result.rowcount
+    return stored
 
 
 def time_stamp_receipts(
@@ -85,13 +99,18 @@ def time_stamp_receipts(
     first group in which the TSA was out of reach (so an outage costs at most ``parallel`` tries)."""
     upgraded, outage, pending, size = 0, None, _pending(database, limit), max(1, parallel)
     with ThreadPoolExecutor(size, thread_name_prefix="time-stamp") as pool:
-        for start in range(0, len(pending), size):
-            futures = [pool.submit(_upgrade, database, tsa, rid) for rid in pending[start : start + size]]
-            for future in futures:
-                try:
-                    upgraded += future.result()
-                except TimeStampUnavailable as exc:
-                    outage = outage or exc.message
+        for first in range(0, len(pending), CHUNK):
+            rows, done = _read(database, pending[first : first + CHUNK]), []
+            for start in range(0, len(rows), size):
+                futures = [pool.submit(_time_stamped, tsa, row) for row in rows[start : start + size]]
+                for future in futures:
+                    try:
+                        done.append(future.result())
+                    except TimeStampUnavailable as exc:
+                        outage = outage or exc.message
+                if outage:
+                    break
+            upgraded += _store(database, done)
             if outage:
                 log.warning("time-stamping stopped: %s", outage)
                 break
