@@ -10,7 +10,9 @@ size are printed; the dashboard's daily figures are counted from the seeded rece
 0019 counts them. Then, VACUUM ANALYZE'd, each operation of the portal, the public page and the
 admin page runs in this process (the portal's operation handlers and the admin page's query
 functions, no HTTP in front) at 1 and at 8 concurrent clients: p50 and p99 in ms at each size and
-the growth of p50 from the smaller size to the larger, beside the targets (a look-up whose answer
+the growth of p50 from the smaller size to the larger, beside the targets. Both databases are kept
+until the end and each look-up runs at the two sizes in turn, four rounds with the order
+alternating, so that a change in the machine's load falls on both sizes alike (a look-up whose answer
 does not grow: p50 grows ≤ 1.3× and stays < 50 ms at 1 client on the larger size; deep pages cost
 what page 1 costs). Each whole-table command then runs in a fresh process and its peak resident
 memory is printed (target < 500 MB). The databases are dropped at the end.
@@ -33,6 +35,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy
@@ -52,6 +55,7 @@ DEFAULT_POSTGRES = os.environ.get(
     "ERECEIPT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 ISSUERS = 100
+ROUNDS = 4  # each look-up measured at the two sizes in turn, this many times
 ACCOUNT = "0099000000001"  # issuer 1's collection account
 NOW = datetime(2026, 12, 31, 10, tzinfo=UTC)  # the dashboard's "now": the seed's last day, 17:00 in Vietnam
 INDEXES = (
@@ -310,13 +314,15 @@ def operations(database: Database, receipts: int) -> list[tuple[str, str, Callab
     ]
 
 
-def measure(call: Callable[[random.Random], object], clients: int, samples: int) -> tuple[float, float]:
-    """p50 and p99 in ms of ``samples`` calls per client, ``clients`` threads at once."""
+def timed_calls(
+    call: Callable[[random.Random], object], clients: int, samples: int, seed: int
+) -> list[float]:
+    """The time in ms of each of ``samples`` calls per client, ``clients`` threads at once."""
     timings: list[float] = []
     lock = threading.Lock()
 
-    def client(seed: int) -> None:
-        rng = random.Random(seed)
+    def client(number: int) -> None:
+        rng = random.Random(seed * 1000 + number)
         mine = []
         for _ in range(samples):
             started = time.perf_counter()
@@ -331,8 +337,39 @@ def measure(call: Callable[[random.Random], object], clients: int, samples: int)
         thread.start()
     for thread in threads:
         thread.join()
-    timings.sort()
-    return statistics.median(timings), timings[min(len(timings) - 1, int(len(timings) * 0.99))]
+    return timings
+
+
+def percentiles(timings: list[float]) -> tuple[float, float]:
+    ordered = sorted(timings)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+def measure_interleaved(
+    registers: list[Register], samples: int, clients: tuple[int, ...], only: list[str]
+) -> None:
+    """Each operation at every size in turn, ROUNDS times (the order of the sizes alternating), so
+    that a change in the machine's load falls on both sizes alike; p50 and p99 over all rounds."""
+    plans = [operations(register.database, register.receipts) for register in registers]
+    for index, (label, target, _call) in enumerate(plans[0]):
+        if only and not any(word in label for word in only):
+            continue
+        for c in clients:
+            per_round = max((samples if c == 1 else max(samples // c, 8)) // ROUNDS, 2)
+            gathered: list[list[float]] = [[] for _ in registers]
+            for round_number in range(ROUNDS):
+                order = range(len(registers)) if round_number % 2 == 0 else reversed(range(len(registers)))
+                for which in order:
+                    call = plans[which][index][2]
+                    gathered[which] += timed_calls(call, c, per_round, seed=round_number)
+            for register, timings in zip(registers, gathered, strict=True):
+                register.timings.setdefault(label, (target, {}))[1][c] = percentiles(timings)
+        for register in registers:
+            cells = "  ".join(
+                f"{c} cl p50 {p50:7.1f} p99 {p99:7.1f}"
+                for c, (p50, p99) in register.timings[label][1].items()
+            )
+            print(f"  {register.receipts:>9,}  {label:<46} {cells}")
 
 
 PROBE = """
@@ -385,53 +422,56 @@ def _probe(url: str, *arguments: str) -> dict:
     return json.loads(done.stdout)
 
 
-def run_size(
-    admin, postgres: str, receipts: int, samples: int, clients: tuple[int, ...], only: list[str]
-) -> dict:
-    """Seed a database of ``receipts`` and measure; with ``only``, just the operations whose names
-    contain one of those words, without the message log and the whole-table commands."""
+@dataclass
+class Register:
+    """One seeded database of the benchmark and what was measured on it."""
+
+    receipts: int
+    name: str
+    url: str
+    database: Database
+    figures: dict
+    timings: dict = field(default_factory=dict)
+    memory: dict = field(default_factory=dict)
+
+
+def prepare(admin, postgres: str, receipts: int, clients: tuple[int, ...], only: list[str]) -> Register:
+    """A database of its own seeded with ``receipts``; with ``only``, without the message log."""
     name = f"ereceipt_bench_scale_{uuid.uuid4().hex[:8]}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(postgres).set(database=name).render_as_string(hide_password=False)
     database = Database.from_url(url, pool_size=max(clients) + 2)
-    try:
-        migrate(database)
-        log = f"{receipts:,} message-log records" if not only else "no message log"
-        print(f"\n== {receipts:,} receipts, {log} (synthetic; see the docstring)")
-        figures = seed(url, database, receipts, log=not only)
-        print(f"seeded in {figures['seed_s']:.0f} s (daily figures counted in {figures['figures_s']:.1f} s)")
-        print("indexes built CONCURRENTLY after the seed:")
-        for index, seconds in figures["build_s"].items():
-            print(f"  {index:<30} {seconds:6.1f} s  {figures['sizes'].get(index, 0) / 2**20:8.1f} MiB")
-        for table in ("receipt", "payment", "message_log", "daily_figure"):
-            print(
-                f"  table {table:<24} heap {figures['sizes'].get(table, 0) / 2**20:8.1f} MiB, "
-                f"with indexes and TOAST {figures['totals'].get(table, 0) / 2**20:8.1f} MiB"
-            )
-        timings = {}
-        for label, target, call in operations(database, receipts):
-            if only and not any(word in label for word in only):
-                continue
-            timings[label] = (
-                target,
-                {c: measure(call, c, samples if c == 1 else max(samples // c, 8)) for c in clients},
-            )
-            cells = "  ".join(
-                f"{c} cl p50 {p50:7.1f} p99 {p99:7.1f}" for c, (p50, p99) in timings[label][1].items()
-            )
-            print(f"  {label:<46} {cells}")
-        memory = whole_table(url, database, receipts) if not only else {}
-        for command, measured in memory.items():
-            print(
-                f"  {command:<46} {measured['seconds']:7.1f} s, peak RSS {measured['peak_mib']:6.0f} MiB "
-                f"(target < 500 MB; {measured['outcome']:,} rows)"
-            )
-        return {"timings": timings, "memory": memory, "figures": figures}
-    finally:
-        database.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    register = Register(receipts, name, url, database, {})
+    migrate(database)
+    log = f"{receipts:,} message-log records" if not only else "no message log"
+    print(f"\n== {receipts:,} receipts, {log} (synthetic; see the docstring)")
+    figures = register.figures = seed(url, database, receipts, log=not only)
+    print(f"seeded in {figures['seed_s']:.0f} s (daily figures counted in {figures['figures_s']:.1f} s)")
+    print("indexes built CONCURRENTLY after the seed:")
+    for index, seconds in figures["build_s"].items():
+        print(f"  {index:<30} {seconds:6.1f} s  {figures['sizes'].get(index, 0) / 2**20:8.1f} MiB")
+    for table in ("receipt", "payment", "message_log", "daily_figure"):
+        print(
+            f"  table {table:<24} heap {figures['sizes'].get(table, 0) / 2**20:8.1f} MiB, "
+            f"with indexes and TOAST {figures['totals'].get(table, 0) / 2**20:8.1f} MiB"
+        )
+    return register
+
+
+def whole_tables(register: Register) -> None:
+    register.memory = whole_table(register.url, register.database, register.receipts)
+    for command, measured in register.memory.items():
+        print(
+            f"  {register.receipts:>9,}  {command:<46} {measured['seconds']:7.1f} s, peak RSS "
+            f"{measured['peak_mib']:6.0f} MiB (target < 500 MB; {measured['outcome']:,} rows)"
+        )
+
+
+def drop(admin, register: Register) -> None:
+    register.database.dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{register.name}" WITH (FORCE)'))
 
 
 def main() -> None:
@@ -452,8 +492,23 @@ def main() -> None:
     clients = tuple(int(c) for c in args.clients.split(","))
     admin = sqlalchemy.create_engine(args.postgres, isolation_level="AUTOCOMMIT")
     print(f"bench/scale.py {date.today()} on {os.cpu_count()} CPUs; sizes {sizes}; clients {clients}")
-    results = {size: run_size(admin, args.postgres, size, args.samples, clients, only) for size in sizes}
-    admin.dispose()
+    registers: list[Register] = []
+    try:
+        for size in sizes:
+            registers.append(prepare(admin, args.postgres, size, clients, only))
+        print(f"\n== look-ups, each at both sizes in turn, {ROUNDS} rounds (p50 / p99 in ms)")
+        measure_interleaved(registers, args.samples, clients, only)
+        if not only:
+            print("\n== whole-table commands, each in a fresh process")
+            for register in registers:
+                whole_tables(register)
+    finally:
+        for register in registers:
+            drop(admin, register)
+        admin.dispose()
+    results = {
+        register.receipts: {"timings": register.timings, "memory": register.memory} for register in registers
+    }
     small, large = sizes[0], sizes[-1]
     print(
         f"\n== growth of p50 from {small:,} to {large:,} receipts "
