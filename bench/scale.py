@@ -60,7 +60,7 @@ ACCOUNT = "0099000000001"  # issuer 1's collection account
 NOW = datetime(2026, 12, 31, 10, tzinfo=UTC)  # the dashboard's "now": the seed's last day, 17:00 in Vietnam
 INDEXES = (
     "ix_receipt_issuer_issued",
-    "ix_receipt_issued_figures",
+    "ix_receipt_issued",
     "ix_payment_held",
     "ix_receipt_payer_name_trgm",
 )
@@ -172,7 +172,7 @@ def seed(url: str, database: Database, receipts: int, *, log: bool = True) -> di
     with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         for name, definition in (
             ("ix_receipt_issuer_issued", "receipt (issuer_id, issued_at, id) INCLUDE (status, amount)"),
-            ("ix_receipt_issued_figures", "receipt (issued_at, id) INCLUDE (issuer_id, status, amount)"),
+            ("ix_receipt_issued", "receipt (issued_at, id) INCLUDE (issuer_id, status, amount)"),
             ("ix_payment_held", "payment (recorded_at) WHERE status = 'HELD'"),
             ("ix_receipt_payer_name_trgm", "receipt USING gin (lower(payer_name) gin_trgm_ops)"),
         ):

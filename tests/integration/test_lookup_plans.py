@@ -107,6 +107,17 @@ def test_a_page_after_a_key_is_read_in_index_order_without_a_sort(register) -> N
     assert keyed and "issued_at" in keyed[0].get("Index Cond", ""), reads  # starts at the key
 
 
+def test_the_national_list_is_read_newest_first_from_the_index_across_issuers(register) -> None:
+    with register.read() as session, sent(register) as statements:
+        found = lookup.search(session, page=50, page_size=20)
+    assert len(found.rows) == 20
+    count, page = plans(register, statements)
+    for plan_nodes in (count, page):
+        assert not [node for node in plan_nodes if node["Node Type"] == "Seq Scan"]
+        assert_no_big_sort(plan_nodes, 21)
+    assert "ix_receipt_issued" in {node.get("Index Name") for node in receipt_reads(page)}
+
+
 def test_a_receipt_by_number_is_found_by_series_year_and_number(register) -> None:
     with register.glance_connection() as connection, sent(register) as statements:
         found = lookup.summaries_by_number(connection, 7, issuer_code=ISSUERS[0])

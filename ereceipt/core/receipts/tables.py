@@ -117,8 +117,8 @@ class Receipt(Base):
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("number >= 1 AND number <= 9999999", name="number_seven_digits"),
         # An issuer's receipts newest first (searchReceipts, the admin list: keyset pages), a page's
-        # rows picked from the index alone on PostgreSQL. Migration 0016 also
-        # adds, on PostgreSQL only, ix_receipt_issued_figures (the same across issuers) and
+        # rows picked from the index alone on PostgreSQL. Migrations add, on PostgreSQL only,
+        # ix_receipt_issued (the same across issuers: the national list) and
         # ix_receipt_payer_name_trgm (trigram GIN on lower(payer_name), for the name search).
         Index(
             "ix_receipt_issuer_issued",
