@@ -94,10 +94,15 @@ def add_validation_data(
 
 def validation_data(chain: Sequence[x509.Certificate], source: RevocationSource) -> ValidationData:
     """The chain (a certificate first, then its issuers) and the revocation data for its first
-    certificate that ``source`` gives now; may raise ``RevocationUnavailable``."""
+    certificate that ``source`` gives now, once its issuer's signature on it verifies; else it
+    raises ``RevocationUnavailable``."""
     if len(chain) < 2:
         raise BadInput("a chain for validation data needs a certificate and its issuer")
-    return ValidationData(tuple(chain), source.revocation_data(chain[0], chain[1]))
+    data = source.revocation_data(chain[0], chain[1])
+    if not revocation_status(chain[0], chain[1], data).checked:
+        subject = chain[0].subject.rfc4514_string()
+        raise RevocationUnavailable(f"no revocation data on {subject} signed by its issuer")
+    return ValidationData(tuple(chain), data)
 
 
 def upgrade_to_lt(
