@@ -69,7 +69,8 @@ def revoke(pki: DevelopmentPKI, certificate: x509.Certificate, at: datetime, rea
         raise BadInput(f"{certificate.subject.rfc4514_string()} is not issued by the development CA")
     recorded = revocations(pki)
     revocation = recorded.setdefault(
-        certificate.serial_number, Revocation(certificate.serial_number, at.astimezone(UTC), reason)
+        certificate.serial_number,
+        Revocation(certificate.serial_number, at.astimezone(UTC).replace(microsecond=0), reason),
     )
     records = [
         {"serial": f"{r.serial_number:x}", "revoked_at": r.revoked_at.isoformat(), "reason": r.reason}
