@@ -61,7 +61,7 @@ class HttpRevocationSource:
         self.round_trips = 0
         self._counting = threading.Lock()
         self.keep_seconds = keep_seconds  # answers reused this long: verifying pages ask the CA less
-        self._kept: dict[tuple, tuple[float, RevocationData]] = {}
+        self._kept: dict[tuple, tuple[float, RevocationData | RevocationUnavailable]] = {}
 
     def _ask(self, method: str, url: str, kind: str, body: bytes | None = None) -> bytes:
         with self._counting:
@@ -84,12 +84,16 @@ class HttpRevocationSource:
     def revocation_data(self, certificate: x509.Certificate, issuer: x509.Certificate) -> RevocationData:
         key = (certificate.serial_number, certificate.issuer.rfc4514_string())
         kept = self._kept.get(key)
-        if kept is not None and time.monotonic() - kept[0] < self.keep_seconds:
-            return kept[1]
-        data = self._ask_now(certificate, issuer)
-        if self.keep_seconds:
-            self._kept[key] = (time.monotonic(), data)
-        return data
+        if kept is None or time.monotonic() - kept[0] >= self.keep_seconds:
+            try:
+                kept = (time.monotonic(), self._ask_now(certificate, issuer))
+            except RevocationUnavailable as exc:
+                kept = (time.monotonic(), exc)  # an outage is kept too: pages do not wait on each view
+            if self.keep_seconds:
+                self._kept[key] = kept
+        if isinstance(kept[1], RevocationUnavailable):
+            raise kept[1]
+        return kept[1]
 
     def _ask_now(self, certificate: x509.Certificate, issuer: x509.Certificate) -> RevocationData:
         crls, responses, problems = [], [], []
