@@ -52,6 +52,8 @@ def test_lt_receipts_carry_the_ca_answers_and_verify_with_the_ca_stopped(
             b": 5 receipts to level T, 0 waiting at level B; 5 receipts to level LT, 0 waiting at level T\n"
             in upgraded.stdout
         ), upgraded.stdout + upgraded.stderr
+        status, page, _ = http(f"{base}/tra-cuu?ma={code}")
+        assert status == 200 and 'id="signature-level">XAdES-LT' in page.decode()
         exported = ereceipt(tmp_path, "export", code).stdout
         (tmp_path / "receipt.xml").write_bytes(exported)
         signer = signer_validation_data(parse_xml(exported)).certificates[0]
