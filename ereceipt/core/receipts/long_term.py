@@ -18,13 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
-from lxml import etree
-from sqlalchemy import func, select, update
 
 from ereceipt.core.receipts.receipt_xml import RECEIPT_TAG
-from ereceipt.core.receipts.tables import Receipt
+from ereceipt.core.receipts.time_stamping import count_at, read_signed, receipts_at, store_upgraded
 from ereceipt.core.signatures.best_signature_time import verified_signature_time_stamps
-from ereceipt.core.signatures.identity import receipt_identity
 from ereceipt.core.signatures.pki import is_ca
 from ereceipt.core.signatures.revocation import (
     RevocationData,
@@ -68,15 +65,6 @@ class _RunSource:
         return self.known[key]
 
 
-def _at_level(database: Database, level: SignatureLevel, limit: int | None = None) -> list[int] | int:
-    with database.read() as session:
-        if limit is None:
-            query = select(func.count()).where(Receipt.signature_level == level.value)
-            return session.scalar(query.select_from(Receipt))
-        query = select(Receipt.id).where(Receipt.signature_level == level.value).order_by(Receipt.id)
-        return list(session.scalars(query.limit(limit)))
-
-
 def _chain(certificate: x509.Certificate, anchors: Sequence[x509.Certificate]) -> list[x509.Certificate]:
     issuers = chain_issuers(certificate, anchors, ())
     if not issuers:
@@ -88,10 +76,8 @@ def _upgrade(
     database: Database, trust: TrustStore, tsa_trust: Sequence[x509.Certificate], source: _RunSource, rid: int
 ) -> bool | None:
     """True once stored at LT, False when another run changed it first, None when it does not verify."""
-    with database.read() as session:
-        signed, identity = session.execute(
-            select(Receipt.signed_xml, Receipt.identity_digest).where(Receipt.id == rid)
-        ).one()
+    read = read_signed(database, rid)
+    signed = read[0]
     report = verify_signed_document(signed, trust, expected_root=RECEIPT_TAG, tsa_trust=tsa_trust)
     document = parse_xml(signed)
     stamps = verified_signature_time_stamps(document, tsa_trust).verified
@@ -101,17 +87,7 @@ def _upgrade(
     tsa_anchors = [*trust.anchors, *(c for c in tsa_trust if is_ca(c))]
     signer_chain = _chain(report.certificate, trust.anchors)
     upgraded = upgrade_to_lt(document, signer_chain, _chain(stamps[0].tsa_certificate, tsa_anchors), source)
-    if identity is not None and receipt_identity(upgraded) != identity:
-        raise RuntimeError(f"receipt {rid}: the identity digest changed with the validation data")
-    data = etree.tostring(upgraded, xml_declaration=True, encoding="UTF-8")
-    with database.write() as session:
-        done = session.execute(
-            update(Receipt)
-            .where(Receipt.id == rid, Receipt.signature_level == SignatureLevel.T.value)
-            .where(Receipt.signed_xml == signed)
-            .values(signed_xml=data, signature_level=SignatureLevel.LT.value)
-        )
-        return done.rowcount == 1
+    return store_upgraded(database, rid, read, upgraded, (SignatureLevel.T, SignatureLevel.LT))
 
 
 def add_validation_data_to_receipts(
@@ -124,7 +100,7 @@ def add_validation_data_to_receipts(
 ) -> LongTermRun:
     """Take at most ``limit`` receipts from level T to LT; stop at the first CA out of reach."""
     upgraded, unverified, outage, run_source = 0, 0, None, _RunSource(source)
-    for rid in _at_level(database, SignatureLevel.T, limit):
+    for rid in receipts_at(database, SignatureLevel.T, limit):
         try:
             done = _upgrade(database, trust, tsa_trust, run_source, rid)
         except RevocationUnavailable as exc:
@@ -133,4 +109,4 @@ def add_validation_data_to_receipts(
             break
         upgraded += done is True
         unverified += done is None
-    return LongTermRun(upgraded, _at_level(database, SignatureLevel.T), unverified, outage)
+    return LongTermRun(upgraded, count_at(database, SignatureLevel.T), unverified, outage)
