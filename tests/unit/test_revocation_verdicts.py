@@ -18,7 +18,7 @@ from ereceipt.core.signatures.development_ca import DevelopmentCA, revoke
 from ereceipt.core.signatures.development_tsa import DevelopmentTSA
 from ereceipt.core.signatures.pki import DevelopmentPKI, create_development_pki, issue_certificate, make_ca
 from ereceipt.core.signatures.report import Indication, SubIndication
-from ereceipt.core.signatures.revocation import RevocationData
+from ereceipt.core.signatures.revocation import RevocationData, RevocationUnavailable
 from ereceipt.core.signatures.signing_identity import SigningIdentity
 from ereceipt.core.signatures.timestamp import request, token_from_reply
 from ereceipt.core.signatures.trust import TrustStore
@@ -91,9 +91,9 @@ def stamped(document: etree._Element, tsa_parts, at: datetime) -> etree._Element
     return add_signature_time_stamp(document, token)
 
 
-def long_term(document, short_lived, tsa_parts, authority, source) -> bytes:
+def long_term(document, short_lived, tsa_parts, authority, source, at: datetime) -> bytes:
     signer_chain = (short_lived.identity.certificate, authority[0])
-    return etree.tostring(upgrade_to_lt(document, signer_chain, (tsa_parts[0], authority[0]), source))
+    return etree.tostring(upgrade_to_lt(document, signer_chain, (tsa_parts[0], authority[0]), source, at))
 
 
 def verify(data: bytes, trust, tsa_parts, *, now: datetime = LATER, source=None):
@@ -109,9 +109,8 @@ def verdict(report) -> tuple:
 def test_revoked_after_the_time_stamp_passes_at_level_lt_offline(
     signed, short_lived, trust, tsa_parts, authority, pki
 ) -> None:
-    data = long_term(
-        stamped(signed, tsa_parts, NOW), short_lived, tsa_parts, authority, ca_at(pki, authority, EXPIRY)
-    )
+    source = ca_at(pki, authority, EXPIRY)
+    data = long_term(stamped(signed, tsa_parts, NOW), short_lived, tsa_parts, authority, source, NOW)
     report = verify(data, trust, tsa_parts)  # no revocation source: only what the receipt carries
     assert verdict(report) == (Indication.TOTAL_PASSED, None), report.message
     assert (report.level, report.time_stamp_time) == ("LT", NOW)
@@ -121,7 +120,7 @@ def test_a_time_stamp_after_the_revocation_is_revoked_no_poe(
     signed, short_lived, trust, tsa_parts, authority, pki
 ) -> None:
     late = stamped(signed, tsa_parts, REVOKED + timedelta(minutes=5))
-    data = long_term(late, short_lived, tsa_parts, authority, ca_at(pki, authority, EXPIRY))
+    data = long_term(late, short_lived, tsa_parts, authority, ca_at(pki, authority, EXPIRY), REVOKED)
     report = verify(data, trust, tsa_parts)
     assert verdict(report) == (Indication.INDETERMINATE, SubIndication.REVOKED_NO_POE)
     assert "before the earliest signature time-stamp" in report.message
@@ -194,3 +193,28 @@ def test_a_time_stamp_by_a_tsa_revoked_before_it_proves_nothing(
     report = verify(etree.tostring(data), trust, own_tsa, now=NOW + timedelta(minutes=1))
     assert (report.indication, report.level) == (Indication.TOTAL_PASSED, "B")
     assert "revoked" in report.message and "before its genTime" in report.message
+
+
+def test_data_older_than_the_time_stamp_cannot_say_not_revoked(
+    signed, short_lived, trust, tsa_parts, authority, pki
+) -> None:
+    # A genuine CRL from before the revocation, embedded in a receipt time-stamped after it.
+    chain = (short_lived.identity.certificate, authority[0])
+    stale = ca_at(pki, authority, NOW).revocation_data(*chain)
+    tsa_data = ValidationData((tsa_parts[0], authority[0]), RevocationData())
+    late = stamped(signed, tsa_parts, REVOKED + timedelta(minutes=5))
+    data = etree.tostring(add_validation_data(late, ValidationData(chain, stale), tsa_data))
+    offline = verify(data, trust, tsa_parts, now=EXPIRY)
+    assert (offline.indication, offline.level) == (Indication.TOTAL_PASSED, "T")  # nothing known: not LT
+    asked = verify(data, trust, tsa_parts, now=EXPIRY, source=ca_at(pki, authority, EXPIRY))
+    assert verdict(asked) == (Indication.INDETERMINATE, SubIndication.REVOKED_NO_POE)
+
+
+def test_the_upgrade_waits_for_data_issued_after_the_time_stamp(
+    signed, short_lived, tsa_parts, authority, pki
+) -> None:
+    document = stamped(signed, tsa_parts, NOW)
+    chain = (short_lived.identity.certificate, authority[0])
+    older = ca_at(pki, authority, NOW - timedelta(minutes=1))
+    with pytest.raises(RevocationUnavailable, match="after"):
+        upgrade_to_lt(document, chain, (tsa_parts[0], authority[0]), older, NOW)

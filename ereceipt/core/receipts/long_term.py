@@ -86,7 +86,8 @@ def _upgrade(
         return None
     tsa_anchors = [*trust.anchors, *(c for c in tsa_trust if is_ca(c))]
     signer_chain = _chain(report.certificate, trust.anchors)
-    upgraded = upgrade_to_lt(document, signer_chain, _chain(stamps[0].tsa_certificate, tsa_anchors), source)
+    tsa_chain = _chain(stamps[0].tsa_certificate, tsa_anchors)
+    upgraded = upgrade_to_lt(document, signer_chain, tsa_chain, source, report.time_stamp_time)
     return store_upgraded(database, rid, read, upgraded, (SignatureLevel.T, SignatureLevel.LT))
 
 

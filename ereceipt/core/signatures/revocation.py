@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from cryptography import x509
@@ -59,6 +59,18 @@ class RevocationStatus:
     revoked_at: datetime | None = None
     reason: str | None = None
     problems: tuple[str, ...] = field(default=())
+    this_update: datetime | None = None  # the latest issue of the data that says "not revoked"
+    next_update: datetime | None = None  # and until when the latest says it
+
+    def fresh(self, best: datetime | None, now: datetime) -> bool:
+        """Whether "not revoked" holds for a signature proved to exist at ``best``: said by data
+        issued at or after ``best`` (what happens later cannot matter); with no proof of
+        existence, by data still current ``now``. Older data says nothing of the time that counts."""
+        if not self.checked or self.revoked_at is not None:
+            return False
+        if best is not None:
+            return self.this_update is not None and self.this_update >= best
+        return self.next_update is not None and self.next_update >= now
 
 
 def _verifies(key: object, signature: bytes, data: bytes, algorithm: hashes.HashAlgorithm | None) -> bool:
@@ -97,7 +109,7 @@ def _crl_status(certificate: x509.Certificate, issuer: x509.Certificate, der: by
         return RevocationStatus(False, problems=("a CRL is not signed by the certificate's issuer",))
     entry = crl.get_revoked_certificate_by_serial_number(certificate.serial_number)
     if entry is None:
-        return RevocationStatus(True)
+        return RevocationStatus(True, this_update=crl.last_update_utc, next_update=crl.next_update_utc)
     try:
         reason = entry.extensions.get_extension_for_class(x509.CRLReason).value.reason.value
     except x509.ExtensionNotFound:
@@ -149,7 +161,9 @@ def _ocsp_status(certificate: x509.Certificate, issuer: x509.Certificate, der: b
         ):
             continue
         if single.certificate_status is ocsp.OCSPCertStatus.GOOD:
-            return RevocationStatus(True)
+            return RevocationStatus(
+                True, this_update=single.this_update_utc, next_update=single.next_update_utc
+            )
         if single.certificate_status is ocsp.OCSPCertStatus.REVOKED:
             reason = single.revocation_reason.value if single.revocation_reason else None
             return RevocationStatus(True, single.revocation_time_utc, reason)
@@ -168,7 +182,12 @@ def revocation_status(
     if revoked:
         first = min(revoked, key=lambda s: s.revoked_at)
         return RevocationStatus(True, first.revoked_at, first.reason, problems)
-    return RevocationStatus(any(s.checked for s in statuses), problems=problems)
+    good = [s for s in statuses if s.checked]
+    latest = max(good, key=lambda s: s.this_update or datetime.min.replace(tzinfo=UTC), default=None)
+    if latest is None:
+        return RevocationStatus(False, problems=problems)
+    until = max((s.next_update for s in good if s.next_update), default=None)
+    return RevocationStatus(True, problems=problems, this_update=latest.this_update, next_update=until)
 
 
 def chain_issuers(

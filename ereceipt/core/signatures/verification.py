@@ -22,8 +22,9 @@ receipt verifies with no network; else from the revocation source given, if any.
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from cryptography import exceptions as crypto
 from cryptography import x509
@@ -37,7 +38,6 @@ from signxml.xades import XAdESSignatureConfiguration, XAdESVerifier
 from ereceipt.core.errors import BadInput, XMLRejected
 from ereceipt.core.signatures.best_signature_time import (
     CLOCK_SKEW,
-    SignatureTimeStamps,
     best_signature_time,
     earlier_than_claimed,
     verified_signature_time_stamps,
@@ -51,7 +51,7 @@ from ereceipt.core.signatures.report import (
     SubIndication,
     VerificationReport,
 )
-from ereceipt.core.signatures.revocation import RevocationSource, RevocationStatus
+from ereceipt.core.signatures.revocation import RevocationSource
 from ereceipt.core.signatures.signing_identity import CURVES, MIN_RSA_BITS
 from ereceipt.core.signatures.trust import PinnedVerifier, TrustStore
 from ereceipt.core.signatures.xades import C14N, DS, XADES, SignaturePolicy, content_problem
@@ -295,13 +295,10 @@ def _digest_of(parent: etree._Element) -> bytes:
     return _b64(parent.findtext("ds:DigestValue", None, NS))
 
 
-def _validation_data(
-    root: etree._Element, leaf: x509.Certificate, trust: TrustStore, tsa_trust: Sequence, source: object
-) -> tuple[SignatureTimeStamps, RevocationStatus, bool]:
+def _read(read: Callable, *args: object) -> Any:
+    """``read(*args)``, a malformed part of the document being a FORMAT_FAILURE."""
     try:
-        stamps = verified_signature_time_stamps(root, tsa_trust)
-        stamps = without_revoked_tsa(stamps, time_stamp_validation_data(root), tsa_trust)
-        return stamps, *signer_revocation_status(root, leaf, trust.anchors, source)
+        return read(*args)
     except BadInput as exc:
         raise _format(exc.message) from None
 
@@ -344,13 +341,15 @@ def _verify(
         raise _Refused(
             SubIndication.SIG_CONSTRAINTS_FAILURE, f"signed at {signing_time}, after {now}", signer
         )
-    stamps, status, long_term = _validation_data(root, leaf, trust, tsa_trust, revocation)
+    stamps = _read(verified_signature_time_stamps, root, tsa_trust)
+    stamps = without_revoked_tsa(stamps, _read(time_stamp_validation_data, root), tsa_trust)
     # Proofs of existence from elsewhere (archive time-stamps) join the signature time-stamps here.
     stamped = best_signature_time(stamps.times)
     if earlier_than_claimed(stamped, signing_time):
         message = f"the signature time-stamp ({stamped}) is earlier than the claimed signing time"
         raise _Refused(SubIndication.SIG_CONSTRAINTS_FAILURE, message, signer)
     unproved = f"; a signature time-stamp proves nothing: {stamps.problems[0]}" if stamps.problems else ""
+    status, long_term = _read(signer_revocation_status, root, leaf, trust.anchors, revocation, stamped, now)
     if status.revoked_at is not None and (stamped is None or stamped >= status.revoked_at):
         when = f"before the earliest signature time-stamp ({stamped})" if stamped else "with no time-stamp"
         message = f"the certificate was revoked ({status.reason}) at {status.revoked_at}, {when}"

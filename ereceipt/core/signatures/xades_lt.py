@@ -15,6 +15,7 @@ import base64
 from collections.abc import Sequence
 from copy import deepcopy
 from dataclasses import dataclass
+from datetime import datetime
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -92,16 +93,20 @@ def add_validation_data(
     return document
 
 
-def validation_data(chain: Sequence[x509.Certificate], source: RevocationSource) -> ValidationData:
+def validation_data(
+    chain: Sequence[x509.Certificate], source: RevocationSource, stamped: datetime
+) -> ValidationData:
     """The chain (a certificate first, then its issuers) and the revocation data for its first
-    certificate that ``source`` gives now, once its issuer's signature on it verifies; else it
-    raises ``RevocationUnavailable``."""
+    certificate that ``source`` gives now, once its issuer signed it and it speaks of the time after
+    the time-stamp (``stamped``); else it raises ``RevocationUnavailable``: the data is asked again
+    later (a CA that publishes CRLs only now and then needs a CRL issued after the time-stamp)."""
     if len(chain) < 2:
         raise BadInput("a chain for validation data needs a certificate and its issuer")
     data = source.revocation_data(chain[0], chain[1])
-    if not revocation_status(chain[0], chain[1], data).checked:
+    status = revocation_status(chain[0], chain[1], data)
+    if status.revoked_at is None and not status.fresh(stamped, stamped):
         subject = chain[0].subject.rfc4514_string()
-        raise RevocationUnavailable(f"no revocation data on {subject} signed by its issuer")
+        raise RevocationUnavailable(f"no revocation data on {subject} signed by its issuer after {stamped}")
     return ValidationData(tuple(chain), data)
 
 
@@ -110,14 +115,16 @@ def upgrade_to_lt(
     signer_chain: Sequence[x509.Certificate],
     tsa_chain: Sequence[x509.Certificate],
     source: RevocationSource,
+    stamped: datetime,
 ) -> etree._Element:
-    """The level-T receipt at level LT: the chains given (pinned or configured, never read from the
-    receipt) with the revocation data ``source`` gives for the signer and for the TSA now. A CA out
-    of reach raises ``RevocationUnavailable``: the receipt then stays at level T, unchanged."""
+    """The level-T receipt, time-stamped at ``stamped``, at level LT: the chains given (pinned or
+    configured, never read from the receipt) with the revocation data ``source`` gives for the
+    signer and for the TSA now. A CA out of reach raises ``RevocationUnavailable``: the receipt
+    then stays at level T, unchanged."""
     if level_of(document) is not SignatureLevel.T:
         return document
-    signer = validation_data(signer_chain, source)
-    return add_validation_data(document, signer, validation_data(tsa_chain, source))
+    signer = validation_data(signer_chain, source, stamped)
+    return add_validation_data(document, signer, validation_data(tsa_chain, source, stamped))
 
 
 def _decoded(parent: etree._Element | None, path: str) -> list[bytes]:
@@ -162,17 +169,24 @@ def signer_revocation_status(
     leaf: x509.Certificate,
     anchors: Sequence[x509.Certificate],
     source: RevocationSource | None,
+    best: datetime | None,
+    now: datetime,
 ) -> tuple[RevocationStatus, bool]:
     """The status of the verified signing certificate ``leaf`` by the revocation data ``document``
-    embeds, else by ``source``; and whether the embedded data alone established it (level LT)."""
+    embeds, else (none, or none that can say "not revoked" of a signature proved to exist at
+    ``best``) by ``source``; and whether the embedded data alone established it (level LT)."""
     embedded = signer_validation_data(document)
     issuers = chain_issuers(leaf, anchors, embedded.certificates)
     if not issuers:
         return RevocationStatus(False, problems=("no issuer of the signing certificate is pinned",)), False
     status = revocation_status(leaf, issuers[0], embedded.revocation)
-    if status.checked or source is None:
-        return status, status.checked
+    if status.revoked_at is not None or status.fresh(best, now):
+        return status, True
+    if source is None:
+        return RevocationStatus(False, problems=status.problems), False
     try:
-        return revocation_status(leaf, issuers[0], source.revocation_data(leaf, issuers[0])), False
+        status = revocation_status(leaf, issuers[0], source.revocation_data(leaf, issuers[0]))
     except RevocationUnavailable as exc:
         return RevocationStatus(False, problems=(exc.message,)), False
+    known = status.revoked_at is not None or status.fresh(best, now)
+    return status if known else RevocationStatus(False, problems=status.problems), False
