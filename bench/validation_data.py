@@ -24,7 +24,6 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from issue_receipts import DEFAULT_POSTGRES, fresh_database, make_signers, postgres_reachable, request
-from time_stamps import issue
 
 from ereceipt.adapters.revocation import HttpRevocationSource
 from ereceipt.adapters.tsa import HttpTimeStampAuthority
@@ -73,6 +72,13 @@ def serve(keys: str, port: int) -> None:
             pass
 
     ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+
+
+def issue(issuer: ReceiptIssuer, tag: str, count: int) -> float:
+    started = time.perf_counter()
+    for index in range(count):
+        issuer.issue(request(tag, index))
+    return time.perf_counter() - started
 
 
 def measure(kind: str, url: str, keys: Path, receipts: int, port: int) -> dict:

@@ -6,9 +6,9 @@ data that lets it verify with no network: the signer's chain and the TSA's chain
 from the signing certificate the verification proved and the TSA certificate of the verified
 time-stamp, never from certificates the receipt merely carries. Revocation data is asked once per
 certificate and run: the receipts of one signer share it. A CA out of reach ends the run, the
-receipts wait at level T; a receipt that does not verify is left at level T and counted. Each
-receipt is stored in its own short transaction, only if still the XML that was read, and only if its
-identity digest did not change.
+receipts wait at level T, what was done is kept; a receipt that does not verify is left at level T
+and counted. Receipts are read and stored by chunks (``core.receipts.signature_levels``), one
+short transaction each way; the CA is never asked inside one.
 """
 
 from __future__ import annotations
@@ -20,7 +20,14 @@ from dataclasses import dataclass
 from cryptography import x509
 
 from ereceipt.core.receipts.receipt_xml import RECEIPT_TAG
-from ereceipt.core.receipts.time_stamping import count_at, read_signed, receipts_at, store_upgraded
+from ereceipt.core.receipts.signature_levels import (
+    Row,
+    count_at,
+    read_rows,
+    receipts_at,
+    store_upgraded,
+    upgraded_xml,
+)
 from ereceipt.core.signatures.best_signature_time import verified_signature_time_stamps
 from ereceipt.core.signatures.pki import is_ca
 from ereceipt.core.signatures.revocation import (
@@ -37,6 +44,7 @@ from ereceipt.core.storage.database import Database
 from ereceipt.core.xml.parser import parse_xml
 
 log = logging.getLogger("ereceipt.long_term")
+CHUNK = 50  # receipts read in one query and stored in one transaction
 
 
 @dataclass(frozen=True)
@@ -72,23 +80,21 @@ def _chain(certificate: x509.Certificate, anchors: Sequence[x509.Certificate]) -
     return [certificate, *issuers]
 
 
-def _upgrade(
-    database: Database, trust: TrustStore, tsa_trust: Sequence[x509.Certificate], source: _RunSource, rid: int
-) -> bool | None:
-    """True once stored at LT, False when another run changed it first, None when it does not verify."""
-    read = read_signed(database, rid)
-    signed = read[0]
-    report = verify_signed_document(signed, trust, expected_root=RECEIPT_TAG, tsa_trust=tsa_trust)
-    document = parse_xml(signed)
+def _with_validation_data(
+    trust: TrustStore, tsa_trust: Sequence[x509.Certificate], source: _RunSource, row: Row
+) -> tuple[int, bytes, bytes] | None:
+    """(id, XML read, XML at level LT), or None when the receipt does not verify; the CA is asked
+    outside any transaction."""
+    report = verify_signed_document(row[1], trust, expected_root=RECEIPT_TAG, tsa_trust=tsa_trust)
+    document = parse_xml(row[1])
     stamps = verified_signature_time_stamps(document, tsa_trust).verified
     if not report.passed or report.level != SignatureLevel.T.value or not stamps:
-        log.warning("receipt %s stays at level T: %s", rid, report.message)
+        log.warning("receipt %s stays at level T: %s", row[0], report.message)
         return None
     tsa_anchors = [*trust.anchors, *(c for c in tsa_trust if is_ca(c))]
     signer_chain = _chain(report.certificate, trust.anchors)
     tsa_chain = _chain(stamps[0].tsa_certificate, tsa_anchors)
-    upgraded = upgrade_to_lt(document, signer_chain, tsa_chain, source, report.time_stamp_time)
-    return store_upgraded(database, rid, read, upgraded, (SignatureLevel.T, SignatureLevel.LT))
+    return upgraded_xml(row, upgrade_to_lt(document, signer_chain, tsa_chain, source, report.time_stamp_time))
 
 
 def add_validation_data_to_receipts(
@@ -99,15 +105,22 @@ def add_validation_data_to_receipts(
     *,
     limit: int,
 ) -> LongTermRun:
-    """Take at most ``limit`` receipts from level T to LT; stop at the first CA out of reach."""
+    """Take at most ``limit`` receipts from level T to LT, read and stored by chunks of ``CHUNK``;
+    stop at the first CA out of reach, keeping what was done."""
     upgraded, unverified, outage, run_source = 0, 0, None, _RunSource(source)
-    for rid in receipts_at(database, SignatureLevel.T, limit):
-        try:
-            done = _upgrade(database, trust, tsa_trust, run_source, rid)
-        except RevocationUnavailable as exc:
-            outage = exc.message
+    pending = receipts_at(database, SignatureLevel.T, limit)
+    for first in range(0, len(pending), CHUNK):
+        done = []
+        for row in read_rows(database, pending[first : first + CHUNK]):
+            try:
+                result = _with_validation_data(trust, tsa_trust, run_source, row)
+            except RevocationUnavailable as exc:
+                outage = exc.message
+                break
+            unverified += result is None
+            done += [result] if result else []
+        upgraded += store_upgraded(database, done, (SignatureLevel.T, SignatureLevel.LT))
+        if outage:
             log.warning("validation data stopped: %s", outage)
             break
-        upgraded += done is True
-        unverified += done is None
     return LongTermRun(upgraded, count_at(database, SignatureLevel.T), unverified, outage)

@@ -38,57 +38,44 @@ class TimeStampRun:
         return f"{self.upgraded} receipts to level T, {self.waiting} waiting at level B{tail}"
 
 
-def receipts_at(database: Database, level: SignatureLevel, limit: int) -> list[int]:
-    """The ids of at most ``limit`` receipts at ``level``, oldest first."""
+def _pending(database: Database, limit: int) -> list[int]:
     with database.read() as session:
-        query = select(Receipt.id).where(Receipt.signature_level == level.value).order_by(Receipt.id)
-        return list(session.scalars(query.limit(limit)))
+        query = (
+            select(Receipt.id)
+            .where(Receipt.signature_level == SignatureLevel.B.value)
+            .order_by(Receipt.id)
+            .limit(limit)
+        )
+        return list(session.scalars(query))
 
 
-def count_at(database: Database, level: SignatureLevel) -> int:
+def _waiting(database: Database) -> int:
     with database.read() as session:
-        query = select(func.count()).where(Receipt.signature_level == level.value)
+        query = select(func.count()).where(Receipt.signature_level == SignatureLevel.B.value)
         return session.scalar(query.select_from(Receipt))
 
 
-def read_signed(database: Database, receipt_id: int) -> tuple[bytes, str | None]:
-    """A stored receipt's signed XML and identity digest."""
+def _upgrade(database: Database, tsa: TimeStampAuthority, receipt_id: int) -> bool:
     with database.read() as session:
-        return tuple(
-            session.execute(
-                select(Receipt.signed_xml, Receipt.identity_digest).where(Receipt.id == receipt_id)
-            ).one()
-        )
-
-
-def store_upgraded(
-    database: Database,
-    receipt_id: int,
-    read: tuple[bytes, str | None],
-    upgraded: etree._Element,
-    levels: tuple[SignatureLevel, SignatureLevel],
-) -> bool:
-    """Store ``upgraded`` at ``levels[1]`` in place of the XML ``read`` at ``levels[0]``; False when a
-    concurrent run or a cancellation changed the receipt first. Unsigned properties never change
-    the identity digest: if it did, nothing is stored."""
-    signed, identity = read
+        signed, identity = session.execute(
+            select(Receipt.signed_xml, Receipt.identity_digest).where(Receipt.id == receipt_id)
+        ).one()
+    upgraded = upgrade_to_t(parse_xml(signed), tsa)  # the TSA is called outside any transaction
     if identity is not None and receipt_identity(upgraded) != identity:
-        raise RuntimeError(f"receipt {receipt_id}: the identity digest changed with unsigned properties")
+        raise RuntimeError(f"receipt {receipt_id}: the identity digest changed with the time-stamp")
     data = etree.tostring(upgraded, xml_declaration=True, encoding="UTF-8")
     with database.write() as session:
+        # Only a receipt still at B with the XML read: a concurrent run or a cancellation wins.
         done = session.execute(
             update(Receipt)
-            .where(Receipt.id == receipt_id, Receipt.signature_level == levels[0].value)
-            .where(Receipt.signed_xml == signed)
-            .values(signed_xml=data, signature_level=levels[1].value)
+            .where(
+                Receipt.id == receipt_id,
+                Receipt.signature_level == SignatureLevel.B.value,
+                Receipt.signed_xml == signed,
+            )
+            .values(signed_xml=data, signature_level=SignatureLevel.T.value)
         )
         return done.rowcount == 1
-
-
-def _upgrade(database: Database, tsa: TimeStampAuthority, receipt_id: int) -> bool:
-    read = read_signed(database, receipt_id)
-    upgraded = upgrade_to_t(parse_xml(read[0]), tsa)  # the TSA is called outside any transaction
-    return store_upgraded(database, receipt_id, read, upgraded, (SignatureLevel.B, SignatureLevel.T))
 
 
 def time_stamp_receipts(
@@ -96,12 +83,7 @@ def time_stamp_receipts(
 ) -> TimeStampRun:
     """Take at most ``limit`` receipts from level B to T, ``parallel`` at a time; stop after the
     first group in which the TSA was out of reach (so an outage costs at most ``parallel`` tries)."""
-    upgraded, outage, pending, size = (
-        0,
-        None,
-        receipts_at(database, SignatureLevel.B, limit),
-        max(1, parallel),
-    )
+    upgraded, outage, pending, size = 0, None, _pending(database, limit), max(1, parallel)
     with ThreadPoolExecutor(size, thread_name_prefix="time-stamp") as pool:
         for start in range(0, len(pending), size):
             futures = [pool.submit(_upgrade, database, tsa, rid) for rid in pending[start : start + size]]
@@ -113,4 +95,4 @@ def time_stamp_receipts(
             if outage:
                 log.warning("time-stamping stopped: %s", outage)
                 break
-    return TimeStampRun(upgraded, count_at(database, SignatureLevel.B), outage)
+    return TimeStampRun(upgraded, _waiting(database), outage)
