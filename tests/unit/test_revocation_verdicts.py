@@ -123,7 +123,7 @@ def test_a_time_stamp_after_the_revocation_is_revoked_no_poe(
     data = long_term(late, short_lived, tsa_parts, authority, ca_at(pki, authority, EXPIRY), REVOKED)
     report = verify(data, trust, tsa_parts)
     assert verdict(report) == (Indication.INDETERMINATE, SubIndication.REVOKED_NO_POE)
-    assert "before the earliest signature time-stamp" in report.message
+    assert "not after the earliest time-stamp" in report.message
 
 
 def test_level_b_revoked_is_revoked_no_poe(signed, trust, tsa_parts, authority, pki) -> None:

@@ -351,7 +351,7 @@ def _verify(
     unproved = f"; a signature time-stamp proves nothing: {stamps.problems[0]}" if stamps.problems else ""
     status, long_term = _read(signer_revocation_status, root, leaf, trust.anchors, revocation, stamped, now)
     if status.revoked_at is not None and (stamped is None or stamped >= status.revoked_at):
-        when = f"before the earliest signature time-stamp ({stamped})" if stamped else "with no time-stamp"
+        when = f"not after the earliest time-stamp ({stamped})" if stamped else "with no time-stamp"
         message = f"the certificate was revoked ({status.reason}) at {status.revoked_at}, {when}"
         raise _Refused(SubIndication.REVOKED_NO_POE, message, signer)
     if now > leaf.not_valid_after_utc and (stamped is None or stamped > leaf.not_valid_after_utc):
