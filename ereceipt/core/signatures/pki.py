@@ -24,10 +24,11 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ereceipt.core.errors import ConfigurationError
 
+OCSP = x509.oid.AuthorityInformationAccessOID.OCSP
 DEVELOPMENT_ORGANISATION = "E-receipt DEVELOPMENT ONLY"
 ROOT_CA_NAME = "E-receipt DEVELOPMENT Root CA"
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
@@ -244,14 +245,12 @@ def issue_certificate(
     ]
     if names:
         builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
-    if revocation_url:  # RFC 5280 4.2.1.13 and 4.2.2.1
-        crl = x509.UniformResourceIdentifier(f"{revocation_url.rstrip('/')}/ca/crl")
-        points = x509.CRLDistributionPoints([x509.DistributionPoint([crl], None, None, None)])
-        ocsp = x509.UniformResourceIdentifier(f"{revocation_url.rstrip('/')}/ca/ocsp")
-        access = x509.AuthorityInformationAccess(
-            [x509.AccessDescription(AuthorityInformationAccessOID.OCSP, ocsp)]
-        )
-        builder = builder.add_extension(points, critical=False).add_extension(access, critical=False)
+    if revocation_url:  # RFC 5280 4.2.1.13 and 4.2.2.1: where its CA publishes revocations
+        base = revocation_url.rstrip("/")
+        crl = x509.DistributionPoint([x509.UniformResourceIdentifier(f"{base}/ca/crl")], None, None, None)
+        ocsp = x509.AccessDescription(OCSP, x509.UniformResourceIdentifier(f"{base}/ca/ocsp"))
+        builder = builder.add_extension(x509.CRLDistributionPoints([crl]), critical=False)
+        builder = builder.add_extension(x509.AuthorityInformationAccess([ocsp]), critical=False)
     return builder.sign(ca_key, hashes.SHA256()), key
 
 
@@ -292,34 +291,19 @@ def _locked(directory: Path) -> Iterator[None]:
 
 
 def _issuer_certificates(
-    directory: Path,
-    authority: Authority,
-    key_type: str,
-    issuers: tuple[DevelopmentIssuer, ...],
-    url: str | None,
+    directory: Path, authority: Authority, key_type: str, issuers: tuple, url: str | None
 ) -> None:
+    """A signing certificate for each of ``issuers`` (``DevelopmentIssuer``)."""
     for issuer in issuers:
-        certificate, key = issue_certificate(
-            *authority,
-            f"{issuer.code} DEVELOPMENT signing",
-            key_type=key_type,
-            tax_code=issuer.tax_code,
-            revocation_url=url,
-        )
+        options = {"key_type": key_type, "tax_code": issuer.tax_code, "revocation_url": url}
+        certificate, key = issue_certificate(*authority, f"{issuer.code} DEVELOPMENT signing", **options)
         write_pem(directory, issuer.party, certificate, key)
 
 
 def _party(directory: Path, authority: Authority, key_type: str, name: str, url: str | None) -> None:
     common_name, usage, dns_names, addresses = PARTIES[name]
-    certificate, key = issue_certificate(
-        *authority,
-        common_name,
-        usage=usage,
-        key_type=key_type,
-        dns_names=dns_names,
-        ip_addresses=addresses,
-        revocation_url=url,
-    )
+    options = {"usage": usage, "dns_names": dns_names, "ip_addresses": addresses, "revocation_url": url}
+    certificate, key = issue_certificate(*authority, common_name, key_type=key_type, **options)
     write_pem(directory, name, certificate, key)
 
 
