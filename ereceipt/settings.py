@@ -44,6 +44,11 @@ class SignatureSettings:
     # The development TSA's key and certificate (made by `ereceipt keys init`), served at /tsa.
     development_tsa_key: Path = Path("var/keys/tsa.key.pem")
     development_tsa_certificate: Path = Path("var/keys/tsa.cert.pem")
+    # Where revocation data for level LT is asked (RFC 5280 CRL over HTTP, RFC 6960 OCSP over HTTP
+    # POST); empty: the URLs each certificate names (CRLDistributionPoints, AuthorityInfoAccess).
+    crl_url: str = ""
+    ocsp_url: str = ""
+    revocation_timeout_seconds: int = 10
 
 
 @dataclass(frozen=True)
@@ -157,6 +162,7 @@ class SchedulerSettings:
     signature_time_stamps: str = "*/10 * * * * *"
     time_stamps_per_run: int = 200  # receipts one run of signature_time_stamps takes from B to T
     time_stamps_in_parallel: int = 4  # TSA requests in flight at once (a round trip is mostly waiting)
+    validation_data_per_run: int = 200  # receipts the same job then takes from level T to LT
     archive_after_days: int = 90
     claims_kept_days: int = 7  # each run's claim and outcome (scheduler_claim), then pruned
     misfire_grace_seconds: int = 3600

@@ -48,7 +48,7 @@ class HttpTimeStampAuthority(TimeStampAuthority):
             )
             body = response.raw.read(MAX_REPLY_BYTES + 1, decode_content=True)
         except (requests.RequestException, OSError) as exc:
-            raise TimeStampUnavailable(f"{self.url}: {_reason(exc)}") from None
+            raise TimeStampUnavailable(f"{self.url}: {socket_reason(exc)}") from None
         kind = response.headers.get("Content-Type", "").split(";")[0].strip()
         if response.status_code != 200 or kind != REPLY_TYPE:
             raise TimeStampUnavailable(
@@ -59,7 +59,7 @@ class HttpTimeStampAuthority(TimeStampAuthority):
         return token_from_reply(body, digest, nonce)
 
 
-def _reason(error: BaseException) -> str:
+def socket_reason(error: BaseException) -> str:
     """The socket's words (``Connection refused``) under requests' and urllib3's wrappers."""
     cause: BaseException | None = error
     while cause is not None:

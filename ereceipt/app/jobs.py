@@ -132,7 +132,9 @@ def transparency_log(services, day: date | None = None) -> str:
 
 
 def signature_time_stamps(services, day: date | None = None) -> str:
-    """Take receipts issued at level B to level T (XAdES-T), a bounded number a run."""
+    """Take receipts issued at level B to level T (XAdES-T), then receipts at level T to level LT
+    (XAdES-LT: chains and revocation data embedded), a bounded number of each a run."""
+    from ereceipt.core.receipts.long_term import add_validation_data_to_receipts
     from ereceipt.core.receipts.time_stamping import time_stamp_receipts
 
     tsa = services.time_stamp_authority()
@@ -145,7 +147,16 @@ def signature_time_stamps(services, day: date | None = None) -> str:
         limit=scheduler.time_stamps_per_run,
         parallel=scheduler.time_stamps_in_parallel,
     )
-    return str(run)
+    if not scheduler.validation_data_per_run:
+        return str(run)
+    long_term = add_validation_data_to_receipts(
+        services.database,
+        services.trust(),
+        services.tsa_trust(),
+        services.revocation_source(),
+        limit=scheduler.validation_data_per_run,
+    )
+    return f"{run}; {long_term}"
 
 
 JOBS: dict[str, Callable] = {

@@ -77,6 +77,10 @@ def create_app(web: WebParts) -> Flask:
 
     app.register_blueprint(time_stamping)
 
+    from ereceipt.web.certificate_authority import blueprint as certificate_authority
+
+    app.register_blueprint(certificate_authority)
+
     from ereceipt.web import admin
 
     secret = admin.session_secret(web.settings.session_secret_file)

@@ -16,6 +16,7 @@ from flask import current_app
 from ereceipt.core.counter.documents import CounterDocuments
 from ereceipt.core.intake.dead_letters import DeadLetterQueue
 from ereceipt.core.issuing.issuer import ReceiptIssuer
+from ereceipt.core.signatures.development_ca import DevelopmentCA
 from ereceipt.core.signatures.development_tsa import DevelopmentTSA
 from ereceipt.core.signatures.verification import VerificationReport
 from ereceipt.core.signatures.xades import ReceiptSigner
@@ -52,6 +53,7 @@ class WebParts:
     log_vkey: Callable[[], str | None] = lambda: None  # the transparency log's verifier key, if published
     witness_vkey: Callable[[], str | None] = lambda: None  # the witness's verifier key, if one is configured
     development_tsa: Callable[[], DevelopmentTSA | None] = lambda: None  # served at /tsa when given
+    development_ca: Callable[[], DevelopmentCA | None] = lambda: None  # /ca/crl and /ca/ocsp when given
 
 
 def parts() -> WebParts:

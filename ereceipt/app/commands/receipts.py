@@ -74,7 +74,7 @@ def cmd_keys_init(args: argparse.Namespace, settings: Settings) -> int:
     from ereceipt.core.transparency.log_key import make_log_key, vkey_path
 
     directory = Path(args.directory) if args.directory else settings.keys.directory
-    issuers = development_issuers()
+    issuers, url = development_issuers(), settings.server.public_url
     log_key = directory / settings.transparency.log_key.name
     try:
         if args.force or not log_key.exists():
@@ -83,10 +83,10 @@ def cmd_keys_init(args: argparse.Namespace, settings: Settings) -> int:
                 f"DEVELOPMENT transparency log key {log_key} made; its verifier key is {vkey_path(log_key)}"
             )
         if (directory / "ca.cert.pem").exists() and not args.force:
-            ensure_development_pki(directory, key_type=args.key_type, issuers=issuers)
+            ensure_development_pki(directory, key_type=args.key_type, issuers=issuers, revocation_url=url)
             print(f"development keys already present in {directory} (use --force to make new ones)")
             return EXIT_OK
-        create_development_pki(directory, key_type=args.key_type, issuers=issuers)
+        create_development_pki(directory, key_type=args.key_type, issuers=issuers, revocation_url=url)
     except OSError as exc:
         raise BadInput(f"cannot write development keys in {directory}: {exc.strerror}") from None
     print(f"development keys created in {directory} (NOT for real receipts)")

@@ -1,6 +1,7 @@
-"""``ereceipt keys add|list|retire|delegate``: the signer record of each issuer, kept by operators.
+"""``ereceipt keys add|list|retire|delegate``: the signer record of each issuer, kept by operators;
+``ereceipt keys revoke``: a revocation by the development CA (RFC 5280 CRL, RFC 6960 OCSP).
 
-Every change is written to the audit trail with the operator's name (``--by``).
+Every change of the signer record is written to the audit trail with the operator's name (``--by``).
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ def add_parsers(keys) -> None:
     delegate.add_argument("--to", dest="valid_to", help="in force until (ISO 8601; default: open)")
     delegate.add_argument("--by", required=True, help="who records it (kept in the audit trail)")
     delegate.set_defaults(handler=cmd_keys_delegate)
+    revoke = keys.add_parser("revoke", help="revoke a development certificate (in its CRL and OCSP)")
+    revoke.add_argument("certificate", help="a development PKI party (e.g. issuer-signing) or a PEM file")
+    revoke.add_argument("--at", help="revoked from (ISO 8601; default: now)")
+    revoke.add_argument("--reason", default="unspecified", help="RFC 5280 reason, e.g. keyCompromise")
+    revoke.set_defaults(handler=cmd_keys_revoke)
 
 
 def cmd_keys_add(args: argparse.Namespace, settings: Settings) -> int:
@@ -107,4 +113,23 @@ def cmd_keys_delegate(args: argparse.Namespace, settings: Settings) -> int:
         )
         end = row.valid_to or "further notice"
         print(f"{args.agency} signs for {args.issuer} from {row.valid_from} until {end}")
+    return EXIT_OK
+
+
+def cmd_keys_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    from ereceipt.core.signatures.development_ca import revoke
+    from ereceipt.core.signatures.pki import DevelopmentPKI
+
+    pki = DevelopmentPKI(settings.keys.directory)
+    if not pki.ca_key.exists():
+        raise BadInput(f"no development CA in {pki.directory} (`ereceipt keys init` makes one)")
+    named = pki.cert(args.certificate)
+    data = _read(str(named) if named.exists() else args.certificate)
+    try:
+        certificate = x509.load_pem_x509_certificate(data)
+    except ValueError:
+        raise BadInput(f"{args.certificate} holds no PEM certificate") from None
+    done = revoke(pki, certificate, _moment(args.at) or datetime.now(UTC), args.reason)
+    subject = certificate.subject.rfc4514_string()
+    print(f"revoked {subject} (serial {done.serial_number:x}) from {done.revoked_at}, {done.reason}")
     return EXIT_OK

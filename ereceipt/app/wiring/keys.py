@@ -40,10 +40,12 @@ def ensure_keys(settings: Settings) -> bool:
     keys = settings.keys
     if keys.signing_key.parent.resolve() != keys.directory.resolve():
         return False
+    url = settings.server.public_url  # where `ereceipt serve` publishes the development CA's CRL and OCSP
     if keys.signing_key.exists():
-        ensure_development_pki(keys.directory, issuers=development_issuers())  # adds missing issuer keys
+        # adds missing issuer keys
+        ensure_development_pki(keys.directory, issuers=development_issuers(), revocation_url=url)
         return False
-    ensure_development_pki(keys.directory, issuers=development_issuers())
+    ensure_development_pki(keys.directory, issuers=development_issuers(), revocation_url=url)
     return True
 
 

@@ -115,6 +115,7 @@ class ServingParts:
             log_vkey=self.log_vkey,
             witness_vkey=self.witness_vkey,
             development_tsa=self.development_tsa,
+            development_ca=self.development_ca,
         )
 
     def web_application(self):

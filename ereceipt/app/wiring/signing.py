@@ -14,6 +14,8 @@ from ereceipt.core.signatures.trust import TrustStore
 from ereceipt.core.signatures.verification import VerificationReport
 from ereceipt.core.signatures.xades import IssuerSigners, ReceiptSigner, SignaturePolicy
 
+REVOCATION_KEPT_SECONDS = 60  # a page verifying receipts of one signer asks its CA once a minute
+
 
 class SigningParts:
     """The signing room of ``Services``."""
@@ -55,6 +57,7 @@ class SigningParts:
             expected_policy=self.expected_policy,
             certificate_policy=self.settings.signature.certificate_policy or None,
             tsa_trust=self.tsa_trust(),
+            revocation=self.kept_revocation_source(),
         )
 
     @once
@@ -62,6 +65,34 @@ class SigningParts:
         """The TSA certificates trusted for time-stamps (``[signature] tsa_trust``), none if absent."""
         path = self.settings.signature.tsa_trust
         return x509.load_pem_x509_certificates(path.read_bytes()) if path.exists() else []
+
+    @once
+    def kept_revocation_source(self):
+        """The revocation source of verification: answers kept a minute."""
+        return self.revocation_source(keep_seconds=REVOCATION_KEPT_SECONDS)
+
+    def revocation_source(self, keep_seconds: float = 0):
+        """CRLs and OCSP answers over HTTP (``[signature] crl_url``, ``ocsp_url``, else the URLs each
+        certificate names), each answer kept ``keep_seconds``."""
+        from ereceipt.adapters.revocation import HttpRevocationSource
+
+        signature = self.settings.signature
+        return HttpRevocationSource(
+            crl_url=signature.crl_url,
+            ocsp_url=signature.ocsp_url,
+            timeout_seconds=signature.revocation_timeout_seconds,
+            keep_seconds=keep_seconds,
+        )
+
+    @once
+    def development_ca(self):
+        """The development CA's CRL and OCSP service, served at /ca/crl and /ca/ocsp: only when its
+        key is in the keys directory (``ereceipt keys init``)."""
+        from ereceipt.core.signatures.development_ca import DevelopmentCA
+        from ereceipt.core.signatures.pki import DevelopmentPKI
+
+        pki = DevelopmentPKI(self.settings.keys.directory)
+        return DevelopmentCA.load(pki) if pki.ca_key.exists() and pki.ca_cert.exists() else None
 
     def time_stamp_authority(self):
         """The TSA of ``[signature] tsa_url`` (RFC 3161 over HTTP), or None when none is configured."""

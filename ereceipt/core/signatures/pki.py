@@ -28,6 +28,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ereceipt.core.errors import ConfigurationError
 
+OCSP = x509.oid.AuthorityInformationAccessOID.OCSP
 DEVELOPMENT_ORGANISATION = "E-receipt DEVELOPMENT ONLY"
 ROOT_CA_NAME = "E-receipt DEVELOPMENT Root CA"
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
@@ -210,9 +211,11 @@ def issue_certificate(
     organisation: str = DEVELOPMENT_ORGANISATION,
     tax_code: str | None = None,
     policies: tuple[str, ...] = (),
+    revocation_url: str | None = None,
 ) -> Authority:
     """An end-entity certificate signed by the CA, valid for two years unless told otherwise; its
-    subject carries ``UID=MST:<tax_code>`` when given, and ``policies`` as certificate policy OIDs."""
+    subject carries ``UID=MST:<tax_code>`` when given, and ``policies`` as certificate policy OIDs;
+    ``revocation_url``: the server whose /ca/crl and /ca/ocsp publish the CA's revocations."""
     key = key or new_key(key_type)
     validity = (not_before, not_after)
     builder = (
@@ -242,6 +245,12 @@ def issue_certificate(
     ]
     if names:
         builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+    if revocation_url:  # RFC 5280 4.2.1.13 and 4.2.2.1: where its CA publishes revocations
+        base = revocation_url.rstrip("/")
+        crl = x509.DistributionPoint([x509.UniformResourceIdentifier(f"{base}/ca/crl")], None, None, None)
+        ocsp = x509.AccessDescription(OCSP, x509.UniformResourceIdentifier(f"{base}/ca/ocsp"))
+        builder = builder.add_extension(x509.CRLDistributionPoints([crl]), critical=False)
+        builder = builder.add_extension(x509.AuthorityInformationAccess([ocsp]), critical=False)
     return builder.sign(ca_key, hashes.SHA256()), key
 
 
@@ -282,43 +291,51 @@ def _locked(directory: Path) -> Iterator[None]:
 
 
 def _issuer_certificates(
-    directory: Path, authority: Authority, key_type: str, issuers: tuple[DevelopmentIssuer, ...]
+    directory: Path, authority: Authority, key_type: str, issuers: tuple, url: str | None
 ) -> None:
+    """A signing certificate for each of ``issuers`` (``DevelopmentIssuer``)."""
     for issuer in issuers:
-        certificate, key = issue_certificate(
-            *authority, f"{issuer.code} DEVELOPMENT signing", key_type=key_type, tax_code=issuer.tax_code
-        )
+        options = {"key_type": key_type, "tax_code": issuer.tax_code, "revocation_url": url}
+        certificate, key = issue_certificate(*authority, f"{issuer.code} DEVELOPMENT signing", **options)
         write_pem(directory, issuer.party, certificate, key)
 
 
-def _party(directory: Path, authority: Authority, key_type: str, name: str) -> None:
+def _party(directory: Path, authority: Authority, key_type: str, name: str, url: str | None) -> None:
     common_name, usage, dns_names, addresses = PARTIES[name]
-    certificate, key = issue_certificate(
-        *authority, common_name, usage=usage, key_type=key_type, dns_names=dns_names, ip_addresses=addresses
-    )
+    options = {"usage": usage, "dns_names": dns_names, "ip_addresses": addresses, "revocation_url": url}
+    certificate, key = issue_certificate(*authority, common_name, key_type=key_type, **options)
     write_pem(directory, name, certificate, key)
 
 
-def _create(directory: Path, key_type: str, issuers: tuple[DevelopmentIssuer, ...] = ()) -> DevelopmentPKI:
+def _create(
+    directory: Path, key_type: str, issuers: tuple[DevelopmentIssuer, ...] = (), url: str | None = None
+) -> DevelopmentPKI:
     ca_certificate, ca_key = make_ca(key_type=key_type)
-    _issuer_certificates(directory, (ca_certificate, ca_key), key_type, issuers)
+    _issuer_certificates(directory, (ca_certificate, ca_key), key_type, issuers, url)
     for name in PARTIES:
-        _party(directory, (ca_certificate, ca_key), key_type, name)
+        _party(directory, (ca_certificate, ca_key), key_type, name, url)
     # The CA certificate is written last: its presence means that the whole set is there.
     write_pem(directory, "ca", ca_certificate, ca_key)
     return DevelopmentPKI(directory)
 
 
 def create_development_pki(
-    directory: Path, *, key_type: str = "rsa", issuers: tuple[DevelopmentIssuer, ...] = ()
+    directory: Path,
+    *,
+    key_type: str = "rsa",
+    issuers: tuple[DevelopmentIssuer, ...] = (),
+    revocation_url: str | None = None,
 ) -> DevelopmentPKI:
     """Write a new development PKI into ``directory``, replacing the one that is there; each of
-    ``issuers`` gets a signing certificate of its own (``issuer-<code>``)."""
+    ``issuers`` gets a signing certificate of its own (``issuer-<code>``); every certificate points
+    at ``revocation_url``'s CRL and OCSP responder when given."""
     with _locked(directory):
-        return _create(directory, key_type, tuple(issuers))
+        return _create(directory, key_type, tuple(issuers), revocation_url)
 
 
-def _add_missing_issuers(pki: DevelopmentPKI, key_type: str, issuers: tuple[DevelopmentIssuer, ...]) -> None:
+def _add_missing_issuers(
+    pki: DevelopmentPKI, key_type: str, issuers: tuple[DevelopmentIssuer, ...], url: str | None
+) -> None:
     missing = tuple(i for i in issuers if not pki.key(i.party).exists())
     parties = [name for name in PARTIES if not pki.key(name).exists()]  # e.g. a PKI made before the TSA
     if (missing or parties) and pki.ca_key.exists():
@@ -326,20 +343,24 @@ def _add_missing_issuers(pki: DevelopmentPKI, key_type: str, issuers: tuple[Deve
             missing = tuple(i for i in missing if not pki.key(i.party).exists())
             certificate = x509.load_pem_x509_certificate(pki.ca_cert.read_bytes())
             key = serialization.load_pem_private_key(pki.ca_key.read_bytes(), None)
-            _issuer_certificates(pki.directory, (certificate, key), key_type, missing)
+            _issuer_certificates(pki.directory, (certificate, key), key_type, missing, url)
             for name in PARTIES:
                 if not pki.key(name).exists():
-                    _party(pki.directory, (certificate, key), key_type, name)
+                    _party(pki.directory, (certificate, key), key_type, name, url)
 
 
 def ensure_development_pki(
-    directory: Path, *, key_type: str = "rsa", issuers: tuple[DevelopmentIssuer, ...] = ()
+    directory: Path,
+    *,
+    key_type: str = "rsa",
+    issuers: tuple[DevelopmentIssuer, ...] = (),
+    revocation_url: str | None = None,
 ) -> DevelopmentPKI:
     """The development PKI in ``directory``, made only if ``ca.cert.pem`` is missing; never replaces a
     key. Issuers of ``issuers`` without a signing key get one under the development CA."""
     pki = DevelopmentPKI(directory)
     if pki.ca_cert.exists():
-        _add_missing_issuers(pki, key_type, tuple(issuers))
+        _add_missing_issuers(pki, key_type, tuple(issuers), revocation_url)
         return pki
     with _locked(directory):
         if pki.ca_cert.exists():
@@ -351,7 +372,7 @@ def ensure_development_pki(
                     "(move the files away, or run `ereceipt keys init --force`)",
                     setting=str(directory),
                 )
-        return _create(directory, key_type, tuple(issuers))
+        return _create(directory, key_type, tuple(issuers), revocation_url)
 
 
 def is_ca(certificate: x509.Certificate) -> bool:

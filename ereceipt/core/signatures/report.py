@@ -54,7 +54,8 @@ class VerificationReport:
     signed_xml: etree._Element | None = None
     certificate: x509.Certificate | None = None  # the signing certificate the chain check verified
     identity: str | None = None  # core.signatures.identity of the signature that was verified
-    level: str = "B"  # ETSI baseline level proved: B, or T with a verified signature time-stamp
+    level: str = "B"  # ETSI baseline level proved: B; T with a verified signature time-stamp; LT
+    # when the revocation data embedded in the receipt established the signer's status
     time_stamp_time: datetime | None = None  # the earliest verified signature time-stamp's genTime
 
     @property

@@ -9,17 +9,22 @@ time; the report then carries only what signxml returned as signed, and the sign
 chain that was verified. Nothing here raises for a bad document: every outcome is a report.
 
 A receipt at level T (``core.signatures.xades_t``) carries signature time-stamps; each is verified
-(``core.signatures.timestamp``) against the TSA trust given, over the canonical SignatureValue. The
-earliest verified one is the proof of existence: its genTime is the best signature time, so a
-signature whose certificate expired after that time still passes (EN 319 102-1 5.6.2.4); a
-time-stamp that does not verify proves nothing and is reported as such, leaving the level at B.
+(``core.signatures.best_signature_time``) against the TSA trust given, over the canonical
+SignatureValue. The earliest verified one is the proof of existence: its genTime is the best
+signature time, so a signature whose certificate expired or was revoked after that time still
+passes (EN 319 102-1 5.6.2.4); a time-stamp that does not verify proves nothing and is reported as
+such, leaving the level at B. A certificate revoked at or before the best signature time, or
+revoked with no time-stamp at all, is INDETERMINATE / REVOKED_NO_POE. The revocation status comes
+from the validation data the receipt embeds at level LT (``core.signatures.xades_lt``), so such a
+receipt verifies with no network; else from the revocation source given, if any.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 from cryptography import exceptions as crypto
 from cryptography import x509
@@ -30,7 +35,14 @@ from signxml import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
 from signxml.exceptions import InvalidCertificate, InvalidDigest, SignXMLException
 from signxml.xades import XAdESSignatureConfiguration, XAdESVerifier
 
-from ereceipt.core.errors import BadInput, VerificationFailed, XMLRejected
+from ereceipt.core.errors import BadInput, XMLRejected
+from ereceipt.core.signatures.best_signature_time import (
+    CLOCK_SKEW,
+    best_signature_time,
+    earlier_than_claimed,
+    verified_signature_time_stamps,
+    without_revoked_tsa,
+)
 from ereceipt.core.signatures.identity import receipt_identity
 from ereceipt.core.signatures.pki import is_ca
 from ereceipt.core.signatures.report import (
@@ -39,17 +51,16 @@ from ereceipt.core.signatures.report import (
     SubIndication,
     VerificationReport,
 )
+from ereceipt.core.signatures.revocation import RevocationSource
 from ereceipt.core.signatures.signing_identity import CURVES, MIN_RSA_BITS
-from ereceipt.core.signatures.timestamp import verify_token
 from ereceipt.core.signatures.trust import PinnedVerifier, TrustStore
 from ereceipt.core.signatures.xades import C14N, DS, XADES, SignaturePolicy, content_problem
-from ereceipt.core.signatures.xades_t import signature_time_stamps, signature_value_digest
+from ereceipt.core.signatures.xades_lt import signer_revocation_status, time_stamp_validation_data
 from ereceipt.core.xml.namespaces import ENVELOPED
 from ereceipt.core.xml.parser import DEFAULT_MAX_BYTES, hardened_parser, parse_xml
 
 NS = {"ds": DS, "xades": XADES}
 PROPERTIES = "ds:Object/xades:QualifyingProperties/xades:SignedProperties/xades:SignedSignatureProperties"
-CLOCK_SKEW = timedelta(minutes=5)  # signing servers' clocks differ a little, not more
 M = SignatureMethod
 STRONG_SIGNATURES = frozenset(
     {M.RSA_SHA256, M.RSA_SHA384, M.RSA_SHA512, M.SHA256_RSA_MGF1, M.SHA384_RSA_MGF1}
@@ -284,28 +295,12 @@ def _digest_of(parent: etree._Element) -> bytes:
     return _b64(parent.findtext("ds:DigestValue", None, NS))
 
 
-def _proof_of_existence(
-    root: etree._Element, tsa_trust: Sequence[x509.Certificate], signing_time: datetime, signer: str
-) -> tuple[datetime | None, str]:
-    """The earliest verified signature time-stamp's genTime, or None; and what was found wrong."""
+def _read(read: Callable, *args: object) -> Any:
+    """``read(*args)``, a malformed part of the document being a FORMAT_FAILURE."""
     try:
-        tokens = signature_time_stamps(root)
+        return read(*args)
     except BadInput as exc:
         raise _format(exc.message) from None
-    if not tokens:
-        return None, ""
-    digest, times, problems = signature_value_digest(root), [], []
-    for token in tokens:
-        try:
-            times.append(verify_token(token, digest, list(tsa_trust)).gen_time)
-        except VerificationFailed as exc:
-            problems.append(exc.message)
-    earliest = min(times, default=None)
-    if earliest is not None and earliest < signing_time - CLOCK_SKEW:
-        message = f"the signature time-stamp ({earliest}) is earlier than the claimed signing time"
-        raise _Refused(SubIndication.SIG_CONSTRAINTS_FAILURE, message, signer)
-    unproved = f"; a signature time-stamp proves nothing: {problems[0]}" if problems else ""
-    return earliest, unproved
 
 
 def _verify(
@@ -316,6 +311,7 @@ def _verify(
     policy: SignaturePolicy | None,
     limit: int,
     tsa_trust: Sequence[x509.Certificate] = (),
+    revocation: RevocationSource | None = None,
 ) -> VerificationReport:
     try:
         root = parse_xml(data, max_bytes=limit)
@@ -345,7 +341,19 @@ def _verify(
         raise _Refused(
             SubIndication.SIG_CONSTRAINTS_FAILURE, f"signed at {signing_time}, after {now}", signer
         )
-    stamped, unproved = _proof_of_existence(root, tsa_trust, signing_time, signer)
+    stamps = _read(verified_signature_time_stamps, root, tsa_trust)
+    stamps = without_revoked_tsa(stamps, _read(time_stamp_validation_data, root), tsa_trust)
+    # Proofs of existence from elsewhere (archive time-stamps) join the signature time-stamps here.
+    stamped = best_signature_time(stamps.times)
+    if earlier_than_claimed(stamped, signing_time):
+        message = f"the signature time-stamp ({stamped}) is earlier than the claimed signing time"
+        raise _Refused(SubIndication.SIG_CONSTRAINTS_FAILURE, message, signer)
+    unproved = f"; a signature time-stamp proves nothing: {stamps.problems[0]}" if stamps.problems else ""
+    status, long_term = _read(signer_revocation_status, root, leaf, trust.anchors, revocation, stamped, now)
+    if status.revoked_at is not None and (stamped is None or stamped >= status.revoked_at):
+        when = f"not after the earliest time-stamp ({stamped})" if stamped else "with no time-stamp"
+        message = f"the certificate was revoked ({status.reason}) at {status.revoked_at}, {when}"
+        raise _Refused(SubIndication.REVOKED_NO_POE, message, signer)
     if now > leaf.not_valid_after_utc and (stamped is None or stamped > leaf.not_valid_after_utc):
         message = "the certificate has expired since signing, and nothing proves when the signature existed"
         if stamped is not None:
@@ -360,7 +368,7 @@ def _verify(
         signed_xml,
         leaf,
         receipt_identity(results[0].signature_xml),
-        level="T" if stamped else "B",
+        level=("LT" if long_term else "T") if stamped else "B",
         time_stamp_time=stamped,
     )
 
@@ -374,13 +382,15 @@ def verify_signed_document(
     expected_policy: SignaturePolicy | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     tsa_trust: Sequence[x509.Certificate] = (),
+    revocation: RevocationSource | None = None,
 ) -> VerificationReport:
     """Verify one signed document; ``expected_root`` is a Clark-notation tag such as ``{urn:x}Receipt``;
-    ``tsa_trust``: the TSA certificates (pinned, or their CAs) its signature time-stamps may chain to."""
+    ``tsa_trust``: the TSA certificates (pinned, or their CAs) its signature time-stamps may chain to;
+    ``revocation``: where to ask for the signer's revocation status when the document embeds none."""
     now = now or datetime.now(UTC)
     if now.tzinfo is None:
         raise ValueError("now must carry a time zone")
     try:
-        return _verify(data, trust, expected_root, now, expected_policy, max_bytes, tsa_trust)
+        return _verify(data, trust, expected_root, now, expected_policy, max_bytes, tsa_trust, revocation)
     except _Refused as refused:
         return refused.report

@@ -24,6 +24,7 @@ from ereceipt.core.xml.namespaces import DS, XADES
 
 C14N_URI = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
 QUALIFYING = f"{{{DS}}}Object/{{{XADES}}}QualifyingProperties"
+UNSIGNED = f"{QUALIFYING}/{{{XADES}}}UnsignedProperties/{{{XADES}}}UnsignedSignatureProperties"
 
 
 class SignatureLevel(StrEnum):
@@ -31,9 +32,10 @@ class SignatureLevel(StrEnum):
 
     B = "B"
     T = "T"
+    LT = "LT"
 
 
-def _signature(document: etree._Element) -> etree._Element:
+def signature_of(document: etree._Element) -> etree._Element:
     signature = document[-1] if len(document) else None
     if signature is None or signature.tag != f"{{{DS}}}Signature":
         raise BadInput("the receipt carries no ds:Signature as its last child")
@@ -42,7 +44,7 @@ def _signature(document: etree._Element) -> etree._Element:
 
 def signature_value_digest(document: etree._Element) -> bytes:
     """SHA-256 of the canonical (C14N 1.0) ds:SignatureValue: what the signature time-stamp covers."""
-    value = _signature(document).find(f"{{{DS}}}SignatureValue")
+    value = signature_of(document).find(f"{{{DS}}}SignatureValue")
     if value is None:
         raise BadInput("the signature has no ds:SignatureValue")
     return hashlib.sha256(etree.tostring(value, method="c14n", exclusive=False, with_comments=False)).digest()
@@ -50,9 +52,8 @@ def signature_value_digest(document: etree._Element) -> bytes:
 
 def signature_time_stamps(document: etree._Element) -> list[bytes]:
     """The DER tokens of the receipt's signature time-stamps, in document order."""
-    path = f"{QUALIFYING}/{{{XADES}}}UnsignedProperties/{{{XADES}}}UnsignedSignatureProperties"
     tokens = []
-    for stamp in _signature(document).findall(f"{path}/{{{XADES}}}SignatureTimeStamp"):
+    for stamp in signature_of(document).findall(f"{UNSIGNED}/{{{XADES}}}SignatureTimeStamp"):
         method = stamp.find(f"{{{DS}}}CanonicalizationMethod")
         if method is not None and method.get("Algorithm") != C14N_URI:
             raise BadInput("a signature time-stamp names a canonicalization other than C14N 1.0")
@@ -66,13 +67,17 @@ def signature_time_stamps(document: etree._Element) -> list[bytes]:
 
 
 def level_of(document: etree._Element) -> SignatureLevel:
-    return SignatureLevel.T if signature_time_stamps(document) else SignatureLevel.B
+    """The level the document's unsigned properties claim (not what verifies: that is the report's)."""
+    if not signature_time_stamps(document):
+        return SignatureLevel.B
+    revocation = signature_of(document).find(f"{UNSIGNED}/{{{XADES}}}RevocationValues")
+    return SignatureLevel.T if revocation is None else SignatureLevel.LT
 
 
 def add_signature_time_stamp(document: etree._Element, token: bytes) -> etree._Element:
     """A copy of the signed ``document`` with ``token`` added as its xades:SignatureTimeStamp."""
     document = deepcopy(document)
-    qualifying = _signature(document).find(QUALIFYING)
+    qualifying = signature_of(document).find(QUALIFYING)
     if qualifying is None:
         raise BadInput("the signature has no xades:QualifyingProperties")
     unsigned = qualifying.find(f"{{{XADES}}}UnsignedProperties")
@@ -91,6 +96,6 @@ def add_signature_time_stamp(document: etree._Element, token: bytes) -> etree._E
 def upgrade_to_t(document: etree._Element, tsa: TimeStampAuthority) -> etree._Element:
     """The receipt at level T: its signature value time-stamped by ``tsa`` (which may raise
     ``TimeStampUnavailable``: the receipt then stays at level B, unchanged)."""
-    if level_of(document) is SignatureLevel.T:
+    if level_of(document) is not SignatureLevel.B:
         return document
     return add_signature_time_stamp(document, tsa.time_stamp(signature_value_digest(document)))

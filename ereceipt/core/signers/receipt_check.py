@@ -16,6 +16,7 @@ from ereceipt.core.errors import XMLRejected
 from ereceipt.core.receipts.receipt_xml import RECEIPT_NS, RECEIPT_TAG
 from ereceipt.core.signatures.binding import bind_signer
 from ereceipt.core.signatures.report import Indication, SubIndication, VerificationReport
+from ereceipt.core.signatures.revocation import RevocationSource
 from ereceipt.core.signatures.trust import TrustStore
 from ereceipt.core.signatures.verification import verify_signed_document
 from ereceipt.core.signatures.xades import SignaturePolicy
@@ -37,11 +38,18 @@ def verify_receipt(
     expected_policy: SignaturePolicy | None = None,
     certificate_policy: str | None = None,
     tsa_trust: Sequence[x509.Certificate] = (),
+    revocation: RevocationSource | None = None,
 ) -> VerificationReport:
     """The report on one signed receipt; TOTAL_PASSED only when the signer is on record for its issuer
-    at the best signature time (the signature time-stamp's, at level T)."""
+    at the best signature time (the signature time-stamp's, at level T), and its certificate was not
+    revoked by then (``revocation`` is asked only when the receipt embeds no revocation data)."""
     report = verify_signed_document(
-        data, trust, expected_root=RECEIPT_TAG, expected_policy=expected_policy, tsa_trust=tsa_trust
+        data,
+        trust,
+        expected_root=RECEIPT_TAG,
+        expected_policy=expected_policy,
+        tsa_trust=tsa_trust,
+        revocation=revocation,
     )
     if not report.passed:
         return report

@@ -5,6 +5,7 @@ One home for each name, so that a signer and a verifier can never disagree on on
 
 DS = "http://www.w3.org/2000/09/xmldsig#"  # XML Signature
 XADES = "http://uri.etsi.org/01903/v1.3.2#"  # ETSI EN 319 132-1
+XADES141 = "http://uri.etsi.org/01903/v1.4.1#"  # ETSI EN 319 132-1 clause 5.5 (validation data)
 EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"  # Exclusive XML Canonicalization, no comments
 ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 
