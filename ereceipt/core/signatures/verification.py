@@ -13,6 +13,8 @@ A receipt at level T (``core.signatures.xades_t``) carries signature time-stamps
 earliest verified one is the proof of existence: its genTime is the best signature time, so a
 signature whose certificate expired after that time still passes (EN 319 102-1 5.6.2.4); a
 time-stamp that does not verify proves nothing and is reported as such, leaving the level at B.
+Nor does one whose TSA certificate has expired by the validation time, unless the document's
+evidence record proves it existed before (``core.signatures.proofs_of_existence``; level LTA).
 """
 
 from __future__ import annotations
@@ -31,8 +33,10 @@ from signxml.exceptions import InvalidCertificate, InvalidDigest, SignXMLExcepti
 from signxml.xades import XAdESSignatureConfiguration, XAdESVerifier
 
 from ereceipt.core.errors import BadInput, VerificationFailed, XMLRejected
+from ereceipt.core.signatures.evidence_record import ArchiveProof
 from ereceipt.core.signatures.identity import receipt_identity
 from ereceipt.core.signatures.pki import is_ca
+from ereceipt.core.signatures.proofs_of_existence import archive_proof, level_with, relied_on_time_stamp
 from ereceipt.core.signatures.report import (
     FAILING_SUB_INDICATIONS,
     Indication,
@@ -40,7 +44,6 @@ from ereceipt.core.signatures.report import (
     VerificationReport,
 )
 from ereceipt.core.signatures.signing_identity import CURVES, MIN_RSA_BITS
-from ereceipt.core.signatures.timestamp import verify_token
 from ereceipt.core.signatures.trust import PinnedVerifier, TrustStore
 from ereceipt.core.signatures.xades import C14N, DS, XADES, SignaturePolicy, content_problem
 from ereceipt.core.signatures.xades_t import signature_time_stamps, signature_value_digest
@@ -285,7 +288,12 @@ def _digest_of(parent: etree._Element) -> bytes:
 
 
 def _proof_of_existence(
-    root: etree._Element, tsa_trust: Sequence[x509.Certificate], signing_time: datetime, signer: str
+    root: etree._Element,
+    tsa_trust: Sequence[x509.Certificate],
+    signing_time: datetime,
+    signer: str,
+    now: datetime,
+    archived: ArchiveProof | None,
 ) -> tuple[datetime | None, str]:
     """The earliest verified signature time-stamp's genTime, or None; and what was found wrong."""
     try:
@@ -297,7 +305,7 @@ def _proof_of_existence(
     digest, times, problems = signature_value_digest(root), [], []
     for token in tokens:
         try:
-            times.append(verify_token(token, digest, list(tsa_trust)).gen_time)
+            times.append(relied_on_time_stamp(token, digest, tsa_trust, now, archived).gen_time)
         except VerificationFailed as exc:
             problems.append(exc.message)
     earliest = min(times, default=None)
@@ -316,6 +324,7 @@ def _verify(
     policy: SignaturePolicy | None,
     limit: int,
     tsa_trust: Sequence[x509.Certificate] = (),
+    evidence_record: bytes | None = None,
 ) -> VerificationReport:
     try:
         root = parse_xml(data, max_bytes=limit)
@@ -345,12 +354,14 @@ def _verify(
         raise _Refused(
             SubIndication.SIG_CONSTRAINTS_FAILURE, f"signed at {signing_time}, after {now}", signer
         )
-    stamped, unproved = _proof_of_existence(root, tsa_trust, signing_time, signer)
+    archived, unarchived = archive_proof(data, evidence_record, tsa_trust, now)
+    stamped, unproved = _proof_of_existence(root, tsa_trust, signing_time, signer, now, archived)
+    unproved += unarchived
     if now > leaf.not_valid_after_utc and (stamped is None or stamped > leaf.not_valid_after_utc):
         message = "the certificate has expired since signing, and nothing proves when the signature existed"
         if stamped is not None:
             message = f"the certificate expired before the earliest signature time-stamp ({stamped})"
-        raise _Refused(SubIndication.OUT_OF_BOUNDS_NO_POE, message, signer)
+        raise _Refused(SubIndication.OUT_OF_BOUNDS_NO_POE, message + unproved, signer)
     return VerificationReport(
         Indication.TOTAL_PASSED,
         None,
@@ -360,7 +371,7 @@ def _verify(
         signed_xml,
         leaf,
         receipt_identity(results[0].signature_xml),
-        level="T" if stamped else "B",
+        level=level_with("T" if stamped else "B", archived),
         time_stamp_time=stamped,
     )
 
@@ -374,13 +385,17 @@ def verify_signed_document(
     expected_policy: SignaturePolicy | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     tsa_trust: Sequence[x509.Certificate] = (),
+    evidence_record: bytes | None = None,
 ) -> VerificationReport:
     """Verify one signed document; ``expected_root`` is a Clark-notation tag such as ``{urn:x}Receipt``;
-    ``tsa_trust``: the TSA certificates (pinned, or their CAs) its signature time-stamps may chain to."""
+    ``tsa_trust``: the TSA certificates (pinned, or their CAs) its time-stamps may chain to;
+    ``evidence_record``: the RFC 6283 record archived for this document, if any."""
     now = now or datetime.now(UTC)
     if now.tzinfo is None:
         raise ValueError("now must carry a time zone")
     try:
-        return _verify(data, trust, expected_root, now, expected_policy, max_bytes, tsa_trust)
+        return _verify(
+            data, trust, expected_root, now, expected_policy, max_bytes, tsa_trust, evidence_record
+        )
     except _Refused as refused:
         return refused.report
