@@ -102,6 +102,7 @@ class ArchiveBatch:
     """One archive time-stamp over many digests: the verified token, and each digest's reduced tree."""
 
     stamp: TimeStamp
+    root: bytes
     reduced: dict[bytes, ReducedTree]
 
 
@@ -112,7 +113,9 @@ def time_stamp_batch(
     archive time-stamps, ``renewal_digest`` values for renewals. The TSA may raise
     ``TimeStampUnavailable``; a token that does not verify against ``tsa_trust`` raises VerificationFailed."""
     tree = build(digests)
-    return ArchiveBatch(verify_token(tsa.time_stamp(tree.root), tree.root, list(tsa_trust)), tree.reduced)
+    return ArchiveBatch(
+        verify_token(tsa.time_stamp(tree.root), tree.root, list(tsa_trust)), tree.root, tree.reduced
+    )
 
 
 @dataclass(frozen=True)

@@ -71,3 +71,20 @@ def build(leaves: Sequence[bytes], algorithm: str = "sha256") -> HashTree:
             under.append(covered)
         level, below, first = upper, under, False
     return HashTree(level[0], reduced)
+
+
+def pack(reduced: ReducedTree) -> bytes:
+    """A reduced tree as bytes for storage: per group, its count (one byte) and its values."""
+    return b"".join(bytes([len(group)]) + b"".join(group) for group in reduced)
+
+
+def unpack(data: bytes, size: int = 32) -> ReducedTree:
+    """The reduced tree that ``pack`` stored, of ``size``-byte values."""
+    reduced, at = [], 0
+    while at < len(data):
+        count = data[at]
+        reduced.append([data[at + 1 + n * size : at + 1 + (n + 1) * size] for n in range(count)])
+        at += 1 + count * size
+    if at != len(data) or any(len(v) != size for group in reduced for v in group):
+        raise ValueError("stored reduced hash tree is truncated")
+    return reduced

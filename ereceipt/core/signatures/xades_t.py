@@ -27,10 +27,11 @@ QUALIFYING = f"{{{DS}}}Object/{{{XADES}}}QualifyingProperties"
 
 
 class SignatureLevel(StrEnum):
-    """The ETSI baseline level a receipt has reached (EN 319 132-1 clause 6)."""
+    """The ETSI baseline level a receipt has reached (EN 319 132-1 clause 6), in order B < T < LT < LTA."""
 
     B = "B"
     T = "T"
+    LTA = "LTA"  # with a verified evidence record (RFC 6283 archive time-stamp) stored beside it
 
 
 def _signature(document: etree._Element) -> etree._Element:
@@ -66,6 +67,7 @@ def signature_time_stamps(document: etree._Element) -> list[bytes]:
 
 
 def level_of(document: etree._Element) -> SignatureLevel:
+    """B or T from the document alone; LTA is known only with its evidence record."""
     return SignatureLevel.T if signature_time_stamps(document) else SignatureLevel.B
 
 

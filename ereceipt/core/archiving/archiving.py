@@ -1,0 +1,218 @@
+"""Stored receipts taken to level LTA by archive time-stamps over hash trees (RFC 6283), in bounded
+runs, and those time-stamps renewed before their TSA certificates expire (RFC 6283 section 4.2.1).
+
+A batch is up to ``batch_size`` receipts at level T or LT, oldest first: the data-object digest of
+each (``core.signatures.evidence_record``) is a leaf of one hash tree, the TSA time-stamps its root
+once, and each receipt keeps its reduced tree. The TSA is called outside any transaction; the
+batch is then stored in one, and a receipt goes to LTA only if it is still at the level and with
+the XML that was hashed (a concurrent change wins, and the receipt waits for a later batch).
+
+A renewal batch is up to ``batch_size`` archive time-stamps whose TSA certificate ends within
+``renew_before``: the digests of their TimeStamp elements are the leaves, one new time-stamp
+covers them, and each keeps its reduced tree in the new one's tree. A TSA out of reach ends the
+run; receipts keep their level and wait for the next one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+
+from ereceipt.core.archiving.tables import ArchivedReceipt, ArchiveTimeStamp
+from ereceipt.core.receipts.tables import Receipt
+from ereceipt.core.signatures.evidence_record import (
+    ArchiveBatch,
+    data_object_digest,
+    renewal_digest,
+    time_stamp_batch,
+)
+from ereceipt.core.signatures.hash_tree import pack
+from ereceipt.core.signatures.timestamp import TimeStampAuthority, TimeStampUnavailable
+from ereceipt.core.signatures.xades_t import SignatureLevel
+from ereceipt.core.storage.database import Database
+
+log = logging.getLogger("ereceipt.archiving")
+# The levels a receipt is archived from ("LT": validation data embedded, once receipts reach it).
+ARCHIVED_FROM = (SignatureLevel.T.value, "LT")
+HASH_ALGORITHM = "sha256"
+
+
+@dataclass(frozen=True)
+class ArchiveRun:
+    archived: int  # receipts taken to level LTA
+    renewed: int  # archive time-stamps covered by a renewal
+    tsa_calls: int
+    waiting: int  # receipts still at level T or LT after the run
+    renewals_due: int  # archive time-stamps still due for renewal after the run
+    outage: str | None = None
+
+    def __str__(self) -> str:
+        tail = f"; TSA unavailable: {self.outage}" if self.outage else ""
+        return (
+            f"{self.archived} receipts to level LTA, {self.renewed} archive time-stamps renewed, "
+            f"{self.tsa_calls} TSA calls; {self.waiting} receipts waiting, "
+            f"{self.renewals_due} renewals due{tail}"
+        )
+
+
+def _store(session, batch: ArchiveBatch, *, renewal: bool) -> ArchiveTimeStamp:
+    stamp = ArchiveTimeStamp(
+        token=batch.stamp.token,
+        root=batch.root,
+        hash_algorithm=HASH_ALGORITHM,
+        gen_time=batch.stamp.gen_time,
+        tsa_not_after=batch.stamp.tsa_certificate.not_valid_after_utc,
+        leaves=len(batch.reduced),
+        renewal=renewal,
+    )
+    session.add(stamp)
+    session.flush()
+    return stamp
+
+
+def archive_batch(database: Database, tsa: TimeStampAuthority, tsa_trust, batch_size: int) -> int:
+    """Up to ``batch_size`` receipts at level T or LT under one archive time-stamp; how many went to LTA."""
+    with database.read() as session:
+        query = (
+            select(Receipt.id, Receipt.signed_xml)
+            .where(Receipt.signature_level.in_(ARCHIVED_FROM))
+            .order_by(Receipt.id)
+            .limit(batch_size)
+        )
+        rows = [tuple(row) for row in session.execute(query)]
+    if not rows:
+        return 0
+    digests = {receipt_id: data_object_digest(xml) for receipt_id, xml in rows}
+    batch = time_stamp_batch(sorted(set(digests.values())), tsa, tsa_trust)  # no transaction open
+    done = 0
+    with database.write() as session:
+        stamp = _store(session, batch, renewal=False)
+        for receipt_id, xml in rows:
+            moved = session.execute(
+                update(Receipt)
+                .where(
+                    Receipt.id == receipt_id,
+                    Receipt.signature_level.in_(ARCHIVED_FROM),
+                    Receipt.signed_xml == xml,
+                )
+                .values(signature_level=SignatureLevel.LTA.value)
+            )
+            if moved.rowcount != 1:
+                continue
+            digest = digests[receipt_id]
+            session.add(
+                ArchivedReceipt(
+                    receipt_id=receipt_id,
+                    archive_time_stamp_id=stamp.id,
+                    data_digest=digest,
+                    reduced_tree=pack(batch.reduced[digest]),
+                )
+            )
+            done += 1
+    return done
+
+
+def _due(now: datetime, renew_before: timedelta):
+    return (ArchiveTimeStamp.renewed_by_id.is_(None)) & (ArchiveTimeStamp.tsa_not_after <= now + renew_before)
+
+
+def renew_batch(
+    database: Database,
+    tsa: TimeStampAuthority,
+    tsa_trust,
+    batch_size: int,
+    renew_before: timedelta,
+    now: datetime,
+) -> int:
+    """Up to ``batch_size`` archive time-stamps due for renewal covered by one new one; how many."""
+    with database.read() as session:
+        query = select(ArchiveTimeStamp.id, ArchiveTimeStamp.token).where(_due(now, renew_before))
+        rows = [tuple(row) for row in session.execute(query.order_by(ArchiveTimeStamp.id).limit(batch_size))]
+    if not rows:
+        return 0
+    digests = {stamp_id: renewal_digest(token) for stamp_id, token in rows}
+    batch = time_stamp_batch(list(digests.values()), tsa, tsa_trust)
+    end = batch.stamp.tsa_certificate.not_valid_after_utc
+    if end <= now + renew_before:
+        raise TimeStampUnavailable(f"the TSA's certificate ends at {end}, too soon for a renewal to help")
+    with database.write() as session:
+        renewal = _store(session, batch, renewal=True)
+        for stamp_id, digest in digests.items():
+            session.execute(
+                update(ArchiveTimeStamp)
+                .where(ArchiveTimeStamp.id == stamp_id, ArchiveTimeStamp.renewed_by_id.is_(None))
+                .values(renewed_by_id=renewal.id, renewal_tree=pack(batch.reduced[digest]))
+            )
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class ArchiveStatus:
+    archived: int  # receipts at level LTA
+    waiting: int  # receipts at level T or LT
+    archive_time_stamps: int
+    renewals_due: int
+    next_renewal: datetime | None  # the earliest end of a TSA certificate not yet renewed past
+
+    def __str__(self) -> str:
+        after = f"; next renewal due before {self.next_renewal}" if self.next_renewal else ""
+        return (
+            f"{self.archived} receipts at level LTA, {self.waiting} waiting at level T or LT; "
+            f"{self.archive_time_stamps} archive time-stamps, {self.renewals_due} due for renewal{after}"
+        )
+
+
+def archive_status(database: Database, renew_before: timedelta, now: datetime) -> ArchiveStatus:
+    with database.read() as session:
+
+        def count(query) -> int:
+            return session.scalar(query) or 0
+
+        levels = select(func.count()).select_from(Receipt)
+        stamps = select(func.count()).select_from(ArchiveTimeStamp)
+        open_ends = select(func.min(ArchiveTimeStamp.tsa_not_after)).where(
+            ArchiveTimeStamp.renewed_by_id.is_(None)
+        )
+        return ArchiveStatus(
+            count(levels.where(Receipt.signature_level == SignatureLevel.LTA.value)),
+            count(levels.where(Receipt.signature_level.in_(ARCHIVED_FROM))),
+            count(stamps),
+            count(stamps.where(_due(now, renew_before))),
+            session.scalar(open_ends),
+        )
+
+
+def archive_receipts(
+    database: Database,
+    tsa: TimeStampAuthority,
+    tsa_trust,
+    *,
+    batch_size: int,
+    batches: int,
+    renew_before: timedelta,
+    clock: Callable[[], datetime],
+) -> ArchiveRun:
+    """At most ``batches`` TSA calls: renewals due first (a lapse there loses proofs), then new
+    batches of receipts; stops at the first TSA outage."""
+    archived = renewed = calls = 0
+    outage = None
+    try:
+        while calls < batches:
+            done = renew_batch(database, tsa, tsa_trust, batch_size, renew_before, clock())
+            if not done:
+                break
+            renewed, calls = renewed + done, calls + 1
+        while calls < batches:
+            done = archive_batch(database, tsa, tsa_trust, batch_size)
+            if not done:
+                break
+            archived, calls = archived + done, calls + 1
+    except TimeStampUnavailable as exc:
+        outage = exc.message
+        log.warning("archive time-stamping stopped: %s", outage)
+    status = archive_status(database, renew_before, clock())
+    return ArchiveRun(archived, renewed, calls, status.waiting, status.renewals_due, outage)
