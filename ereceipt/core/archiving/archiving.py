@@ -3,9 +3,10 @@ runs, and those time-stamps renewed before their TSA certificates expire (RFC 62
 
 A batch is up to ``batch_size`` receipts at level T or LT, oldest first: the data-object digest of
 each (``core.signatures.evidence_record``) is a leaf of one hash tree, the TSA time-stamps its root
-once, and each receipt keeps its reduced tree. The TSA is called outside any transaction; the
-batch is then stored in one, and a receipt goes to LTA only if it is still at the level and with
-the XML that was hashed (a concurrent change wins, and the receipt waits for a later batch).
+once, and each receipt keeps its reduced tree. Receipts are read and hashed a page at a time; the
+TSA is called outside any transaction; the batch is then stored in one, and a receipt goes to LTA
+only if it is still at the level it was read at (the jobs that rewrite a receipt's XML change its
+level with it), so a concurrent change wins and the receipt waits for a later batch.
 
 A renewal batch is up to ``batch_size`` archive time-stamps whose TSA certificate ends within
 ``renew_before``: the digests of their TimeStamp elements are the leaves, one new time-stamp
@@ -74,42 +75,59 @@ def _store(session, batch: ArchiveBatch, *, renewal: bool) -> ArchiveTimeStamp:
     return stamp
 
 
+READ_PAGE = 500  # receipts read and hashed per read transaction: a batch's XML is never all in memory
+
+
+def _pending(database: Database, batch_size: int) -> list[tuple[int, str, int, bytes]]:
+    """(id, level, XML length, data-object digest) of up to ``batch_size`` receipts to archive."""
+    pending: list[tuple[int, str, int, bytes]] = []
+    while len(pending) < batch_size:
+        after = pending[-1][0] if pending else 0
+        with database.read() as session:
+            query = (
+                select(Receipt.id, Receipt.signature_level, Receipt.signed_xml)
+                .where(Receipt.signature_level.in_(ARCHIVED_FROM), Receipt.id > after)
+                .order_by(Receipt.id)
+                .limit(min(READ_PAGE, batch_size - len(pending)))
+            )
+            page = [
+                (rid, level, len(xml), data_object_digest(xml)) for rid, level, xml in session.execute(query)
+            ]
+        if not page:
+            break
+        pending += page
+    return pending
+
+
 def archive_batch(database: Database, tsa: TimeStampAuthority, tsa_trust, batch_size: int) -> int:
     """Up to ``batch_size`` receipts at level T or LT under one archive time-stamp; how many went to LTA."""
-    with database.read() as session:
-        query = (
-            select(Receipt.id, Receipt.signed_xml)
-            .where(Receipt.signature_level.in_(ARCHIVED_FROM))
-            .order_by(Receipt.id)
-            .limit(batch_size)
-        )
-        rows = [tuple(row) for row in session.execute(query)]
-    if not rows:
+    pending = _pending(database, batch_size)
+    if not pending:
         return 0
-    digests = {receipt_id: data_object_digest(xml) for receipt_id, xml in rows}
-    batch = time_stamp_batch(sorted(set(digests.values())), tsa, tsa_trust)  # no transaction open
+    batch = time_stamp_batch(sorted({digest for *_, digest in pending}), tsa, tsa_trust)  # no transaction
     done = 0
     with database.write() as session:
         stamp = _store(session, batch, renewal=False)
-        for receipt_id, xml in rows:
+        for receipt_id, level, size, digest in pending:
+            # Only a receipt still as it was read: a level changed since (its XML with it) waits.
             moved = session.execute(
                 update(Receipt)
                 .where(
                     Receipt.id == receipt_id,
-                    Receipt.signature_level.in_(ARCHIVED_FROM),
-                    Receipt.signed_xml == xml,
+                    Receipt.signature_level == level,
+                    func.length(Receipt.signed_xml) == size,
                 )
                 .values(signature_level=SignatureLevel.LTA.value)
             )
             if moved.rowcount != 1:
                 continue
-            digest = digests[receipt_id]
+            tree = pack(batch.reduced[digest])
             session.add(
                 ArchivedReceipt(
                     receipt_id=receipt_id,
                     archive_time_stamp_id=stamp.id,
                     data_digest=digest,
-                    reduced_tree=pack(batch.reduced[digest]),
+                    reduced_tree=tree,
                 )
             )
             done += 1
