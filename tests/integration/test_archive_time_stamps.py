@@ -21,6 +21,7 @@ from ereceipt.core.archiving.archiving import archive_receipts, archive_status
 from ereceipt.core.archiving.records import evidence_record_for
 from ereceipt.core.archiving.tables import ArchivedReceipt, ArchiveTimeStamp
 from ereceipt.core.issuing.issuer import ReceiptIssuer
+from ereceipt.core.receipts.tables import Receipt
 from ereceipt.core.receipts.time_stamping import time_stamp_receipts
 from ereceipt.core.signatures.development_tsa import DevelopmentTSA
 from ereceipt.core.signatures.evidence_record import verify_evidence_record
@@ -146,3 +147,31 @@ def test_migration_0021_downgrades_to_its_parent_and_upgrades_again(demo_databas
     assert "archive_time_stamp" not in inspect(demo_database.engine).get_table_names()
     migrate(demo_database)
     assert {"archive_time_stamp", "archived_receipt"} <= set(inspect(demo_database.engine).get_table_names())
+
+
+class RewritingMeanwhile:
+    """A TSA during whose call another job takes the first receipt from level T to LT."""
+
+    def __init__(self, tsa, database: Database) -> None:
+        self.tsa, self.database = tsa, database
+
+    def time_stamp(self, digest: bytes) -> bytes:
+        with self.database.write() as session:
+            first = session.scalars(select(Receipt).order_by(Receipt.id).limit(1)).one()
+            first.signed_xml, first.signature_level = first.signed_xml + b"\n", "LT"
+        return self.tsa.time_stamp(digest)
+
+
+def test_a_receipt_changed_while_the_tsa_answers_waits_for_the_next_batch(
+    issuer: ReceiptIssuer, demo_database: Database, tsa_server: TsaServer, dev_pki: DevelopmentPKI
+) -> None:
+    at_level_t(issuer, demo_database, tsa_server, 2)
+    tsa_server.start()
+    tsa = client(tsa_server)
+    first = run(demo_database, RewritingMeanwhile(tsa, demo_database), dev_pki, batches=1)
+    assert (first.archived, first.waiting) == (1, 1)
+    assert sorted(level for level, _, _ in stored(demo_database)) == ["LT", "LTA"]
+    assert run(demo_database, tsa, dev_pki).archived == 1  # archived as it is now, at LT
+    for _, signed_xml, _ in stored(demo_database):
+        record = evidence_record_for(demo_database, signed_xml)
+        assert verify_evidence_record(record, signed_xml, anchors(dev_pki), now()).renewals == 0

@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from ereceipt.core.signatures.hash_tree import build, reduce_group, root_of
+from ereceipt.core.signatures.hash_tree import build, pack, reduce_group, root_of, unpack
 
 
 def leaves(count: int) -> list[bytes]:
@@ -65,3 +65,11 @@ def test_leaves_must_be_distinct_and_present() -> None:
         build([])
     with pytest.raises(ValueError):
         build(leaves(2) * 2)
+
+
+def test_a_reduced_tree_is_stored_and_read_back_as_it_was() -> None:
+    tree = build(leaves(1000))
+    for leaf in leaves(1000)[:50]:
+        assert unpack(pack(tree.reduced[leaf])) == tree.reduced[leaf]
+    with pytest.raises(ValueError):
+        unpack(pack(tree.reduced[leaves(1)[0]])[:-1])
