@@ -224,11 +224,13 @@ def archive_receipts(
             if not done:
                 break
             renewed, calls = renewed + done, calls + 1
+            log.info("renewal: %d archive time-stamps covered by one TSA call", done)
         while calls < batches:
             done = archive_batch(database, tsa, tsa_trust, batch_size)
             if not done:
                 break
             archived, calls = archived + done, calls + 1
+            log.info("archive time-stamp: %d receipts to level LTA (%d this run)", done, archived)
     except TimeStampUnavailable as exc:
         outage = exc.message
         log.warning("archive time-stamping stopped: %s", outage)
