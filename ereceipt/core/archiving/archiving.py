@@ -99,11 +99,12 @@ def _pending(database: Database, batch_size: int) -> list[tuple[int, str, int, b
     return pending
 
 
-def archive_batch(database: Database, tsa: TimeStampAuthority, tsa_trust, batch_size: int) -> int:
-    """Up to ``batch_size`` receipts at level T or LT under one archive time-stamp; how many went to LTA."""
+def archive_batch(database: Database, tsa: TimeStampAuthority, tsa_trust, batch_size: int) -> int | None:
+    """Up to ``batch_size`` receipts at level T or LT under one archive time-stamp: how many went to
+    LTA, or None when none was waiting (and the TSA was not called)."""
     pending = _pending(database, batch_size)
     if not pending:
-        return 0
+        return None
     batch = time_stamp_batch(sorted({digest for *_, digest in pending}), tsa, tsa_trust)  # no transaction
     done = 0
     with database.write() as session:
@@ -145,13 +146,14 @@ def renew_batch(
     batch_size: int,
     renew_before: timedelta,
     now: datetime,
-) -> int:
-    """Up to ``batch_size`` archive time-stamps due for renewal covered by one new one; how many."""
+) -> int | None:
+    """Up to ``batch_size`` archive time-stamps due for renewal covered by one new one: how many, or
+    None when none was due (and the TSA was not called)."""
     with database.read() as session:
         query = select(ArchiveTimeStamp.id, ArchiveTimeStamp.token).where(_due(now, renew_before))
         rows = [tuple(row) for row in session.execute(query.order_by(ArchiveTimeStamp.id).limit(batch_size))]
     if not rows:
-        return 0
+        return None
     digests = {stamp_id: renewal_digest(token) for stamp_id, token in rows}
     batch = time_stamp_batch(list(digests.values()), tsa, tsa_trust)
     end = batch.stamp.tsa_certificate.not_valid_after_utc
@@ -177,7 +179,8 @@ class ArchiveStatus:
     next_renewal: datetime | None  # the earliest end of a TSA certificate not yet renewed past
 
     def __str__(self) -> str:
-        after = f"; next renewal due before {self.next_renewal}" if self.next_renewal else ""
+        after = f"; the first TSA certificate to renew past ends {self.next_renewal}"
+        after = after if self.next_renewal else ""
         return (
             f"{self.archived} receipts at level LTA, {self.waiting} waiting at level T or LT; "
             f"{self.archive_time_stamps} archive time-stamps, {self.renewals_due} due for renewal{after}"
@@ -221,13 +224,13 @@ def archive_receipts(
     try:
         while calls < batches:
             done = renew_batch(database, tsa, tsa_trust, batch_size, renew_before, clock())
-            if not done:
+            if done is None:
                 break
             renewed, calls = renewed + done, calls + 1
             log.info("renewal: %d archive time-stamps covered by one TSA call", done)
         while calls < batches:
             done = archive_batch(database, tsa, tsa_trust, batch_size)
-            if not done:
+            if done is None:
                 break
             archived, calls = archived + done, calls + 1
             log.info("archive time-stamp: %d receipts to level LTA (%d this run)", done, archived)
