@@ -9,8 +9,8 @@ p99; per-issuer keys within noise of the single key.
 
 Level T, in the same run: on each database, the level-B issuing rate of one process with one thread
 (number + sign + store + commit, no TSA) [its baseline]; then receipts issued while the
-time-stamping run (``core.receipts.time_stamping``, through the HTTP TSA client, 4 requests in flight
-as ``[scheduler] time_stamps_in_parallel`` has by default) works in threads of the same process, the
+time-stamping run (``core.receipts.time_stamping``, through the HTTP TSA client, as many requests in
+flight as ``[scheduler] time_stamps_in_parallel`` has by default) works in threads of the same process, the
 window ending when the last receipt is at level T, so its CPU is inside the window. The development
 TSA answers over HTTP from a process of its own (a TSA is another machine). Target: the T rate at
 least 0.6 x the B rate; TSA round trips per receipt are printed.
@@ -63,7 +63,9 @@ from ereceipt.core.signatures.timestamp import REPLY_TYPE
 from ereceipt.core.signatures.xades import IssuerSigners, ReceiptSigner
 from ereceipt.core.storage.database import Database, migrate
 from ereceipt.core.xml.parser import hardened_parser
+from ereceipt.settings import SchedulerSettings
 
+IN_FLIGHT = SchedulerSettings().time_stamps_in_parallel
 DEFAULT_POSTGRES = os.environ.get(
     "ERECEIPT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -278,7 +280,7 @@ def measure_level_t(kind: str, url: str, keys: Path, receipts: int, port: int) -
     def upgrade() -> None:
         while True:
             finished = done.is_set()  # read before the run: a run after the last issue ends the loop
-            run = time_stamp_receipts(database, tsa, limit=200, parallel=4)
+            run = time_stamp_receipts(database, tsa, limit=200, parallel=IN_FLIGHT)
             if finished and run.waiting == 0:
                 return
             if run.upgraded == 0:

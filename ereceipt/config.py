@@ -40,10 +40,14 @@ def _as_bool(text: str) -> bool:
     raise ValueError("expected true or false")
 
 
-def _as_positive_int(text: str) -> int:
+# Whole-number settings for which 0 means "off"; every other one is at least 1.
+ZERO_SWITCHES_OFF = frozenset({("scheduler", "validation_data_per_run")})
+
+
+def _as_whole_number(text: str, least: int = 1) -> int:
     number = int(text.strip())
-    if number < 1:
-        raise ValueError("expected a whole number of at least 1")
+    if number < least:
+        raise ValueError(f"expected a whole number of at least {least}")
     return number
 
 
@@ -126,13 +130,13 @@ def _checks(section: str, key: str) -> Callable[[object], None] | None:
     }.get((section, key))
 
 
-def _convert(raw: str, default: object, base: Path) -> object:
+def _convert(raw: str, default: object, base: Path, zero_allowed: bool = False) -> object:
     if isinstance(default, tuple):  # a list, separated by commas or spaces
         return tuple(part for part in re.split(r"[,\s]+", raw.strip()) if part)
     if isinstance(default, bool):
         return _as_bool(raw)
     if isinstance(default, int):
-        return _as_positive_int(raw)
+        return _as_whole_number(raw, 0 if zero_allowed else 1)
     if isinstance(default, Path):
         path = Path(raw.strip()).expanduser()
         return path if path.is_absolute() else base / path
@@ -193,7 +197,8 @@ def load_settings(
             raw = environ.get(env_name, parser.get(section, key, fallback=None))
             origin = env_name if env_name in environ else f"[{section}] {key}"
             try:
-                value = default if raw is None else _convert(raw, default, base)
+                zero = (section, key) in ZERO_SWITCHES_OFF
+                value = default if raw is None else _convert(raw, default, base, zero)
                 if isinstance(default, Path) and raw is None:
                     value = default if default.is_absolute() else base / default
                 check = _checks(section, key)

@@ -161,8 +161,12 @@ class SchedulerSettings:
     transparency_log: str = "*/5 * * * * *"
     signature_time_stamps: str = "*/10 * * * * *"
     time_stamps_per_run: int = 200  # receipts one run of signature_time_stamps takes from B to T
-    time_stamps_in_parallel: int = 4  # TSA requests in flight at once (a round trip is mostly waiting)
+    time_stamps_in_parallel: int = 16  # TSA requests in flight at once (a round trip is mostly waiting)
     validation_data_per_run: int = 200  # receipts the same job then takes from level T to LT
+    archive_time_stamps: str = "*/10 * * * *"
+    archive_batch_size: int = 10000  # receipts (or archive time-stamps renewed) under one TSA call
+    archive_batches_per_run: int = 10  # TSA calls one run of archive_time_stamps makes at most
+    archive_renew_before_days: int = 180  # renew an archive time-stamp this long before its TSA cert ends
     archive_after_days: int = 90
     claims_kept_days: int = 7  # each run's claim and outcome (scheduler_claim), then pruned
     misfire_grace_seconds: int = 3600
@@ -287,4 +291,5 @@ SCHEDULED_JOBS = (
     "message_log_archive",
     "transparency_log",
     "signature_time_stamps",
+    "archive_time_stamps",
 )

@@ -23,6 +23,7 @@ from ereceipt.app.commands import (
     EXIT_UNAVAILABLE,
     EXIT_UNEXPECTED,
     EXIT_USAGE,
+    archive,
     signer_keys,
 )
 from ereceipt.app.commands.operations import (
@@ -205,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     from ereceipt.app.transparency_commands import add_transparency_commands
 
     add_transparency_commands(commands)
+    archive.add_parsers(commands)
     return parser
 
 

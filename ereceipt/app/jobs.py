@@ -1,5 +1,5 @@
 """Scheduled work (APScheduler 3): treasury reports, statement fetch, reconciliation, retries, log archive,
-transparency log, signature time-stamps (receipts from level B to T).
+transparency log, signature time-stamps (receipts from level B to T), archive time-stamps (to LTA).
 
 Each job has a cron expression in ``[scheduler]`` (empty: off). Jobs live in a persistent
 SQLAlchemy job store in our database, with coalescing (a backlog of missed runs runs once),
@@ -159,6 +159,28 @@ def signature_time_stamps(services, day: date | None = None) -> str:
     return f"{run}; {long_term}"
 
 
+def archive_time_stamps(services, day: date | None = None) -> str:
+    """Take receipts at level LT (T where LT is switched off) to LTA under archive time-stamps over
+    hash trees (RFC 6283), renewing those due first; a bounded number of TSA calls a run."""
+    from ereceipt.core.archiving.archiving import archive_receipts, archived_from
+
+    tsa = services.time_stamp_authority()
+    if tsa is None:
+        return "no [signature] tsa_url: receipts are not archive time-stamped"
+    scheduler = services.settings.scheduler
+    run = archive_receipts(
+        services.database,
+        tsa,
+        services.tsa_trust(),
+        batch_size=scheduler.archive_batch_size,
+        batches=scheduler.archive_batches_per_run,
+        renew_before=timedelta(days=scheduler.archive_renew_before_days),
+        clock=_utc_now,
+        levels=archived_from(scheduler.validation_data_per_run > 0),
+    )
+    return str(run)
+
+
 JOBS: dict[str, Callable] = {
     "daily_reports": daily_reports,
     "statement_fetch": statement_fetch,
@@ -167,6 +189,7 @@ JOBS: dict[str, Callable] = {
     "message_log_archive": message_log_archive,
     "transparency_log": transparency_log,
     "signature_time_stamps": signature_time_stamps,
+    "archive_time_stamps": archive_time_stamps,
 }
 assert tuple(JOBS) == SCHEDULED_JOBS  # the config's names and the jobs are one list
 

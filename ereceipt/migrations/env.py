@@ -6,6 +6,7 @@ Every module that holds tables is imported, so that ``Base.metadata`` is the who
 from alembic import context
 from sqlalchemy import create_engine
 
+from ereceipt.core.archiving import tables as _archive_tables  # noqa: F401
 from ereceipt.core.counter import documents as _counter_documents  # noqa: F401
 from ereceipt.core.counter import tables as _counter_tables  # noqa: F401
 from ereceipt.core.delivery import outbox as _outbox  # noqa: F401

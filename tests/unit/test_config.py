@@ -223,3 +223,12 @@ def test_the_error_file_is_relative_to_the_config_file(tmp_path: Path) -> None:
     assert (
         load_settings(write(tmp_path, ""), environ={}).logging.error_file == tmp_path / "var/log/errors.log"
     )
+
+
+def test_zero_switches_level_lt_off_and_is_refused_elsewhere(tmp_path: Path) -> None:
+    off = load_settings(write(tmp_path, "[scheduler]\nvalidation_data_per_run = 0\n"), environ={})
+    assert off.scheduler.validation_data_per_run == 0
+    with pytest.raises(ConfigurationError, match="at least 1"):
+        load_settings(write(tmp_path, "[scheduler]\ntime_stamps_per_run = 0\n"), environ={})
+    with pytest.raises(ConfigurationError, match="at least 0"):
+        load_settings(write(tmp_path, "[scheduler]\nvalidation_data_per_run = -1\n"), environ={})

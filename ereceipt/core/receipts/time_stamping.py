@@ -2,10 +2,10 @@
 
 Receipts are issued at level B, so issuing never waits for the TSA. A run takes at most ``limit``
 receipts still at level B, oldest first, asks the TSA for a signature time-stamp on each and stores
-the receipt again with it, at level T. Receipts are read and written in chunks of ``CHUNK``, one short
-transaction each way (one commit per chunk, not per receipt); the TSA is never called inside a
-transaction. ``parallel`` receipts are in hand at once, since a TSA round trip is mostly waiting. A
-TSA out of reach ends the run: what was time-stamped is stored, the rest waits for the next run. The
+the receipt again with it, at level T. Receipts are read and stored in chunks of ``CHUNK``, one
+short transaction each way (``core.receipts.signature_levels``); the TSA is never called inside
+one. ``parallel`` receipts are in hand at once, since a TSA round trip is mostly waiting. A TSA out
+of reach ends the run: what was time-stamped is stored, the rest waits for the next run. The
 receipt's identity digest must be the same after the time-stamp is added, or nothing is stored.
 """
 
@@ -15,11 +15,14 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from lxml import etree
-from sqlalchemy import func, select, update
-
-from ereceipt.core.receipts.tables import Receipt
-from ereceipt.core.signatures.identity import receipt_identity
+from ereceipt.core.receipts.signature_levels import (
+    Row,
+    count_at,
+    read_rows,
+    receipts_at,
+    store_upgraded,
+    upgraded_xml,
+)
 from ereceipt.core.signatures.timestamp import TimeStampAuthority, TimeStampUnavailable
 from ereceipt.core.signatures.xades_t import SignatureLevel, upgrade_to_t
 from ereceipt.core.storage.database import Database
@@ -40,56 +43,9 @@ class TimeStampRun:
         return f"{self.upgraded} receipts to level T, {self.waiting} waiting at level B{tail}"
 
 
-def _pending(database: Database, limit: int) -> list[int]:
-    with database.read() as session:
-        query = (
-            select(Receipt.id)
-            .where(Receipt.signature_level == SignatureLevel.B.value)
-            .order_by(Receipt.id)
-            .limit(limit)
-        )
-        return list(session.scalars(query))
-
-
-def _waiting(database: Database) -> int:
-    with database.read() as session:
-        query = select(func.count()).where(Receipt.signature_level == SignatureLevel.B.value)
-        return session.scalar(query.select_from(Receipt))
-
-
-def _read(database: Database, ids: list[int]) -> list[tuple[int, bytes, str | None]]:
-    with database.read() as session:
-        query = select(Receipt.id, Receipt.signed_xml, Receipt.identity_digest).where(Receipt.id.in_(ids))
-        return [tuple(row) for row in session.execute(query.order_by(Receipt.id))]
-
-
-def _time_stamped(tsa: TimeStampAuthority, row: tuple[int, bytes, str | None]) -> tuple[int, bytes, bytes]:
+def _time_stamped(tsa: TimeStampAuthority, row: Row) -> tuple[int, bytes, bytes]:
     """(id, the XML read, the XML at level T); the TSA is called outside any transaction."""
-    receipt_id, signed, identity = row
-    upgraded = upgrade_to_t(parse_xml(signed), tsa)
-    if identity is not None and receipt_identity(upgraded) != identity:
-        raise RuntimeError(f"receipt {receipt_id}: the identity digest changed with the time-stamp")
-    return receipt_id, signed, etree.tostring(upgraded, xml_declaration=True, encoding="UTF-8")
-
-
-def _store(database: Database, done: list[tuple[int, bytes, bytes]]) -> int:
-    if not done:
-        return 0
-    stored = 0
-    with database.write() as session:
-        for receipt_id, signed, data in done:
-            # Only a receipt still at B with the XML read: a concurrent run or a cancellation wins.
-            result = session.execute(
-                update(Receipt)
-                .where(
-                    Receipt.id == receipt_id,
-                    Receipt.signature_level == SignatureLevel.B.value,
-                    Receipt.signed_xml == signed,
-                )
-                .values(signed_xml=data, signature_level=SignatureLevel.T.value)
-            )
-            stored += result.rowcount
-    return stored
+    return upgraded_xml(row, upgrade_to_t(parse_xml(row[1]), tsa))
 
 
 def time_stamp_receipts(
@@ -97,10 +53,11 @@ def time_stamp_receipts(
 ) -> TimeStampRun:
     """Take at most ``limit`` receipts from level B to T, ``parallel`` at a time; stop after the
     first group in which the TSA was out of reach (so an outage costs at most ``parallel`` tries)."""
-    upgraded, outage, pending, size = 0, None, _pending(database, limit), max(1, parallel)
+    upgraded, outage, size = 0, None, max(1, parallel)
+    pending = receipts_at(database, SignatureLevel.B, limit)
     with ThreadPoolExecutor(size, thread_name_prefix="time-stamp") as pool:
         for first in range(0, len(pending), CHUNK):
-            rows, done = _read(database, pending[first : first + CHUNK]), []
+            rows, done = read_rows(database, pending[first : first + CHUNK]), []
             for start in range(0, len(rows), size):
                 futures = [pool.submit(_time_stamped, tsa, row) for row in rows[start : start + size]]
                 for future in futures:
@@ -110,8 +67,8 @@ def time_stamp_receipts(
                         outage = outage or exc.message
                 if outage:
                     break
-            upgraded += _store(database, done)
+            upgraded += store_upgraded(database, done, (SignatureLevel.B, SignatureLevel.T))
             if outage:
                 log.warning("time-stamping stopped: %s", outage)
                 break
-    return TimeStampRun(upgraded, _waiting(database), outage)
+    return TimeStampRun(upgraded, count_at(database, SignatureLevel.B), outage)

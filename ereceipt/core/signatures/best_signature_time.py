@@ -5,8 +5,8 @@ signature existed no later than its time, never that it was made after it. The b
 is the earliest of them; without any, only the signer's claim dates the signature (level B). The
 signature time-stamps of level T (``core.signatures.xades_t``) are verified here against the TSA
 trust given, over the canonical SignatureValue, and set aside when the TSA's certificate was
-revoked by their time (by the TSA's validation data embedded at level LT). Other proofs (such as
-archive time-stamps) are added to the list that ``best_signature_time`` takes.
+revoked by their time (by the TSA's validation data embedded at level LT), or when it has expired
+by the validation time and no archive time-stamp (level LTA) proves they existed before.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from cryptography import x509
 from lxml import etree
 
 from ereceipt.core.errors import VerificationFailed
+from ereceipt.core.signatures.evidence_record import ArchiveProof
+from ereceipt.core.signatures.proofs_of_existence import relied_on_time_stamp
 from ereceipt.core.signatures.revocation import issuer_of, revocation_status
 from ereceipt.core.signatures.timestamp import TimeStamp, verify_token
 from ereceipt.core.signatures.xades_lt import ValidationData
@@ -40,17 +42,25 @@ class SignatureTimeStamps:
 
 
 def verified_signature_time_stamps(
-    root: etree._Element, tsa_trust: Sequence[x509.Certificate]
+    root: etree._Element,
+    tsa_trust: Sequence[x509.Certificate],
+    now: datetime | None = None,
+    archived: ArchiveProof | None = None,
 ) -> SignatureTimeStamps:
     """Each signature time-stamp of the signed document ``root``, verified against ``tsa_trust``;
-    raises BadInput when one is malformed in the XML itself."""
+    with ``now``, one whose TSA certificate has expired by then counts only if ``archived`` proves
+    it existed before (``core.signatures.proofs_of_existence``). Raises BadInput when one is
+    malformed in the XML itself."""
     tokens = signature_time_stamps(root)
     if not tokens:
         return SignatureTimeStamps((), ())
     digest, verified, problems = signature_value_digest(root), [], []
     for token in tokens:
         try:
-            verified.append(verify_token(token, digest, list(tsa_trust)))
+            if now is None:
+                verified.append(verify_token(token, digest, list(tsa_trust)))
+            else:
+                verified.append(relied_on_time_stamp(token, digest, tsa_trust, now, archived))
         except VerificationFailed as exc:
             problems.append(exc.message)
     return SignatureTimeStamps(tuple(verified), tuple(problems))

@@ -17,6 +17,9 @@ such, leaving the level at B. A certificate revoked at or before the best signat
 revoked with no time-stamp at all, is INDETERMINATE / REVOKED_NO_POE. The revocation status comes
 from the validation data the receipt embeds at level LT (``core.signatures.xades_lt``), so such a
 receipt verifies with no network; else from the revocation source given, if any.
+A time-stamp whose TSA certificate has expired by the validation time proves nothing either,
+unless the document's evidence record proves it existed before (``core.signatures.proofs_of_existence``;
+level LTA).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from ereceipt.core.signatures.best_signature_time import (
 )
 from ereceipt.core.signatures.identity import receipt_identity
 from ereceipt.core.signatures.pki import is_ca
+from ereceipt.core.signatures.proofs_of_existence import archive_proof, level_with
 from ereceipt.core.signatures.report import (
     FAILING_SUB_INDICATIONS,
     Indication,
@@ -312,6 +316,7 @@ def _verify(
     limit: int,
     tsa_trust: Sequence[x509.Certificate] = (),
     revocation: RevocationSource | None = None,
+    evidence_record: bytes | None = None,
 ) -> VerificationReport:
     try:
         root = parse_xml(data, max_bytes=limit)
@@ -341,14 +346,15 @@ def _verify(
         raise _Refused(
             SubIndication.SIG_CONSTRAINTS_FAILURE, f"signed at {signing_time}, after {now}", signer
         )
-    stamps = _read(verified_signature_time_stamps, root, tsa_trust)
+    archived, unarchived = archive_proof(data, evidence_record, tsa_trust, now)
+    stamps = _read(verified_signature_time_stamps, root, tsa_trust, now, archived)
     stamps = without_revoked_tsa(stamps, _read(time_stamp_validation_data, root), tsa_trust)
-    # Proofs of existence from elsewhere (archive time-stamps) join the signature time-stamps here.
     stamped = best_signature_time(stamps.times)
     if earlier_than_claimed(stamped, signing_time):
         message = f"the signature time-stamp ({stamped}) is earlier than the claimed signing time"
         raise _Refused(SubIndication.SIG_CONSTRAINTS_FAILURE, message, signer)
     unproved = f"; a signature time-stamp proves nothing: {stamps.problems[0]}" if stamps.problems else ""
+    unproved += unarchived
     status, long_term = _read(signer_revocation_status, root, leaf, trust.anchors, revocation, stamped, now)
     if status.revoked_at is not None and (stamped is None or stamped >= status.revoked_at):
         when = f"not after the earliest time-stamp ({stamped})" if stamped else "with no time-stamp"
@@ -358,7 +364,7 @@ def _verify(
         message = "the certificate has expired since signing, and nothing proves when the signature existed"
         if stamped is not None:
             message = f"the certificate expired before the earliest signature time-stamp ({stamped})"
-        raise _Refused(SubIndication.OUT_OF_BOUNDS_NO_POE, message, signer)
+        raise _Refused(SubIndication.OUT_OF_BOUNDS_NO_POE, message + unproved, signer)
     return VerificationReport(
         Indication.TOTAL_PASSED,
         None,
@@ -368,7 +374,7 @@ def _verify(
         signed_xml,
         leaf,
         receipt_identity(results[0].signature_xml),
-        level=("LT" if long_term else "T") if stamped else "B",
+        level=level_with(("LT" if long_term else "T") if stamped else "B", archived),
         time_stamp_time=stamped,
     )
 
@@ -383,14 +389,17 @@ def verify_signed_document(
     max_bytes: int = DEFAULT_MAX_BYTES,
     tsa_trust: Sequence[x509.Certificate] = (),
     revocation: RevocationSource | None = None,
+    evidence_record: bytes | None = None,
 ) -> VerificationReport:
     """Verify one signed document; ``expected_root`` is a Clark-notation tag such as ``{urn:x}Receipt``;
-    ``tsa_trust``: the TSA certificates (pinned, or their CAs) its signature time-stamps may chain to;
-    ``revocation``: where to ask for the signer's revocation status when the document embeds none."""
+    ``tsa_trust``: the TSA certificates (pinned, or their CAs) its time-stamps may chain to;
+    ``revocation``: where to ask for the signer's revocation status when the document embeds none;
+    ``evidence_record``: the RFC 6283 record archived for this document, if any."""
     now = now or datetime.now(UTC)
     if now.tzinfo is None:
         raise ValueError("now must carry a time zone")
     try:
-        return _verify(data, trust, expected_root, now, expected_policy, max_bytes, tsa_trust, revocation)
+        extended = (tsa_trust, revocation, evidence_record)
+        return _verify(data, trust, expected_root, now, expected_policy, max_bytes, *extended)
     except _Refused as refused:
         return refused.report

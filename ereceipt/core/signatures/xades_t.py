@@ -28,11 +28,12 @@ UNSIGNED = f"{QUALIFYING}/{{{XADES}}}UnsignedProperties/{{{XADES}}}UnsignedSigna
 
 
 class SignatureLevel(StrEnum):
-    """The ETSI baseline level a receipt has reached (EN 319 132-1 clause 6)."""
+    """The ETSI baseline level a receipt has reached (EN 319 132-1 clause 6), in order B < T < LT < LTA."""
 
     B = "B"
     T = "T"
     LT = "LT"
+    LTA = "LTA"  # with a verified evidence record (RFC 6283 archive time-stamp) stored beside it
 
 
 def signature_of(document: etree._Element) -> etree._Element:
@@ -67,7 +68,8 @@ def signature_time_stamps(document: etree._Element) -> list[bytes]:
 
 
 def level_of(document: etree._Element) -> SignatureLevel:
-    """The level the document's unsigned properties claim (not what verifies: that is the report's)."""
+    """The level the document's unsigned properties claim (not what verifies: that is the report's);
+    LTA is known only with the evidence record stored beside it."""
     if not signature_time_stamps(document):
         return SignatureLevel.B
     revocation = signature_of(document).find(f"{UNSIGNED}/{{{XADES}}}RevocationValues")

@@ -3,6 +3,8 @@
 ``core.signatures.verification`` checks the document, the signature and the chain to the pinned
 CA; ``core.signatures.binding`` then checks the signing certificate against the record of the issuer
 named in the signed receipt (read through ``text_value``, from the XML the verifier returned).
+The evidence record archived for exactly these bytes, if any (``core.archiving.records``), goes
+with them: it keeps a signature time-stamp of an expired TSA certificate valid, at level LTA.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import replace
 
 from cryptography import x509
 
+from ereceipt.core.archiving.records import evidence_record_for
 from ereceipt.core.errors import XMLRejected
 from ereceipt.core.receipts.receipt_xml import RECEIPT_NS, RECEIPT_TAG
 from ereceipt.core.signatures.binding import bind_signer
@@ -50,6 +53,7 @@ def verify_receipt(
         expected_policy=expected_policy,
         tsa_trust=tsa_trust,
         revocation=revocation,
+        evidence_record=evidence_record_for(database, data),
     )
     if not report.passed:
         return report

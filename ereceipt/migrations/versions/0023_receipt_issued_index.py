@@ -5,13 +5,13 @@ The national admin list and a search across issuers read receipts newest first f
 of the catalogue only, instant at any size. PostgreSQL only: SQLite never had this index.
 
 Revision ID: 0023
-Revises: 0019
+Revises: 0021
 """
 
 from alembic import op
 
 revision = "0023"
-down_revision = "0019"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
