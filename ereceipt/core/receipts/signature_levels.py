@@ -9,7 +9,7 @@ properties never change it.
 from __future__ import annotations
 
 from lxml import etree
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from ereceipt.core.receipts.tables import Receipt
 from ereceipt.core.signatures.identity import receipt_identity
@@ -53,14 +53,15 @@ def store_upgraded(
     in one transaction; how many were stored."""
     if not done:
         return 0
-    stored = 0
+    table = Receipt.__table__
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("receipt_id"), table.c.signature_level == levels[0].value)
+        .where(table.c.signed_xml == bindparam("read"))
+        .values(signed_xml=bindparam("upgraded"), signature_level=levels[1].value)
+    )
+    rows = [{"receipt_id": rid, "read": signed, "upgraded": data} for rid, signed, data in done]
     with database.write() as session:
-        for receipt_id, signed, data in done:
-            result = session.execute(
-                update(Receipt)
-                .where(Receipt.id == receipt_id, Receipt.signature_level == levels[0].value)
-                .where(Receipt.signed_xml == signed)
-                .values(signed_xml=data, signature_level=levels[1].value)
-            )
-            stored += result.rowcount
-    return stored
+        # One Core statement, compiled once, run per row so that each is counted: a row changed
+        # meanwhile (another level, other XML) is not stored.
+        return sum(session.connection().execute(statement, [row]).rowcount for row in rows)
