@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, or_, select, tuple_
+from sqlalchemy import Connection, and_, bindparam, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from ereceipt.core.errors import NotFound
@@ -45,7 +45,7 @@ class ReceiptInclusion:
 class LogStore:
     """The log as stored, read inside the caller's session."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session | Connection) -> None:
         self.session = session
 
     def read_hashes(self, nodes: Sequence[Node]) -> list[bytes]:
