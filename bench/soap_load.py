@@ -157,7 +157,9 @@ def settle(admin: sqlalchemy.Engine) -> None:
     os.sync()
 
 
-def request_body(code: str, client: tuple[str, str, str], keys: Path | None) -> bytes:
+def request_body(
+    code: str, client: tuple[str, str, str], keys: Path | None, operation: str = "getReceipt"
+) -> bytes:
     envelope = etree.Element(f"{{{S11}}}Envelope", nsmap={"soap": S11, "xrd": XRD, "id": ID, "es": ES})
     header = etree.SubElement(envelope, f"{{{S11}}}Header")
     client_element = etree.SubElement(header, f"{{{XRD}}}client", {f"{{{ID}}}objectType": "SUBSYSTEM"})
@@ -168,14 +170,14 @@ def request_body(code: str, client: tuple[str, str, str], keys: Path | None) -> 
     service = etree.SubElement(header, f"{{{XRD}}}service", {f"{{{ID}}}objectType": "SERVICE"})
     for name, value in zip(
         ("xRoadInstance", "memberClass", "memberCode", "subsystemCode", "serviceCode"),
-        ("VN", "GOV", "000000001", "ERECEIPT", "getReceipt"),
+        ("VN", "GOV", "000000001", "ERECEIPT", operation),
         strict=True,
     ):
         etree.SubElement(service, f"{{{ID}}}{name}").text = value
     etree.SubElement(header, f"{{{XRD}}}id").text = str(uuid.uuid4())
     etree.SubElement(header, f"{{{XRD}}}protocolVersion").text = "4.0"
     body = etree.SubElement(envelope, f"{{{S11}}}Body")
-    etree.SubElement(etree.SubElement(body, f"{{{ES}}}getReceipt"), f"{{{ES}}}LookupCode").text = code
+    etree.SubElement(etree.SubElement(body, f"{{{ES}}}{operation}"), f"{{{ES}}}LookupCode").text = code
     if keys is not None:
         xroad = list(header)
         sign_envelope(
