@@ -128,7 +128,7 @@ def serving(database: Database, size: int, samples: int = 300) -> None:
         f"p50 {statistics.median(proof_ms):.2f} ms, p99 {percentile(proof_ms, 0.99):.2f} ms; "
         f"level-0 tile p50 {statistics.median(tile_ms):.2f} ms, p99 {percentile(tile_ms, 0.99):.2f} ms"
     )
-    print("serving: p99 latency with 64 clients at 70 % of capacity (target < 20 ms): bench/transparency_serving.py")
+    print("serving: p99 with 64 clients at 70 % of capacity (target < 20 ms): bench/transparency_serving.py")
 
 
 def storage(database: Database, size: int) -> None:
