@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy
+from log_fill import fill_log
 from lxml import etree
 from process_cpu import cpu_by_process, descends_from, spent
 from sqlalchemy import text
@@ -255,6 +256,11 @@ def main() -> None:
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
     parser.add_argument("--workers", type=int, default=2, help="server processes (default 2)")
     parser.add_argument("--threads", type=int, help="threads per process (default: config.ini's)")
+    parser.add_argument(
+        "--log",
+        action="store_true",
+        help="integrate every receipt into the transparency log first (getReceipt then carries proofs)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
@@ -269,6 +275,8 @@ def main() -> None:
         assert ereceipt(home, "init", "--demo").returncode == 0
         keys = home / "var" / "keys"
         codes = fill(url, home, args.receipts)
+        if args.log:
+            print(f"transparency log: {fill_log(admin, schema, home):,} entries")
         settle(admin)
         threads = f"threads = {args.threads}\n" if args.threads else ""
         server = Server(home, f"[database]\nurl = {url}\n" + ACCESS, args.workers, server_options=threads)

@@ -99,8 +99,8 @@ def run_until_caught_up(database: Database, batch: int) -> tuple[int, float, boo
         backfilled,
         (
             f"CPU per leaf {client:.0f} µs in this process + {backend:.0f} µs in the PostgreSQL backend "
-            f"= {client + backend:.0f} µs, i.e. {1e6 / (client + backend):,.0f} leaves/s on one "
-            "unshared core each way (the wall rate shares the machine's load)"
+            f"= {client + backend:.0f} µs: {1e6 / (client + backend):,.0f} leaves/s if the two had the "
+            "CPU to themselves (they take turns; the wall rate shares the machine's load)"
         ),
     )
 

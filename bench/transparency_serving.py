@@ -31,6 +31,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlalchemy
+from log_fill import fill_log
 from process_cpu import cpu_by_process, descends_from, spent
 from soap_load import DEFAULT_POSTGRES, fill, request_body, settle
 from sqlalchemy import text
@@ -38,28 +39,9 @@ from sqlalchemy import text
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from server_process import Server, ereceipt  # the tests' helper that starts `ereceipt serve`
 
-from ereceipt.app.jobs import transparency_log
-from ereceipt.app.wiring import Services
-from ereceipt.config import load_settings
-
 CLIENTS, SHARE, TARGET_P99_MS = 64, 0.70, 20.0
 CLIENT_ID = ("GOV", "000000003", "SECSERVER")
 ACCESS = "\n[access]\nVN/GOV/000000003/SECSERVER = | getInclusionProof | unsigned\n"
-IDENTITIES = (  # synthetic copies get synthetic identity digests (the log needs one per receipt)
-    "UPDATE receipt SET identity_digest = encode(sha256(convert_to(lookup_code, 'UTF8')), 'hex') "
-    "WHERE identity_digest IS NULL"
-)
-
-
-def integrate_all(home: Path) -> int:
-    services = Services(load_settings(home / "config.ini", environ={}))
-    size = -1
-    while True:
-        done = transparency_log(services)
-        new = int(done.split("-> ")[1].split()[0])
-        if new == size:
-            return size
-        size = new
 
 
 class Requests:
@@ -190,10 +172,7 @@ def main() -> None:
         (home / "config.ini").write_text(f"[database]\nurl = {url}\n")
         assert ereceipt(home, "init", "--demo").returncode == 0
         codes = fill(url, home, args.receipts)
-        with admin.connect() as connection:
-            connection.execute(text(f'SET search_path = "{schema}"'))
-            connection.execute(text(IDENTITIES))
-        size = integrate_all(home)
+        size = fill_log(admin, schema, home)
         settle(admin)
         print(
             f"log of {size:,} entries ({args.receipts:,} receipts: 500 issued, the rest synthetic copies), "
