@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy
+from log_fill import fill_log
 from lxml import etree
 from process_cpu import cpu_by_process, descends_from, spent
 from sqlalchemy import text
@@ -157,7 +158,9 @@ def settle(admin: sqlalchemy.Engine) -> None:
     os.sync()
 
 
-def request_body(code: str, client: tuple[str, str, str], keys: Path | None) -> bytes:
+def request_body(
+    code: str, client: tuple[str, str, str], keys: Path | None, operation: str = "getReceipt"
+) -> bytes:
     envelope = etree.Element(f"{{{S11}}}Envelope", nsmap={"soap": S11, "xrd": XRD, "id": ID, "es": ES})
     header = etree.SubElement(envelope, f"{{{S11}}}Header")
     client_element = etree.SubElement(header, f"{{{XRD}}}client", {f"{{{ID}}}objectType": "SUBSYSTEM"})
@@ -168,14 +171,14 @@ def request_body(code: str, client: tuple[str, str, str], keys: Path | None) -> 
     service = etree.SubElement(header, f"{{{XRD}}}service", {f"{{{ID}}}objectType": "SERVICE"})
     for name, value in zip(
         ("xRoadInstance", "memberClass", "memberCode", "subsystemCode", "serviceCode"),
-        ("VN", "GOV", "000000001", "ERECEIPT", "getReceipt"),
+        ("VN", "GOV", "000000001", "ERECEIPT", operation),
         strict=True,
     ):
         etree.SubElement(service, f"{{{ID}}}{name}").text = value
     etree.SubElement(header, f"{{{XRD}}}id").text = str(uuid.uuid4())
     etree.SubElement(header, f"{{{XRD}}}protocolVersion").text = "4.0"
     body = etree.SubElement(envelope, f"{{{S11}}}Body")
-    etree.SubElement(etree.SubElement(body, f"{{{ES}}}getReceipt"), f"{{{ES}}}LookupCode").text = code
+    etree.SubElement(etree.SubElement(body, f"{{{ES}}}{operation}"), f"{{{ES}}}LookupCode").text = code
     if keys is not None:
         xroad = list(header)
         sign_envelope(
@@ -253,6 +256,11 @@ def main() -> None:
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
     parser.add_argument("--workers", type=int, default=2, help="server processes (default 2)")
     parser.add_argument("--threads", type=int, help="threads per process (default: config.ini's)")
+    parser.add_argument(
+        "--log",
+        action="store_true",
+        help="integrate every receipt into the transparency log first (getReceipt then carries proofs)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
@@ -267,6 +275,8 @@ def main() -> None:
         assert ereceipt(home, "init", "--demo").returncode == 0
         keys = home / "var" / "keys"
         codes = fill(url, home, args.receipts)
+        if args.log:
+            print(f"transparency log: {fill_log(admin, schema, home):,} entries")
         settle(admin)
         threads = f"threads = {args.threads}\n" if args.threads else ""
         server = Server(home, f"[database]\nurl = {url}\n" + ACCESS, args.workers, server_options=threads)

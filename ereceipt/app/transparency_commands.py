@@ -4,8 +4,9 @@ transparency integrate` (append what is committed now, as the scheduled job does
 
 ``audit`` exits 0 when the log is consistent, 1 when it found an inconsistency (the first one
 and its evidence printed; two conflicting signed checkpoints written beside the state file) or a
-receipt given with ``--receipts`` that is not in it or whose signature fails, 2 when the log could
-not be read. ``--since CHECKPOINT`` is the monitor's mode: only what follows that signed
+receipt given with ``--receipts`` (a directory of signed XML, or fetched from the lookup service
+by ``--codes``) that is not in it, not served, or whose signature fails, 2 when the log or the
+receipts could not be read. ``--since CHECKPOINT`` is the monitor's mode: only what follows that signed
 checkpoint is read.
 """
 
@@ -41,8 +42,15 @@ def add_transparency_commands(commands) -> None:
     )
     audit.add_argument(
         "--receipts",
-        metavar="DIR",
-        help="a directory of signed receipt XML (*.xml) to find in the log and verify (site trust anchors)",
+        metavar="DIR_OR_URL",
+        help="receipts to find in the log and verify (site trust anchors): a directory of signed "
+        "receipt XML (*.xml), or the site's lookup service (its base URL) with --codes",
+    )
+    audit.add_argument(
+        "--codes",
+        metavar="FILE",
+        help="with --receipts URL: a file of lookup codes, one a line; each receipt's signed XML is "
+        "fetched from URL/tra-cuu/CODE.xml",
     )
     audit.set_defaults(handler=cmd_audit)
     log = commands.add_parser("transparency", help="the public transparency log").add_subparsers(
@@ -107,9 +115,23 @@ def _since(path: str, verifier):
     return Seen(checkpoint.size, checkpoint.root, note)
 
 
-def _given_receipts(directory: str) -> list:
-    from ereceipt.core.transparency.receipt_audit import given_receipt
+def _given_receipts(source: str, codes: str | None) -> list:
+    """The receipts of ``--receipts``: files of a directory, or fetched from a lookup service."""
+    from ereceipt.core.transparency.receipt_audit import given_receipt, unavailable_receipt
 
+    if source.startswith(("http://", "https://")):
+        from ereceipt.app.lookup_receipts import fetch_receipts, read_codes
+
+        if not codes:
+            raise OSError("--receipts URL needs --codes FILE (the lookup codes to fetch)")
+        missing = "NOT served by the lookup service (404: no receipt with this code)"
+        return [
+            given_receipt(code, data) if data is not None else unavailable_receipt(code, missing)
+            for code, data in fetch_receipts(source, read_codes(codes))
+        ]
+    if codes:
+        raise OSError("--codes goes with --receipts URL (a lookup service), not a directory")
+    directory = source
     files = sorted(Path(directory).glob("*.xml"))
     if not files:
         raise OSError(f"{directory} holds no *.xml receipt")
@@ -130,7 +152,9 @@ def cmd_audit(args: argparse.Namespace, settings) -> int:
         return EXIT_UNREADABLE
     try:
         since = _since(args.since, verifier) if args.since else None
-        given = _given_receipts(args.receipts) if args.receipts else []
+        given = _given_receipts(args.receipts, args.codes) if args.receipts else []
+        if args.codes and not args.receipts:
+            raise OSError("--codes needs --receipts URL (the lookup service to fetch them from)")
     except (OSError, NoteError) as exc:
         print(f"ereceipt audit: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE

@@ -149,3 +149,28 @@ def test_lookup_page_in_a_browser_shows_a_verified_inclusion_proof(site, tmp_pat
             page.screenshot(path=str(tmp_path / "lookup-log.png"), full_page=True)
         finally:
             browser.close()
+
+
+def test_audit_fetches_receipts_from_the_lookup_service_by_their_codes(site, tmp_path: Path) -> None:
+    base, home, issued = site
+    vkey = str(home / "var" / "keys" / "transparency-log.vkey")
+    codes = tmp_path / "codes.txt"
+    codes.write_text(f"# collected from payers\n{issued['lookup_code']}\n\n0000-0000-0000-0000\n")
+    audit = ("audit", base + "/log", "--vkey", vkey, "--state", str(tmp_path / "state.json"))
+    done = ereceipt(home, *audit, "--receipts", base, "--codes", str(codes))
+    out = done.stdout.decode()
+    assert done.returncode == 1, out + done.stderr.decode()
+    assert "CONSISTENT:" in out  # the log itself is fine: the receipts are reported apart
+    lines = {line.split()[2].rstrip(":"): line for line in out.splitlines() if " receipt " in line}
+    found = lines[issued["lookup_code"]]
+    assert found.startswith("ok") and "in the log: entry" in found and "signature valid" in found
+    assert "NOT served by the lookup service" in lines["0000-0000-0000-0000"]
+    assert "RECEIPTS: 1 of 2" in out
+    codes.write_text(issued["lookup_code"] + "\n")
+    again = ereceipt(home, *audit, "--receipts", base, "--codes", str(codes))
+    assert again.returncode == 0, again.stdout.decode() + again.stderr.decode()
+    assert "RECEIPTS: 1 of 1" in again.stdout.decode()
+    unreachable = ereceipt(home, *audit, "--receipts", "http://127.0.0.1:9/", "--codes", str(codes))
+    assert unreachable.returncode == 2 and b"could not fetch" in unreachable.stderr
+    missing = ereceipt(home, *audit, "--receipts", base)
+    assert missing.returncode == 2 and b"--codes" in missing.stderr

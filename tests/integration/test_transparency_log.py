@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from ereceipt.core.errors import Conflict
 from ereceipt.core.issuing.issuer import ReceiptIssuer
 from ereceipt.core.receipts.tables import Receipt
 from ereceipt.core.storage import driver_sql
+from ereceipt.core.storage.audit import AuditEvent
 from ereceipt.core.storage.database import Database
 from ereceipt.core.transparency import merkle
 from ereceipt.core.transparency.checkpoint import open_checkpoint
@@ -117,6 +118,58 @@ def test_receipts_issued_before_the_log_are_backfilled_in_number_order_in_bounde
     later = issuer.issue(cash("BF-later"))
     assert run(demo_database).appended == 1
     assert log_entries(demo_database)[-1].receipt.number == later.content.number
+
+
+def test_a_receipt_committed_after_the_log_started_below_the_backfill_position_is_integrated_once(
+    issuer: ReceiptIssuer, demo_database: Database, database_url
+) -> None:
+    """A receipt whose transaction is open when the log starts, numbered before every receipt the
+    backfill takes (a year earlier), with an audit event older than the last one the log could see,
+    commits only after the backfill has passed it: the audit trail appends it, once."""
+    if database_url.kind != "postgresql":
+        pytest.skip("on SQLite the sequencer waits for the writer; no transaction is open beside it")
+    issuer.issue(cash("LATE-0"))
+    receipt = Receipt.__table__
+    with demo_database.read() as session:
+        template = dict(session.execute(select(receipt).order_by(receipt.c.id).limit(1)).mappings().one())
+    late = {
+        **{k: v for k, v in template.items() if k not in ("id", "replaces_id", "cancelled_at")},
+        "year": template["year"] - 1,
+        "number": 1,
+        "status": "ISSUED",
+        "lookup_code": "LATECOMMIT000001",
+        "identity_digest": "ab" * 32,
+    }
+    other = Database.from_url(database_url.url)
+    try:
+        with other.engine.connect() as connection:
+            transaction = connection.begin()
+            late_id = connection.execute(insert(receipt).values(late).returning(receipt.c.id)).scalar_one()
+            connection.execute(
+                insert(AuditEvent).values(
+                    at=datetime.now(UTC), actor="test", action="receipt.issued",
+                    entity="receipt", entity_id=str(late_id), details="{}",
+                )
+            )  # fmt: skip
+            for i in range(1, 4):  # committed after it, their audit events numbered after its own
+                issuer.issue(cash(f"LATE-{i}"))
+            first = run(demo_database, batch_size=2)
+            assert first.backfilling
+            catch_up(demo_database, batch_size=2)
+            assert late_id not in leaf_receipts(demo_database)
+            transaction.commit()
+    finally:
+        other.dispose()
+    catch_up(demo_database, batch_size=2)
+    leaves = leaf_receipts(demo_database)
+    assert leaves.count(late_id) == 1
+    assert len(leaves) == len(set(leaves))
+    assert latest(demo_database).root == root_from_entries(demo_database)
+
+
+def leaf_receipts(database: Database) -> list[int]:
+    with database.read() as session:
+        return list(session.scalars(select(LogLeaf.receipt_id).order_by(LogLeaf.idx)))
 
 
 def test_inclusion_proof_of_a_receipt_verifies_against_the_latest_checkpoint(

@@ -8,7 +8,7 @@ first (which nodes they need), read in one batch through a :class:`HashReader`, 
 """
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 HASH_SIZE = 32
@@ -221,14 +221,22 @@ class Frontier:
 
     def append(self, leaf: bytes) -> list[tuple[Node, bytes]]:
         """Adds one leaf hash; returns the new complete subtrees (the leaf first) to store."""
-        index, level, current = self.size, 0, leaf
-        closed = [(Node(0, index), leaf)]
-        while (index >> level) & 1:
-            current = node_hash(self._edge.pop(), current)
-            level += 1
-            closed.append((Node(level, index >> level), current))
-        self._edge.append(current)
-        self.size += 1
+        return [(Node(level, index), digest) for level, index, digest in self.extend([leaf])]
+
+    def extend(self, leaves: Iterable[bytes]) -> list[tuple[int, int, bytes]]:
+        """Adds leaf hashes in order; returns every complete subtree they close as ``(level, index,
+        hash)``, each leaf first (plain tuples: a sequencer run appends tens of thousands)."""
+        edge, index, closed = self._edge, self.size, []
+        for leaf in leaves:
+            level, current = 0, leaf
+            closed.append((0, index, leaf))
+            while (index >> level) & 1:
+                current = node_hash(edge.pop(), current)
+                level += 1
+                closed.append((level, index >> level, current))
+            edge.append(current)
+            index += 1
+        self.size = index
         return closed
 
     def root(self) -> bytes:

@@ -24,6 +24,11 @@ class GivenReceipt:
     name: str
     data: bytes
     identity: str | None  # None: not XML the hardened parser accepts, or no signature to name it
+    unavailable: str | None = None  # why there is no receipt to check (a code the site does not know)
+
+
+def unavailable_receipt(name: str, reason: str) -> GivenReceipt:
+    return GivenReceipt(name, b"", None, reason)
 
 
 def given_receipt(name: str, data: bytes) -> GivenReceipt:
@@ -41,12 +46,15 @@ class ReceiptCheck:
     leaves: tuple[tuple[int, str], ...]  # (entry index, event) of each entry naming its identity
     signature_valid: bool
     signature_message: str
+    unavailable: str | None = None
 
     @property
     def passed(self) -> bool:
         return self.identity is not None and bool(self.leaves) and self.signature_valid
 
     def line(self) -> str:
+        if self.unavailable:
+            return f"FAIL  receipt {self.name}: {self.unavailable}"
         if self.identity is None:
             log = "no identity (not a signed receipt)"
         elif self.leaves:
@@ -66,7 +74,7 @@ def start_signature_checks(
     receipts: Iterable[GivenReceipt], verify: SignatureCheck, pool: Executor
 ) -> dict[str, Future]:
     """Each receipt's signature check, started on ``pool``, by receipt name."""
-    return {receipt.name: pool.submit(verify, receipt.data) for receipt in receipts}
+    return {r.name: pool.submit(verify, r.data) for r in receipts if r.unavailable is None}
 
 
 def receipt_checks(
@@ -77,6 +85,9 @@ def receipt_checks(
     """The receipts' results once the log has been read (``found``: identity → its entries)."""
     checks = []
     for receipt in receipts:
+        if receipt.unavailable is not None:
+            checks.append(ReceiptCheck(receipt.name, None, (), False, "", receipt.unavailable))
+            continue
         try:
             report: VerificationReport = signatures[receipt.name].result()
             valid, message = report.passed, report.message
