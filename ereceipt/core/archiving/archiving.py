@@ -68,9 +68,8 @@ class ArchiveRun:
         tail = f"; TSA unavailable: {self.outage}" if self.outage else ""
         return (
             f"{self.archived} receipts to level LTA, {self.renewed} archive time-stamps renewed, "
-            f"{self.rehashed} records renewed under a new hash, {self.tsa_calls} TSA calls; "
-            f"{self.waiting} receipts waiting, {self.renewals_due} renewals due, "
-            f"{self.rehash_due} records due for a new hash{tail}"
+            f"{self.tsa_calls} TSA calls; {self.waiting} receipts waiting, {self.renewals_due} renewals due; "
+            f"{self.rehashed} records renewed under a new hash, {self.rehash_due} still due{tail}"
         )
 
 

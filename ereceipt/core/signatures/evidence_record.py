@@ -270,14 +270,15 @@ def _verify_chain(
     covered: list[bytes],
     what: str,
     algorithm: str,
+    chain: int,
     tsa_trust: Sequence[x509.Certificate],
     before: TimeStamp | None,
     weak: datetime | None,
 ) -> list[TimeStamp]:
-    """The verified time-stamps of one chain whose first one covers all of ``covered``."""
+    """The verified time-stamps of the ``chain``-th chain whose first one covers all of ``covered``."""
     verified: list[TimeStamp] = []
     for archive in archives:
-        name = f"archive time-stamp {len(verified) + 1} ({algorithm} chain)"
+        name = f"archive time-stamp {len(verified) + 1}" + (f" of chain {chain}" if chain > 1 else "")
         reduced = _first_group(archive, algorithm)
         if (reduced and not set(covered) <= set(reduced[0])) or (not reduced and len(covered) != 1):
             raise VerificationFailed(f"the hash tree of {name} does not cover {what}")
@@ -331,6 +332,7 @@ def verify_evidence_record(
             covered,
             what,
             algorithm,
+            number,
             tsa_trust,
             verified[-1] if verified else None,
             weak_since.get(algorithm),
