@@ -11,6 +11,8 @@ the one archived (the payer's level-B e-mail copy) gets none.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 
 from ereceipt.core.archiving.tables import ArchivedReceipt, ArchiveTimeStamp
@@ -26,6 +28,8 @@ from ereceipt.core.signatures.evidence_record import (
 from ereceipt.core.signatures.hash_tree import unpack
 from ereceipt.core.storage.database import Database
 
+PAGE = 500  # receipts whose rows one query reads
+
 
 def _chain(session, archived: ArchivedReceipt, end: int | None) -> ArchiveChain:
     stamp = session.get(ArchiveTimeStamp, archived.archive_time_stamp_id)
@@ -38,14 +42,26 @@ def _chain(session, archived: ArchivedReceipt, end: int | None) -> ArchiveChain:
     return ArchiveChain(algorithm, stamps)
 
 
-def record_of(session, receipt_id: int) -> bytes | None:
-    """The evidence record of the receipt ``receipt_id`` as the ``session`` sees it, or None."""
-    query = select(ArchivedReceipt).where(ArchivedReceipt.receipt_id == receipt_id)
-    rows = list(session.scalars(query.order_by(ArchivedReceipt.id)))
-    if not rows:
-        return None
+def _assembled(session, rows: list[ArchivedReceipt]) -> bytes:
     ends = [row.archive_time_stamp_id for row in rows[1:]] + [None]
     return evidence_record_of_chains([_chain(session, row, end) for row, end in zip(rows, ends, strict=True)])
+
+
+def records_of(session, receipt_ids: Sequence[int]) -> dict[int, bytes]:
+    """The evidence records of the archived receipts among ``receipt_ids`` as the ``session`` sees
+    them, read a page of receipts per query."""
+    found: dict[int, list[ArchivedReceipt]] = {}
+    for start in range(0, len(receipt_ids), PAGE):
+        page = receipt_ids[start : start + PAGE]
+        query = select(ArchivedReceipt).where(ArchivedReceipt.receipt_id.in_(page))
+        for row in session.scalars(query.order_by(ArchivedReceipt.id)):
+            found.setdefault(row.receipt_id, []).append(row)
+    return {receipt_id: _assembled(session, rows) for receipt_id, rows in found.items()}
+
+
+def record_of(session, receipt_id: int) -> bytes | None:
+    """The evidence record of the receipt ``receipt_id`` as the ``session`` sees it, or None."""
+    return records_of(session, [receipt_id]).get(receipt_id)
 
 
 def evidence_record_for(database: Database, document: bytes) -> bytes | None:

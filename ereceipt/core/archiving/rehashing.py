@@ -18,7 +18,7 @@ from datetime import datetime
 
 from sqlalchemy import exists, func, select
 
-from ereceipt.core.archiving.records import record_of
+from ereceipt.core.archiving.records import records_of
 from ereceipt.core.archiving.tables import ArchivedReceipt, ArchiveTimeStamp, stamp_row
 from ereceipt.core.receipts.tables import Receipt
 from ereceipt.core.signatures.evidence_record import (
@@ -83,9 +83,11 @@ def _due(database: Database, batch_size: int, algorithm: str) -> list[Leaf]:
                 .order_by(Receipt.id)
                 .limit(min(READ_PAGE, batch_size - len(due)))
             )
+            receipts = list(session.execute(query))
+            records = records_of(session, [receipt_id for receipt_id, _ in receipts])
             page = []
-            for receipt_id, xml in session.execute(query):
-                record = record_of(session, receipt_id)
+            for receipt_id, xml in receipts:
+                record = records[receipt_id]
                 digests = data_object_digest(xml, algorithm), sequence_digest(record, algorithm)
                 page.append((receipt_id, record, *digests))
         if not page:
@@ -111,8 +113,9 @@ def rehash_batch(
         stamp = stamp_row(batch, renewal=False)
         session.add(stamp)
         session.flush()
+        now_stored = records_of(session, [receipt_id for receipt_id, *_ in due])
         for receipt_id, record, data, chains in due:
-            if record_of(session, receipt_id) != record:
+            if now_stored.get(receipt_id) != record:
                 continue  # renewed meanwhile: the new chain would not cover the record as it is
             reduced = under_group([data, chains], batch.reduced[leaves[receipt_id]], algorithm)
             session.add(
