@@ -125,6 +125,7 @@ def _checks(section: str, key: str) -> Callable[[object], None] | None:
         ("treasury", "simulator_port"): port,
         **{("scheduler", job): cron for job in SCHEDULED_JOBS},
         ("scheduler", "timezone"): timezone,
+        ("scheduler", "archive_hash_algorithm"): choice("sha256", "sha384", "sha512"),
         ("transparency", "origin"): log_origin,
         ("transparency", "witness_url"): optional_http_url,
     }.get((section, key))

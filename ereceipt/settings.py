@@ -167,6 +167,8 @@ class SchedulerSettings:
     archive_batch_size: int = 10000  # receipts (or archive time-stamps renewed) under one TSA call
     archive_batches_per_run: int = 10  # TSA calls one run of archive_time_stamps makes at most
     archive_renew_before_days: int = 180  # renew an archive time-stamp this long before its TSA cert ends
+    archive_hash_algorithm: str = "sha256"  # of new archive chains: sha256, sha384 or sha512; records
+    # whose last chain is under another get a hash-tree renewal (RFC 6283 4.2.2) by the same job
     archive_after_days: int = 90
     claims_kept_days: int = 7  # each run's claim and outcome (scheduler_claim), then pruned
     misfire_grace_seconds: int = 3600

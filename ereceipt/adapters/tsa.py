@@ -38,8 +38,8 @@ class HttpTimeStampAuthority(TimeStampAuthority):
         self.round_trips = 0  # for the benchmark: one per time-stamp asked
         self._counting = threading.Lock()  # runs ask from several threads at once
 
-    def time_stamp(self, digest: bytes) -> bytes:
-        query, nonce = request(digest)
+    def time_stamp(self, digest: bytes, algorithm: str = "sha256") -> bytes:
+        query, nonce = request(digest, algorithm=algorithm)
         with self._counting:
             self.round_trips += 1
         try:

@@ -161,7 +161,8 @@ def signature_time_stamps(services, day: date | None = None) -> str:
 
 def archive_time_stamps(services, day: date | None = None) -> str:
     """Take receipts at level LT (T where LT is switched off) to LTA under archive time-stamps over
-    hash trees (RFC 6283), renewing those due first; a bounded number of TSA calls a run."""
+    hash trees (RFC 6283), renewing those due first and giving records not under ``[scheduler]
+    archive_hash_algorithm`` a new chain under it; a bounded number of TSA calls a run."""
     from ereceipt.core.archiving.archiving import archive_receipts, archived_from
 
     tsa = services.time_stamp_authority()
@@ -177,6 +178,7 @@ def archive_time_stamps(services, day: date | None = None) -> str:
         renew_before=timedelta(days=scheduler.archive_renew_before_days),
         clock=_utc_now,
         levels=archived_from(scheduler.validation_data_per_run > 0),
+        algorithm=scheduler.archive_hash_algorithm,
     )
     return str(run)
 

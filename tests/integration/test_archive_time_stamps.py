@@ -157,11 +157,11 @@ class RewritingMeanwhile:
     def __init__(self, tsa, database: Database) -> None:
         self.tsa, self.database = tsa, database
 
-    def time_stamp(self, digest: bytes) -> bytes:
+    def time_stamp(self, digest: bytes, algorithm: str = "sha256") -> bytes:
         with self.database.write() as session:
             first = session.scalars(select(Receipt).order_by(Receipt.id).limit(1)).one()
             first.signed_xml, first.signature_level = first.signed_xml + b"\n", "LT"
-        return self.tsa.time_stamp(digest)
+        return self.tsa.time_stamp(digest, algorithm)
 
 
 def test_a_receipt_changed_while_the_tsa_answers_waits_for_the_next_batch(

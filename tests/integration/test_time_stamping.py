@@ -119,12 +119,12 @@ class FailingAfter(TimeStampAuthority):
     def __init__(self, tsa: TimeStampAuthority, answers: int) -> None:
         self.tsa, self.left, self.lock = tsa, answers, threading.Lock()
 
-    def time_stamp(self, digest: bytes) -> bytes:
+    def time_stamp(self, digest: bytes, algorithm: str = "sha256") -> bytes:
         with self.lock:
             self.left -= 1
             if self.left < 0:
                 raise TimeStampUnavailable("the TSA went away")
-        return self.tsa.time_stamp(digest)
+        return self.tsa.time_stamp(digest, algorithm)
 
 
 def test_an_outage_midway_keeps_what_was_time_stamped_and_the_rest_waits(

@@ -63,6 +63,7 @@ def test_config_file_can_come_from_the_environment(tmp_path: Path) -> None:
         ("[sever]\nport = 1\n", "[sever]"),
         ("[server]\ntrusted_proxies = nginx\n", "[server] trusted_proxies"),
         ("[server]\nlogin_trusted_networks = 10.0.0.0/33\n", "[server] login_trusted_networks"),
+        ("[scheduler]\narchive_hash_algorithm = sha1\n", "[scheduler] archive_hash_algorithm"),
     ],
 )
 def test_wrong_value_fails_naming_the_setting(tmp_path: Path, text: str, named: str) -> None:

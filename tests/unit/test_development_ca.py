@@ -4,6 +4,7 @@ or should not answer."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -94,3 +95,22 @@ def test_the_responder_answers_only_for_its_own_certificates(pki: DevelopmentPKI
     assert good.response_status is ocsp.OCSPResponseStatus.SUCCESSFUL
     assert good.certificate_status is ocsp.OCSPCertStatus.GOOD
     assert good.next_update_utc == NOW + timedelta(days=1)
+
+
+def test_revocations_made_at_once_are_all_kept(pki: DevelopmentPKI, authority) -> None:
+    # Each revocation reads the list, adds one and writes it back: without the keys directory's
+    # lock two at once would each write the list without the other's.
+    revoked = [issue_certificate(*authority, f"signer {n}")[0] for n in range(8)]
+    start = threading.Barrier(len(revoked))
+
+    def revoke_one(made: x509.Certificate) -> None:
+        start.wait()
+        revoke(pki, made, NOW, "keyCompromise")
+
+    threads = [threading.Thread(target=revoke_one, args=(made,)) for made in revoked]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert set(revocations(pki)) == {made.serial_number for made in revoked}
+    assert not list(pki.directory.glob(".ca-revocations.json.*"))  # no temporary file left

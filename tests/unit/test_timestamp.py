@@ -60,10 +60,10 @@ class InProcess(TimeStampAuthority):
     def __init__(self, tsa: DevelopmentTSA | None) -> None:
         self.tsa = tsa
 
-    def time_stamp(self, digest: bytes) -> bytes:
+    def time_stamp(self, digest: bytes, algorithm: str = "sha256") -> bytes:
         if self.tsa is None:
             raise TimeStampUnavailable("the TSA is stopped")
-        query, nonce = request(digest)
+        query, nonce = request(digest, algorithm=algorithm)
         return token_from_reply(self.tsa.reply(query), digest, nonce)
 
 
@@ -88,6 +88,28 @@ def test_a_token_verifies_and_gives_the_tsa_time(tsa, anchors) -> None:
 def test_a_token_over_another_digest_is_refused(tsa, anchors) -> None:
     with pytest.raises(VerificationFailed, match="message imprint"):
         verify_token(token(tsa), hashlib.sha256(b"other").digest(), anchors)
+
+
+@pytest.mark.parametrize("algorithm", ["sha384", "sha512"])
+def test_a_token_over_a_sha384_or_sha512_imprint_verifies_under_that_algorithm_only(
+    tsa, anchors, algorithm: str
+) -> None:
+    digest = hashlib.new(algorithm, b"archive hash tree root").digest()
+    query, nonce = request(digest, algorithm=algorithm)
+    made = token_from_reply(tsa.reply(query), digest, nonce)
+    assert verify_token(made, digest, anchors, algorithm).gen_time == FROZEN
+    with pytest.raises(VerificationFailed, match="not accepted"):
+        verify_token(made, digest, anchors)  # a SHA-256 imprint expected: the length already differs
+    other = "sha512" if algorithm == "sha384" else "sha384"
+    with pytest.raises(VerificationFailed, match="not accepted"):
+        verify_token(made, digest, anchors, other)
+
+
+def test_a_weak_or_mismatched_imprint_algorithm_is_refused(tsa, anchors) -> None:
+    with pytest.raises(VerificationFailed, match="not accepted"):
+        verify_token(token(tsa), DIGEST, anchors, "sha1")
+    with pytest.raises(VerificationFailed, match="message imprint"):
+        verify_token(token(tsa), hashlib.sha512(b"x").digest()[:32], anchors)
 
 
 def test_a_token_from_a_tsa_outside_the_trust_is_refused(tsa) -> None:

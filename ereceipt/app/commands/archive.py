@@ -1,10 +1,11 @@
 """`ereceipt archive`: archive time-stamps (RFC 6283 evidence records) of stored receipts.
 
-``run`` does what one run of the ``archive_time_stamps`` job does (renewals due, then new batches of
-receipts at level LT, or T where LT is switched off) and prints what it did and what is left;
-``status`` prints the counts without calling the TSA; ``record FILE`` writes the evidence record
-archived for exactly the receipt XML in FILE (none: exit 1), to give beside the receipt to whoever
-verifies it offline.
+``run`` does what one run of the ``archive_time_stamps`` job does (renewals due, then hash-tree
+renewals of records not under ``[scheduler] archive_hash_algorithm``, then new batches of receipts
+at level LT, or T where LT is switched off) and prints what it did and what is left; ``status``
+prints the counts, records due for a hash-tree renewal among them, without calling the TSA;
+``record FILE`` writes the evidence record archived for exactly the receipt XML in FILE (none:
+exit 1), to give beside the receipt to whoever verifies it offline.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ def add_parsers(commands) -> None:
     archive.add_parser("run", help="renew what is due, then archive receipts at level LT").set_defaults(
         handler=cmd_archive_run
     )
-    archive.add_parser("status", help="receipts at LTA, waiting, and renewals due").set_defaults(
-        handler=cmd_archive_status
-    )
+    archive.add_parser(
+        "status", help="receipts at LTA, waiting, renewals and hash-tree renewals due"
+    ).set_defaults(handler=cmd_archive_status)
     record = archive.add_parser("record", help="the evidence record (RFC 6283 XML) of a receipt's XML file")
     record.add_argument("file", help="the receipt's signed XML as stored (ereceipt export)")
     record.add_argument("-o", "--output", help="write here instead of standard output")
@@ -47,7 +48,8 @@ def cmd_archive_status(args: argparse.Namespace, settings: Settings) -> int:
     scheduler = settings.scheduler
     renew_before = timedelta(days=scheduler.archive_renew_before_days)
     levels = archived_from(scheduler.validation_data_per_run > 0)
-    print(archive_status(_services(settings).database, renew_before, datetime.now(UTC), levels))
+    database, algorithm = _services(settings).database, scheduler.archive_hash_algorithm
+    print(archive_status(database, renew_before, datetime.now(UTC), levels, algorithm))
     return EXIT_OK
 
 

@@ -1,5 +1,7 @@
 """Stored receipts taken to level LTA by archive time-stamps over hash trees (RFC 6283), in bounded
-runs, and those time-stamps renewed before their TSA certificates expire (RFC 6283 section 4.2.1).
+runs, those time-stamps renewed before their TSA certificates expire (RFC 6283 section 4.2.1), and
+records whose chains are under another hash than the configured one given a new chain under it
+(hash-tree renewal, section 4.2.2: ``core.archiving.rehashing``).
 
 A batch is up to ``batch_size`` receipts at level LT (``archived_from``), oldest first: the
 data-object digest of each (``core.signatures.evidence_record``) is a leaf of one hash tree, the TSA
@@ -10,8 +12,9 @@ receipt's XML change its level with it), so a concurrent change wins and the rec
 later batch.
 
 A renewal batch is up to ``batch_size`` archive time-stamps whose TSA certificate ends within
-``renew_before``: the digests of their TimeStamp elements are the leaves, one new time-stamp
-covers them, and each keeps its reduced tree in the new one's tree. A TSA out of reach ends the
+``renew_before``, all under one hash algorithm: the digests of their TimeStamp elements are the
+leaves, one new time-stamp under that algorithm covers them, and each keeps its reduced tree in
+the new one's tree. A TSA out of reach ends the
 run; receipts keep their level and wait for the next one.
 """
 
@@ -24,7 +27,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
-from ereceipt.core.archiving.tables import ArchivedReceipt, ArchiveTimeStamp
+from ereceipt.core.archiving.rehashing import rehash_batch, rehash_due
+from ereceipt.core.archiving.tables import ArchivedReceipt, ArchiveTimeStamp, stamp_row
 from ereceipt.core.receipts.tables import Receipt
 from ereceipt.core.signatures.evidence_record import (
     ArchiveBatch,
@@ -49,9 +53,6 @@ def archived_from(long_term: bool) -> tuple[str, ...]:
     return LONG_TERM if long_term else TIME_STAMPED
 
 
-HASH_ALGORITHM = "sha256"
-
-
 @dataclass(frozen=True)
 class ArchiveRun:
     archived: int  # receipts taken to level LTA
@@ -60,26 +61,20 @@ class ArchiveRun:
     waiting: int  # receipts still waiting at the level archived from after the run
     renewals_due: int  # archive time-stamps still due for renewal after the run
     outage: str | None = None
+    rehashed: int = 0  # receipts whose record got a new chain under the configured hash
+    rehash_due: int = 0  # receipts whose record's last chain is still under another hash
 
     def __str__(self) -> str:
         tail = f"; TSA unavailable: {self.outage}" if self.outage else ""
         return (
             f"{self.archived} receipts to level LTA, {self.renewed} archive time-stamps renewed, "
-            f"{self.tsa_calls} TSA calls; {self.waiting} receipts waiting, "
-            f"{self.renewals_due} renewals due{tail}"
+            f"{self.tsa_calls} TSA calls; {self.waiting} receipts waiting, {self.renewals_due} renewals due; "
+            f"{self.rehashed} records renewed under a new hash, {self.rehash_due} still due{tail}"
         )
 
 
 def _store(session, batch: ArchiveBatch, *, renewal: bool) -> ArchiveTimeStamp:
-    stamp = ArchiveTimeStamp(
-        token=batch.stamp.token,
-        root=batch.root,
-        hash_algorithm=HASH_ALGORITHM,
-        gen_time=batch.stamp.gen_time,
-        tsa_not_after=batch.stamp.tsa_certificate.not_valid_after_utc,
-        leaves=len(batch.reduced),
-        renewal=renewal,
-    )
+    stamp = stamp_row(batch, renewal=renewal)
     session.add(stamp)
     session.flush()
     return stamp
@@ -89,7 +84,7 @@ Pending = tuple[int, str, int, bytes]  # id, level, XML length, data-object dige
 READ_PAGE = 500  # receipts read and hashed per read transaction: a batch's XML is never all in memory
 
 
-def _pending(database: Database, batch_size: int, levels: tuple[str, ...]) -> list[Pending]:
+def _pending(database: Database, batch_size: int, levels: tuple[str, ...], algorithm: str) -> list[Pending]:
     """(id, level, XML length, data-object digest) of up to ``batch_size`` receipts to archive."""
     pending: list[Pending] = []
     while len(pending) < batch_size:
@@ -102,7 +97,8 @@ def _pending(database: Database, batch_size: int, levels: tuple[str, ...]) -> li
                 .limit(min(READ_PAGE, batch_size - len(pending)))
             )
             page = [
-                (rid, level, len(xml), data_object_digest(xml)) for rid, level, xml in session.execute(query)
+                (rid, level, len(xml), data_object_digest(xml, algorithm))
+                for rid, level, xml in session.execute(query)
             ]
         if not page:
             break
@@ -116,13 +112,15 @@ def archive_batch(
     tsa_trust,
     batch_size: int,
     levels: tuple[str, ...] = LONG_TERM,
+    algorithm: str = "sha256",
 ) -> int | None:
-    """Up to ``batch_size`` receipts at ``levels`` under one archive time-stamp: how many went to
-    LTA, or None when none was waiting (and the TSA was not called)."""
-    pending = _pending(database, batch_size, levels)
+    """Up to ``batch_size`` receipts at ``levels`` under one archive time-stamp (a chain under
+    ``algorithm``): how many went to LTA, or None when none was waiting (and the TSA was not called)."""
+    pending = _pending(database, batch_size, levels, algorithm)
     if not pending:
         return None
-    batch = time_stamp_batch(sorted({digest for *_, digest in pending}), tsa, tsa_trust)  # no transaction
+    digests = sorted({digest for *_, digest in pending})
+    batch = time_stamp_batch(digests, tsa, tsa_trust, algorithm)  # no transaction
     done = 0
     with database.write() as session:
         stamp = _store(session, batch, renewal=False)
@@ -164,15 +162,19 @@ def renew_batch(
     renew_before: timedelta,
     now: datetime,
 ) -> int | None:
-    """Up to ``batch_size`` archive time-stamps due for renewal covered by one new one: how many, or
-    None when none was due (and the TSA was not called)."""
+    """Up to ``batch_size`` archive time-stamps due for renewal, all under the hash of the first one
+    due, covered by one new one: how many, or None when none was due (and the TSA was not called)."""
     with database.read() as session:
-        query = select(ArchiveTimeStamp.id, ArchiveTimeStamp.token).where(_due(now, renew_before))
+        first = select(ArchiveTimeStamp.hash_algorithm).where(_due(now, renew_before))
+        algorithm = session.scalars(first.order_by(ArchiveTimeStamp.id).limit(1)).first()
+        query = select(ArchiveTimeStamp.id, ArchiveTimeStamp.token).where(
+            _due(now, renew_before), ArchiveTimeStamp.hash_algorithm == algorithm
+        )
         rows = [tuple(row) for row in session.execute(query.order_by(ArchiveTimeStamp.id).limit(batch_size))]
     if not rows:
         return None
-    digests = {stamp_id: renewal_digest(token) for stamp_id, token in rows}
-    batch = time_stamp_batch(list(digests.values()), tsa, tsa_trust)
+    digests = {stamp_id: renewal_digest(token, algorithm) for stamp_id, token in rows}
+    batch = time_stamp_batch(list(digests.values()), tsa, tsa_trust, algorithm)
     end = batch.stamp.tsa_certificate.not_valid_after_utc
     if end <= now + renew_before:
         raise TimeStampUnavailable(f"the TSA's certificate ends at {end}, too soon for a renewal to help")
@@ -194,18 +196,25 @@ class ArchiveStatus:
     archive_time_stamps: int
     renewals_due: int
     next_renewal: datetime | None  # the earliest end of a TSA certificate not yet renewed past
+    rehash_due: int = 0  # receipts whose record's last chain is not under the configured hash
+    algorithm: str = "sha256"  # the configured hash of new chains
 
     def __str__(self) -> str:
         after = f"; the first TSA certificate to renew past ends {self.next_renewal}"
         after = after if self.next_renewal else ""
         return (
             f"{self.archived} receipts at level LTA, {self.waiting} waiting to be archived; "
-            f"{self.archive_time_stamps} archive time-stamps, {self.renewals_due} due for renewal{after}"
+            f"{self.archive_time_stamps} archive time-stamps, {self.renewals_due} due for renewal{after}; "
+            f"{self.rehash_due} records due for a hash-tree renewal to {self.algorithm}"
         )
 
 
 def archive_status(
-    database: Database, renew_before: timedelta, now: datetime, levels: tuple[str, ...] = LONG_TERM
+    database: Database,
+    renew_before: timedelta,
+    now: datetime,
+    levels: tuple[str, ...] = LONG_TERM,
+    algorithm: str = "sha256",
 ) -> ArchiveStatus:
     with database.read() as session:
 
@@ -223,6 +232,8 @@ def archive_status(
             count(stamps),
             count(stamps.where(_due(now, renew_before))),
             session.scalar(open_ends),
+            rehash_due(session, algorithm),
+            algorithm,
         )
 
 
@@ -236,10 +247,13 @@ def archive_receipts(
     renew_before: timedelta,
     clock: Callable[[], datetime],
     levels: tuple[str, ...] = LONG_TERM,
+    algorithm: str = "sha256",
 ) -> ArchiveRun:
-    """At most ``batches`` TSA calls: renewals due first (a lapse there loses proofs), then new
-    batches of receipts at ``levels``; stops at the first TSA outage."""
-    archived = renewed = calls = 0
+    """At most ``batches`` TSA calls: time-stamp renewals due first (a lapse there loses proofs),
+    then hash-tree renewals of records not under ``algorithm``, then new batches of receipts at
+    ``levels`` under ``algorithm``; stops at the first TSA outage. A weak or unknown ``algorithm``
+    raises ConfigurationError."""
+    archived = renewed = rehashed = calls = 0
     outage = None
     try:
         while calls < batches:
@@ -249,7 +263,13 @@ def archive_receipts(
             renewed, calls = renewed + done, calls + 1
             log.info("renewal: %d archive time-stamps covered by one TSA call", done)
         while calls < batches:
-            done = archive_batch(database, tsa, tsa_trust, batch_size, levels)
+            done = rehash_batch(database, tsa, tsa_trust, batch_size, algorithm, clock())
+            if done is None:
+                break
+            rehashed, calls = rehashed + done, calls + 1
+            log.info("hash-tree renewal: %d records given a %s chain by one TSA call", done, algorithm)
+        while calls < batches:
+            done = archive_batch(database, tsa, tsa_trust, batch_size, levels, algorithm)
             if done is None:
                 break
             archived, calls = archived + done, calls + 1
@@ -257,5 +277,7 @@ def archive_receipts(
     except TimeStampUnavailable as exc:
         outage = exc.message
         log.warning("archive time-stamping stopped: %s", outage)
-    status = archive_status(database, renew_before, clock(), levels)
-    return ArchiveRun(archived, renewed, calls, status.waiting, status.renewals_due, outage)
+    status = archive_status(database, renew_before, clock(), levels, algorithm)
+    return ArchiveRun(
+        archived, renewed, calls, status.waiting, status.renewals_due, outage, rehashed, status.rehash_due
+    )

@@ -6,8 +6,9 @@ that covers its token.
 certificate (when it is due for renewal). A renewal is a later row whose hash tree covers the
 tokens of earlier ones: each renewed row names it (``renewed_by_id``) and keeps its own reduced
 tree in the renewal's hash tree (``renewal_tree``). ``archived_receipt`` keeps each receipt's
-data-object digest (C14N 1.0 of the receipt as archived, SHA-256) and its reduced tree; a
-receipt's evidence record is assembled from these rows (``core.archiving.records``).
+data-object digest (C14N 1.0 of the receipt as archived, under its chain's hash) and its reduced
+tree, one row per chain of its record (a hash-tree renewal adds one); a receipt's evidence record
+is assembled from these rows (``core.archiving.records``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ereceipt.core.signatures.evidence_record import ArchiveBatch
 from ereceipt.core.storage.base import Base, Id, UTCDateTime
 
 
@@ -41,3 +43,16 @@ class ArchivedReceipt(Base):
     archive_time_stamp_id: Mapped[int] = mapped_column(ForeignKey("archive_time_stamp.id"), index=True)
     data_digest: Mapped[bytes] = mapped_column(LargeBinary, index=True)
     reduced_tree: Mapped[bytes] = mapped_column(LargeBinary)  # packed (core.signatures.hash_tree.pack)
+
+
+def stamp_row(batch: ArchiveBatch, *, renewal: bool) -> ArchiveTimeStamp:
+    """The row of the archive time-stamp of ``batch``; ``renewal``: it covers earlier time-stamps."""
+    return ArchiveTimeStamp(
+        token=batch.stamp.token,
+        root=batch.root,
+        hash_algorithm=batch.algorithm,
+        gen_time=batch.stamp.gen_time,
+        tsa_not_after=batch.stamp.tsa_certificate.not_valid_after_utc,
+        leaves=len(batch.reduced),
+        renewal=renewal,
+    )

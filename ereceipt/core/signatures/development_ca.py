@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
 from ereceipt.core.errors import BadInput
-from ereceipt.core.signatures.pki import DevelopmentPKI, PrivateKey, issued_by
+from ereceipt.core.signatures.pki import DevelopmentPKI, PrivateKey, directory_lock, issued_by, replace_file
 from ereceipt.core.signatures.revocation import RevocationData, RevocationUnavailable, ocsp_request
 
 REVOCATIONS_FILE = "ca-revocations.json"
@@ -67,18 +67,17 @@ def revoke(pki: DevelopmentPKI, certificate: x509.Certificate, at: datetime, rea
     authority = x509.load_pem_x509_certificate(pki.ca_cert.read_bytes())
     if not issued_by(certificate, authority):
         raise BadInput(f"{certificate.subject.rfc4514_string()} is not issued by the development CA")
-    recorded = revocations(pki)
-    revocation = recorded.setdefault(
-        certificate.serial_number,
-        Revocation(certificate.serial_number, at.astimezone(UTC).replace(microsecond=0), reason),
-    )
-    records = [
-        {"serial": f"{r.serial_number:x}", "revoked_at": r.revoked_at.isoformat(), "reason": r.reason}
-        for r in recorded.values()
-    ]
-    temporary = _file(pki).with_suffix(".tmp")
-    temporary.write_text(json.dumps(records, indent=1) + "\n")
-    temporary.replace(_file(pki))
+    with directory_lock(pki.directory):  # read, add and write as one step: a concurrent one waits
+        recorded = revocations(pki)
+        revocation = recorded.setdefault(
+            certificate.serial_number,
+            Revocation(certificate.serial_number, at.astimezone(UTC).replace(microsecond=0), reason),
+        )
+        records = [
+            {"serial": f"{r.serial_number:x}", "revoked_at": r.revoked_at.isoformat(), "reason": r.reason}
+            for r in recorded.values()
+        ]
+        replace_file(_file(pki), (json.dumps(records, indent=1) + "\n").encode(), 0o644)
     return revocation
 
 

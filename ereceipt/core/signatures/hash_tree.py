@@ -88,3 +88,12 @@ def unpack(data: bytes, size: int = 32) -> ReducedTree:
     if at != len(data) or any(len(v) != size for group in reduced for v in group):
         raise ValueError("stored reduced hash tree is truncated")
     return reduced
+
+
+def under_group(group: Sequence[bytes], reduced: ReducedTree, algorithm: str = "sha256") -> ReducedTree:
+    """The reduced tree from the values of ``group`` to the root, given the ``reduced`` tree of the
+    leaf they reduce to (``reduce_group``): the group first, then the leaf's path without the leaf,
+    as a hash-tree renewal's first group holds a data object's hash and its chains' hash."""
+    leaf = reduce_group(group, algorithm)
+    first = [value for value in reduced[0] if value != leaf]
+    return [list(group), *[later for later in (first, *reduced[1:]) if later]]

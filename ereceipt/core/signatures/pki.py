@@ -254,7 +254,8 @@ def issue_certificate(
     return builder.sign(ca_key, hashes.SHA256()), key
 
 
-def _replace_file(path: Path, data: bytes, mode: int) -> None:
+def replace_file(path: Path, data: bytes, mode: int) -> None:
+    """Write ``data`` to ``path`` atomically with ``mode``."""
     # A temporary file made 0600 by mkstemp, then renamed: a key is never readable by others, and
     # a reader never sees half a file. (Opening the old file with O_TRUNC would keep its old mode.)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
@@ -274,13 +275,15 @@ def write_pem(directory: Path, name: str, certificate: x509.Certificate, key: Pr
     pkcs8 = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    _replace_file(directory / f"{name}.key.pem", pkcs8, 0o600)
-    _replace_file(directory / f"{name}.cert.pem", certificate.public_bytes(serialization.Encoding.PEM), 0o644)
+    replace_file(directory / f"{name}.key.pem", pkcs8, 0o600)
+    replace_file(directory / f"{name}.cert.pem", certificate.public_bytes(serialization.Encoding.PEM), 0o644)
 
 
 @contextmanager
-def _locked(directory: Path) -> Iterator[None]:
-    # Several server processes may start at once on a fresh machine; one makes the PKI, the others wait.
+def directory_lock(directory: Path) -> Iterator[None]:
+    """Hold the exclusive lock of the keys ``directory`` (fcntl.flock, so across processes)."""
+    # Several server processes may start at once on a fresh machine; one makes the PKI, the others wait;
+    # two revocations at once are recorded one after the other (``development_ca.revoke``).
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     with open(directory / ".pki.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -329,7 +332,7 @@ def create_development_pki(
     """Write a new development PKI into ``directory``, replacing the one that is there; each of
     ``issuers`` gets a signing certificate of its own (``issuer-<code>``); every certificate points
     at ``revocation_url``'s CRL and OCSP responder when given."""
-    with _locked(directory):
+    with directory_lock(directory):
         return _create(directory, key_type, tuple(issuers), revocation_url)
 
 
@@ -339,7 +342,7 @@ def _add_missing_issuers(
     missing = tuple(i for i in issuers if not pki.key(i.party).exists())
     parties = [name for name in PARTIES if not pki.key(name).exists()]  # e.g. a PKI made before the TSA
     if (missing or parties) and pki.ca_key.exists():
-        with _locked(pki.directory):
+        with directory_lock(pki.directory):
             missing = tuple(i for i in missing if not pki.key(i.party).exists())
             certificate = x509.load_pem_x509_certificate(pki.ca_cert.read_bytes())
             key = serialization.load_pem_private_key(pki.ca_key.read_bytes(), None)
@@ -362,7 +365,7 @@ def ensure_development_pki(
     if pki.ca_cert.exists():
         _add_missing_issuers(pki, key_type, tuple(issuers), revocation_url)
         return pki
-    with _locked(directory):
+    with directory_lock(directory):
         if pki.ca_cert.exists():
             return pki
         for name in ("ca", *PARTIES):

@@ -1,7 +1,8 @@
 """RFC 3161 time-stamps: the request core sends, the token it reads back, and the token's verification.
 
 Core needs one thing from a time-stamping authority (``TimeStampAuthority``): a time-stamp token
-over a SHA-256 digest. An adapter carries the request over HTTP (RFC 3161 section 3.4); the
+over a digest, SHA-256 by default and SHA-384 or SHA-512 for archive time-stamps under a stronger
+hash (RFC 6283 hash-tree renewal). An adapter carries the request over HTTP (RFC 3161 section 3.4); the
 development TSA (``core.signatures.development_tsa``) answers it. A token is a CMS SignedData
 (RFC 5652) whose content is a TSTInfo; it is accepted only when its messageImprint is the digest
 asked for, its signature verifies with the TSA certificate it names, that certificate is
@@ -29,6 +30,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from ereceipt.core.errors import TransientOutage, VerificationFailed
 from ereceipt.core.signatures.pki import issued_by
 
+IMPRINT_HASHES = ("sha256", "sha384", "sha512")  # what a message imprint may be made with
 REQUEST_TYPE = "application/timestamp-query"
 REPLY_TYPE = "application/timestamp-reply"
 # What asn1crypto raises on bytes that are not the structure asked for.
@@ -51,10 +53,11 @@ class TimeStampUnavailable(TransientOutage):
 
 
 class TimeStampAuthority(ABC):
-    """What core needs from a TSA: a token (DER ContentInfo) over ``digest`` (SHA-256)."""
+    """What core needs from a TSA: a token (DER ContentInfo) over ``digest`` made with ``algorithm``
+    (one of ``IMPRINT_HASHES``)."""
 
     @abstractmethod
-    def time_stamp(self, digest: bytes) -> bytes:
+    def time_stamp(self, digest: bytes, algorithm: str = "sha256") -> bytes:
         """Raises ``TimeStampUnavailable`` when the TSA is out of reach or refuses."""
 
 
@@ -67,13 +70,14 @@ class TimeStamp:
     token: bytes
 
 
-def request(digest: bytes, nonce: int | None = None) -> tuple[bytes, int]:
-    """A DER TimeStampReq over a SHA-256 ``digest`` asking for the TSA's certificate, and its nonce."""
+def request(digest: bytes, nonce: int | None = None, algorithm: str = "sha256") -> tuple[bytes, int]:
+    """A DER TimeStampReq over ``digest`` (made with ``algorithm``) asking for the TSA's certificate,
+    and its nonce."""
     nonce = nonce if nonce is not None else secrets.randbits(63)
     message = tsp.TimeStampReq(
         {
             "version": "v1",
-            "message_imprint": {"hash_algorithm": {"algorithm": "sha256"}, "hashed_message": digest},
+            "message_imprint": {"hash_algorithm": {"algorithm": algorithm}, "hashed_message": digest},
             "nonce": nonce,
             "cert_req": True,
         }
@@ -125,9 +129,14 @@ def _check_signature(certificate: x509.Certificate, signer: cms.SignerInfo, sign
         raise VerificationFailed("the TSA's key is neither RSA nor EC")
 
 
-def verify_token(token: bytes, digest: bytes, anchors: list[x509.Certificate]) -> TimeStamp:
-    """The token over SHA-256 ``digest``, verified against the TSA ``anchors`` (pinned TSA certificates
-    or the CAs that issue them); raises VerificationFailed naming what does not hold."""
+def verify_token(
+    token: bytes, digest: bytes, anchors: list[x509.Certificate], algorithm: str = "sha256"
+) -> TimeStamp:
+    """The token over ``digest`` (made with ``algorithm``, one of ``IMPRINT_HASHES``), verified against
+    the TSA ``anchors`` (pinned TSA certificates or the CAs that issue them); raises
+    VerificationFailed naming what does not hold."""
+    if algorithm not in IMPRINT_HASHES or len(digest) != hashlib.new(algorithm).digest_size:
+        raise VerificationFailed(f"a time-stamp over a {algorithm} digest is not accepted")
     try:
         content = cms.ContentInfo.load(token)
         signed_data = content["content"]
@@ -149,7 +158,7 @@ def verify_token(token: bytes, digest: bytes, anchors: list[x509.Certificate]) -
     except ASN1_ERRORS as exc:
         raise VerificationFailed(f"the time-stamp token is malformed: {exc}") from None
     if (
-        imprint["hash_algorithm"]["algorithm"].native != "sha256"
+        imprint["hash_algorithm"]["algorithm"].native != algorithm
         or imprint["hashed_message"].native != digest
     ):
         raise VerificationFailed("the time-stamp's message imprint is not the digest of what it should cover")
