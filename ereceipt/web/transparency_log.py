@@ -3,7 +3,8 @@
 ``/log/checkpoint`` is the latest signed checkpoint (C2SP tlog-checkpoint); ``/log/tile/<L>/<N>``
 and ``/log/tile/entries/<N>`` (``.p/<W>`` for partial ones) are hash tiles and entry bundles. A
 full tile never changes, so it is cached for a year as immutable; the checkpoint and partial tiles
-change as the log grows and are cached for a few seconds only. ``/log/vkey`` is the log's
+change as the log grows and are cached for a few seconds only. Full tiles are also kept in the
+server's memory (``TileCache``), so a repeated one costs no database read. ``/log/vkey`` is the log's
 verifier key (C2SP signed-note), the same text as the ``.vkey`` file published beside the keys.
 """
 
@@ -36,11 +37,15 @@ def tile(rest: str):
         wanted = parse_tile_path(f"tile/{rest}")
     except TilePathError as exc:
         abort(404, str(exc))
-    try:
-        with parts().database.read() as session:
-            body = LogStore(session).tile(wanted)
-    except NotFound as exc:
-        abort(404, exc.message)
+    cache = parts().tile_cache
+    body = cache.get(wanted) if wanted.full else None
+    if body is None:
+        try:
+            with parts().database.read() as session:
+                body = LogStore(session).tile(wanted)
+        except NotFound as exc:
+            abort(404, exc.message)
+        cache.put(wanted, body)
     return Response(
         body,
         content_type="application/octet-stream",
