@@ -124,6 +124,7 @@ def measured(server: Server, requests: Requests, seconds: float, rate: float | N
     before, mine = cpu_by_process(), time.process_time()
     result = load(server.base, requests, seconds, rate)
     after, mine = cpu_by_process(), time.process_time() - mine
+    result["load"] = os.getloadavg()[0]  # the machine's run queue over the last minute, others' work included
     count = max(1, result["requests"])
     in_server = lambda p, n, t: descends_from(p, {server.process.pid}, t)  # noqa: E731
     result["server_ms"] = spent(before, after, in_server) * 1000 / count
@@ -152,7 +153,10 @@ def report(kind: str, capacity: dict, offered: dict, rate: float) -> None:
     print(
         f"{kind}: arithmetic: ({cpu:.2f} ms server and PostgreSQL + {capacity['client_ms']:.2f} ms clients) "
         f"x {rate:.0f} req/s = {whole * rate / 1000:.2f} of {cores} cores busy at 70 %; "
-        f"the server alone could carry {cores * 1000 / cpu:.0f} req/s on {cores} idle cores"
+        f"the server alone could carry {cores * 1000 / cpu:.0f} req/s on {cores} idle cores; "
+        f"load average (1 min) after the closed loop {capacity['load']:.1f}, after the open loop "
+        f"{offered['load']:.1f} on {cores} cores (above {cores}: runnable processes wait for a core, "
+        "this bench's among them)"
     )
 
 
