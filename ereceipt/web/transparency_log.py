@@ -14,8 +14,10 @@ from flask import Blueprint, Response, abort
 
 from ereceipt.core.errors import NotFound
 from ereceipt.core.transparency.store import LogStore
+from ereceipt.core.transparency.tile_cache import TileCache
 from ereceipt.core.transparency.tiles import TilePathError, parse_tile_path
 from ereceipt.web.parts import parts
+from ereceipt.web.security_headers import SECURITY_HEADERS
 
 blueprint = Blueprint("transparency_log", __name__, url_prefix="/log")
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -59,3 +61,35 @@ def vkey():
     if text is None:
         abort(404, "This server publishes no transparency log key.")
     return Response(text, content_type="text/plain; charset=utf-8", headers={"Cache-Control": SHORT})
+
+
+class CachedTiles:
+    """WSGI middleware: ``GET /log/tile/…`` for a full tile in ``cache`` is answered from it at once,
+    with the headers the view gives it (the security headers included); everything else goes on to
+    Flask. A tile needs none of Flask's request machinery (request context, session), which costs
+    several times the tile's own work."""
+
+    def __init__(self, app, cache: TileCache) -> None:
+        self.app = app
+        self.cache = cache
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if environ.get("REQUEST_METHOD") == "GET" and path.startswith("/log/tile/"):
+            try:
+                wanted = parse_tile_path(path[len("/log/") :])
+            except TilePathError:
+                wanted = None
+            body = self.cache.get(wanted) if wanted is not None and wanted.full else None
+            if body is not None:
+                start_response(
+                    "200 OK",
+                    [
+                        ("Content-Type", "application/octet-stream"),
+                        ("Content-Length", str(len(body))),
+                        ("Cache-Control", IMMUTABLE),
+                        *SECURITY_HEADERS.items(),
+                    ],
+                )
+                return [body]
+        return self.app(environ, start_response)
