@@ -16,7 +16,8 @@ from xmltree import assert_trees_equal
 from ereceipt.adapters.portal import PortalOperations
 from ereceipt.app.jobs import transparency_log
 from ereceipt.core.receipts.tables import Issuer, Receipt
-from ereceipt.core.transparency.store import LogStore
+from ereceipt.core.storage import driver_sql
+from ereceipt.core.transparency.store import LatestCheckpoint, LogStore
 from ereceipt.core.transparency.tables import LogCheckpoint, LogNode
 from ereceipt.core.transparency.tiles import WIDTH, Tile
 from ereceipt.settings import DEVELOPMENT_PORTAL, ClientAccess
@@ -28,9 +29,10 @@ CLIENT = ClientAccess(DEVELOPMENT_PORTAL, None, ("*",), signatures_required=Fals
 
 
 @pytest.fixture
-def site(tmp_path: Path):
+def site(tmp_path: Path, database_url):
     # Room for two full hash tiles, not three.
-    services, receipts = build_site(tmp_path, f"[transparency]\ntile_cache_bytes = {2 * TILE_BYTES + 100}\n")
+    config = f"[transparency]\ntile_cache_bytes = {2 * TILE_BYTES + 100}\n"
+    services, receipts = build_site(tmp_path, config, database_url=database_url.url)
     yield services, receipts
     services.database.dispose()
 
@@ -159,3 +161,19 @@ def test_get_inclusion_proof_answers_as_the_stored_log_says_and_sees_a_new_leaf_
     assert after.find(f"{{{SERVICE_NS}}}Leaf") is not None
     missing = prove(_request(LookupCode="ZZZZ-ZZZZ-ZZZZ"), CLIENT)
     assert missing.findtext(f"{{{SERVICE_NS}}}Status/{{{SERVICE_NS}}}Code") == "NOT_FOUND"
+
+
+def test_the_latest_checkpoint_is_read_at_most_once_a_second_unless_asked_fresh(site) -> None:
+    services, _ = site
+    now = [100.0]
+    latest = LatestCheckpoint(clock=lambda: now[0])
+    with driver_sql.glance(services.database) as connection:
+        assert latest(connection) is None  # no checkpoint yet
+        synthetic_tree(services, 10)
+        assert latest(connection) is None  # read 0 s ago
+        now[0] += 1.0
+        assert latest(connection).size == 10
+        synthetic_tree(services, 20, start=10)
+        now[0] += 0.9
+        assert latest(connection).size == 10
+        assert latest(connection, fresh=True).size == 20
