@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import math
 import os
 import random
 import shutil
@@ -124,12 +125,41 @@ def measured(server: Server, requests: Requests, seconds: float, rate: float | N
     before, mine = cpu_by_process(), time.process_time()
     result = load(server.base, requests, seconds, rate)
     after, mine = cpu_by_process(), time.process_time() - mine
+    result["load"] = os.getloadavg()[0]  # the machine's run queue over the last minute, others' work included
     count = max(1, result["requests"])
     in_server = lambda p, n, t: descends_from(p, {server.process.pid}, t)  # noqa: E731
     result["server_ms"] = spent(before, after, in_server) * 1000 / count
     result["postgres_ms"] = spent(before, after, lambda p, n, t: n.startswith("postgres")) * 1000 / count
     result["client_ms"] = mine * 1000 / count
     return result
+
+
+def queueing_p99_ms(service_ms: float, rate: float, cores: int) -> float:
+    """The p99 response time of an M/M/c queue (Poisson arrivals at ``rate``, exponential service of
+    mean ``service_ms``, ``cores`` servers): what the queueing alone costs on otherwise idle cores.
+
+    Waiting is 0 with probability 1 - C (Erlang C), else exponential with rate c·mu - lambda; the
+    response time adds the service, so P(T > t) = (1 - C)·e^(-mu·t) + C·P(W + S > t)."""
+    mu, a = 1000 / service_ms, rate * service_ms / 1000
+    if a >= cores:
+        return math.inf
+    top = a**cores / math.factorial(cores) * cores / (cores - a)
+    waits = top / (sum(a**k / math.factorial(k) for k in range(cores)) + top)
+    theta = cores * mu - rate
+
+    def beyond(t: float) -> float:
+        both = (
+            math.exp(-mu * t) * (1 + mu * t)
+            if abs(theta - mu) < 1e-9
+            else ((theta * math.exp(-mu * t) - mu * math.exp(-theta * t)) / (theta - mu))
+        )
+        return (1 - waits) * math.exp(-mu * t) + waits * both
+
+    low, high = 0.0, 1.0
+    for _ in range(60):
+        middle = (low + high) / 2
+        low, high = (middle, high) if beyond(middle) > 0.01 else (low, middle)
+    return high * 1000
 
 
 def report(kind: str, capacity: dict, offered: dict, rate: float) -> None:
@@ -152,7 +182,14 @@ def report(kind: str, capacity: dict, offered: dict, rate: float) -> None:
     print(
         f"{kind}: arithmetic: ({cpu:.2f} ms server and PostgreSQL + {capacity['client_ms']:.2f} ms clients) "
         f"x {rate:.0f} req/s = {whole * rate / 1000:.2f} of {cores} cores busy at 70 %; "
-        f"the server alone could carry {cores * 1000 / cpu:.0f} req/s on {cores} idle cores"
+        f"the server alone could carry {cores * 1000 / cpu:.0f} req/s on {cores} idle cores; "
+        f"load average (1 min) after the closed loop {capacity['load']:.1f}, after the open loop "
+        f"{offered['load']:.1f} on {cores} cores (above {cores}: runnable processes wait for a core, "
+        "this bench's among them)"
+    )
+    print(
+        f"{kind}: queueing alone (M/M/{cores}, {cpu:.2f} ms of CPU each, {rate:.0f} req/s, cores otherwise "
+        f"idle): p99 {queueing_p99_ms(cpu, rate, cores):.1f} ms; measured {offered['p99']:.1f} ms"
     )
 
 

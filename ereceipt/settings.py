@@ -179,7 +179,7 @@ class SchedulerSettings:
 class TransparencySettings:
     """The public transparency log: its name (origin), its Ed25519 key, how much one run appends,
     and the witness (C2SP tlog-witness) that cosigns its checkpoints, if any: its submission URL
-    prefix and its verifier key file."""
+    prefix and its verifier key file; how many bytes of full tiles each server process keeps."""
 
     origin: str = "localhost/ereceipt/DEVELOPMENT-log"
     log_key: Path = Path("var/keys/transparency-log.key.pem")
@@ -187,6 +187,7 @@ class TransparencySettings:
     batches_per_run: int = 10
     witness_url: str = ""
     witness_vkey: Path = Path("var/keys/witness.vkey")
+    tile_cache_bytes: int = 64 * 1024 * 1024  # full tiles kept in memory per server process
 
 
 @dataclass(frozen=True)

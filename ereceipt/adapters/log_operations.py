@@ -16,9 +16,17 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from ereceipt.core.receipts import lookup
+from ereceipt.core.storage import driver_sql
 from ereceipt.core.storage.database import Database
 from ereceipt.core.transparency.merkle import ProofError
-from ereceipt.core.transparency.store import LogStore, ReceiptInclusion, ReceiptLog, StoredCheckpoint
+from ereceipt.core.transparency.store import (
+    LatestCheckpoint,
+    LogStore,
+    ReceiptInclusion,
+    ReceiptLog,
+    StoredCheckpoint,
+    receipt_log,
+)
 from ereceipt.core.xml.values import child_value
 from ereceipt.settings import ClientAccess
 
@@ -103,10 +111,12 @@ _CARRIAGE_RETURN = {"\r": "&#13;"}
 
 
 class LogOperations:
-    """The three read-only operations over the stored log; each call reads in a transaction of its own."""
+    """The three read-only operations over the stored log; each call reads in a transaction of its own,
+    or (getInclusionProof) in statements on the driver's connection against ``latest``."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, latest: LatestCheckpoint | None = None) -> None:
         self.database = database
+        self.latest = latest or LatestCheckpoint()
         self.handlers: dict[str, Callable[[etree._Element, ClientAccess], etree._Element]] = {
             "getLogCheckpoint": self.get_log_checkpoint,
             "getInclusionProof": self.get_inclusion_proof,
@@ -123,31 +133,35 @@ class LogOperations:
         return response
 
     def get_inclusion_proof(self, request: etree._Element, client: ClientAccess) -> etree._Element:
+        """The receipt's leaves with their proofs, as getReceipt's Log reads them: its key, its
+        leaves and the proofs' stored nodes on the driver's connection, the checkpoint cached."""
+
         def text(name: str) -> str | None:
             return child_value(request, _q(name))
 
-        with self.database.read() as session:
-            if text("LookupCode"):
-                receipt = lookup.by_lookup_code(session, text("LookupCode"))
-                found = [receipt] if receipt else []
-            else:
-                found = lookup.by_number(
-                    session,
+        if text("LookupCode"):
+            with driver_sql.glance(self.database) as connection:
+                found = [r for r in [lookup.receipt_id_by_lookup_code(connection, text("LookupCode"))] if r]
+                log = receipt_log(connection, found[0], self.latest) if len(found) == 1 else None
+        else:
+            with self.database.glance_connection() as connection:
+                found = lookup.receipt_ids_by_number(
+                    connection,
                     int(text("Number")),
                     issuer_code=text("IssuerCode"),
                     series_symbol=text("SeriesSymbol"),
                     template_number=text("TemplateNumber"),
                 )
-            if len(found) != 1:
-                return _response("getInclusionProof", "NOT_FOUND", "no such receipt")
-            store = LogStore(session)
-            latest = store.latest_checkpoint()
-            inclusions = store.inclusion_of_receipt(found[0].id)
+            if len(found) == 1:
+                with driver_sql.glance(self.database) as connection:
+                    log = receipt_log(connection, found[0], self.latest)
+        if len(found) != 1:
+            return _response("getInclusionProof", "NOT_FOUND", "no such receipt")
         response = _response("getInclusionProof")
-        if latest is None:
+        if log.checkpoint is None:
             return response
-        _checkpoint(response, inclusions[0].checkpoint if inclusions else latest)
-        for inclusion in inclusions:
+        _checkpoint(response, log.checkpoint)
+        for inclusion in log.leaves:
             _leaf(response, inclusion)
         return response
 

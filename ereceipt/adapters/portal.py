@@ -33,7 +33,7 @@ from ereceipt.core.receipts.tables import EnforcementCase, Issuer, Receipt
 from ereceipt.core.signatures.verification import VerificationReport
 from ereceipt.core.storage import driver_sql
 from ereceipt.core.storage.database import Database
-from ereceipt.core.transparency.store import ReceiptLog, receipt_log
+from ereceipt.core.transparency.store import LatestCheckpoint, ReceiptLog, receipt_log
 from ereceipt.core.xml.values import child_value
 from ereceipt.settings import ClientAccess
 
@@ -176,6 +176,7 @@ class PortalOperations:
         self.database = database
         self.issuer = issuer
         self.verify = verify_receipt
+        self.latest = LatestCheckpoint()  # the log's checkpoint, read at most a second ago
         # A handler answers with the response element, or (getReceipt) with its bytes.
         self.handlers: dict[str, Callable[[etree._Element, ClientAccess], etree._Element | bytes]] = {
             "getReceipt": self.get_receipt,
@@ -184,7 +185,7 @@ class PortalOperations:
             "getCaseBalance": self.get_case_balance,
             "notifyOnlinePayment": self.notify_online_payment,
             "listMethods": self.list_methods,
-            **LogOperations(database).handlers,
+            **LogOperations(database, self.latest).handlers,
         }
 
     def _describe(self, session, receipt: Receipt, parent: etree._Element, *, signed: bool) -> None:
@@ -217,7 +218,7 @@ class PortalOperations:
             with driver_sql.glance(database) as connection:
                 found = [r for r in [lookup.summary_by_lookup_code(connection, code)] if r]
                 if len(found) == 1:
-                    log = receipt_log(connection, found[0].receipt_id)
+                    log = receipt_log(connection, found[0].receipt_id, self.latest)
         else:
             with database.glance_connection() as connection:
                 found = lookup.summaries_by_number(
@@ -229,7 +230,7 @@ class PortalOperations:
                 )
             if len(found) == 1:
                 with driver_sql.glance(database) as connection:
-                    log = receipt_log(connection, found[0].receipt_id)
+                    log = receipt_log(connection, found[0].receipt_id, self.latest)
         if len(found) != 1:
             return _response("getReceipt", "NOT_FOUND", "no such receipt")
         if client.signatures_required:  # signing needs the elements: text would only be parsed back

@@ -13,6 +13,7 @@ from ereceipt.core.errors import EReceiptError, TransientOutage
 from ereceipt.web.metrics_access import METRICS_REFUSED, metrics_allowed
 from ereceipt.web.parts import IPNetwork, WebParts
 from ereceipt.web.security_headers import add_security_headers
+from ereceipt.web.transparency_log import CachedTiles
 
 log = logging.getLogger("ereceipt.web")
 
@@ -61,6 +62,7 @@ def create_app(web: WebParts) -> Flask:
     """The pages (public lookup, admin, health) over ``web``; the wiring adds the SOAP routes."""
     app = Flask(__name__)
     app.wsgi_app = ForwardedClient(app.wsgi_app, web.settings.trusted_proxies)
+    app.wsgi_app = CachedTiles(app.wsgi_app, web.tile_cache)  # full log tiles served from memory
     app.config["MAX_CONTENT_LENGTH"] = web.settings.max_body_bytes
     app.extensions["ereceipt"] = web
     add_security_headers(app)

@@ -7,7 +7,7 @@ Nothing else is reachable from a page: no settings object, no broker, no SOAP en
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from ereceipt.core.signatures.xades import ReceiptSigner
 from ereceipt.core.storage.database import Database
 from ereceipt.core.transparency.cosignature import CosignatureVerifier
 from ereceipt.core.transparency.signed_note import NoteError, Verifier
+from ereceipt.core.transparency.tile_cache import TileCache
 
 IPNetwork = IPv4Network | IPv6Network
 
@@ -54,6 +55,7 @@ class WebParts:
     witness_vkey: Callable[[], str | None] = lambda: None  # the witness's verifier key, if one is configured
     development_tsa: Callable[[], DevelopmentTSA | None] = lambda: None  # served at /tsa when given
     development_ca: Callable[[], DevelopmentCA | None] = lambda: None  # /ca/crl and /ca/ocsp when given
+    tile_cache: TileCache = field(default_factory=lambda: TileCache(0))  # full log tiles served from memory
 
 
 def parts() -> WebParts:

@@ -89,6 +89,7 @@ class ServingParts:
 
     def web_parts(self):
         """What the web pages use, and nothing else."""
+        from ereceipt.core.transparency.tile_cache import TileCache
         from ereceipt.queue.topology import broker_status
         from ereceipt.web.parts import WebParts, WebSettings
 
@@ -114,6 +115,7 @@ class ServingParts:
             broker_status=lambda: broker_status(settings.queue),
             log_vkey=self.log_vkey,
             witness_vkey=self.witness_vkey,
+            tile_cache=TileCache(settings.transparency.tile_cache_bytes),
             development_tsa=self.development_tsa,
             development_ca=self.development_ca,
         )

@@ -87,6 +87,25 @@ def summary_by_lookup_code(connection: DriverConnection, typed: str) -> ReceiptS
     return ReceiptSummary(*rows[0]) if rows else None
 
 
+# getInclusionProof needs only the receipt's key: not its summary, nor its signed XML.
+ID_BY_CODE = Statement(select(Receipt.id).where(Receipt.lookup_code == bindparam("code")))
+IDS = (
+    select(Receipt.id)
+    .select_from(Receipt)
+    .join(ReceiptSeries, Receipt.series_id == ReceiptSeries.id)
+    .join(Issuer, Receipt.issuer_id == Issuer.id)
+)
+
+
+def receipt_id_by_lookup_code(connection: DriverConnection, typed: str) -> int | None:
+    """The key of the receipt with that lookup code, on the driver's connection."""
+    code = normalise_lookup_code(typed)
+    if code is None:
+        return None
+    rows = connection.execute(ID_BY_CODE, {"code": code})
+    return rows[0][0] if rows else None
+
+
 def _numbered(query: Select, number: int, issuer_code, series_symbol, template_number) -> Select:
     """``query`` (from SUMMARY's tables) narrowed to receipts with that number in the named series.
 
@@ -119,6 +138,19 @@ def summaries_by_number(
     """``by_number`` as summaries, on a Core connection."""
     query = _numbered(SUMMARY, number, issuer_code, series_symbol, template_number)
     return [ReceiptSummary(*row) for row in connection.execute(query)]
+
+
+def receipt_ids_by_number(
+    connection: Connection,
+    number: int,
+    *,
+    issuer_code: str | None = None,
+    series_symbol: str | None = None,
+    template_number: str | None = None,
+) -> list[int]:
+    """``by_number`` as the receipts' keys, on a Core connection."""
+    query = _numbered(IDS, number, issuer_code, series_symbol, template_number)
+    return list(connection.execute(query).scalars())
 
 
 def by_number(

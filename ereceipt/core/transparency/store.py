@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, and_, bindparam, or_, select, tuple_
@@ -175,15 +176,37 @@ def _nodes_statement(count: int) -> Statement:
     return found
 
 
-def receipt_log(connection: DriverConnection, receipt_id: int) -> ReceiptLog:
-    """``LogStore.inclusion_of_receipt`` with the checkpoint, on a driver connection (a glance).
-
-    Everything read is append-only and the leaves are taken below the checkpoint read first, so
-    statements that are each their own transaction still give one consistent answer."""
+def read_latest_checkpoint(connection: DriverConnection) -> StoredCheckpoint | None:
     rows = connection.execute(LATEST_CHECKPOINT)
-    if not rows:
-        return ReceiptLog(None, ())
-    latest = StoredCheckpoint(*rows[0])
+    return StoredCheckpoint(*rows[0]) if rows else None
+
+
+class LatestCheckpoint:
+    """The latest checkpoint as read at most ``seconds`` ago, one per process for the read-only
+    operations: a proof against a checkpoint a second old is as valid as against the newest, and
+    ``receipt_log`` reads it again whenever a receipt has a leaf beyond it."""
+
+    def __init__(self, seconds: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds, self.clock = seconds, clock
+        self._read: tuple[float, StoredCheckpoint | None] | None = None
+
+    def __call__(self, connection: DriverConnection, *, fresh: bool = False) -> StoredCheckpoint | None:
+        now, read = self.clock(), self._read
+        if fresh or read is None or now - read[0] >= self.seconds:
+            read = self._read = (now, read_latest_checkpoint(connection))
+        return read[1]
+
+
+def receipt_log(
+    connection: DriverConnection, receipt_id: int, latest: LatestCheckpoint | None = None
+) -> ReceiptLog:
+    """``LogStore.inclusion_of_receipt`` with the checkpoint, on a driver connection (a glance):
+    the checkpoint from ``latest`` (read now when None), read again if it does not cover one of
+    the receipt's leaves, so that a receipt is never shown out of the log for a cached checkpoint.
+
+    Everything read is append-only and the leaves are taken below the checkpoint, so statements
+    that are each their own transaction still give one consistent answer."""
+    current = latest(connection) if latest else read_latest_checkpoint(connection)
 
     def read(nodes: Sequence[Node]) -> list[bytes]:
         if not nodes:  # the proof of a tree's only leaf
@@ -200,15 +223,18 @@ def receipt_log(connection: DriverConnection, receipt_id: int) -> ReceiptLog:
         except KeyError as exc:
             raise NotFound(f"tree node {exc.args[0]} is not stored") from None
 
-    leaves = sorted(
-        row for row in connection.execute(RECEIPT_LEAVES, {"receipt": receipt_id}) if row[0] < latest.size
-    )
+    rows = sorted(connection.execute(RECEIPT_LEAVES, {"receipt": receipt_id}))
+    if latest is not None and rows and (current is None or rows[-1][0] >= current.size):
+        current = latest(connection, fresh=True)
+    if current is None:
+        return ReceiptLog(None, ())
     return ReceiptLog(
-        latest,
+        current,
         tuple(
             ReceiptInclusion(
-                receipt_id, event, idx, entry, merkle.inclusion_proof(idx, latest.size, read), latest
+                receipt_id, event, idx, entry, merkle.inclusion_proof(idx, current.size, read), current
             )
-            for idx, event, entry in leaves
+            for idx, event, entry in rows
+            if idx < current.size
         ),
     )
