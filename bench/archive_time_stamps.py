@@ -24,7 +24,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
-from issue_receipts import DEFAULT_POSTGRES, fresh_database, make_signers, postgres_reachable, request
+from issue_receipts import (
+    DEFAULT_POSTGRES,
+    fresh_database,
+    make_signers,
+    postgres_reachable,
+    request,
+    serve_tsa,  # the development TSA over HTTP, in a process of its own
+)
 from sqlalchemy import select
 
 from ereceipt.adapters.tsa import HttpTimeStampAuthority
@@ -37,11 +44,6 @@ from ereceipt.core.receipts.time_stamping import time_stamp_receipts
 from ereceipt.core.signatures.evidence_record import verify_evidence_record
 from ereceipt.core.signatures.pki import create_development_pki
 from ereceipt.core.storage.database import Database
-
-try:  # the development TSA over HTTP, in a process of its own: beside the issuing bench, or its own file
-    from issue_receipts import serve_tsa
-except ImportError:
-    from time_stamps import serve_tsa
 
 
 def measure(kind: str, url: str, keys: Path, receipts: int, batch: int, port: int) -> dict:

@@ -7,16 +7,18 @@ own key (``per-issuer``, ``[signing_keys]``); the receipts alternate between two
 issuing in one process on PostgreSQL at least half the bare signing rate; one issue under 20 ms at
 p99; per-issuer keys within noise of the single key.
 
-Level T, in the same run: on each database, the level-B issuing rate of one process with one thread
-(number + sign + store + commit, no TSA) [its baseline]; then receipts issued while the
-time-stamping job's run (``core.receipts.time_stamping``, through the HTTP TSA client, as many
-requests in flight as ``[scheduler] time_stamps_in_parallel`` has by default) works in a process of
-its own, as the scheduler's process does under ``ereceipt serve``; the window ends when the last
-receipt is at level T, so the job's processor time is inside it (printed per receipt). The development
-TSA answers over HTTP from a process of its own (a TSA is another machine). Target: the T rate at
-least 0.6 x the B rate; TSA round trips per receipt are printed.
+Level T, in the same run: on each database, in three rounds whose two windows alternate in order,
+the level-B issuing rate of one process with one thread (number + sign + store + commit, no TSA)
+[its baseline], and receipts issued while the time-stamping job's run
+(``core.receipts.time_stamping``, through the HTTP TSA client, as many requests in flight as
+``[scheduler] time_stamps_in_parallel`` has by default) works in a process of its own, as the
+scheduler's process does under ``ereceipt serve``; the window ends when the last receipt is at level
+T, so the job's processor time is inside it (printed per receipt). The development TSA answers over
+HTTP from a process of its own (a TSA is another machine). Target: the T rate at least 0.6 x the B
+rate; TSA round trips per receipt are printed.
 
-    .venv/bin/python bench/issue_receipts.py [--receipts 600] [--level-t-receipts 400] [--postgres URL]
+    .venv/bin/python bench/issue_receipts.py [--receipts 600] [--level-t-receipts 450] [--level-t-only]
+        [--postgres URL]
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import sqlalchemy
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
+from process_cpu import cpu_of
 from sqlalchemy import text
 
 from ereceipt.adapters.tsa import HttpTimeStampAuthority
@@ -54,6 +57,7 @@ from ereceipt.core.receipts.content import (
     ReceiptContent,
 )
 from ereceipt.core.receipts.receipt_xml import receipt_element
+from ereceipt.core.receipts.signature_levels import count_at
 from ereceipt.core.receipts.time_stamping import time_stamp_receipts
 from ereceipt.core.signatures.development_tsa import DevelopmentTSA
 from ereceipt.core.signatures.identity import receipt_identity
@@ -61,6 +65,7 @@ from ereceipt.core.signatures.pki import create_development_pki
 from ereceipt.core.signatures.signing_identity import load_signing_identity
 from ereceipt.core.signatures.timestamp import REPLY_TYPE
 from ereceipt.core.signatures.xades import IssuerSigners, ReceiptSigner
+from ereceipt.core.signatures.xades_t import SignatureLevel
 from ereceipt.core.storage.database import Database, migrate
 from ereceipt.core.xml.parser import hardened_parser
 from ereceipt.settings import SchedulerSettings
@@ -236,8 +241,9 @@ def measure(
     }
 
 
-def serve_tsa(keys: str, port: int) -> None:
-    """The development TSA over HTTP on ``port`` until the process is terminated."""
+def serve_tsa(keys: str, port: int, answered=None) -> None:
+    """The development TSA over HTTP on ``port`` until the process is terminated; ``answered``, a
+    shared counter if given, counts its replies."""
     certificate = x509.load_pem_x509_certificate((Path(keys) / "tsa.cert.pem").read_bytes())
     key = serialization.load_pem_private_key((Path(keys) / "tsa.key.pem").read_bytes(), None)
     tsa = DevelopmentTSA(certificate, key)
@@ -247,6 +253,9 @@ def serve_tsa(keys: str, port: int) -> None:
 
         def do_POST(self) -> None:
             body = tsa.reply(self.rfile.read(int(self.headers["Content-Length"])))
+            if answered is not None:
+                with answered.get_lock():
+                    answered.value += 1
             self.send_response(200)
             self.send_header("Content-Type", REPLY_TYPE)
             self.send_header("Content-Length", str(len(body)))
@@ -266,54 +275,62 @@ def issue_one_by_one(issuer: ReceiptIssuer, tag: str, count: int) -> float:
     return time.perf_counter() - started
 
 
-def upgrade_until_done(url: str, port: int, started, done, result) -> None:
+ROUNDS = 3  # level-B and level-T windows alternate, so that a change in the load falls on both
+
+
+def time_stamping_job(url: str, port: int, running, stop) -> None:
     """The time-stamping job's loop, in a process of its own as under ``ereceipt serve`` (the
-    scheduler's process): runs until ``done`` is set and no receipt waits at level B; puts its
-    processor time and TSA round trips on ``result``."""
+    scheduler's process): while ``running`` is set, runs after runs; until ``stop`` is set."""
     database = Database.from_url(url, pool_size=IN_FLIGHT + 2)
     tsa = HttpTimeStampAuthority(f"http://127.0.0.1:{port}/tsa")
-    started.wait()
-    cpu = time.process_time()
-    while True:
-        finished = done.is_set()  # read before the run: a run after the last issue ends the loop
-        run = time_stamp_receipts(database, tsa, limit=200, parallel=IN_FLIGHT)
-        if finished and run.waiting == 0:
-            break
-        if run.upgraded == 0:
+    while not stop.is_set():
+        if not running.wait(timeout=0.1):
+            continue
+        if time_stamp_receipts(database, tsa, limit=200, parallel=IN_FLIGHT).upgraded == 0:
             time.sleep(0.05)
-    result.put((time.process_time() - cpu, tsa.round_trips))
     database.dispose()
 
 
-def measure_level_t(kind: str, url: str, keys: Path, receipts: int, port: int) -> dict:
+def measure_level_t(kind: str, url: str, keys: Path, receipts: int, port: int, answered) -> dict:
     database = Database.from_url(url, pool_size=4)
     issuer = ReceiptIssuer(database, make_signers(keys, per_issuer=True))
     tsa = HttpTimeStampAuthority(f"http://127.0.0.1:{port}/tsa")
     issuer.issue(request("warm", 0))
     time_stamp_receipts(database, tsa, limit=10_000)  # the warm-up and the demo's receipts, outside
-    b_rate = receipts / issue_one_by_one(issuer, "b", receipts)
-    time_stamp_receipts(database, tsa, limit=10_000)  # the B phase's receipts, outside the window
     context = multiprocessing.get_context("spawn")
-    started, done, result = context.Event(), context.Event(), context.Queue()
-    job = context.Process(target=upgrade_until_done, args=(url, port, started, done, result))
+    running, stop = context.Event(), context.Event()
+    job = context.Process(target=time_stamping_job, args=(url, port, running, stop))
     job.start()
-    time.sleep(3)  # the job's process imports and connects before the window opens
-    window_started, cpu = time.perf_counter(), time.process_time()
-    started.set()
-    issue_one_by_one(issuer, "t", receipts)
-    issuing_cpu = time.process_time() - cpu
-    done.set()
-    job_cpu, trips = result.get()
-    window = time.perf_counter() - window_started
+    time.sleep(3)  # the job's process imports and connects before the first window
+    per_round, b_time, t_time, job_cpu, issuing_cpu, trips = receipts // ROUNDS, 0.0, 0.0, 0.0, 0.0, 0
+    for round_number in range(ROUNDS):
+        for phase in "bt" if round_number % 2 == 0 else "tb":
+            if phase == "b":  # the job paused; what this window issued is time-stamped after it
+                b_time += issue_one_by_one(issuer, f"b{round_number}", per_round)
+                time_stamp_receipts(database, tsa, limit=10_000, parallel=IN_FLIGHT)
+                continue
+            before_trips, before_job, cpu = answered.value, cpu_of(job.pid), time.process_time()
+            started = time.perf_counter()
+            running.set()
+            issue_one_by_one(issuer, f"t{round_number}", per_round)
+            issuing_cpu += time.process_time() - cpu
+            while count_at(database, SignatureLevel.B):
+                time.sleep(0.01)
+            t_time += time.perf_counter() - started
+            running.clear()
+            job_cpu += cpu_of(job.pid) - before_job
+            trips += answered.value - before_trips
+    stop.set()
     job.join()
     database.dispose()
+    issued = per_round * ROUNDS
     return {
         "kind": kind,
-        "b": b_rate,
-        "t": receipts / window,
-        "trips": trips / receipts,
-        "job_cpu_ms": job_cpu / receipts * 1000,
-        "issuing_cpu_ms": issuing_cpu / receipts * 1000,
+        "b": issued / b_time,
+        "t": issued / t_time,
+        "trips": trips / issued,
+        "job_cpu_ms": job_cpu / issued * 1000,
+        "issuing_cpu_ms": issuing_cpu / issued * 1000,
     }
 
 
@@ -331,7 +348,9 @@ def postgres_reachable(url: str) -> bool:
 def level_t_rows(keys: Path, workdir: Path, kinds: list[str], receipts: int, postgres: str) -> list[dict]:
     """The level-B and level-T rates on each database, the development TSA in a process of its own."""
     port = 18_000 + int(time.time()) % 1000
-    server = multiprocessing.get_context("spawn").Process(target=serve_tsa, args=(str(keys), port))
+    context = multiprocessing.get_context("spawn")
+    answered = context.Value("q", 0)
+    server = context.Process(target=serve_tsa, args=(str(keys), port, answered))
     server.start()
     time.sleep(2)
     rows = []
@@ -339,7 +358,7 @@ def level_t_rows(keys: Path, workdir: Path, kinds: list[str], receipts: int, pos
         for kind in kinds:
             url, cleanup = fresh_database(kind, workdir, postgres)
             try:
-                rows.append(measure_level_t(kind, url, keys, receipts, port))
+                rows.append(measure_level_t(kind, url, keys, receipts, port, answered))
             finally:
                 cleanup()
     finally:
@@ -406,7 +425,7 @@ def print_issuing(bare: float, product: float, with_identity: float, rows: list[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--receipts", type=int, default=600, help="receipts per measurement")
-    parser.add_argument("--level-t-receipts", type=int, default=400, help="receipts per level-T measurement")
+    parser.add_argument("--level-t-receipts", type=int, default=450, help="receipts per level-T measurement")
     parser.add_argument("--level-t-only", action="store_true", help="measure level T and its baseline only")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
     args = parser.parse_args()

@@ -8,6 +8,16 @@ from pathlib import Path
 TICK = os.sysconf("SC_CLK_TCK")
 
 
+def _parsed(stat: str) -> tuple[str, list[str]]:
+    return stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+
+
+def cpu_of(pid: int) -> float:
+    """The CPU seconds process ``pid`` has used so far."""
+    _, rest = _parsed(Path(f"/proc/{pid}/stat").read_text())
+    return (int(rest[11]) + int(rest[12])) / TICK
+
+
 def cpu_by_process() -> dict[int, tuple[int, str, float]]:
     """Every process: (parent pid, command name, CPU seconds so far)."""
     found = {}
@@ -18,7 +28,7 @@ def cpu_by_process() -> dict[int, tuple[int, str, float]]:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        name, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+        name, rest = _parsed(stat)
         found[int(entry.name)] = (int(rest[1]), name, (int(rest[11]) + int(rest[12])) / TICK)
     return found
 
