@@ -54,6 +54,11 @@ def _payer_wording(c: dict, rng: random.Random) -> str:
 ID_LABELS = ("Số CCCD:", "CMND:", "Số định danh cá nhân:", "Giấy tờ tùy thân:", "CCCD/CMND số:")
 
 
+def _width(sheet: Sheet, text: str, size: float = 11) -> float:
+    """How wide ``text`` is drawn, in inches."""
+    return sheet.draw.textlength(text, font=sheet.font(size)) / sheet.dpi
+
+
 def _motto(sheet: Sheet, y: float, left: str) -> None:
     sheet.text(2.0, y, left.upper()[:36], 9, bold=True, center=True)
     sheet.text(5.7, y, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 9, bold=True, center=True)
@@ -76,11 +81,13 @@ def _bien_lai_tha(c: dict, sheet: Sheet, rng: random.Random) -> set[str]:
         "amount_words_vnd",
         "document_date",
     }
-    sheet.text(0.6, y, _payer_wording(c, rng), 11)
-    _value(sheet, 1.95, y, c["payer_name"])
+    name_label = _payer_wording(c, rng)
+    sheet.text(0.6, y, name_label, 11)
+    _value(sheet, 0.75 + _width(sheet, name_label), y, c["payer_name"])
     if c["payer_id_number"]:  # two fields on one line
-        sheet.text(4.7, y, rng.choice(ID_LABELS), 11)
-        _value(sheet, 6.35, y, c["payer_id_number"])
+        id_label = rng.choice(ID_LABELS)
+        sheet.text(4.5, y, id_label, 11)
+        _value(sheet, 4.65 + _width(sheet, id_label), y, c["payer_id_number"])
         fields.add("payer_id_number")
     y += 0.32
     address = rng.choice(("Địa chỉ:", "Nơi cư trú:", "Thường trú:"))
@@ -102,7 +109,7 @@ def _bien_lai_tha(c: dict, sheet: Sheet, rng: random.Random) -> set[str]:
     sheet.text(4.3, y + 0.15, f"Hà Nội, {_date_text(c, rng)}", 10)
     sheet.text(1.0, y + 0.45, "Người nộp tiền", 10, bold=True)
     sheet.text(5.0, y + 0.45, "Người thu tiền", 10, bold=True)
-    _stamp(sheet, 5.6, y + 0.75, c["agency"], rng)
+    _stamp(sheet, 5.6, y + 1.0, c["agency"], rng)
     return fields
 
 

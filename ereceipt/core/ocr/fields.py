@@ -25,7 +25,7 @@ from ereceipt.core.ocr.amounts import (
 )
 from ereceipt.core.ocr.labels import Value, continued, has_label, labelled, trimmed
 from ereceipt.core.ocr.layout import Line
-from ereceipt.core.ocr.repair import digits, fold, joined_syllables
+from ereceipt.core.ocr.repair import digits, fold, form_words, joined_syllables
 
 FIELDS = (
     "payer_name",
@@ -65,6 +65,8 @@ _ADDRESS = re.compile(
 )
 _DATE_WORDS = re.compile(r"ngay\s*(\S{1,2})\s*thang\s*(\S{1,2})\s*nam\s*(\S{4})")
 _DATE_DIGITS = re.compile(r"(?<!\S)(\S{1,2})\s?[/.-]\s?(\S{1,2})\s?[/.-]\s?(\S{4})(?!\S)")
+# A date that belongs to something else on its line: an identity paper's issue or expiry, a birth.
+_OTHER_DATE = re.compile(r"(?:\bcap|\bsinh|het\s*han|gia\s*tri\s*den)(?:\s*ngay)?\W{0,4}$")
 _NAME_TITLE = re.compile(r"^(ông|bà|anh|chị)(\s*[/(]\s*(ông|bà)\s*\)?)?\.?\s+", re.IGNORECASE)
 
 
@@ -302,13 +304,16 @@ def _date(day: str, month: str, year: str) -> tuple[str, int] | None:
 
 
 def document_date(lines: list[Line]) -> Reading | None:
-    """The document's own date: the first date not on a line citing another document (căn cứ, bản án)."""
+    """The document's own date: the first date not on a line citing another document (căn cứ, bản án)
+    and not an identity paper's date of issue or expiry or a birth date ("Ngày cấp: 21/07/2022")."""
     for line in lines:
         folded = fold(line.text)
         if re.search(r"can cu|ban an|quyet dinh so", folded):
             continue
         for pattern, text in ((_DATE_WORDS, folded), (_DATE_DIGITS, line.text)):
             for match in pattern.finditer(text):
+                if _OTHER_DATE.search(folded[max(0, match.start() - 24) : match.start()]):
+                    continue
                 found = _date(*match.groups())
                 if found:
                     confidence = line.confidence(match.start(), match.end()) * REPAIR_FACTOR ** found[1]
@@ -330,7 +335,8 @@ def purpose(lines: list[Line]) -> Reading | None:
     for value in labelled(lines, "purpose"):
         text, confidence = _with_continuation(lines, value)
         text = re.sub(r"(?<=[A-ZĐ])\s*-\s*(?=[A-ZĐ]{2})", "-", " ".join(text.split()))  # "QĐ - THADS"
-        return Reading(text.rstrip(" .,;"), confidence)
+        text, repairs = form_words(text)
+        return Reading(text.rstrip(" .,;"), confidence * REPAIR_FACTOR**repairs)
     return None
 
 
