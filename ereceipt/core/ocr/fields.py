@@ -188,9 +188,14 @@ def _address_shape(match: re.Match[str]) -> str | None:
     return " ".join(match.group(0).split()).rstrip(" .,;")
 
 
-def amount_vnd(lines: list[Line]) -> Reading | None:
-    """The amount in digits after its label, its grouping read by the document's own (``1.000``)."""
+def amount_vnd(lines: list[Line], in_words: int | None = None) -> Reading | None:
+    """The amount in digits after its label, its grouping read by the document's own (``1.000``).
+
+    Of several labelled amounts (an items row and its total, a box and a sentence) the first, unless
+    another one says what the words say (``in_words``): one misread digit does not hide the right one.
+    """
     grouping = document_grouping(line.text for line in lines)
+    first: Reading | None = None
     for value in labelled(lines, "amount_vnd"):
         tokens = [digits(token) for token in value.text.split(" ")]
         text = " ".join(token for token, _ in tokens)
@@ -198,7 +203,12 @@ def amount_vnd(lines: list[Line]) -> Reading | None:
         if found is not None and found.amount > 0:
             confidence = _confidence(lines, value, sum(n for _, n in tokens))
             doubt = _grouping_doubt(text[found.start : found.end], found, grouping)
-            return Reading(found.amount, confidence, doubt)
+            reading = Reading(found.amount, confidence, doubt)
+            if in_words is None or found.amount == in_words:
+                return reading
+            first = first or reading
+    if first is not None:
+        return first
 
     def amount(match: re.Match[str]) -> str | None:
         found = amount_of_digits(match.group(0), grouping)
@@ -361,9 +371,9 @@ def extract_fields(lines: list[Line]) -> ExtractedFields:
     fields.set("payer_name", payer_name(lines))
     fields.set("payer_id_number", payer_id_number(lines))
     fields.set("payer_address", payer_address(lines))
-    amount = amount_vnd(lines)
-    fields.set("amount_vnd", amount)
     words = amount_in_words(lines)
+    amount = amount_vnd(lines, words[1].value if words is not None and words[1] is not None else None)
+    fields.set("amount_vnd", amount)
     if words is not None:
         fields.set("amount_in_words", words[0])
         fields.set("amount_words_vnd", words[1])
