@@ -148,3 +148,16 @@ def test_a_slip_without_code_reference_or_judgment_reads_none_of_them() -> None:
     assert read["payer_name"] == "Võ Văn Cường"
     assert read["decision_number"] == "618/QĐ-CCTHADS"
     assert not {"case_payment_code", "bank_reference", "judgment_number", "payer_id_number"} & set(read)
+
+
+def test_an_amount_whose_label_was_not_paired_is_taken_when_the_words_confirm_it() -> None:
+    read = extracted(
+        "Tiền thi hành án mã THA5978\n88.400.000 đ\nTổng cộng\n\n\n\n\t\t\t88.400.000 đ\n"
+        "Bằng chữ: Tám mươi tám triệu bốn trăm nghìn đồng\n"
+    )
+    assert read["amount_vnd"] == read["amount_words_vnd"] == 88_400_000
+
+
+def test_an_unpaired_amount_the_words_contradict_is_not_taken() -> None:
+    read = extracted("Tổng cộng\n\n\n\n\t\t\t88.400.000 đ\nBằng chữ: Tám mươi tám triệu đồng\n")
+    assert "amount_vnd" not in read

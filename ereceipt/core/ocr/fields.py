@@ -59,6 +59,7 @@ _AMOUNT_SHAPE = re.compile(
     r"(?<![\w.,])([1-9][0-9]{0,2}(?:[., \u00a0][0-9]{3})+|[1-9][0-9]{3,})\s?(đồng|đ|VNĐ|VND)(?!\w)",
     re.IGNORECASE,
 )
+_GROUPED = re.compile(r"(?<![\w.,])[1-9][0-9]{0,2}(?:([., \u00a0])[0-9]{3})(?:\1[0-9]{3})*(?![\w.,])")
 _ADDRESS = re.compile(
     r"(?:^|(?<=\t))(?:[Ss]ố|[Nn]hà)\s?\d+[A-Za-z]?(?:/\d+)*,?\s+(?:phố|đường|ngõ|ngách|hẻm|kiệt|thôn|xóm|tổ|ấp)"
     r"\s[^\t]{3,}"
@@ -209,6 +210,10 @@ def amount_vnd(lines: list[Line], in_words: int | None = None) -> Reading | None
             first = first or reading
     if first is not None:
         return first
+    if in_words is not None:
+        confirmed = _confirmed_by_words(lines, grouping, in_words)
+        if confirmed is not None:
+            return confirmed
 
     def amount(match: re.Match[str]) -> str | None:
         found = amount_of_digits(match.group(0), grouping)
@@ -216,6 +221,21 @@ def amount_vnd(lines: list[Line], in_words: int | None = None) -> Reading | None
 
     shaped = _by_shape(lines, "amount_vnd", _AMOUNT_SHAPE, amount)  # "... 1 015 000 đ" with no label
     return Reading(int(shaped.value), shaped.confidence) if shaped else None
+
+
+def _confirmed_by_words(lines: list[Line], grouping: str | None, in_words: int) -> Reading | None:
+    """An amount in digits anywhere on the page, grouped by threes or with its currency, that says
+    what the words say: its label was not read ("Tống cộng" a line above its cell), but the words
+    confirm it, so it is no guess."""
+    for line in lines:
+        if _OTHER_NUMBERS.search(fold(line.text)):
+            continue
+        for pattern in (_AMOUNT_SHAPE, _GROUPED):
+            for match in pattern.finditer(line.text):
+                found = amount_of_digits(match.group(0), grouping)
+                if found is not None and found.amount == in_words:
+                    return Reading(in_words, line.confidence(match.start(), match.end()) * SHAPE_FACTOR)
+    return None
 
 
 def _grouping_doubt(written: str, found: DigitsAmount, grouping: str | None) -> str | None:
