@@ -161,3 +161,8 @@ def test_an_amount_whose_label_was_not_paired_is_taken_when_the_words_confirm_it
 def test_an_unpaired_amount_the_words_contradict_is_not_taken() -> None:
     read = extracted("Tổng cộng\n\n\n\n\t\t\t88.400.000 đ\nBằng chữ: Tám mươi tám triệu đồng\n")
     assert "amount_vnd" not in read
+
+
+def test_amount_words_run_on_past_a_column_of_specks() -> None:
+    read = extracted("Viết bằng chữ\tMười sáu triệu không trăm ba mươi nghìn\n\tđồng\t|\n")
+    assert read["amount_in_words"] == "Mười sáu triệu không trăm ba mươi nghìn đồng"

@@ -23,7 +23,7 @@ from ereceipt.core.ocr.amounts import (
     number_words,
     up_to_currency,
 )
-from ereceipt.core.ocr.labels import Value, continued, has_label, labelled, trimmed
+from ereceipt.core.ocr.labels import Value, continued, has_label, labelled, solid_text, trimmed
 from ereceipt.core.ocr.layout import Line
 from ereceipt.core.ocr.repair import digits, fold, form_words, joined_syllables
 
@@ -256,7 +256,7 @@ def amount_in_words(lines: list[Line]) -> tuple[Reading, Reading | None] | None:
         confidence = _confidence(lines, value)
         if ")" not in value.text:
             for index in continued(lines, value):
-                more = lines[index].text.split(")")[0].strip(" .")
+                more = solid_text(lines[index]).split(")")[0].strip(" .")
                 if number_words(more) is None:
                     break
                 text, confidence = f"{text} {more}", min(confidence, lines[index].confidence(0, len(more)))

@@ -160,6 +160,11 @@ def is_label_line(line: Line) -> bool:
     return bool(known or starts_with_label(line.text))
 
 
+def solid_text(line: Line) -> str:
+    """The line's text without its columns of specks (no letter or digit: a stamp's edge, a ``|``)."""
+    return "\t".join(part for part in line.text.split("\t") if any(char.isalnum() for char in part)).strip()
+
+
 def continued(lines: list[Line], value: Value, *, most: int = 2) -> list[int]:
     """Indices of the lines right below ``value``'s line that carry its text on (up to ``most``)."""
     following: list[int] = []
@@ -169,7 +174,7 @@ def continued(lines: list[Line], value: Value, *, most: int = 2) -> list[int]:
         # Forms put one line below the other at about twice the text's height; farther is another block.
         pitch = line.top - previous.top
         close = line.page == previous.page and pitch < 3.5 * max(previous.height, line.height)
-        if not close or is_label_line(line) or "\t" in line.text.strip():
+        if not close or is_label_line(line) or "\t" in solid_text(line):
             break
         start, end = trimmed(line, 0, len(line.text))
         if start == end or line.confidence(start, end) < JUNK_CONFIDENCE:  # a row of specks
