@@ -166,3 +166,18 @@ def test_an_unpaired_amount_the_words_contradict_is_not_taken() -> None:
 def test_amount_words_run_on_past_a_column_of_specks() -> None:
     read = extracted("Viết bằng chữ\tMười sáu triệu không trăm ba mươi nghìn\n\tđồng\t|\n")
     assert read["amount_in_words"] == "Mười sáu triệu không trăm ba mươi nghìn đồng"
+
+
+def test_an_address_goes_on_only_with_the_parts_of_an_address() -> None:
+    read = extracted(
+        "Địa chỉ: Số230 đường Điện Biên Phủ, Hoàn Kiếm. Hà Nội\ncủa Chi cục Thi hành án dân sự quận Ba Đình\n"
+    )
+    assert read["payer_address"] == "Số 230 đường Điện Biên Phủ, Hoàn Kiếm, Hà Nội"
+    wrapped = extracted("Nơi cư trú: Số 176 đường Hoàng Quốc Việt, Quận 1, TP. Hồ\nChí Minh\n")
+    assert wrapped["payer_address"] == "Số 176 đường Hoàng Quốc Việt, Quận 1, TP. Hồ Chí Minh"
+
+
+def test_a_case_code_cut_in_two_in_the_content_is_joined() -> None:
+    read = extracted("Nội dung: Nộp tiền THA khoản phải thi hành mã hồ sơ THA 3194\n")
+    assert read["purpose"] == "Nộp tiền THA khoản phải thi hành mã hồ sơ THA3194"
+    assert read["case_payment_code"] == "THA3194"

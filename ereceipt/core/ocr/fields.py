@@ -164,11 +164,17 @@ def _by_shape(lines: list[Line], field: str, pattern: re.Pattern[str], value_of)
     return Reading(value, confidence)
 
 
-def _with_continuation(lines: list[Line], value: Value) -> tuple[str, float]:
+def _with_continuation(lines: list[Line], value: Value, *, place: bool = False) -> tuple[str, float]:
+    """The value and the lines that carry it on; of a ``place`` (an address) only lines that go on
+    after a comma or start with a capital or a digit, as the parts of an address do ("của Chi cục
+    ..." is another sentence)."""
     texts, confidence = [value.text], _confidence(lines, value)
     for index in continued(lines, value):
         start, end = trimmed(lines[index], 0, len(lines[index].text))
-        texts.append(lines[index].text[start:end])
+        more = lines[index].text[start:end]
+        if place and not (texts[-1].rstrip().endswith(",") or more[:1].isupper() or more[:1].isdigit()):
+            break
+        texts.append(more)
         confidence = min(confidence, lines[index].confidence(0, len(lines[index].text)))
     return " ".join(texts), confidence
 
@@ -177,8 +183,10 @@ def payer_address(lines: list[Line]) -> Reading | None:
     """The address after the payer's name (a bank order also has the beneficiary's)."""
     name = next(labelled(lines, "payer_name"), None)
     for value in labelled(lines, "payer_address", first_line=name.line if name else 0):
-        text, confidence = _with_continuation(lines, value)
+        text, confidence = _with_continuation(lines, value, place=True)
         text = re.sub(r",(?=[^\W\d_])", ", ", text.replace(":", ""))  # "Quận 1,TP." and "Hưng: Đạo" misread
+        text = re.sub(r"\b([Ss]ố|[Nn]hà)(?=\d)", r"\1 ", text)  # "Số230"
+        text = re.sub(r"(?<=[^\W\d_A-ZĐ]{2})\. (?=[A-ZĐ])", ", ", text)  # "Hoàn Kiếm. Hà Nội"; "TP. Hồ" stays
         return Reading(" ".join(text.split()).rstrip(" .,;"), confidence)
     return _by_shape(
         lines, "payer_address", _ADDRESS, _address_shape
@@ -312,7 +320,7 @@ def judgment_number(lines: list[Line]) -> Reading | None:
 def case_payment_code(lines: list[Line]) -> Reading | None:
     """After its label; else by its shape anywhere, such as inside the content ("... mã THA6315")."""
     for value in labelled(lines, "case_payment_code"):
-        match = re.match(rf"([A-Z]{{2,6}})([{_LOOKALIKE}]{{3,}})\b", value.text)
+        match = re.match(rf"([A-Z]{{2,6}}) ?([{_LOOKALIKE}]{{3,}})\b", value.text)  # "THA 3194" too
         if match:
             number, repairs = digits(match.group(2))
             if number.isdigit():
@@ -365,6 +373,7 @@ def purpose(lines: list[Line]) -> Reading | None:
     for value in labelled(lines, "purpose"):
         text, confidence = _with_continuation(lines, value)
         text = re.sub(r"(?<=[A-ZĐ])\s*-\s*(?=[A-ZĐ]{2})", "-", " ".join(text.split()))  # "QĐ - THADS"
+        text = re.sub(r"\bTHA\s+(?=\d{4,6}\b)", "THA", text)  # a case code cut in two: "THA 3194"
         text, repairs = form_words(text)
         return Reading(text.rstrip(" .,;"), confidence * REPAIR_FACTOR**repairs)
     return None
