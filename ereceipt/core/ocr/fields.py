@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 
+from ereceipt.core.ocr import dates
 from ereceipt.core.ocr.amounts import (
     DigitsAmount,
     amount_of_digits,
@@ -64,10 +64,6 @@ _ADDRESS = re.compile(
     r"(?:^|(?<=\t))(?:[Ss]ố|[Nn]hà)\s?\d+[A-Za-z]?(?:/\d+)*,?\s+(?:phố|đường|ngõ|ngách|hẻm|kiệt|thôn|xóm|tổ|ấp)"
     r"\s[^\t]{3,}"
 )
-_DATE_WORDS = re.compile(r"ngay\s*(\S{1,2})\s*thang\s*(\S{1,2})\s*nam\s*(\S{4})")
-_DATE_DIGITS = re.compile(r"(?<!\S)(\S{1,2})\s?[/.-]\s?(\S{1,2})\s?[/.-]\s?(\S{4})(?!\S)")
-# A date that belongs to something else on its line: an identity paper's issue or expiry, a birth.
-_OTHER_DATE = re.compile(r"(?:\bcap|\bsinh|het\s*han|gia\s*tri\s*den)(?:\s*ngay)?\W{0,4}$")
 _NAME_TITLE = re.compile(r"^(ông|bà|anh|chị)(\s*[/(]\s*(ông|bà)\s*\)?)?\.?\s+", re.IGNORECASE)
 
 
@@ -333,30 +329,9 @@ def case_payment_code(lines: list[Line]) -> Reading | None:
     return _by_shape(lines, "case_payment_code", _CASE_CODE, code)
 
 
-def _date(day: str, month: str, year: str) -> tuple[str, int] | None:
-    (day, month, year), repairs = _numbers(day, month, year)
-    try:
-        return date(int(year), int(month), int(day)).isoformat(), repairs
-    except ValueError:
-        return None
-
-
 def document_date(lines: list[Line]) -> Reading | None:
-    """The document's own date: the first date not on a line citing another document (căn cứ, bản án)
-    and not an identity paper's date of issue or expiry or a birth date ("Ngày cấp: 21/07/2022")."""
-    for line in lines:
-        folded = fold(line.text)
-        if re.search(r"can cu|ban an|quyet dinh so", folded):
-            continue
-        for pattern, text in ((_DATE_WORDS, folded), (_DATE_DIGITS, line.text)):
-            for match in pattern.finditer(text):
-                if _OTHER_DATE.search(folded[max(0, match.start() - 24) : match.start()]):
-                    continue
-                found = _date(*match.groups())
-                if found:
-                    confidence = line.confidence(match.start(), match.end()) * REPAIR_FACTOR ** found[1]
-                    return Reading(found[0], confidence)
-    return None
+    found = dates.document_date(lines)
+    return Reading(found[0], found[1] * REPAIR_FACTOR ** found[2]) if found else None
 
 
 def bank_reference(lines: list[Line]) -> Reading | None:
