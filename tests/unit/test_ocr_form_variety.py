@@ -181,3 +181,25 @@ def test_a_case_code_cut_in_two_in_the_content_is_joined() -> None:
     read = extracted("Nội dung: Nộp tiền THA khoản phải thi hành mã hồ sơ THA 3194\n")
     assert read["purpose"] == "Nộp tiền THA khoản phải thi hành mã hồ sơ THA3194"
     assert read["case_payment_code"] == "THA3194"
+
+
+def test_a_misread_labelled_amount_gives_way_to_one_the_words_confirm() -> None:
+    read = extracted(
+        "Số tiền: 27 ,\n\t\t27,581,000 VNĐ\nBằng chữ: Hai mươi bảy triệu năm trăm tám mươi mốt nghìn đồng\n"
+    )
+    assert read["amount_vnd"] == 27_581_000
+
+
+def test_words_of_a_line_photographed_askew_stay_one_line() -> None:
+    """Three rows, each falling 8 px per 100 px to the right: the words of each stay one line."""
+    from ereceipt.core.ocr.layout import lines_of_pages
+    from ereceipt.core.ocr.port import Page, Word
+
+    words = []
+    for row, (label, value) in enumerate((("Người", "Phúc"), ("Số", "16,030,000"), ("Bằng", "chữ"))):
+        for column, text in enumerate((label, "nộp", "x", "y", value)):
+            left = 100 + column * 130
+            words.append(Word(text, left, 300 + row * 120 + left * 8 // 100, 100, 30, 0.95))
+    lines = lines_of_pages([Page(1, 2000, 1000, tuple(words))])
+    assert [line.text.split("\t")[0].split()[0] for line in lines] == ["Người", "Số", "Bằng"]
+    assert len(lines) == 3

@@ -212,12 +212,9 @@ def amount_vnd(lines: list[Line], in_words: int | None = None) -> Reading | None
             if in_words is None or found.amount == in_words:
                 return reading
             first = first or reading
-    if first is not None:
-        return first
-    if in_words is not None:
-        confirmed = _confirmed_by_words(lines, grouping, in_words)
-        if confirmed is not None:
-            return confirmed
+    confirmed = _confirmed_by_words(lines, grouping, in_words) if in_words is not None else None
+    if first is not None or confirmed is not None:
+        return confirmed or first
 
     def amount(match: re.Match[str]) -> str | None:
         found = amount_of_digits(match.group(0), grouping)
@@ -229,8 +226,8 @@ def amount_vnd(lines: list[Line], in_words: int | None = None) -> Reading | None
 
 def _confirmed_by_words(lines: list[Line], grouping: str | None, in_words: int) -> Reading | None:
     """An amount in digits anywhere on the page, grouped by threes or with its currency, that says
-    what the words say: its label was not read ("Tống cộng" a line above its cell), but the words
-    confirm it, so it is no guess."""
+    what the words say: its label was not read ("Tống cộng" a line above its cell), or what was read
+    after it was misread ("27" of "27,581,000"), but the words confirm it, so it is no guess."""
     for line in lines:
         if _OTHER_NUMBERS.search(fold(line.text)):
             continue
