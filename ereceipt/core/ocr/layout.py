@@ -1,5 +1,8 @@
 """Lines of text from OCR words: rows by vertical overlap, wide gaps kept as a tab, split words joined.
 
+Rows are measured along the text's own slope (the median rise between neighbouring words), so
+that a photograph left a little askew keeps a label and its value far to the right on one line.
+
 Forms put a label and its value on one row, sometimes far apart, and two columns side by side; a
 gap wider than ``COLUMN_GAP`` times the row's height becomes a tab so that the extractors can tell
 a value from the next column. Tesseract sometimes cuts a word with diacritics in two
