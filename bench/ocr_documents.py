@@ -1,6 +1,6 @@
 """Synthetic Vietnamese payment documents with their labels: the DEVELOPMENT group of bench/ocr.py.
 
-Seven layouts as officers see them at the counter: a bank payment order (ỦY NHIỆM CHI), a bank
+Eleven layouts as officers see them at the counter: a bank payment order (ỦY NHIỆM CHI), a bank
 payment slip (GIẤY NỘP TIỀN), a cash collection voucher (PHIẾU THU), an enforcement decision
 (QUYẾT ĐỊNH), a receipt voucher drawn as a ruled table with a stamp over it (BIÊN LAI THU TIỀN), a
 cash deposit slip with two fields in one sentence and the case code only in the free text (GIẤY
@@ -9,7 +9,8 @@ order (LỆNH CHI). The last three draw each label from a list of synonyms, grou
 ``.``, ``,`` or spaces, and may write the filled-in values in an oblique face (handwriting-like).
 Fonts with Vietnamese glyphs from Debian (DejaVu, Liberation 2, FreeFont), drawn at 200 or 300 dpi;
 degraded variants add 0-3° skew, noise, blur, JPEG artefacts, or a photograph of the page lying on
-a desk (perspective, uneven light, no resolution in the file).
+a desk (perspective, uneven light, no resolution in the file). Four more templates, drawn in
+bench/ocr_development_forms.py, vary wording, order, dates and grouping the same way.
 
 The extractor is developed against this group only; bench/ocr_holdout_documents.py draws the
 left-out group, by someone who has not read the extractor, and is only ever measured.
@@ -19,6 +20,7 @@ The labels never reach the OCR engine: a sample's ``data`` is only the image byt
 
 from __future__ import annotations
 
+import importlib
 import io
 import math
 import random
@@ -54,6 +56,10 @@ LAYOUTS = (
     "bien_lai_bang",
     "giay_nop_tien_mat_nh",
     "lenh_chi_o",
+    "bien_lai_tha",
+    "unc_bang",
+    "nop_ngan_sach",
+    "phieu_thu_bang",
 )
 
 SURNAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ")
@@ -663,11 +669,20 @@ _DRAW = {
 }
 
 
+def _drawers() -> dict:
+    """Every template: this module's and bench/ocr_development_forms.py's (which draws with this
+    module's sheet, so it is imported when first drawn)."""
+    forms = importlib.import_module(
+        __name__.rpartition(".")[0] + ".ocr_development_forms" if "." in __name__ else "ocr_development_forms"
+    )
+    return {**_DRAW, **forms.DRAW}
+
+
 def draw_document(layout: str, font: str, dpi: int, rng: random.Random) -> tuple[Image.Image, dict]:
     content = _content(rng)
-    draw, height = _DRAW[layout]
+    draw, height = _drawers()[layout]
     sheet = Sheet(8.27, height, dpi, font)
-    sheet.oblique_values = layout in VARIED and rng.random() < 0.4
+    sheet.oblique_values = (layout in VARIED or layout not in _DRAW) and rng.random() < 0.4
     fields = draw(content, sheet, rng)
     labels = {name: content[name] for name in sorted(fields) if content.get(name) not in (None, "")}
     return sheet.image, labels

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 
+from ereceipt.core.ocr import dates
 from ereceipt.core.ocr.amounts import (
     DigitsAmount,
     amount_of_digits,
@@ -23,9 +23,9 @@ from ereceipt.core.ocr.amounts import (
     number_words,
     up_to_currency,
 )
-from ereceipt.core.ocr.labels import Value, continued, has_label, labelled, trimmed
+from ereceipt.core.ocr.labels import Value, continued, has_label, labelled, solid_text, trimmed
 from ereceipt.core.ocr.layout import Line
-from ereceipt.core.ocr.repair import digits, fold, joined_syllables
+from ereceipt.core.ocr.repair import digits, fold, form_words, joined_syllables
 
 FIELDS = (
     "payer_name",
@@ -59,12 +59,11 @@ _AMOUNT_SHAPE = re.compile(
     r"(?<![\w.,])([1-9][0-9]{0,2}(?:[., \u00a0][0-9]{3})+|[1-9][0-9]{3,})\s?(đồng|đ|VNĐ|VND)(?!\w)",
     re.IGNORECASE,
 )
+_GROUPED = re.compile(r"(?<![\w.,])[1-9][0-9]{0,2}(?:([., \u00a0])[0-9]{3})(?:\1[0-9]{3})*(?![\w.,])")
 _ADDRESS = re.compile(
     r"(?:^|(?<=\t))(?:[Ss]ố|[Nn]hà)\s?\d+[A-Za-z]?(?:/\d+)*,?\s+(?:phố|đường|ngõ|ngách|hẻm|kiệt|thôn|xóm|tổ|ấp)"
     r"\s[^\t]{3,}"
 )
-_DATE_WORDS = re.compile(r"ngay\s*(\S{1,2})\s*thang\s*(\S{1,2})\s*nam\s*(\S{4})")
-_DATE_DIGITS = re.compile(r"(?<!\S)(\S{1,2})\s?[/.-]\s?(\S{1,2})\s?[/.-]\s?(\S{4})(?!\S)")
 _NAME_TITLE = re.compile(r"^(ông|bà|anh|chị)(\s*[/(]\s*(ông|bà)\s*\)?)?\.?\s+", re.IGNORECASE)
 
 
@@ -161,11 +160,17 @@ def _by_shape(lines: list[Line], field: str, pattern: re.Pattern[str], value_of)
     return Reading(value, confidence)
 
 
-def _with_continuation(lines: list[Line], value: Value) -> tuple[str, float]:
+def _with_continuation(lines: list[Line], value: Value, *, place: bool = False) -> tuple[str, float]:
+    """The value and the lines that carry it on; of a ``place`` (an address) only lines that go on
+    after a comma or start with a capital or a digit, as the parts of an address do ("của Chi cục
+    ..." is another sentence)."""
     texts, confidence = [value.text], _confidence(lines, value)
     for index in continued(lines, value):
         start, end = trimmed(lines[index], 0, len(lines[index].text))
-        texts.append(lines[index].text[start:end])
+        more = lines[index].text[start:end]
+        if place and not (texts[-1].rstrip().endswith(",") or more[:1].isupper() or more[:1].isdigit()):
+            break
+        texts.append(more)
         confidence = min(confidence, lines[index].confidence(0, len(lines[index].text)))
     return " ".join(texts), confidence
 
@@ -174,8 +179,10 @@ def payer_address(lines: list[Line]) -> Reading | None:
     """The address after the payer's name (a bank order also has the beneficiary's)."""
     name = next(labelled(lines, "payer_name"), None)
     for value in labelled(lines, "payer_address", first_line=name.line if name else 0):
-        text, confidence = _with_continuation(lines, value)
+        text, confidence = _with_continuation(lines, value, place=True)
         text = re.sub(r",(?=[^\W\d_])", ", ", text.replace(":", ""))  # "Quận 1,TP." and "Hưng: Đạo" misread
+        text = re.sub(r"\b([Ss]ố|[Nn]hà)(?=\d)", r"\1 ", text)  # "Số230"
+        text = re.sub(r"(?<=[^\W\d_A-ZĐ]{2})\. (?=[A-ZĐ])", ", ", text)  # "Hoàn Kiếm. Hà Nội"; "TP. Hồ" stays
         return Reading(" ".join(text.split()).rstrip(" .,;"), confidence)
     return _by_shape(
         lines, "payer_address", _ADDRESS, _address_shape
@@ -186,9 +193,14 @@ def _address_shape(match: re.Match[str]) -> str | None:
     return " ".join(match.group(0).split()).rstrip(" .,;")
 
 
-def amount_vnd(lines: list[Line]) -> Reading | None:
-    """The amount in digits after its label, its grouping read by the document's own (``1.000``)."""
+def amount_vnd(lines: list[Line], in_words: int | None = None) -> Reading | None:
+    """The amount in digits after its label, its grouping read by the document's own (``1.000``).
+
+    Of several labelled amounts (an items row and its total, a box and a sentence) the first, unless
+    another one says what the words say (``in_words``): one misread digit does not hide the right one.
+    """
     grouping = document_grouping(line.text for line in lines)
+    first: Reading | None = None
     for value in labelled(lines, "amount_vnd"):
         tokens = [digits(token) for token in value.text.split(" ")]
         text = " ".join(token for token, _ in tokens)
@@ -196,7 +208,13 @@ def amount_vnd(lines: list[Line]) -> Reading | None:
         if found is not None and found.amount > 0:
             confidence = _confidence(lines, value, sum(n for _, n in tokens))
             doubt = _grouping_doubt(text[found.start : found.end], found, grouping)
-            return Reading(found.amount, confidence, doubt)
+            reading = Reading(found.amount, confidence, doubt)
+            if in_words is None or found.amount == in_words:
+                return reading
+            first = first or reading
+    confirmed = _confirmed_by_words(lines, grouping, in_words) if in_words is not None else None
+    if first is not None or confirmed is not None:
+        return confirmed or first
 
     def amount(match: re.Match[str]) -> str | None:
         found = amount_of_digits(match.group(0), grouping)
@@ -204,6 +222,21 @@ def amount_vnd(lines: list[Line]) -> Reading | None:
 
     shaped = _by_shape(lines, "amount_vnd", _AMOUNT_SHAPE, amount)  # "... 1 015 000 đ" with no label
     return Reading(int(shaped.value), shaped.confidence) if shaped else None
+
+
+def _confirmed_by_words(lines: list[Line], grouping: str | None, in_words: int) -> Reading | None:
+    """An amount in digits anywhere on the page, grouped by threes or with its currency, that says
+    what the words say: its label was not read ("Tống cộng" a line above its cell), or what was read
+    after it was misread ("27" of "27,581,000"), but the words confirm it, so it is no guess."""
+    for line in lines:
+        if _OTHER_NUMBERS.search(fold(line.text)):
+            continue
+        for pattern in (_AMOUNT_SHAPE, _GROUPED):
+            for match in pattern.finditer(line.text):
+                found = amount_of_digits(match.group(0), grouping)
+                if found is not None and found.amount == in_words:
+                    return Reading(in_words, line.confidence(match.start(), match.end()) * SHAPE_FACTOR)
+    return None
 
 
 def _grouping_doubt(written: str, found: DigitsAmount, grouping: str | None) -> str | None:
@@ -224,7 +257,7 @@ def amount_in_words(lines: list[Line]) -> tuple[Reading, Reading | None] | None:
         confidence = _confidence(lines, value)
         if ")" not in value.text:
             for index in continued(lines, value):
-                more = lines[index].text.split(")")[0].strip(" .")
+                more = solid_text(lines[index]).split(")")[0].strip(" .")
                 if number_words(more) is None:
                     break
                 text, confidence = f"{text} {more}", min(confidence, lines[index].confidence(0, len(more)))
@@ -280,7 +313,7 @@ def judgment_number(lines: list[Line]) -> Reading | None:
 def case_payment_code(lines: list[Line]) -> Reading | None:
     """After its label; else by its shape anywhere, such as inside the content ("... mã THA6315")."""
     for value in labelled(lines, "case_payment_code"):
-        match = re.match(rf"([A-Z]{{2,6}})([{_LOOKALIKE}]{{3,}})\b", value.text)
+        match = re.match(rf"([A-Z]{{2,6}}) ?([{_LOOKALIKE}]{{3,}})\b", value.text)  # "THA 3194" too
         if match:
             number, repairs = digits(match.group(2))
             if number.isdigit():
@@ -293,27 +326,9 @@ def case_payment_code(lines: list[Line]) -> Reading | None:
     return _by_shape(lines, "case_payment_code", _CASE_CODE, code)
 
 
-def _date(day: str, month: str, year: str) -> tuple[str, int] | None:
-    (day, month, year), repairs = _numbers(day, month, year)
-    try:
-        return date(int(year), int(month), int(day)).isoformat(), repairs
-    except ValueError:
-        return None
-
-
 def document_date(lines: list[Line]) -> Reading | None:
-    """The document's own date: the first date not on a line citing another document (căn cứ, bản án)."""
-    for line in lines:
-        folded = fold(line.text)
-        if re.search(r"can cu|ban an|quyet dinh so", folded):
-            continue
-        for pattern, text in ((_DATE_WORDS, folded), (_DATE_DIGITS, line.text)):
-            for match in pattern.finditer(text):
-                found = _date(*match.groups())
-                if found:
-                    confidence = line.confidence(match.start(), match.end()) * REPAIR_FACTOR ** found[1]
-                    return Reading(found[0], confidence)
-    return None
+    found = dates.document_date(lines)
+    return Reading(found[0], found[1] * REPAIR_FACTOR ** found[2]) if found else None
 
 
 def bank_reference(lines: list[Line]) -> Reading | None:
@@ -330,7 +345,9 @@ def purpose(lines: list[Line]) -> Reading | None:
     for value in labelled(lines, "purpose"):
         text, confidence = _with_continuation(lines, value)
         text = re.sub(r"(?<=[A-ZĐ])\s*-\s*(?=[A-ZĐ]{2})", "-", " ".join(text.split()))  # "QĐ - THADS"
-        return Reading(text.rstrip(" .,;"), confidence)
+        text = re.sub(r"\bTHA\s+(?=\d{4,6}\b)", "THA", text)  # a case code cut in two: "THA 3194"
+        text, repairs = form_words(text)
+        return Reading(text.rstrip(" .,;"), confidence * REPAIR_FACTOR**repairs)
     return None
 
 
@@ -355,9 +372,9 @@ def extract_fields(lines: list[Line]) -> ExtractedFields:
     fields.set("payer_name", payer_name(lines))
     fields.set("payer_id_number", payer_id_number(lines))
     fields.set("payer_address", payer_address(lines))
-    amount = amount_vnd(lines)
-    fields.set("amount_vnd", amount)
     words = amount_in_words(lines)
+    amount = amount_vnd(lines, words[1].value if words is not None and words[1] is not None else None)
+    fields.set("amount_vnd", amount)
     if words is not None:
         fields.set("amount_in_words", words[0])
         fields.set("amount_words_vnd", words[1])

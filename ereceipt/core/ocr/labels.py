@@ -24,12 +24,15 @@ from ereceipt.core.ocr.vocabulary import labels_of, starts_with_label
 JUNK_CONFIDENCE = 0.6
 BELOW_PITCH = 4.0  # a value below its label: within this many text heights
 BELOW_SHIFT = 6.0  # and starting within this many text heights of the label's left
+ASKEW_PITCH = 1.0  # a row cut in two by skew: the value's line at most this many heights lower
 _STARTS_WITH_LABEL = re.compile(r"^[^:\t]{2,40}:")
 _KNOWN_LABELS = re.compile(
     r"^(so tien|bang chu|viet bang chu|dia chi|noi dung|ly do|so tai khoan|tai ngan hang|ngan hang|"
     r"so cccd|so cmnd|ma giao dich|so tham chieu|nguoi nhan|ten don vi|nguoi nop|ho va ten|kem theo|"
     r"ngay|can cu|dieu|noi nhan)"
 )
+
+_NUMBER_WORD = re.compile(r"\s*(?:số|so|s[ốồôớ]|No\.?)\s*:?(?=\s*(?:\t|$))", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,9 @@ def _value_after(line: Line, position: int) -> tuple[int, int]:
     colon = re.match(r"[^:\t]{0,24}?:", rest)  # "Số định danh cá nhân:" matched on "dinh danh"
     if colon and not re.search(r"\d", colon.group(0)):
         position += colon.end()
+    number_word = _NUMBER_WORD.match(text, position)  # "CCCD số\t0401...": the label's own "số"
+    if number_word:
+        position = number_word.end()
     while position < len(text) and text[position] in " .-–":
         position += 1
     end = text.find("\t", position)
@@ -98,8 +104,10 @@ def _columns(line: Line) -> list[tuple[int, int]]:
     return [(a, b) for a, b in columns if line.text[a:b].strip()]
 
 
-def _below(lines: list[Line], index: int, label_start: int) -> Value | None:
-    """The column of the line below that starts under the label at ``label_start`` in line ``index``."""
+def _below(lines: list[Line], index: int, label_start: int, label_end: int) -> Value | None:
+    """The column of the line below that starts under the label at ``label_start`` in line ``index``;
+    or, when that line is hardly lower, its column right of the label: a row of a table photographed
+    askew, cut in two lines (the label's cell a little higher than the value's)."""
     line = lines[index]
     if index + 1 >= len(lines):
         return None
@@ -109,7 +117,12 @@ def _below(lines: list[Line], index: int, label_start: int) -> Value | None:
         return None
     left = line.x(label_start)
     nearest = min(_columns(below), key=lambda column: abs(below.x(column[0]) - left), default=None)
-    if nearest is None or abs(below.x(nearest[0]) - left) > BELOW_SHIFT * height:
+    if nearest is not None and abs(below.x(nearest[0]) - left) > BELOW_SHIFT * height:
+        right = line.x(label_end)
+        askew = below.top - line.top <= ASKEW_PITCH * height and line.text[label_end:].strip(" :") == ""
+        beside = [column for column in _columns(below) if below.x(column[0]) > right]
+        nearest = beside[0] if askew and beside and beside[0] == _columns(below)[0] else None
+    if nearest is None:
         return None
     start, end = trimmed(below, *nearest)
     if start == end or starts_with_label(below.text[start:end]):
@@ -136,7 +149,7 @@ def labelled(lines: list[Line], field: str, *, first_line: int = 0) -> Iterator[
             # "CCCD số" above its box: a word that is no value does not hide the value below
             short = len(text.split()) <= 1 and not any(char.isdigit() for char in text)
             if not right or short or "\t" in line.text[match.end : start]:
-                below = _below(lines, index, match.start)
+                below = _below(lines, index, match.start, match.end)
                 if below is not None:
                     yield below
 
@@ -145,6 +158,11 @@ def is_label_line(line: Line) -> bool:
     folded = re.sub(r"^\W+", "", fold(line.text))
     known = _STARTS_WITH_LABEL.match(folded) or _KNOWN_LABELS.match(folded)
     return bool(known or starts_with_label(line.text))
+
+
+def solid_text(line: Line) -> str:
+    """The line's text without its columns of specks (no letter or digit: a stamp's edge, a ``|``)."""
+    return "\t".join(part for part in line.text.split("\t") if any(char.isalnum() for char in part)).strip()
 
 
 def continued(lines: list[Line], value: Value, *, most: int = 2) -> list[int]:
@@ -156,7 +174,7 @@ def continued(lines: list[Line], value: Value, *, most: int = 2) -> list[int]:
         # Forms put one line below the other at about twice the text's height; farther is another block.
         pitch = line.top - previous.top
         close = line.page == previous.page and pitch < 3.5 * max(previous.height, line.height)
-        if not close or is_label_line(line) or "\t" in line.text.strip():
+        if not close or is_label_line(line) or "\t" in solid_text(line):
             break
         start, end = trimmed(line, 0, len(line.text))
         if start == end or line.confidence(start, end) < JUNK_CONFIDENCE:  # a row of specks

@@ -1,5 +1,8 @@
 """Lines of text from OCR words: rows by vertical overlap, wide gaps kept as a tab, split words joined.
 
+Rows are measured along the text's own slope (the median rise between neighbouring words), so
+that a photograph left a little askew keeps a label and its value far to the right on one line.
+
 Forms put a label and its value on one row, sometimes far apart, and two columns side by side; a
 gap wider than ``COLUMN_GAP`` times the row's height becomes a tab so that the extractors can tell
 a value from the next column. Tesseract sometimes cuts a word with diacritics in two
@@ -10,6 +13,7 @@ that a value can be paired with the label above it.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from statistics import median
 
@@ -18,6 +22,8 @@ from ereceipt.core.ocr.repair import cleaned, may_be_joined
 
 COLUMN_GAP = 2.5
 SPLIT_GAP = 0.12
+NEIGHBOUR_GAP = 1.5  # words of one line: at most this many heights apart, for the text's slope
+MIN_RISES = 8
 
 
 @dataclass(frozen=True)
@@ -63,14 +69,43 @@ def lines_of_text(text: str, confidence: float = 1.0) -> list[Line]:
     ]
 
 
+def _slope(words: tuple[Word, ...]) -> float:
+    """The rise of the text per pixel across the page (a photograph a little askew after deskewing):
+    the median between each word and its nearest neighbour to the right on the same line; 0 when
+    too few words say."""
+    ordered = sorted(words, key=lambda w: (w.top + w.bottom) / 2)
+    centres = [(w.top + w.bottom) / 2 for w in ordered]
+    rises = []
+    for word, centre in zip(ordered, centres, strict=True):
+        low = bisect_left(centres, centre - word.height / 2)
+        high = bisect_right(centres, centre + word.height / 2)
+        beside = [
+            other
+            for other in ordered[low:high]
+            if 0 <= other.left - word.right <= NEIGHBOUR_GAP * word.height
+            and other.height <= 1.5 * word.height
+        ]
+        if beside:
+            other = min(beside, key=lambda w: w.left)
+            run = (other.left + other.right - word.left - word.right) / 2
+            rises.append(((other.top + other.bottom) / 2 - centre) / max(run, 1))
+    return median(rises) if len(rises) >= MIN_RISES else 0.0
+
+
 def _rows(words: tuple[Word, ...]) -> list[list[Word]]:
+    """Words in rows by vertical overlap, measured along the text's slope (``_slope``)."""
+    slope = _slope(words)
+
+    def level(word: Word) -> float:
+        return slope * (word.left + word.right) / 2
+
     rows: list[list[Word]] = []
-    for word in sorted(words, key=lambda w: (w.top + w.bottom) / 2):
-        centre = (word.top + word.bottom) / 2
+    for word in sorted(words, key=lambda w: (w.top + w.bottom) / 2 - level(w)):
+        centre = (word.top + word.bottom) / 2 - level(word)
         if rows:
             row = rows[-1]
-            top = median(w.top for w in row)
-            bottom = median(w.bottom for w in row)
+            top = median(w.top - level(w) for w in row)
+            bottom = median(w.bottom - level(w) for w in row)
             if top <= centre <= bottom:
                 row.append(word)
                 continue
