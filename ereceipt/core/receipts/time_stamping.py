@@ -29,7 +29,7 @@ from ereceipt.core.storage.database import Database
 from ereceipt.core.xml.parser import parse_xml
 
 log = logging.getLogger("ereceipt.time_stamping")
-CHUNK = 10  # receipts read in one query and stored in one transaction: short, so issuing seldom waits
+CHUNK = 32  # receipts read in one query and stored in one transaction: short, so issuing seldom waits
 
 
 @dataclass(frozen=True)
