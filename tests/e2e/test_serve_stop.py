@@ -69,6 +69,20 @@ def descendants(pid: int) -> set[int]:
     return found
 
 
+def blocking_sigint(pid: int) -> set[int]:
+    """The processes below ``pid`` whose threads block SIGINT (its bit in SigBlk, /proc)."""
+    blocking = set()
+    for child in descendants(pid):
+        try:
+            status = (Path("/proc") / str(child) / "status").read_text()
+        except OSError:
+            continue
+        mask = next((line.split()[1] for line in status.splitlines() if line.startswith("SigBlk:")), "0")
+        if int(mask, 16) & (1 << (signal.SIGINT - 1)):
+            blocking.add(child)
+    return blocking
+
+
 def alive(pid: int) -> bool:
     try:
         return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
@@ -84,6 +98,9 @@ def start(home: Path, broker, topology: Topology) -> tuple[Server, set[int]]:
     try:
         wait_for(lambda: queue_depth(broker, topology.payments_queue)[1] == 1, what="the worker consuming")
         wait_for(lambda: b"\nscheduler " in server.log.read_bytes(), what="the scheduler started")
+        # Both server workers are in the application, which blocks SIGINT first thing: a stop before
+        # that is the last test's.
+        wait_for(lambda: len(blocking_sigint(server.process.pid)) >= 2, what="the workers in the application")
         started = descendants(server.process.pid)
         # two server workers, the bank worker and the scheduler, and any child added later
         assert len(started) >= 4, started
