@@ -26,9 +26,8 @@ from pathlib import Path
 from cryptography import x509
 from issue_receipts import (
     DEFAULT_POSTGRES,
-    fresh_database,
     make_signers,
-    postgres_reachable,
+    on_each_database,
     request,
     serve_tsa,  # the development TSA over HTTP, in a process of its own
 )
@@ -55,39 +54,31 @@ def measure(kind: str, url: str, keys: Path, receipts: int, batch: int, port: in
     while time_stamp_receipts(database, tsa, limit=1_000, parallel=4).waiting:
         pass
     anchors = [x509.load_pem_x509_certificate((keys / "ca.cert.pem").read_bytes())]
-    before, started, cpu = tsa.round_trips, time.perf_counter(), time.process_time()
-    run = archive_receipts(
-        database,
-        tsa,
-        anchors,
-        batch_size=batch,
-        batches=receipts,
-        renew_before=timedelta(days=180),
-        levels=TIME_STAMPED,
-        clock=lambda: datetime.now(UTC),
-    )
-    window, cpu = time.perf_counter() - started, time.process_time() - cpu
-    calls = tsa.round_trips - before
+
+    def timed(**options):
+        """One archive run: what it did, its wall and processor seconds, and its TSA calls."""
+        before, started, cpu = tsa.round_trips, time.perf_counter(), time.process_time()
+        done = archive_receipts(
+            database,
+            tsa,
+            anchors,
+            batch_size=batch,
+            batches=receipts,
+            renew_before=timedelta(days=180),
+            levels=TIME_STAMPED,
+            clock=lambda: datetime.now(UTC),
+            **options,
+        )
+        return done, time.perf_counter() - started, time.process_time() - cpu, tsa.round_trips - before
+
+    run, window, cpu, calls = timed()
     with database.read() as session:
         sample = list(session.scalars(select(Receipt.signed_xml).order_by(Receipt.id).limit(100)))
     started = time.perf_counter()
     for data in sample:
         verify_evidence_record(evidence_record_for(database, data), data, anchors, datetime.now(UTC))
     per_record = (time.perf_counter() - started) / len(sample)
-    before, started, cpu_renewal = tsa.round_trips, time.perf_counter(), time.process_time()
-    renewal = archive_receipts(
-        database,
-        tsa,
-        anchors,
-        batch_size=batch,
-        batches=receipts,
-        renew_before=timedelta(days=180),
-        levels=TIME_STAMPED,
-        clock=lambda: datetime.now(UTC),
-        algorithm="sha512",
-    )
-    renewal_window, cpu_renewal = time.perf_counter() - started, time.process_time() - cpu_renewal
-    renewal_calls = tsa.round_trips - before
+    renewal, renewal_window, cpu_renewal, renewal_calls = timed(algorithm="sha512")
     started = time.perf_counter()
     for data in sample:
         verify_evidence_record(evidence_record_for(database, data), data, anchors, datetime.now(UTC))
@@ -121,20 +112,12 @@ def main() -> None:
         create_development_pki(keys, issuers=development_issuers())
         port = 19_000 + int(time.time()) % 1000
         server = multiprocessing.get_context("spawn").Process(target=serve_tsa, args=(str(keys), port))
-        server.start()
-        time.sleep(2)
-        rows = []
-        try:
-            kinds = ["sqlite"] + (["postgresql"] if postgres_reachable(args.postgres) else [])
-            for kind in kinds:
-                url, cleanup = fresh_database(kind, workdir, args.postgres)
-                try:
-                    rows.append(measure(kind, url, keys, args.receipts, args.batch, port))
-                finally:
-                    cleanup()
-        finally:
-            server.terminate()
-            server.join()
+        rows = on_each_database(
+            workdir,
+            args.postgres,
+            server,
+            lambda kind, url: measure(kind, url, keys, args.receipts, args.batch, port),
+        )
     print(
         f"{'database':<11}{'receipts':>9}{'to LTA/s':>10}{'CPU ms/receipt':>16}{'TSA calls':>11}"
         f"{'calls/receipt':>15}{'record+verify ms':>18}"

@@ -345,26 +345,36 @@ def postgres_reachable(url: str) -> bool:
         return False
 
 
-def level_t_rows(keys: Path, workdir: Path, kinds: list[str], receipts: int, postgres: str) -> list[dict]:
-    """The level-B and level-T rates on each database, the development TSA in a process of its own."""
-    port = 18_000 + int(time.time()) % 1000
-    context = multiprocessing.get_context("spawn")
-    answered = context.Value("q", 0)
-    server = context.Process(target=serve_tsa, args=(str(keys), port, answered))
+def on_each_database(workdir: Path, postgres: str, server, measure) -> list[dict]:
+    """``measure(kind, url)`` on a fresh SQLite database and, when reachable, a PostgreSQL schema,
+    with ``server`` (a process: the development TSA or CA) running throughout."""
     server.start()
     time.sleep(2)
     rows = []
     try:
-        for kind in kinds:
+        for kind in ["sqlite"] + (["postgresql"] if postgres_reachable(postgres) else []):
             url, cleanup = fresh_database(kind, workdir, postgres)
             try:
-                rows.append(measure_level_t(kind, url, keys, receipts, port, answered))
+                rows.append(measure(kind, url))
             finally:
                 cleanup()
     finally:
         server.terminate()
         server.join()
     return rows
+
+
+def level_t_rows(keys: Path, workdir: Path, receipts: int, postgres: str) -> list[dict]:
+    """The level-B and level-T rates on each database, the development TSA in a process of its own."""
+    port = 18_000 + int(time.time()) % 1000
+    context = multiprocessing.get_context("spawn")
+    answered = context.Value("q", 0)
+    server = context.Process(target=serve_tsa, args=(str(keys), port, answered))
+
+    def measure(kind: str, url: str) -> dict:
+        return measure_level_t(kind, url, keys, receipts, port, answered)
+
+    return on_each_database(workdir, postgres, server, measure)
 
 
 def print_level_t(rows: list[dict]) -> None:
@@ -449,7 +459,7 @@ def main() -> None:
                 for shape in shapes
                 for per_issuer in (False, True)  # side by side, so that load changes hit both alike
             ]
-        level_t = level_t_rows(keys, workdir, kinds, args.level_t_receipts, args.postgres)
+        level_t = level_t_rows(keys, workdir, args.level_t_receipts, args.postgres)
     if not args.level_t_only:
         print_issuing(bare, product, with_identity, rows)
     print_level_t(level_t)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from issue_receipts import DEFAULT_POSTGRES, fresh_database, make_signers, postgres_reachable, request
+from issue_receipts import DEFAULT_POSTGRES, make_signers, on_each_database, request
 
 from ereceipt.adapters.revocation import HttpRevocationSource
 from ereceipt.adapters.tsa import HttpTimeStampAuthority
@@ -113,20 +113,12 @@ def main() -> None:
         port = 19_000 + int(time.time()) % 1000
         create_development_pki(keys, issuers=development_issuers(), revocation_url=f"http://127.0.0.1:{port}")
         server = multiprocessing.get_context("spawn").Process(target=serve, args=(str(keys), port))
-        server.start()
-        time.sleep(2)
-        rows = []
-        try:
-            kinds = ["sqlite"] + (["postgresql"] if postgres_reachable(args.postgres) else [])
-            for kind in kinds:
-                url, cleanup = fresh_database(kind, Path(temporary), args.postgres)
-                try:
-                    rows.append(measure(kind, url, keys, args.receipts, port))
-                finally:
-                    cleanup()
-        finally:
-            server.terminate()
-            server.join()
+        rows = on_each_database(
+            Path(temporary),
+            args.postgres,
+            server,
+            lambda kind, url: measure(kind, url, keys, args.receipts, port),
+        )
     print(
         f"{'database':<11}{'B receipts/s':>14}{'T->LT receipts/s':>18}{'LT / B':>8}{'CA trips/receipt':>18}"
     )
