@@ -1,4 +1,4 @@
-"""Three more templates of the DEVELOPMENT group of bench/ocr.py, drawn after real Vietnamese forms.
+"""Two more templates of the DEVELOPMENT group of bench/ocr.py, drawn after real Vietnamese forms.
 
 - ``nop_tai_khoan_hai_cot``: a commercial bank's "Giấy nộp tiền vào tài khoản" in two columns, the
   payer's block left and the beneficiary's right (with a telephone number and the agency's
@@ -9,10 +9,6 @@
   circular's date at the top, the date at the top right ("Ngày 05/03/2026"), "Liên 2: Giao người
   nộp tiền", the reason run over two lines mid-sentence, "Kèm theo ... chứng từ gốc" and, on some,
   the amount in words again at the foot. No judgment, no reference; the identity number on some.
-- ``lenh_chuyen_ib``: an internet banking payment order printout, labels in English and
-  Vietnamese ("Remitter / Người chuyển"), values right-aligned in a second column, the reference
-  "FT26064..." of the transaction date "2026-03-05 14:22:31", a fee as a second amount and a
-  print time that may fall on a later day. No address, no identity number.
 
 Each draws its labels per sample from synonyms and short forms and varies the order of its
 fields; the content decides which of the decision, judgment and case code the page carries.
@@ -20,7 +16,6 @@ fields; the content decides which of the decision, judgment and case code the pa
 
 from __future__ import annotations
 
-import datetime
 import random
 
 from ocr_development_forms import ID_LABELS, _amount_text, _date_text, _payer_wording, _width
@@ -232,102 +227,7 @@ def _phieu_thu_lien_2(c: dict, sheet: Sheet, rng: random.Random) -> set[str]:
     return fields
 
 
-def _right(sheet: Sheet, x: float, y: float, text: str, size: float) -> None:
-    """``text`` printed so that it ends at ``x``."""
-    sheet.text(x - _width(sheet, text, size), y, text, size)
-
-
-def _lenh_chuyen_ib(c: dict, sheet: Sheet, rng: random.Random) -> set[str]:
-    year, month, day = (int(part) for part in c["document_date"].split("-"))
-    when = datetime.datetime(year, month, day, rng.randint(7, 21), rng.randrange(60), rng.randrange(60))
-    day_of_year = when.timetuple().tm_yday
-    c["bank_reference"] = f"FT{year % 100}{day_of_year:03d}{c['bank_reference'][-6:]}"
-    sheet.text(0.5, 0.35, c["bank"].upper()[:46], 9, bold=True)
-    sheet.text(6.2, 0.35, rng.choice(("Internet Banking", "Digital Banking", "eBanking")), 9)
-    title = rng.choice(("ỦY NHIỆM CHI / PAYMENT ORDER", "LỆNH CHUYỂN TIỀN / TRANSFER ORDER"))
-    sheet.text(4.1, 0.75, title, 14, bold=True, center=True)
-    fields = {
-        "payer_name",
-        "amount_vnd",
-        "amount_in_words",
-        "amount_words_vnd",
-        "document_date",
-        "bank_reference",
-        "purpose",
-    }
-    code, decision = c["case_payment_code"], c["decision_number"]
-    c["purpose"], carried = rng.choice(
-        [
-            (f"{c['payer_name']} nộp tiền thi hành án mã {code}", {"case_payment_code"}),
-            (f"Nộp tiền THA theo QĐ số {decision}", {"decision_number"}),
-            (
-                f"Nộp tiền thi hành án mã {code} theo QĐ số {decision}",
-                {"case_payment_code", "decision_number"},
-            ),
-        ]
-    )
-    fields |= carried
-    fee = rng.choice((0, 5_500, 11_000, 22_000))
-    comma = rng.random() < 0.7
-    grouped = (
-        (lambda amount: f"{amount:,} VND") if comma else (lambda amount: f"{amount:,} VND".replace(",", "."))
-    )
-    groups = [
-        [
-            (
-                rng.choice(("Remitter / Người chuyển", "Sender / Người gửi", "Debit account name / Tên TK")),
-                c["payer_name"],
-            ),
-            ("Debit account / Tài khoản chuyển", f"{rng.randint(10**9, 10**10 - 1)}"),
-        ],
-        [
-            (rng.choice(("Beneficiary / Người hưởng", "Beneficiary name / Tên người hưởng")), c["agency"]),
-            ("Beneficiary account / TK hưởng", c["account"]),
-            ("Beneficiary bank / NH hưởng", c["bank"]),
-        ],
-        [
-            (rng.choice(("Amount / Số tiền", "Transfer amount / Số tiền chuyển")), grouped(c["amount_vnd"])),
-            ("Amount in words / Bằng chữ", c["amount_in_words"]),
-            ("Fee / Phí (gồm VAT)", grouped(fee)),
-            (
-                rng.choice(("Details / Nội dung", "Description / Nội dung", "Remarks / Diễn giải")),
-                c["purpose"],
-            ),
-        ],
-        [
-            (
-                rng.choice(
-                    ("Transaction date / Ngày giao dịch", "Value date / Ngày hiệu lực", "Date / Thời gian")
-                ),
-                when.strftime("%Y-%m-%d %H:%M:%S"),
-            ),
-            (
-                rng.choice(("Reference / Số tham chiếu", "Transaction No. / Số giao dịch")),
-                c["bank_reference"],
-            ),
-        ],
-    ]
-    if rng.random() < 0.5:
-        groups.insert(0, groups.pop())  # the transaction first, as some banks print it
-    y = 1.25
-    ruled = rng.random() < 0.5
-    for label, value in (row for group in groups for row in group):
-        sheet.text(0.6, y, label, 10)
-        for line in sheet.fits(value, 3.9, 10):
-            _right(sheet, 7.7, y, line, 10)
-            y += 0.27
-        y += 0.08
-        if ruled:
-            sheet.rule(0.5, y - 0.05, 7.8)
-    _right(sheet, 7.7, y + 0.05, "Status / Trạng thái: Thành công / Successful", 10)
-    printed = when + datetime.timedelta(minutes=rng.choice((2, 15, 90, 1500, 2900)))
-    sheet.text(0.6, y + 0.45, f"Ngày in / Printed: {printed.strftime('%d/%m/%Y %H:%M')}", 8, oblique=True)
-    sheet.text(0.6, y + 0.62, "Chứng từ in từ dịch vụ ngân hàng điện tử, không cần chữ ký và con dấu.", 8)
-    return fields
-
-
 DRAW = {
     "nop_tai_khoan_hai_cot": (_nop_tai_khoan_hai_cot, 5.9),
     "phieu_thu_lien_2": (_phieu_thu_lien_2, 5.9),
-    "lenh_chuyen_ib": (_lenh_chuyen_ib, 7.0),
 }

@@ -1,6 +1,6 @@
 """Synthetic Vietnamese payment documents with their labels: the DEVELOPMENT group of bench/ocr.py.
 
-Fourteen layouts as officers see them at the counter: a bank payment order (ỦY NHIỆM CHI), a bank
+Thirteen layouts as officers see them at the counter: a bank payment order (ỦY NHIỆM CHI), a bank
 payment slip (GIẤY NỘP TIỀN), a cash collection voucher (PHIẾU THU), an enforcement decision
 (QUYẾT ĐỊNH), a receipt voucher drawn as a ruled table with a stamp over it (BIÊN LAI THU TIỀN), a
 cash deposit slip with two fields in one sentence and the case code only in the free text (GIẤY
@@ -9,8 +9,8 @@ order (LỆNH CHI). The last three draw each label from a list of synonyms, grou
 ``.``, ``,`` or spaces, and may write the filled-in values in an oblique face (handwriting-like).
 Fonts with Vietnamese glyphs from Debian (DejaVu, Liberation 2, FreeFont), drawn at 200 or 300 dpi;
 degraded variants add 0-3° skew, noise, blur, JPEG artefacts, or a photograph of the page lying on
-a desk (perspective, uneven light, no resolution in the file). Seven more templates, drawn in
-bench/ocr_development_forms.py (four) and bench/ocr_counter_forms.py (three), vary wording, order,
+a desk (perspective, uneven light, no resolution in the file). Six more templates, drawn in
+bench/ocr_development_forms.py (four) and bench/ocr_counter_forms.py (two), vary wording, order,
 dates and grouping the same way.
 
 The extractor is developed against this group only; bench/ocr_holdout_documents.py draws the
@@ -63,7 +63,6 @@ LAYOUTS = (
     "phieu_thu_bang",
     "nop_tai_khoan_hai_cot",
     "phieu_thu_lien_2",
-    "lenh_chuyen_ib",
 )
 
 SURNAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ")

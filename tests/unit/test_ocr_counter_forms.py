@@ -3,7 +3,6 @@ truth names only the fields the other templates name, leaves fields out, and say
 
 from __future__ import annotations
 
-import datetime
 import functools
 import re
 import sys
@@ -102,12 +101,3 @@ def test_every_value_of_the_truth_is_drawn(layout: str, seed: int, monkeypatch: 
         else:
             assert value in flat, field
     assert labels["amount_words_vnd"] == labels["amount_vnd"]
-
-
-def test_the_internet_banking_reference_is_of_the_transaction_day(monkeypatch: pytest.MonkeyPatch) -> None:
-    for seed in SEEDS:
-        text, labels = drawn("lenh_chuyen_ib", seed, monkeypatch)
-        day = int(re.search(r"FT\d\d(\d{3})", labels["bank_reference"]).group(1))
-        year, month, date = (int(part) for part in labels["document_date"].split("-"))
-        assert day == datetime.date(year, month, date).timetuple().tm_yday
-        assert re.search(rf"{labels['document_date']} \d\d:\d\d:\d\d", text)
