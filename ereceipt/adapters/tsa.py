@@ -35,6 +35,12 @@ class HttpTimeStampAuthority(TimeStampAuthority):
         # environment again on every request, which costs more than the rest of the request.
         self.environment = self.session.merge_environment_settings(url, {}, None, None, None)
         self.session.trust_env = False
+        # Every request is the same but for its body: prepared once, and handed straight to the
+        # transport (no cookies, hooks or redirects to follow: a redirect is not a reply).
+        self._prepared = self.session.prepare_request(
+            requests.Request("POST", url, headers={"Content-Type": REQUEST_TYPE})
+        )
+        self._transport = self.session.get_adapter(url)
         self.round_trips = 0  # for the benchmark: one per time-stamp asked
         self._counting = threading.Lock()  # runs ask from several threads at once
 
@@ -42,11 +48,11 @@ class HttpTimeStampAuthority(TimeStampAuthority):
         query, nonce = request(digest, algorithm=algorithm)
         with self._counting:
             self.round_trips += 1
+        prepared = self._prepared.copy()
+        prepared.prepare_body(query, None)
         try:
-            response = self.session.post(
-                self.url,
-                data=query,
-                headers={"Content-Type": REQUEST_TYPE},
+            response = self._transport.send(
+                prepared,
                 timeout=self.timeout,
                 proxies=self.environment["proxies"],
                 verify=self.environment["verify"],

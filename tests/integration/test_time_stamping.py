@@ -15,6 +15,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
+from tcp_proxy import TcpProxy
 from test_issuing import cash
 
 from ereceipt.adapters.tsa import HttpTimeStampAuthority
@@ -125,6 +126,27 @@ class FailingAfter(TimeStampAuthority):
             if self.left < 0:
                 raise TimeStampUnavailable("the TSA went away")
         return self.tsa.time_stamp(digest, algorithm)
+
+
+def test_the_tsa_client_goes_through_the_proxy_the_environment_names(
+    tsa_server: TsaServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tsa_server.start()
+    proxy = TcpProxy(("127.0.0.1", tsa_server.port))  # forwards the proxy request to the TSA as is
+    for name in ("HTTP_PROXY", "http_proxy"):
+        monkeypatch.setenv(name, f"http://127.0.0.1:{proxy.port}")
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    # A host nobody can resolve: only the proxy can carry the request.
+    client = HttpTimeStampAuthority("http://tsa.invalid/tsa", timeout_seconds=5)
+    digest = bytes(range(32))
+    anchors = [tsa_server.tsa.certificate]
+    for _ in range(2):  # the environment read once serves every request
+        token = client.time_stamp(digest)
+        assert verify_token(token, digest, anchors).token == token
+    proxy.cut()
+    with pytest.raises(TimeStampUnavailable, match="tsa.invalid"):
+        client.time_stamp(digest)
 
 
 def test_an_outage_midway_keeps_what_was_time_stamped_and_the_rest_waits(
