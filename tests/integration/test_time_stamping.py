@@ -145,7 +145,7 @@ def test_the_tsa_client_goes_through_the_proxy_the_environment_names(
         token = client.time_stamp(digest)
         assert verify_token(token, digest, anchors).token == token
     proxy.cut()
-    with pytest.raises(TimeStampUnavailable, match="tsa.invalid"):
+    with pytest.raises(TimeStampUnavailable, match=r"tsa\.invalid"):
         client.time_stamp(digest)
 
 
