@@ -116,3 +116,15 @@ def test_an_in_memory_database_needs_no_turns() -> None:
     with database.write() as session:
         assert session.execute(text("SELECT 1")).scalar() == 1
     database.dispose()
+
+
+def test_the_turns_are_kept_in_a_file_beside_the_database(tmp_path: Path) -> None:
+    path = tmp_path / "beside.sqlite"
+    _table(path)
+    for name, extra in ((str(path), {}), (f"file:{path}?mode=rwc", {"uri": True})):
+        connection = sqlite3.connect(name, factory=TurnTakingConnection, **extra)
+        connection.isolation_level = None
+        connection.begin_immediate()
+        connection.commit()
+        connection.close()
+    assert sorted(p.name for p in tmp_path.iterdir() if "writers" in p.name) == ["beside.sqlite-writers"]

@@ -19,6 +19,7 @@ import fcntl
 import os
 import sqlite3
 import threading
+import urllib.parse
 from collections import Counter
 
 _held = threading.local()  # per thread: Counter of lock-file paths this thread holds
@@ -38,6 +39,8 @@ class TurnTakingConnection(sqlite3.Connection):
         super().__init__(database, *args, **kwargs)
         path = os.fspath(database)
         in_memory = path in ("", ":memory:") or path.startswith("file::memory:") or "mode=memory" in path
+        if path.startswith("file:"):  # a URI: its path alone names the file
+            path = urllib.parse.urlsplit(path).path
         self._lock_path = None if in_memory else os.path.abspath(path) + "-writers"
         self._lock_fd: int | None = None
         self._turn: Counter | None = None  # while this connection has the turn: its thread's holdings
