@@ -128,3 +128,24 @@ def test_the_turns_are_kept_in_a_file_beside_the_database(tmp_path: Path) -> Non
         connection.commit()
         connection.close()
     assert sorted(p.name for p in tmp_path.iterdir() if "writers" in p.name) == ["beside.sqlite-writers"]
+
+
+def test_a_writer_gives_up_after_the_busy_time_out_and_a_late_turn_is_given_back(tmp_path: Path) -> None:
+    path = tmp_path / "patience.sqlite"
+    _table(path)
+    holder, impatient = _connect(path), _connect(path, timeout=0.3)
+    holder.begin_immediate()
+    begun = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+        impatient.begin_immediate()
+    assert 0.25 < time.monotonic() - begun < 5
+    holder.commit()  # the turn the impatient writer no longer waits for is handed back
+    third = _connect(path, timeout=5)
+    begun = time.monotonic()
+    third.begin_immediate()
+    assert time.monotonic() - begun < 2
+    third.commit()
+    impatient.begin_immediate()  # and the impatient one may try again
+    impatient.commit()
+    for connection in (holder, impatient, third):
+        connection.close()

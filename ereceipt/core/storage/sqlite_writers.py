@@ -8,6 +8,8 @@ gets in. Here each write transaction first takes an exclusive ``flock`` on ``<da
 the kernel wakes a waiting writer the moment the lock is released, so writers take turns and
 none is starved. SQLite's own locking stays underneath and still decides what is safe; the file
 lock only orders who asks. The lock is released after COMMIT or ROLLBACK, and with the connection.
+A writer that has not had its turn within the connection's busy time-out gives up with SQLite's
+own "database is locked", as it would have without the file lock.
 
 A thread that already holds the file lock through another connection to the same file does not
 take it again (it would wait for itself): its nested write falls back to SQLite's busy handler.
@@ -35,8 +37,9 @@ class TurnTakingConnection(sqlite3.Connection):
     """A sqlite3 connection whose write transactions (``begin_immediate``) wait their turn on the
     file lock; ``commit``, ``rollback`` and ``close`` give the turn back."""
 
-    def __init__(self, database, *args, **kwargs) -> None:
-        super().__init__(database, *args, **kwargs)
+    def __init__(self, database, timeout: float = 5.0, *args, **kwargs) -> None:
+        super().__init__(database, timeout, *args, **kwargs)
+        self._timeout = timeout
         path = os.fspath(database)
         in_memory = path in ("", ":memory:") or path.startswith("file::memory:") or "mode=memory" in path
         if path.startswith("file:"):  # a URI: its path alone names the file
@@ -81,9 +84,39 @@ class TurnTakingConnection(sqlite3.Connection):
             return
         if self._lock_fd is None:
             self._lock_fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)  # blocks, without the GIL, until the turn comes
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._wait_for_turn()
         self._turn = holding
         holding[self._lock_path] += 1
+
+    def _wait_for_turn(self) -> None:
+        """Wait for the file lock at most the busy time-out. The wait is a blocking flock in a thread
+        of its own, on a duplicate of the descriptor (the lock belongs to the open file, not to a
+        descriptor or a thread); a turn that comes after the time-out is given back at once."""
+        duplicate, guard, taken = os.dup(self._lock_fd), threading.Lock(), threading.Event()
+        state = {"given_up": False}
+
+        def wait() -> None:
+            try:
+                fcntl.flock(duplicate, fcntl.LOCK_EX)  # without the GIL until the turn comes
+                with guard:
+                    if state["given_up"]:
+                        fcntl.flock(duplicate, fcntl.LOCK_UN)
+                    else:
+                        taken.set()
+            finally:
+                os.close(duplicate)
+
+        threading.Thread(target=wait, name="sqlite-writer-turn", daemon=True).start()
+        if taken.wait(self._timeout):
+            return
+        with guard:
+            if taken.is_set():
+                return
+            state["given_up"] = True
+        raise sqlite3.OperationalError(f"database is locked: no turn to write within {self._timeout:g} s")
 
     def _give_turn(self) -> None:
         holding, self._turn = self._turn, None
