@@ -84,6 +84,13 @@ def test_similarity_is_diacritic_insensitive_and_refuses_other_words() -> None:
     assert vocabulary.similarity("so tai khoan", "so tien") < vocabulary.SIMILARITY
 
 
+def test_a_similarity_floor_cuts_off_only_pairs_below_it() -> None:
+    """The floor lets ``label_matches`` skip the full comparison; scores that reach it are unchanged."""
+    alike = vocabulary.similarity("ho ten nguoi nop", "ho ten nguoi nop tien")
+    assert vocabulary.similarity("ho ten nguoi nop", "ho ten nguoi nop tien", vocabulary.SIMILARITY) == alike
+    assert vocabulary.similarity("so tai khoan", "so tien bang so", vocabulary.SIMILARITY) == 0.0
+
+
 def test_the_longer_label_of_another_field_wins_where_they_overlap() -> None:
     matches = vocabulary.label_matches("Số tiền bằng chữ: Một nghìn đồng")
     assert [match.field for match in matches] == ["amount_in_words"]

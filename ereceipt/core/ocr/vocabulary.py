@@ -180,13 +180,17 @@ class LabelMatch:
 _VARIANTS = [(field, tuple(variant.split())) for field, variants in LABELS.items() for variant in variants]
 
 
-def similarity(text: str, variant: str) -> float:
-    """How alike two folded labels are, 0..1 (1: the same)."""
+def similarity(text: str, variant: str, at_least: float = 0.0) -> float:
+    """How alike two folded labels are, 0..1 (1: the same); 0 when they cannot be ``at_least`` alike
+    (difflib's cheap upper bounds settle most pairs of a line's words and the vocabulary)."""
     if text == variant:
         return 1.0
     if len(variant) < FUZZY_LENGTH or abs(len(text) - len(variant)) > len(variant) // 4 + 1:
         return 0.0
-    return SequenceMatcher(None, text, variant, autojunk=False).ratio()
+    matcher = SequenceMatcher(None, text, variant, autojunk=False)
+    if matcher.quick_ratio() < at_least:
+        return 0.0
+    return matcher.ratio()
 
 
 @lru_cache(maxsize=4096)
@@ -204,7 +208,7 @@ def label_matches(text: str) -> tuple[LabelMatch, ...]:
                 continue  # labels misread in their first letter are rare; this keeps the search cheap
             if any(mark in folded[window[0][1] : window[-1][2]] for mark in ":\t;"):
                 continue  # a label does not run past its colon or into another column
-            score = similarity(" ".join(word for word, _, _ in window), joined)
+            score = similarity(" ".join(word for word, _, _ in window), joined, SIMILARITY)
             if score >= SIMILARITY:
                 match = LabelMatch(field, window[0][1], window[-1][2], score)
                 found.append((score, len(joined), match))
