@@ -25,7 +25,8 @@ from ereceipt.core.ocr.amounts import (
 )
 from ereceipt.core.ocr.labels import Value, continued, has_label, labelled, solid_text, trimmed
 from ereceipt.core.ocr.layout import Line
-from ereceipt.core.ocr.repair import digits, fold, form_words, joined_syllables
+from ereceipt.core.ocr.repair import digits, fold, form_words, joined_syllables, unmarked
+from ereceipt.core.ocr.vocabulary import label_matches
 
 FIELDS = (
     "payer_name",
@@ -48,13 +49,23 @@ WRAPPED = 36  # characters on a line before a name may have been carried on to t
 
 _LOOKALIKE = "0-9OolI|"
 _YEAR = rf"[{_LOOKALIKE}]{{2}}\s?[{_LOOKALIKE}]{{2}}"
-_DECISION = re.compile(rf"\b([{_LOOKALIKE}]{{1,5}})\s?/\s?(?:({_YEAR})\s?/?\s?)?Q[ĐD]\s?-\s?([A-ZĐ]{{2,12}})")
-_JUDGMENT = re.compile(
-    rf"\b([{_LOOKALIKE}]{{1,5}})\s?/\s?({_YEAR})\s?/\s?([A-ZĐ]{{1,6}})\s?-\s?([A-ZĐ]{{2,4}})\b"
-)
+# A document number starts after a non-letter (a letter for a digit allowed: "l23/QĐ"), or right
+# after a word run into it ("Số123/QĐ") with a real digit.
+_NUMBER_START = rf"(?:(?<![\w/])[{_LOOKALIKE}]|(?<=[^\W\d_])[0-9])[{_LOOKALIKE}]{{0,4}}"
+_DASH = r"\s?[-–—]\s?"
+_DECISION = re.compile(rf"({_NUMBER_START})\s?/\s?(?:({_YEAR})\s?/?\s?)?Q[ĐD]{_DASH}([A-ZĐ]{{2,12}})")
+_JUDGMENT = re.compile(rf"({_NUMBER_START})\s?/\s?({_YEAR})\s?/\s?([A-ZĐ]{{1,6}}){_DASH}([A-ZĐ]{{2,4}})\b")
+# A court's judgment ends in its instance (sơ thẩm, phúc thẩm, giám đốc thẩm, tái thẩm); a court's
+# decision is "QĐST-DS", "QĐPT-HS". "123/2020/NĐ-CP" or "107/2017/TT-BTC" is a decree or a circular.
+_INSTANCES = {"ST", "PT", "GĐT", "GDT", "TT"}
+# A form's own header cites the act it was issued under ("Ban hành kèm theo Thông tư số ...").
+_FORM_HEADER = re.compile(r"ban hanh|thong tu|nghi dinh|mau so")
 _CITIZEN_ID = re.compile(r"(?<![\d.,])(0\d{11})(?![\d.,]\d|\d)")
 _CASE_CODE = re.compile(rf"\bTHA\s?([0-9][{_LOOKALIKE}]{{3,5}})\b")
-_OTHER_NUMBERS = re.compile(r"tai khoan|\bstk\b|\btk\b|dien thoai|\bsdt\b|\bdt\b|account|fax")
+_OTHER_NUMBERS = re.compile(
+    r"tai khoan|\bstk\b|\btk\b|dien thoai|\bsdt\b|\bdt\b|account|fax|ma so thue|\bmst\b|ma chuong|ndkt|"
+    r"tieu muc|qhns|so seri|serial"
+)
 _AMOUNT_SHAPE = re.compile(
     r"(?<![\w.,])([1-9][0-9]{0,2}(?:[., \u00a0][0-9]{3})+|[1-9][0-9]{3,})\s?(đồng|đ|VNĐ|VND)(?!\w)",
     re.IGNORECASE,
@@ -139,14 +150,16 @@ def _citizen_id(number: str) -> bool:
     return 1 <= int(number[:3]) <= 96 and number[3] in "0123"
 
 
-def _by_shape(lines: list[Line], field: str, pattern: re.Pattern[str], value_of) -> Reading | None:
-    """The one value of its own shape on the page, not on a line naming another number (an account,
-    a phone); None when there is none or several different ones, or when the page has a label of
-    the field whose value could not be read: nothing is guessed."""
+def _by_shape(
+    lines: list[Line], field: str, pattern: re.Pattern[str], value_of, among: range | None = None
+) -> Reading | None:
+    """The one value of its own shape on the page (or on the lines ``among``), not on a line naming
+    another number (an account, a phone); None when there is none or several different ones, or when
+    the page has a label of the field whose value could not be read: nothing is guessed."""
     if has_label(lines, field):
         return None
     found: dict[str, float] = {}
-    for line in lines:
+    for line in lines if among is None else [lines[index] for index in among if index < len(lines)]:
         if _OTHER_NUMBERS.search(fold(line.text)):
             continue
         for match in pattern.finditer(line.text):
@@ -175,18 +188,42 @@ def _with_continuation(lines: list[Line], value: Value, *, place: bool = False) 
     return " ".join(texts), confidence
 
 
+PAYEE_REACH = 4  # lines: an address this close below the payee's label is the payee's
+ADDRESS_REACH = 4  # lines from the payer's name where an address without its label is the payer's
+
+
+def _payees_address(lines: list[Line], value: Value) -> bool:
+    """Whether the party label nearest above ``value`` (or before it on its line) names the party
+    paid, not the payer: a bank order gives the beneficiary's address too."""
+    for index in range(value.line, max(-1, value.line - PAYEE_REACH - 1), -1):
+        parties = [
+            match
+            for match in label_matches(lines[index].text)
+            if match.field in {"payer_name", "payee"} and (index < value.line or match.end <= value.start)
+        ]
+        if parties:
+            return parties[-1].field == "payee"
+    return False
+
+
 def payer_address(lines: list[Line]) -> Reading | None:
-    """The address after the payer's name (a bank order also has the beneficiary's)."""
+    """The address after the payer's name, not the payee's (a bank order has both)."""
     name = next(labelled(lines, "payer_name"), None)
     for value in labelled(lines, "payer_address", first_line=name.line if name else 0):
+        if _payees_address(lines, value):
+            continue
         text, confidence = _with_continuation(lines, value, place=True)
         text = re.sub(r",(?=[^\W\d_])", ", ", text.replace(":", ""))  # "Quận 1,TP." and "Hưng: Đạo" misread
         text = re.sub(r"\b([Ss]ố|[Nn]hà)(?=\d)", r"\1 ", text)  # "Số230"
         text = re.sub(r"(?<=[^\W\d_A-ZĐ]{2})\. (?=[A-ZĐ])", ", ", text)  # "Hoàn Kiếm. Hà Nội"; "TP. Hồ" stays
         return Reading(" ".join(text.split()).rstrip(" .,;"), confidence)
+    if name is None:
+        return None
+    # A label OCR could not read: "Số 12 phố ..." in the payer's block (an agency's or a bank's own
+    # address in the heading is none).
     return _by_shape(
-        lines, "payer_address", _ADDRESS, _address_shape
-    )  # a label OCR could not read: "Số 12 phố ..."
+        lines, "payer_address", _ADDRESS, _address_shape, range(name.line, name.line + ADDRESS_REACH)
+    )
 
 
 def _address_shape(match: re.Match[str]) -> str | None:
@@ -265,9 +302,12 @@ def amount_in_words(lines: list[Line]) -> tuple[Reading, Reading | None] | None:
         amount = amount_of_words(text)
         if amount is None:
             return Reading(text, confidence), None
-        # The words as they are written, with the marks and letters OCR lost put back.
-        restored = " ".join(number_words(text)[0])
+        # The words as they are written, with the marks and letters OCR lost put back; words
+        # written without any mark ("Mot trieu dong") stay so.
         confidence *= REPAIR_FACTOR ** amount[1]
+        if unmarked(text):
+            return Reading(" ".join(text.split()), confidence), Reading(amount[0], confidence)
+        restored = " ".join(number_words(text)[0])
         written = restored[:1].upper() + restored[1:] if text[:1].isupper() else restored
         return Reading(written, confidence), Reading(amount[0], confidence)
     return None
@@ -280,6 +320,8 @@ def _numbers(*groups: str | None) -> tuple[list[str], int]:
 
 def _first(lines: list[Line], pattern: re.Pattern[str], build) -> Reading | None:
     for line in lines:
+        if _FORM_HEADER.search(fold(line.text)):
+            continue
         for match in pattern.finditer(line.text):
             made = build(match)
             if made is not None:
@@ -289,23 +331,31 @@ def _first(lines: list[Line], pattern: re.Pattern[str], build) -> Reading | None
 
 
 def decision_number(lines: list[Line]) -> Reading | None:
+    """An enforcement decision's number as printed ("05/QĐ-CCTHADS" keeps its zero), not one a form's
+    header cites."""
+
     def build(match: re.Match[str]):
         (number, year), repairs = _numbers(match.group(1), match.group(2))
         if not number.isdigit() or (year is not None and not year.isdigit()):
             return None
-        return f"{int(number)}/{year + '/' if year else ''}QĐ-{match.group(3)}", repairs
+        return f"{number}/{year + '/' if year else ''}QĐ-{match.group(3)}", repairs
 
     return _first(lines, _DECISION, build)
 
 
 def judgment_number(lines: list[Line]) -> Reading | None:
+    """A court's judgment or decision number as printed ("01/2024/DS-ST"); a decree's or a circular's
+    number of the same shape is none."""
+
     def build(match: re.Match[str]):
-        if match.group(3) in {"QĐ", "QD"}:
+        kind, instance = match.group(3).replace("QD", "QĐ"), match.group(4).replace("GDT", "GĐT")
+        court_decision = kind.startswith("QĐ") and len(kind) > 2
+        if kind == "QĐ" or not (instance in _INSTANCES or court_decision):
             return None
         (number, year), repairs = _numbers(match.group(1), match.group(2))
         if not (number.isdigit() and year.isdigit()):
             return None
-        return f"{int(number)}/{year}/{match.group(3)}-{match.group(4)}", repairs
+        return f"{number}/{year}/{match.group(3)}-{match.group(4)}", repairs
 
     return _first(lines, _JUDGMENT, build)
 
@@ -346,9 +396,22 @@ def purpose(lines: list[Line]) -> Reading | None:
         text, confidence = _with_continuation(lines, value)
         text = re.sub(r"(?<=[A-ZĐ])\s*-\s*(?=[A-ZĐ]{2})", "-", " ".join(text.split()))  # "QĐ - THADS"
         text = re.sub(r"\bTHA\s+(?=\d{4,6}\b)", "THA", text)  # a case code cut in two: "THA 3194"
+        text, numbered = _document_numbers(text)
         text, repairs = form_words(text)
-        return Reading(text.rstrip(" .,;"), confidence * REPAIR_FACTOR**repairs)
+        return Reading(text.rstrip(" .,;"), confidence * REPAIR_FACTOR ** (repairs + numbered))
     return None
+
+
+def _document_numbers(text: str) -> tuple[str, int]:
+    """``text`` with the number of each decision it cites read as ``decision_number`` reads it ("QĐ số
+    I8/QĐ-CCTHADS" is 18), and how many letters were taken for digits."""
+    repairs = 0
+    for match in reversed(list(_DECISION.finditer(text))):
+        (number, year), changed = _numbers(match.group(1), match.group(2))
+        if number.isdigit() and (year is None or year.isdigit()) and changed:
+            text = text[: match.start(1)] + number + text[match.end(1) :]
+            repairs += changed
+    return text, repairs
 
 
 def _cross_check(fields: ExtractedFields) -> None:

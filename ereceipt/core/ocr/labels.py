@@ -58,9 +58,9 @@ def _value_after(line: Line, position: int) -> tuple[int, int]:
         position += 1
     end = text.find("\t", position)
     end = len(text) if end < 0 else end
-    if end == position and position < len(text):  # "Label:\t\tvalue", or a table's "Label\tvalue"
-        start = position + 1
-        while start < len(text) and text[start] in "\t ":
+    if end == position and position < len(text):  # "Label:\t\tvalue", a table's "Label\tvalue"
+        start = position + 1  # or a colon at a tab stop, "Label\t: value"
+        while start < len(text) and text[start] in "\t :":
             start += 1
         end = text.find("\t", start)
         return start, len(text) if end < 0 else end

@@ -125,10 +125,19 @@ _FORM_WORDS = {
 }
 
 
+def unmarked(text: str) -> bool:
+    """Whether the words of ``text`` have no letter with a mark (written without diacritics, "Nop
+    tien THA theo QĐ-CCTHADS": codes in capitals do not count)."""
+    words = " ".join(word for word in text.split() if not word.isupper())
+    return fold(words) == words.lower()
+
+
 def form_words(text: str) -> tuple[str, int]:
     """``"Nộp tiên thi hành án dân Sự"`` → ``"Nộp tiền thi hành án dân sự"``, and how many words
     were put back: a word is restored only beside a neighbour that settles it, in lower case after
-    a lower-case word."""
+    a lower-case word; text written without any mark ("Nop tien thi hanh an") is left as written."""
+    if unmarked(text):
+        return text, 0
     words = text.split(" ")
     folded = [fold(word).strip(".,;:") for word in words]
     repairs = 0

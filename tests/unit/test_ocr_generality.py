@@ -1,0 +1,128 @@
+"""Extraction rules meant for forms never seen: numbers as printed, codes of other acts refused,
+text written without marks kept so, labels at a tab stop, bilingual labels, other date forms."""
+
+from __future__ import annotations
+
+import pytest
+
+from ereceipt.core.ocr import fields
+from ereceipt.core.ocr.fields import extract_fields
+from ereceipt.core.ocr.layout import lines_of_text
+from ereceipt.core.ocr.repair import form_words, unmarked
+
+
+def extracted(text: str) -> dict:
+    return extract_fields(lines_of_text(text)).values
+
+
+def read(text: str, extractor):
+    found = extractor(lines_of_text(text))
+    return None if found is None else found.value
+
+
+# Document numbers -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("Quyết định số 05/QĐ-CCTHADS ngày", "05/QĐ-CCTHADS"),
+        ("Quyết định số 007/2025/QĐ-THADS", "007/2025/QĐ-THADS"),
+        ("Quyết định Số123/QĐ-CCTHADS", "123/QĐ-CCTHADS"),
+        ("Quyết định số 45/QĐ–CCTHADS", "45/QĐ-CCTHADS"),  # an en dash
+        ("(Ban hành theo QĐ số 19/2006/QĐ-BTC ngày 30/3/2006 của Bộ Tài chính)", None),
+        ("Mẫu số C40-BB\nQuyết định số 12/QĐ-CCTHADS", "12/QĐ-CCTHADS"),
+    ],
+)
+def test_a_decision_number_is_read_as_printed_and_not_from_a_forms_heading(
+    text: str, number: str | None
+) -> None:
+    assert read(text, fields.decision_number) == number
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("Bản án số 01/2024/DS-ST ngày 10/01/2024", "01/2024/DS-ST"),
+        ("Bản án số 12/2023/HS—PT", "12/2023/HS-PT"),
+        ("Bản án số 3/2022/DS-GĐT", "3/2022/DS-GĐT"),
+        ("Quyết định số 05/2024/QĐST-KDTM", "05/2024/QĐST-KDTM"),  # a court's decision
+        ("Hóa đơn theo Nghị định số 123/2020/NĐ-CP", None),
+        ("Thông tư số 107/2017/TT-BTC", None),
+        ("Căn cứ Quyết định 15/2024/QĐ-TTg", None),
+    ],
+)
+def test_a_judgment_number_is_a_courts_and_is_read_as_printed(text: str, number: str | None) -> None:
+    assert read(text, fields.judgment_number) == number
+
+
+def test_a_decision_number_misread_inside_the_content_is_read_as_the_decision_is() -> None:
+    read_fields = extract_fields(lines_of_text("Nội dung: Nộp tiền theo QĐ số I8/QĐ-CCTHADS"))
+    assert read_fields.values["purpose"] == "Nộp tiền theo QĐ số 18/QĐ-CCTHADS"
+    assert read_fields.confidences["purpose"] < 1
+
+
+# Text written without marks ---------------------------------------------------------------------------
+
+
+def test_unmarked_text_ignores_codes_in_capitals() -> None:
+    assert unmarked("Nop tien THA theo QĐ-CCTHADS")
+    assert not unmarked("Nộp tien thi hanh an")
+
+
+def test_content_written_without_marks_keeps_its_words() -> None:
+    assert form_words("Nop tien thi hanh an dan su") == ("Nop tien thi hanh an dan su", 0)
+    assert extracted("Noi dung: Nop tien thi hanh an THA2501")["purpose"] == "Nop tien thi hanh an THA2501"
+
+
+def test_amount_words_written_without_marks_stay_so_and_are_read() -> None:
+    read_fields = extracted("So tien bang chu: Mot trieu nam tram nghin dong")
+    assert read_fields["amount_in_words"] == "Mot trieu nam tram nghin dong"
+    assert read_fields["amount_words_vnd"] == 1_500_000
+
+
+# Labels -------------------------------------------------------------------------------------------------
+
+
+def test_a_colon_at_the_labels_tab_stop_is_not_part_of_the_value() -> None:
+    read_fields = extracted("Họ tên người nộp\t:Trần Văn Bình\nNội dung\t: Nộp tiền thi hành án")
+    assert read_fields["payer_name"] == "Trần Văn Bình"
+    assert read_fields["purpose"] == "Nộp tiền thi hành án"
+
+
+def test_bilingual_labels_are_read_in_either_language_first() -> None:
+    read_fields = extracted(
+        "Người trả tiền/Payer: Trần Văn Bình\n"
+        "ID No./Số CCCD: 001203004567\n"
+        "Address/Địa chỉ: Số 5 phố Huế, Hà Nội\n"
+        "Amount/Số tiền: 1,500,000 VND\n"
+        "Amount in words: Một triệu năm trăm nghìn đồng\n"
+        "Details: Nộp tiền thi hành án\n"
+    )
+    assert read_fields["payer_name"] == "Trần Văn Bình"
+    assert read_fields["payer_id_number"] == "001203004567"
+    assert read_fields["payer_address"] == "Số 5 phố Huế, Hà Nội"
+    assert read_fields["amount_vnd"] == 1_500_000
+    assert read_fields["amount_words_vnd"] == 1_500_000
+    assert read_fields["purpose"] == "Nộp tiền thi hành án"
+
+
+def test_a_twelve_digit_code_on_a_tax_or_budget_line_is_no_identity_number() -> None:
+    assert "payer_id_number" not in extracted("Người nộp: Công ty TNHH Minh Phát\nMã số thuế: 012345678901")
+
+
+# Dates --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("Ngày giao dịch: 2026-03-05 10:22:01", "2026-03-05"),
+        ("Ngày:05/03/2026.", "2026-03-05"),
+        ("Hà Nội, ngày 05 th áng 3 n ăm 2026", "2026-03-05"),
+        ("Tài khoản 12/03/20261", None),
+        ("Ngày cấp: 2020-01-02", None),
+    ],
+)
+def test_dates_in_other_forms_and_beside_punctuation(text: str, day: str | None) -> None:
+    assert read(text, fields.document_date) == day
