@@ -38,10 +38,12 @@ fonts:
 	  $(call quietly,apt-get install fonts-dejavu-core,apt-get update -qq && apt-get install -y -qq fonts-dejavu-core); } || \
 	  echo "warning: could not install fonts-dejavu-core (as root: apt-get install fonts-dejavu-core)"
 
-# A development witness (ereceipt witness) cosigns the transparency log's checkpoints beside the server.
+# Beside the server: a development witness (ereceipt witness) that cosigns the transparency log's
+# checkpoints, and the treasury simulator that receives the daily collection reports.
 run: $(STAMP) fonts ocr-deps
 	@$(BIN)/ereceipt init --demo
-	@$(BIN)/ereceipt witness --port 8091 & witness=$$!; trap "kill $$witness" EXIT INT TERM; \
+	@$(BIN)/ereceipt witness --port 8091 & witness=$$!; \
+	  $(BIN)/ereceipt treasury-simulator & treasury=$$!; trap "kill $$witness $$treasury" EXIT INT TERM; \
 	  ERECEIPT_TRANSPARENCY__WITNESS_URL=http://127.0.0.1:8091 $(BIN)/ereceipt serve
 
 # The admin page's browser tests drive the Debian chromium (never a browser Playwright downloads);

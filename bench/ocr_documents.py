@@ -1,6 +1,6 @@
 """Synthetic Vietnamese payment documents with their labels: the DEVELOPMENT group of bench/ocr.py.
 
-Eleven layouts as officers see them at the counter: a bank payment order (ỦY NHIỆM CHI), a bank
+Thirteen layouts as officers see them at the counter: a bank payment order (ỦY NHIỆM CHI), a bank
 payment slip (GIẤY NỘP TIỀN), a cash collection voucher (PHIẾU THU), an enforcement decision
 (QUYẾT ĐỊNH), a receipt voucher drawn as a ruled table with a stamp over it (BIÊN LAI THU TIỀN), a
 cash deposit slip with two fields in one sentence and the case code only in the free text (GIẤY
@@ -9,8 +9,9 @@ order (LỆNH CHI). The last three draw each label from a list of synonyms, grou
 ``.``, ``,`` or spaces, and may write the filled-in values in an oblique face (handwriting-like).
 Fonts with Vietnamese glyphs from Debian (DejaVu, Liberation 2, FreeFont), drawn at 200 or 300 dpi;
 degraded variants add 0-3° skew, noise, blur, JPEG artefacts, or a photograph of the page lying on
-a desk (perspective, uneven light, no resolution in the file). Four more templates, drawn in
-bench/ocr_development_forms.py, vary wording, order, dates and grouping the same way.
+a desk (perspective, uneven light, no resolution in the file). Six more templates, drawn in
+bench/ocr_development_forms.py (four) and bench/ocr_counter_forms.py (two), vary wording, order,
+dates and grouping the same way.
 
 The extractor is developed against this group only; bench/ocr_holdout_documents.py draws the
 left-out group, by someone who has not read the extractor, and is only ever measured.
@@ -60,6 +61,8 @@ LAYOUTS = (
     "unc_bang",
     "nop_ngan_sach",
     "phieu_thu_bang",
+    "nop_tai_khoan_hai_cot",
+    "phieu_thu_lien_2",
 )
 
 SURNAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ")
@@ -670,12 +673,13 @@ _DRAW = {
 
 
 def _drawers() -> dict:
-    """Every template: this module's and bench/ocr_development_forms.py's (which draws with this
-    module's sheet, so it is imported when first drawn)."""
-    forms = importlib.import_module(
-        __name__.rpartition(".")[0] + ".ocr_development_forms" if "." in __name__ else "ocr_development_forms"
-    )
-    return {**_DRAW, **forms.DRAW}
+    """Every template: this module's, bench/ocr_development_forms.py's and bench/ocr_counter_forms.py's
+    (which draw with this module's sheet, so they are imported when first drawn)."""
+    package = __name__.rpartition(".")[0] + "." if "." in __name__ else ""
+    drawers = dict(_DRAW)
+    for name in ("ocr_development_forms", "ocr_counter_forms"):
+        drawers.update(importlib.import_module(package + name).DRAW)
+    return drawers
 
 
 def draw_document(layout: str, font: str, dpi: int, rng: random.Random) -> tuple[Image.Image, dict]:

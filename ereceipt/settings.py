@@ -161,7 +161,7 @@ class SchedulerSettings:
     transparency_log: str = "*/5 * * * * *"
     signature_time_stamps: str = "*/10 * * * * *"
     time_stamps_per_run: int = 200  # receipts one run of signature_time_stamps takes from B to T
-    time_stamps_in_parallel: int = 16  # TSA requests in flight at once (a round trip is mostly waiting)
+    time_stamps_in_parallel: int = 8  # TSA requests in flight at once (a round trip is mostly waiting)
     validation_data_per_run: int = 200  # receipts the same job then takes from level T to LT
     archive_time_stamps: str = "*/10 * * * *"
     archive_batch_size: int = 10000  # receipts (or archive time-stamps renewed) under one TSA call

@@ -2,9 +2,10 @@
 
 SQLite serialises writers on one file lock. A transaction that reads before it writes can be
 refused outright (SQLITE_BUSY, no waiting) when another writer commits in between, so write
-transactions start with ``BEGIN IMMEDIATE`` and wait for the lock instead; read transactions
-stay deferred and, with WAL, never wait for writers. PostgreSQL needs none of this: row locks
-taken by the numbering UPDATE do the serialising there.
+transactions start with ``BEGIN IMMEDIATE`` and wait for the lock instead, in turn
+(``core.storage.sqlite_writers``); read transactions stay deferred and, with WAL, never wait for
+writers. PostgreSQL needs none of this: row locks taken by the numbering UPDATE do the
+serialising there.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ereceipt.core.errors import TransientOutage
+from ereceipt.core.storage.sqlite_writers import TurnTakingConnection
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -30,7 +32,11 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
     path = url.removeprefix("sqlite:///")
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    engine = create_engine(
+        url,
+        echo=echo,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "factory": TurnTakingConnection},
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
@@ -45,8 +51,10 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        mode = "DEFERRED" if connection.get_execution_options().get("read_only") else "IMMEDIATE"
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        if connection.get_execution_options().get("read_only"):
+            connection.exec_driver_sql("BEGIN DEFERRED")
+        else:  # writers take turns (core.storage.sqlite_writers) rather than poll for the lock
+            connection.connection.dbapi_connection.begin_immediate()
 
     return engine
 

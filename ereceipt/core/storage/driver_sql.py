@@ -347,7 +347,7 @@ def transaction(database: Database) -> Iterator[DriverConnection]:
     with _checked_out(database) as fairy:
         driver = fairy.driver_connection
         if database.dialect == "sqlite":
-            driver.execute("BEGIN IMMEDIATE")
+            driver.begin_immediate()  # in turn with the other writers (core.storage.sqlite_writers)
         try:
             yield DriverConnection(driver, database.engine.dialect)
         except BaseException:
