@@ -3,9 +3,11 @@ text written without marks kept so, labels at a tab stop, bilingual labels, othe
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from ereceipt.core.ocr import fields
+from ereceipt.core.ocr import fields, vocabulary
 from ereceipt.core.ocr.fields import extract_fields
 from ereceipt.core.ocr.layout import lines_of_text
 from ereceipt.core.ocr.repair import form_words, unmarked
@@ -126,3 +128,91 @@ def test_a_twelve_digit_code_on_a_tax_or_budget_line_is_no_identity_number() -> 
 )
 def test_dates_in_other_forms_and_beside_punctuation(text: str, day: str | None) -> None:
     assert read(text, fields.document_date) == day
+
+
+# Addresses and parties ----------------------------------------------------------------------------------
+
+
+def test_an_address_in_labelled_parts_is_one_address_its_blank_parts_dropped() -> None:
+    read_fields = extracted(
+        "Người nộp: Hồ Văn Việt\tSố TK: 8898083387135\n"
+        "Tại ngân hàng: Ngân hàng TMCP Ngoại thương Việt Nam\n"
+        "Số nhà, đường: Số 271 đường Nguyễn Thái Học Phường/Xã: ........ "
+        "Quận/Huyện: Cầu Giấy Tỉnh/TP: Hà Nội\n"
+    )
+    assert read_fields["payer_address"] == "Số 271 đường Nguyễn Thái Học, Cầu Giấy, Hà Nội"
+
+
+def test_the_parts_label_with_its_slash_misread_still_separates_a_part() -> None:
+    read_fields = extracted(
+        "Người nộp: Hồ Văn Việt\nSố nhà: Số 5 phố Huế PIX: Ngô Thì Nhậm Q/H: Hai Bà Trưng Tỉnh/TP: Hà Nội\n"
+    )
+    assert read_fields["payer_address"] == "Số 5 phố Huế, Ngô Thì Nhậm, Hai Bà Trưng, Hà Nội"
+
+
+def test_a_value_under_two_parties_side_by_side_belongs_to_the_column_it_stands_in() -> None:
+    payer_left = "Người nộp: Đỗ Thanh Cường\tNgười hưởng: Chi cục Thi hành án dân sự quận Đống Đa\n"
+    read_fields = extracted(payer_left + "Địa chỉ: Số 219 phố Giảng Võ, Ba Đình, Hà Nội\n")
+    assert read_fields["payer_address"] == "Số 219 phố Giảng Võ, Ba Đình, Hà Nội"
+    payee_right = "Người nộp: Đỗ Thanh Cường\tNgười hưởng: Chi cục Thi hành án dân sự\n"
+    read_fields = extracted(payee_right + "\tĐịa chỉ: Số 5 phố Huế, Hà Nội\n")
+    assert "payer_address" not in read_fields
+
+
+def test_a_banks_name_is_not_read_as_the_beneficiarys_label() -> None:
+    matches = vocabulary.label_matches("Tại ngân hàng: Ngân hàng TMCP Ngoại thương Việt Nam")
+    assert "payee" not in [match.field for match in matches]
+
+
+# Content run over lines ---------------------------------------------------------------------------------
+
+
+def test_a_sentence_cut_after_a_linking_word_runs_on_into_a_line_that_starts_like_a_label() -> None:
+    read_fields = extracted(
+        "Lý do nộp: Thu tiền thi hành án khoản phải thi hành của\n"
+        "người phải thi hành án, mã THA7785\n"
+        "Số tiền thu: 142 000 đ\n"
+    )
+    assert (
+        read_fields["purpose"]
+        == "Thu tiền thi hành án khoản phải thi hành của người phải thi hành án, mã THA7785"
+    )
+
+
+def test_a_line_that_starts_with_a_label_and_its_colon_still_ends_the_content() -> None:
+    read_fields = extracted("Nội dung: Nộp tiền theo\nNgười nộp: Hồ Văn Việt\n")
+    assert read_fields["purpose"] == "Nộp tiền theo"
+
+
+def test_an_unsure_line_that_carries_a_document_number_is_no_row_of_specks() -> None:
+    lines = lines_of_text("Nội dung: Thi hành theo Quyết định thi hành án số\n456/QĐ-CCTHADS\n")
+    lines[1] = dataclasses.replace(lines[1], confidences=(0.5,) * len(lines[1].text))
+    assert fields.purpose(lines).value == "Thi hành theo Quyết định thi hành án số 456/QĐ-CCTHADS"
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        (
+            "Nộp tiền thị hành án của Chỉ cục Thi hành án dân sự",
+            "Nộp tiền thi hành án của Chi cục Thi hành án dân sự",
+        ),
+        ("án phí dân sự sơ thấm", "án phí dân sự sơ thẩm"),
+        ("của Chị Cục Thi hành án đân sự", "của Chi cục Thi hành án dân sự"),
+    ],
+)
+def test_agency_and_instance_words_get_their_marks_back_with_the_capital_read(
+    written: str, meant: str
+) -> None:
+    assert form_words(written)[0] == meant
+
+
+def test_judgment_numbers_and_case_codes_misread_in_the_content_are_read_as_their_fields_are() -> None:
+    text = "Nội dung: Nộp tiền theo Bản án số I65/2022/LĐ-PT, mã THA778S"
+    assert extracted(text)["purpose"] == "Nộp tiền theo Bản án số 165/2022/LĐ-PT, mã THA7785"
+    assert extracted(text)["case_payment_code"] == "THA7785"
+
+
+def test_the_date_of_an_act_followed_by_its_issuer_is_not_the_documents() -> None:
+    text = "(Ban hành theo Thông tư số 200/2014/TT-BTC\nngày 22/12/2014 của Bộ Tài chính)\nNgày 11/12/2026\n"
+    assert read(text, fields.document_date) == "2026-12-11"

@@ -61,7 +61,7 @@ _INSTANCES = {"ST", "PT", "GĐT", "GDT", "TT"}
 # A form's own header cites the act it was issued under ("Ban hành kèm theo Thông tư số ...").
 _FORM_HEADER = re.compile(r"ban hanh|thong tu|nghi dinh|mau so")
 _CITIZEN_ID = re.compile(r"(?<![\d.,])(0\d{11})(?![\d.,]\d|\d)")
-_CASE_CODE = re.compile(rf"\bTHA\s?([0-9][{_LOOKALIKE}]{{3,5}})\b")
+_CASE_CODE = re.compile(rf"\bTHA\s?([0-9][{_LOOKALIKE}SBZ]{{3,5}})\b")
 _OTHER_NUMBERS = re.compile(
     r"tai khoan|\bstk\b|\btk\b|dien thoai|\bsdt\b|\bdt\b|account|fax|ma so thue|\bmst\b|ma chuong|ndkt|"
     r"tieu muc|qhns|so seri|serial"
@@ -194,36 +194,81 @@ ADDRESS_REACH = 4  # lines from the payer's name where an address without its la
 
 def _payees_address(lines: list[Line], value: Value) -> bool:
     """Whether the party label nearest above ``value`` (or before it on its line) names the party
-    paid, not the payer: a bank order gives the beneficiary's address too."""
+    paid, not the payer: a bank order gives the beneficiary's address too. Of two parties side by
+    side (the payer's column and the beneficiary's) the one whose column the value stands in."""
+    x = lines[value.line].x(value.start) + 2 * lines[value.line].height
     for index in range(value.line, max(-1, value.line - PAYEE_REACH - 1), -1):
+        line = lines[index]
         parties = [
             match
-            for match in label_matches(lines[index].text)
+            for match in label_matches(line.text)
             if match.field in {"payer_name", "payee"} and (index < value.line or match.end <= value.start)
         ]
         if parties:
-            return parties[-1].field == "payee"
+            left = [match for match in parties if line.x(match.start) <= x]
+            return (left[-1] if left else parties[0]).field == "payee"
     return False
 
 
 def payer_address(lines: list[Line]) -> Reading | None:
-    """The address after the payer's name, not the payee's (a bank order has both)."""
+    """The address after the payer's name, not the payee's (a bank order has both); an address
+    written in its parts ("Số nhà: ... Phường/Xã: ... Quận: ... Tỉnh/TP: ...") is one, its parts
+    joined by commas."""
     name = next(labelled(lines, "payer_name"), None)
     for value in labelled(lines, "payer_address", first_line=name.line if name else 0):
         if _payees_address(lines, value):
             continue
         text, confidence = _with_continuation(lines, value, place=True)
-        text = re.sub(r",(?=[^\W\d_])", ", ", text.replace(":", ""))  # "Quận 1,TP." and "Hưng: Đạo" misread
-        text = re.sub(r"\b([Ss]ố|[Nn]hà)(?=\d)", r"\1 ", text)  # "Số230"
-        text = re.sub(r"(?<=[^\W\d_A-ZĐ]{2})\. (?=[A-ZĐ])", ", ", text)  # "Hoàn Kiếm. Hà Nội"; "TP. Hồ" stays
-        return Reading(" ".join(text.split()).rstrip(" .,;"), confidence)
+        return Reading(_address_text(text), confidence)
     if name is None:
         return None
     # A label OCR could not read: "Số 12 phố ..." in the payer's block (an agency's or a bank's own
     # address in the heading is none).
-    return _by_shape(
+    in_parts = _address_in_parts(lines, range(name.line, len(lines)))
+    return in_parts or _by_shape(
         lines, "payer_address", _ADDRESS, _address_shape, range(name.line, name.line + ADDRESS_REACH)
     )
+
+
+def _address_text(text: str) -> str:
+    text = _joined_parts(text)
+    text = re.sub(r",(?=[^\W\d_])", ", ", text.replace(":", ""))  # "Quận 1,TP." and "Hưng: Đạo" misread
+    text = re.sub(r"\b([Ss]ố|[Nn]hà)(?=\d)", r"\1 ", text)  # "Số230"
+    text = re.sub(r"(?<=[^\W\d_A-ZĐ]{2})\. (?=[A-ZĐ])", ", ", text)  # "Hoàn Kiếm. Hà Nội"; "TP. Hồ" stays
+    return " ".join(text.split()).rstrip(" .,;")
+
+
+_ADMIN = r"(?:phuong|xa|thi tran|quan|huyen|thi xa|tinh|thanh pho|tp|p|x|q|h|t)"
+# The label of a part of an address: "Phường/Xã:", "Quận:", "Tỉnh/TP:", "P/X:" (its slash read "I").
+_ADMIN_PART = re.compile(rf"\s*\b{_ADMIN}(?:\s*[/|i]\s*{_ADMIN})*\s*:\s*")
+
+
+def _joined_parts(text: str) -> str:
+    """``text`` with each label of an address's part made a comma, blank parts dropped."""
+    pieces, last = [], 0
+    for match in _ADMIN_PART.finditer(fold(text)):
+        pieces.append(text[last : match.start()])
+        last = match.end()
+    pieces.append(text[last:])
+    return ", ".join(piece.strip(" ,") for piece in pieces if any(char.isalnum() for char in piece))
+
+
+def _address_in_parts(lines: list[Line], block: range) -> Reading | None:
+    """An address written in labelled parts on one line of the payer's block, its first part a house
+    number ("Số nhà, đường: Số 12 phố Huế Phường/Xã: ... Quận/Huyện: ... Tỉnh/TP: ...")."""
+    for index in block:
+        if index >= len(lines):
+            break
+        line = lines[index]
+        for start, end in ((m.start(), m.end()) for m in re.finditer(r"[^\t]+", line.text)):
+            column = line.text[start:end]
+            if len(_ADMIN_PART.findall(fold(column))) < 2:
+                continue
+            house = re.search(r"(?:^|:\s*)((?:[Ss]ố|[Nn]hà)\s?\d.*)", column)
+            value = Value(index, start + house.start(1), end, house.group(1)) if house else None
+            if value is not None and not _payees_address(lines, value):
+                return Reading(_address_text(value.text), _confidence(lines, value) * SHAPE_FACTOR)
+    return None
 
 
 def _address_shape(match: re.Match[str]) -> str | None:
@@ -363,7 +408,8 @@ def judgment_number(lines: list[Line]) -> Reading | None:
 def case_payment_code(lines: list[Line]) -> Reading | None:
     """After its label; else by its shape anywhere, such as inside the content ("... mã THA6315")."""
     for value in labelled(lines, "case_payment_code"):
-        match = re.match(rf"([A-Z]{{2,6}}) ?([{_LOOKALIKE}]{{3,}})\b", value.text)  # "THA 3194" too
+        # "THA 3194" too; "THA778S" is THA7785
+        match = re.match(rf"([A-Z]{{2,6}}) ?([{_LOOKALIKE}][{_LOOKALIKE}SBZ]{{2,}})\b", value.text)
         if match:
             number, repairs = digits(match.group(2))
             if number.isdigit():
@@ -403,14 +449,17 @@ def purpose(lines: list[Line]) -> Reading | None:
 
 
 def _document_numbers(text: str) -> tuple[str, int]:
-    """``text`` with the number of each decision it cites read as ``decision_number`` reads it ("QĐ số
-    I8/QĐ-CCTHADS" is 18), and how many letters were taken for digits."""
+    """``text`` with the number of each decision or judgment it cites, and each case code, read as
+    their fields read them ("QĐ số I8/QĐ-CCTHADS" is 18, "mã THA778S" is THA7785), and how many
+    letters were taken for digits."""
     repairs = 0
-    for match in reversed(list(_DECISION.finditer(text))):
-        (number, year), changed = _numbers(match.group(1), match.group(2))
-        if number.isdigit() and (year is None or year.isdigit()) and changed:
-            text = text[: match.start(1)] + number + text[match.end(1) :]
-            repairs += changed
+    for pattern in (_DECISION, _JUDGMENT, _CASE_CODE):
+        for match in reversed(list(pattern.finditer(text))):
+            years = (match.group(2),) if pattern is not _CASE_CODE else ()
+            (number, *year), changed = _numbers(match.group(1), *years)
+            if number.isdigit() and all(part is None or part.isdigit() for part in year) and changed:
+                text = text[: match.start(1)] + number + text[match.end(1) :]
+                repairs += changed
     return text, repairs
 
 

@@ -165,20 +165,35 @@ def solid_text(line: Line) -> str:
     return "\t".join(part for part in line.text.split("\t") if any(char.isalnum() for char in part)).strip()
 
 
+# A line that stops on a word that wants a following one ("... khoản phải thi hành của") or a comma.
+_CARRIED = re.compile(r"(?:\b(?:cua|theo|va|cho|ve|tai|so|voi|la|do|bang|tu|den|doi)|[,\-–])\s*$")
+
+
+def _label_line_here(line: Line, carried: bool) -> bool:
+    """Whether ``line`` starts another labelled value: when the text above runs on into it, only a
+    label with its colon does ("... của" then "người phải thi hành án, mã ..." is one sentence)."""
+    if not carried:
+        return is_label_line(line)
+    return bool(_STARTS_WITH_LABEL.match(re.sub(r"^\W+", "", fold(line.text))))
+
+
 def continued(lines: list[Line], value: Value, *, most: int = 2) -> list[int]:
     """Indices of the lines right below ``value``'s line that carry its text on (up to ``most``)."""
     following: list[int] = []
     previous = lines[value.line]
+    text = previous.text[value.start : value.end]
     for index in range(value.line + 1, min(len(lines), value.line + 1 + most)):
         line = lines[index]
         # Forms put one line below the other at about twice the text's height; farther is another block.
         pitch = line.top - previous.top
         close = line.page == previous.page and pitch < 3.5 * max(previous.height, line.height)
-        if not close or is_label_line(line) or "\t" in solid_text(line):
+        carried = bool(_CARRIED.search(fold(text)))
+        if not close or _label_line_here(line, carried) or "\t" in solid_text(line):
             break
         start, end = trimmed(line, 0, len(line.text))
-        if start == end or line.confidence(start, end) < JUNK_CONFIDENCE:  # a row of specks
+        unsure = line.confidence(start, end) < JUNK_CONFIDENCE
+        if start == end or (unsure and not re.search(r"\w{4}", line.text[start:end])):  # a row of specks
             continue
         following.append(index)
-        previous = line
+        previous, text = line, line.text
     return following

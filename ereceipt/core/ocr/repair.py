@@ -123,6 +123,17 @@ _FORM_WORDS = {
     "nop": ("nộp", {"da", "phai"}, {"tien"}),
     "su": ("sự", {"dan"}, {"thi"}),
 }
+# Words of the names of agencies and court instances, put back with the capital they were read with
+# ("của Chỉ cục Thi hành án" is "của Chi cục Thi hành án"); "cục" after "Chi" is always small.
+_NAME_WORDS = {
+    "thi": ("thi", set(), {"hanh"}),
+    "hanh": ("hành", {"thi"}, {"an"}),
+    "an": ("án", {"hanh"}, set()),
+    "chi": ("chi", set(), {"cuc"}),
+    "cuc": ("cục", {"chi"}, set()),
+    "dan": ("dân", set(), {"su"}),
+    "tham": ("thẩm", {"so", "phuc", "doc", "tai"}, set()),
+}
 
 
 def unmarked(text: str) -> bool:
@@ -142,7 +153,8 @@ def form_words(text: str) -> tuple[str, int]:
     folded = [fold(word).strip(".,;:") for word in words]
     repairs = 0
     for index, word in enumerate(words):
-        known = _FORM_WORDS.get(folded[index])
+        key = folded[index]
+        known = _FORM_WORDS.get(key) or _NAME_WORDS.get(key)
         if known is None:
             continue
         before = folded[index - 1] if index else ""
@@ -150,7 +162,10 @@ def form_words(text: str) -> tuple[str, int]:
         if before not in known[1] and after not in known[2]:
             continue
         core = word.strip(".,;:")
-        upper = core[:1].isupper() and (index == 0 or words[index - 1][:1].isupper())
+        if key in _NAME_WORDS:
+            upper = core[:1].isupper() and key != "cuc"
+        else:
+            upper = core[:1].isupper() and (index == 0 or words[index - 1][:1].isupper())
         restored = known[0][:1].upper() + known[0][1:] if upper else known[0]
         if core == restored:
             continue

@@ -190,12 +190,13 @@ LABELS: dict[str, tuple[str, ...]] = {
         "don vi thu huong",
         "ben huong",
         "ben thu huong",
-        "co quan thu",
         "beneficiary",
         "payee",
     ),
     # Not fields, but labels whose values must not be taken for a field's.
     "other": (
+        "ngoai thuong",  # a bank's name ("Ngân hàng TMCP Ngoại thương"), not "người hưởng" misread
+        "cong thuong",
         "so tai khoan",
         "tai khoan",
         "tai ngan hang",
