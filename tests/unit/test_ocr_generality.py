@@ -216,3 +216,52 @@ def test_judgment_numbers_and_case_codes_misread_in_the_content_are_read_as_thei
 def test_the_date_of_an_act_followed_by_its_issuer_is_not_the_documents() -> None:
     text = "(Ban hành theo Thông tư số 200/2014/TT-BTC\nngày 22/12/2014 của Bộ Tài chính)\nNgày 11/12/2026\n"
     assert read(text, fields.document_date) == "2026-12-11"
+
+
+# Values refused or read back ----------------------------------------------------------------------------
+
+
+def test_a_slashed_zero_is_a_zero() -> None:
+    assert read("Ngày: ngày Ø7 tháng 12 năm 2025", fields.document_date) == "2025-12-07"
+
+
+def test_a_box_label_beside_a_label_is_no_value_even_with_its_first_word_unsure() -> None:
+    lines = lines_of_text("Người nộp\tQĐ thi hành án\nCông ty Cổ phần Minh Phát\t207/2023/QĐ-THADS\n")
+    first = lines[0]
+    at = first.text.index("QĐ")
+    unsure = tuple(0.3 if at <= i < at + 2 else 0.95 for i in range(len(first.text)))  # "QĐ" unsure
+    lines[0] = dataclasses.replace(first, confidences=unsure)
+    assert fields.payer_name(lines).value == "Công ty Cổ phần Minh Phát"
+
+
+def test_a_name_starts_with_a_capital() -> None:
+    assert "payer_name" not in extracted("Người nộp: thi hành án dân sự")
+
+
+@pytest.mark.parametrize(
+    ("digits_read", "amount"),
+    [("4ó, 109,000", 46_109_000), ("3.983.000", 73_983_000), ("717.534", 717_534_000)],
+    ids=["a glyph misread", "a digit lost in front", "a group lost at the end"],
+)
+def test_digits_partly_read_that_agree_with_the_words_propose_the_words_amount_flagged(
+    digits_read: str, amount: int
+) -> None:
+    words = {
+        46_109_000: "Bốn mươi sáu triệu một trăm linh chín nghìn đồng",
+        73_983_000: "Bảy mươi ba triệu chín trăm tám mươi ba nghìn đồng",
+        717_534_000: "Bảy trăm mười bảy triệu năm trăm ba mươi tư nghìn đồng",
+    }[amount]
+    read_fields = extract_fields(lines_of_text(f"Tổng số tiền:\t{digits_read} đ\nSố tiền bằng chữ: {words}"))
+    assert read_fields.values["amount_vnd"] == amount
+    assert any(warning.startswith(fields.PARTLY_READ) for warning in read_fields.warnings)
+    assert read_fields.confidences["amount_vnd"] <= fields.CHECK_CONFIDENCE
+
+
+def test_digits_that_disagree_with_the_words_elsewhere_stay_as_read_and_flagged() -> None:
+    read_fields = extract_fields(
+        lines_of_text(
+            "Số tiền: 5.500.000 đ\nSố tiền bằng chữ: Bốn mươi sáu triệu một trăm linh chín nghìn đồng"
+        )
+    )
+    assert read_fields.values["amount_vnd"] == 5_500_000
+    assert any(warning.startswith("amount_mismatch") for warning in read_fields.warnings)

@@ -47,7 +47,7 @@ CHECK_CONFIDENCE = 0.3  # at most, for an amount a warning asks the officer to c
 SHAPE_FACTOR = 0.8  # a value found by its shape alone, without its label, is less sure
 WRAPPED = 36  # characters on a line before a name may have been carried on to the next
 
-_LOOKALIKE = "0-9OolI|"
+_LOOKALIKE = "0-9OolI|Øø"
 _YEAR = rf"[{_LOOKALIKE}]{{2}}\s?[{_LOOKALIKE}]{{2}}"
 # A document number starts after a non-letter (a letter for a digit allowed: "l23/QĐ"), or right
 # after a word run into it ("Số123/QĐ") with a real digit.
@@ -113,8 +113,8 @@ def _confidence(lines: list[Line], value: Value, repairs: int = 0) -> float:
 def payer_name(lines: list[Line]) -> Reading | None:
     for value in labelled(lines, "payer_name"):
         text = _NAME_TITLE.sub("", value.text.split("(")[0]).strip(" .:-,;")
-        if not text or re.search(r"[\d:/@]", text) or len(text.split()) > 12:
-            continue
+        if not text or re.search(r"[\d:/@]", text) or len(text.split()) > 12 or not text[0].isupper():
+            continue  # a name starts with a capital: "thi hành án" is a label's words
         wrapped = value.end >= len(lines[value.line].text.rstrip()) and len(lines[value.line].text) >= WRAPPED
         if wrapped:  # a name carried on to the next line
             for index in continued(lines, value, most=1):
@@ -283,6 +283,7 @@ def amount_vnd(lines: list[Line], in_words: int | None = None) -> Reading | None
     """
     grouping = document_grouping(line.text for line in lines)
     first: Reading | None = None
+    first_said = ""
     for value in labelled(lines, "amount_vnd"):
         tokens = [digits(token) for token in value.text.split(" ")]
         text = " ".join(token for token, _ in tokens)
@@ -293,8 +294,20 @@ def amount_vnd(lines: list[Line], in_words: int | None = None) -> Reading | None
             reading = Reading(found.amount, confidence, doubt)
             if in_words is None or found.amount == in_words:
                 return reading
-            first = first or reading
+            if first is None:
+                first, first_said = reading, _digits_as_read(text)
     confirmed = _confirmed_by_words(lines, grouping, in_words) if in_words is not None else None
+    if (
+        confirmed is None
+        and first is not None
+        and in_words is not None
+        and _partly_read(first_said, in_words)
+    ):
+        doubt = (
+            f"{PARTLY_READ}: the digits were read as {first_said!r}, which agree with what the words say, "
+            f"{in_words} đồng, where they could be read; the words' amount is proposed; check it"
+        )
+        return Reading(in_words, min(first.confidence, CHECK_CONFIDENCE), doubt)
     if first is not None or confirmed is not None:
         return confirmed or first
 
@@ -304,6 +317,33 @@ def amount_vnd(lines: list[Line], in_words: int | None = None) -> Reading | None
 
     shaped = _by_shape(lines, "amount_vnd", _AMOUNT_SHAPE, amount)  # "... 1 015 000 đ" with no label
     return Reading(int(shaped.value), shaped.confidence) if shaped else None
+
+
+PARTLY_READ = "amount_digits_partly_read"
+
+
+def _digits_as_read(text: str) -> str:
+    """The digits of an amount as read, separators and currency left out, a misread glyph kept
+    (``"4ó, 109,000 đ"`` → ``"4ó109000"``)."""
+    number = re.split(r"\s(?=[^\W\d_]{2})|\s?(?:đ|VN[ĐD])\b", text, maxsplit=1, flags=re.IGNORECASE)[0]
+    return re.sub(r"[\s.,]", "", number)
+
+
+def _partly_read(said: str, words: int) -> bool:
+    """Whether digits read as ``said`` can only be the amount the words say with OCR's usual losses:
+    a glyph or two misread in place (``4ó109000``), or a group lost at either end (``3983000`` of
+    73 983 000, ``717534`` of 717 534 000)."""
+    written = str(words)
+    if len(said) == len(written) and any(char.isdigit() for char in said):
+        misread = [a for a, b in zip(said, written, strict=True) if a != b]
+        return len(misread) <= 2 and not any(char.isdigit() for char in misread)
+    lost = len(written) - len(said)
+    return (
+        said.isdigit()
+        and len(said) >= 3
+        and 1 <= lost <= 3
+        and (written.startswith(said) or written.endswith(said))
+    )
 
 
 def _confirmed_by_words(lines: list[Line], grouping: str | None, in_words: int) -> Reading | None:
@@ -504,7 +544,8 @@ def extract_fields(lines: list[Line]) -> ExtractedFields:
     ):
         fields.set(name, extractor(lines))
     _cross_check(fields)
-    if amount is not None and amount.doubt and "amount_words_vnd" not in fields.values:
+    partly = amount is not None and amount.doubt is not None and amount.doubt.startswith(PARTLY_READ)
+    if amount is not None and amount.doubt and ("amount_words_vnd" not in fields.values or partly):
         fields.warnings.append(amount.doubt)  # nothing confirms the reading: the officer must
         fields.confidences["amount_vnd"] = min(fields.confidences["amount_vnd"], CHECK_CONFIDENCE)
     return fields

@@ -140,10 +140,13 @@ def labelled(lines: list[Line], field: str, *, first_line: int = 0) -> Iterator[
     for index in range(first_line, len(lines)):
         line = lines[index]
         for match in labels_of(line.text, field):
-            start, end = _value_after(line, match.end)
-            start, end = trimmed(line, start, end)
+            raw_start, raw_end = _value_after(line, match.end)
+            start, end = trimmed(line, raw_start, raw_end)
             text = line.text[start:end]
-            right = bool(text.strip(",;")) and not starts_with_label(text)
+            # a cell that starts with a label is another box's label, even with its first word
+            # unsure ("QĐ thi hành án" beside "Người nộp"), not a value
+            labelled_cell = starts_with_label(text) or starts_with_label(line.text[raw_start:raw_end])
+            right = bool(text.strip(",;")) and not labelled_cell
             if right:
                 yield Value(index, start, end, text)
             # "CCCD số" above its box: a word that is no value does not hide the value below

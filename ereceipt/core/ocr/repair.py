@@ -2,7 +2,7 @@
 
 - ``fold``: lower case without diacritics, one character for one (``Đ`` → ``d``), so that a label
   is found even when its marks were misread and positions still match the original text;
-- ``digits``: letters read for digits inside a number (``O``/``o``/``D``/``Q`` → 0,
+- ``digits``: letters read for digits inside a number (``O``/``o``/``Ø``/``D``/``Q`` → 0,
   ``l``/``I``/``|``/``!`` → 1, ``S`` → 5, ``B`` → 8, ``Z`` → 2), only in a token with a digit that
   then is all digits and separators;
 - ``joined_syllables``: a name's syllable cut in two (``Nguy ễn``, ``Ph ạm``, ``Trầ n``) is joined
@@ -17,6 +17,8 @@ _DIGIT_LOOKALIKES = str.maketrans(
     {
         "O": "0",
         "o": "0",
+        "Ø": "0",
+        "ø": "0",
         "D": "0",
         "Q": "0",
         "l": "1",
