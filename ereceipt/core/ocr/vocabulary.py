@@ -228,17 +228,34 @@ class LabelMatch:
 _VARIANTS = [(field, tuple(variant.split())) for field, variants in LABELS.items() for variant in variants]
 
 
+_PLAN = [(field, len(variant), " ".join(variant), variant[0][:1]) for field, variant in _VARIANTS]
+
+
+def _comparable(length: int, variant_length: int) -> bool:
+    """Whether a text of ``length`` characters can be a variant of ``variant_length``: as long, or
+    about as long when the variant is long enough to be matched loosely."""
+    if length == variant_length:
+        return True
+    return variant_length >= FUZZY_LENGTH and abs(length - variant_length) <= variant_length // 4 + 1
+
+
 def similarity(text: str, variant: str, at_least: float = 0.0) -> float:
     """How alike two folded labels are, 0..1 (1: the same); 0 when they cannot be ``at_least`` alike
     (difflib's cheap upper bounds settle most pairs of a line's words and the vocabulary)."""
     if text == variant:
         return 1.0
-    if len(variant) < FUZZY_LENGTH or abs(len(text) - len(variant)) > len(variant) // 4 + 1:
+    if not _comparable(len(text), len(variant)):
         return 0.0
     matcher = SequenceMatcher(None, text, variant, autojunk=False)
     if matcher.quick_ratio() < at_least:
         return 0.0
     return matcher.ratio()
+
+
+@lru_cache(maxsize=65536)
+def _similar(text: str, variant: str) -> float:
+    """``similarity`` with the floor of a label; the same words recur on every page."""
+    return similarity(text, variant, SIMILARITY)
 
 
 @lru_cache(maxsize=4096)
@@ -247,16 +264,20 @@ def label_matches(text: str) -> tuple[LabelMatch, ...]:
     match wins, then the longer."""
     folded = fold(text)
     words = [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(folded)]
+    ends = [0]
+    for word, _, _ in words:
+        ends.append(ends[-1] + len(word))
     found: list[tuple[float, int, LabelMatch]] = []
-    for field, variant in _VARIANTS:
-        size, joined = len(variant), " ".join(variant)
+    for field, size, joined, first in _PLAN:
         for index in range(len(words) - size + 1):
             window = words[index : index + size]
-            if window[0][0][:1] != variant[0][:1]:
+            if window[0][0][:1] != first:
                 continue  # labels misread in their first letter are rare; this keeps the search cheap
+            if not _comparable(ends[index + size] - ends[index] + size - 1, len(joined)):
+                continue
             if any(mark in folded[window[0][1] : window[-1][2]] for mark in ":\t;"):
                 continue  # a label does not run past its colon or into another column
-            score = similarity(" ".join(word for word, _, _ in window), joined, SIMILARITY)
+            score = _similar(" ".join(word for word, _, _ in window), joined)
             if score >= SIMILARITY:
                 match = LabelMatch(field, window[0][1], window[-1][2], score)
                 found.append((score, len(joined), match))
