@@ -265,3 +265,15 @@ def test_digits_that_disagree_with_the_words_elsewhere_stay_as_read_and_flagged(
     )
     assert read_fields.values["amount_vnd"] == 5_500_000
     assert any(warning.startswith("amount_mismatch") for warning in read_fields.warnings)
+
+
+def test_a_name_only_like_a_label_below_its_label_is_a_name() -> None:
+    """ "Hồ Văn Yến" is like "họ và tên", but a label is not written with a capital on every word."""
+    read_fields = extracted("PAYMENT ORDER\nKhách hàng\tSố CCCD/CMND\nHồ Văn Yến\t088395006691\n")
+    assert read_fields["payer_name"] == "Hồ Văn Yến"
+    assert read_fields["payer_id_number"] == "088395006691"
+    assert "case_payment_code" not in read_fields
+
+
+def test_the_payees_name_is_not_the_payers() -> None:
+    assert "payer_name" not in extracted("Payee name: Chi cục Thi hành án dân sự quận Ba Đình\n")

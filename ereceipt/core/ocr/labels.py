@@ -125,7 +125,7 @@ def _below(lines: list[Line], index: int, label_start: int, label_end: int) -> V
     if nearest is None:
         return None
     start, end = trimmed(below, *nearest)
-    if start == end or starts_with_label(below.text[start:end]):
+    if start == end or starts_with_label(below.text[start:end], names_aside=True):
         return None
     return Value(index + 1, start, end, below.text[start:end])
 
@@ -145,7 +145,8 @@ def labelled(lines: list[Line], field: str, *, first_line: int = 0) -> Iterator[
             text = line.text[start:end]
             # a cell that starts with a label is another box's label, even with its first word
             # unsure ("QĐ thi hành án" beside "Người nộp"), not a value
-            labelled_cell = starts_with_label(text) or starts_with_label(line.text[raw_start:raw_end])
+            cells = (text, line.text[raw_start:raw_end])
+            labelled_cell = any(starts_with_label(cell, names_aside=True) for cell in cells)
             right = bool(text.strip(",;")) and not labelled_cell
             if right:
                 yield Value(index, start, end, text)

@@ -128,7 +128,6 @@ LABELS: dict[str, tuple[str, ...]] = {
         "ma tha",
         "ma nop tien",
         "ma thi hanh an",
-        "payment code",
     ),
     "bank_reference": (
         "so tham chieu",
@@ -190,12 +189,15 @@ LABELS: dict[str, tuple[str, ...]] = {
         "don vi thu huong",
         "ben huong",
         "ben thu huong",
+        "beneficiary name",
         "beneficiary",
+        "payee name",
         "payee",
     ),
     # Not fields, but labels whose values must not be taken for a field's.
     "other": (
         "ngoai thuong",  # a bank's name ("Ngân hàng TMCP Ngoại thương"), not "người hưởng" misread
+        "payment order",  # a bilingual form's title, not a label
         "cong thuong",
         "so tai khoan",
         "tai khoan",
@@ -292,7 +294,15 @@ def labels_of(text: str, field: str) -> list[LabelMatch]:
     return [match for match in label_matches(text) if match.field == field]
 
 
-def starts_with_label(text: str) -> bool:
-    """Whether ``text`` (a column of a line) begins with a label of any field or of the others."""
+def starts_with_label(text: str, *, names_aside: bool = False) -> bool:
+    """Whether ``text`` (a column of a line) begins with a label of any field or of the others.
+
+    With ``names_aside``, words each with a capital that are only like a label ("Hồ Văn Yến" is
+    like "họ và tên") are a name: forms write labels in sentence case or in capitals."""
     stripped = len(text) - len(text.lstrip(" .-–•*(\t"))
-    return any(match.start <= stripped + 1 for match in label_matches(text))
+    leading = [match for match in label_matches(text) if match.start <= stripped + 1]
+    if names_aside and leading and leading[0].score < 1:
+        words = text[leading[0].start : leading[0].end].split()
+        if len(words) >= 2 and all(word[:1].isupper() for word in words) and not text.isupper():
+            return False
+    return bool(leading)
