@@ -49,6 +49,8 @@ def test_a_decision_number_is_read_as_printed_and_not_from_a_forms_heading(
         ("Bản án số 12/2023/HS—PT", "12/2023/HS-PT"),
         ("Bản án số 3/2022/DS-GĐT", "3/2022/DS-GĐT"),
         ("Quyết định số 05/2024/QĐST-KDTM", "05/2024/QĐST-KDTM"),  # a court's decision
+        ("Bản án số 05/2013/DSST", "05/2013/DSST"),  # an older number, kind and instance run together
+        ("Bản án số 12/2014/HNGĐPT ngày", "12/2014/HNGĐPT"),
         ("Hóa đơn theo Nghị định số 123/2020/NĐ-CP", None),
         ("Thông tư số 107/2017/TT-BTC", None),
         ("Căn cứ Quyết định 15/2024/QĐ-TTg", None),
@@ -277,3 +279,8 @@ def test_a_name_only_like_a_label_below_its_label_is_a_name() -> None:
 
 def test_the_payees_name_is_not_the_payers() -> None:
     assert "payer_name" not in extracted("Payee name: Chi cục Thi hành án dân sự quận Ba Đình\n")
+
+
+def test_a_fee_is_not_the_amount_and_a_bilingual_amount_in_figures_is() -> None:
+    read_fields = extracted("Số tiền phí: 11,000 VND\nAmount in figures: 1,500,000 VND\n")
+    assert read_fields["amount_vnd"] == 1_500_000

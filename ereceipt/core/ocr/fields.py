@@ -54,7 +54,10 @@ _YEAR = rf"[{_LOOKALIKE}]{{2}}\s?[{_LOOKALIKE}]{{2}}"
 _NUMBER_START = rf"(?:(?<![\w/])[{_LOOKALIKE}]|(?<=[^\W\d_])[0-9])[{_LOOKALIKE}]{{0,4}}"
 _DASH = r"\s?[-–—]\s?"
 _DECISION = re.compile(rf"({_NUMBER_START})\s?/\s?(?:({_YEAR})\s?/?\s?)?Q[ĐD]{_DASH}([A-ZĐ]{{2,12}})")
-_JUDGMENT = re.compile(rf"({_NUMBER_START})\s?/\s?({_YEAR})\s?/\s?([A-ZĐ]{{1,6}}){_DASH}([A-ZĐ]{{2,4}})\b")
+# The case kind and the instance with a dash ("DS-ST") or, in older numbers, run together ("DSST").
+_JUDGMENT = re.compile(
+    rf"({_NUMBER_START})\s?/\s?({_YEAR})\s?/\s?([A-ZĐ]{{1,6}})(?:({_DASH})|(?=(?:ST|PT|GĐT|GDT)\b))([A-ZĐ]{{2,4}})\b"
+)
 # A court's judgment ends in its instance (sơ thẩm, phúc thẩm, giám đốc thẩm, tái thẩm); a court's
 # decision is "QĐST-DS", "QĐPT-HS". "123/2020/NĐ-CP" or "107/2017/TT-BTC" is a decree or a circular.
 _INSTANCES = {"ST", "PT", "GĐT", "GDT", "TT"}
@@ -433,14 +436,14 @@ def judgment_number(lines: list[Line]) -> Reading | None:
     number of the same shape is none."""
 
     def build(match: re.Match[str]):
-        kind, instance = match.group(3).replace("QD", "QĐ"), match.group(4).replace("GDT", "GĐT")
+        kind, instance = match.group(3).replace("QD", "QĐ"), match.group(5).replace("GDT", "GĐT")
         court_decision = kind.startswith("QĐ") and len(kind) > 2
         if kind == "QĐ" or not (instance in _INSTANCES or court_decision):
             return None
         (number, year), repairs = _numbers(match.group(1), match.group(2))
         if not (number.isdigit() and year.isdigit()):
             return None
-        return f"{number}/{year}/{match.group(3)}-{match.group(4)}", repairs
+        return f"{number}/{year}/{match.group(3)}{'-' if match.group(4) else ''}{match.group(5)}", repairs
 
     return _first(lines, _JUDGMENT, build)
 

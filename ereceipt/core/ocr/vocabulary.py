@@ -52,6 +52,7 @@ LABELS: dict[str, tuple[str, ...]] = {
         "ten nguoi gui",
         "nguoi gui",
         "ben chuyen",
+        "nguoi chuyen",
         "ben tra tien",
         "payer name",
         "payer",
@@ -100,6 +101,8 @@ LABELS: dict[str, tuple[str, ...]] = {
         "address",
     ),
     "amount_vnd": (
+        "amount in figures",
+        "in figures",
         "so tien bang so",
         "so tien nop",
         "so tien thu",
@@ -198,6 +201,8 @@ LABELS: dict[str, tuple[str, ...]] = {
     "other": (
         "ngoai thuong",  # a bank's name ("Ngân hàng TMCP Ngoại thương"), not "người hưởng" misread
         "payment order",  # a bilingual form's title, not a label
+        "so tien phi",
+        "phi giao dich",
         "cong thuong",
         "so tai khoan",
         "tai khoan",
