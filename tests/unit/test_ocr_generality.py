@@ -284,3 +284,17 @@ def test_the_payees_name_is_not_the_payers() -> None:
 def test_a_fee_is_not_the_amount_and_a_bilingual_amount_in_figures_is() -> None:
     read_fields = extracted("Số tiền phí: 11,000 VND\nAmount in figures: 1,500,000 VND\n")
     assert read_fields["amount_vnd"] == 1_500_000
+
+
+@pytest.mark.parametrize(
+    ("read_as", "name"),
+    [
+        ("Người nộp: Đăng Ngọc Quỳnh", "Đặng Ngọc Quỳnh"),
+        ("Người nộp: Vữ Thủy Phúc", "Vũ Thủy Phúc"),
+        ("Người nộp: Công ty Cố phần Xây dựng Hưng Thịnh", "Công ty Cổ phần Xây dựng Hưng Thịnh"),
+        ("Người nộp: NGUYEN VAN AN", "NGUYEN VAN AN"),  # written without marks: left so
+        ("Người nộp: Đinh Thị Lan", "Đinh Thị Lan"),
+    ],
+)
+def test_a_common_surname_or_company_words_get_their_marks_back(read_as: str, name: str) -> None:
+    assert extracted(read_as)["payer_name"] == name

@@ -25,7 +25,7 @@ from ereceipt.core.ocr.amounts import (
 )
 from ereceipt.core.ocr.labels import Value, continued, has_label, labelled, solid_text, trimmed
 from ereceipt.core.ocr.layout import Line
-from ereceipt.core.ocr.repair import digits, fold, form_words, joined_syllables, unmarked
+from ereceipt.core.ocr.repair import digits, fold, form_words, joined_syllables, name_words, unmarked
 from ereceipt.core.ocr.vocabulary import label_matches
 
 FIELDS = (
@@ -127,7 +127,8 @@ def payer_name(lines: list[Line]) -> Reading | None:
         words, joins = joined_syllables(text.split())
         if len(words) < 2 or not all(re.fullmatch(r"[\w.&-]+", word) for word in words):
             continue
-        return Reading(" ".join(words), _confidence(lines, value, joins))
+        words, restored = name_words(words)
+        return Reading(" ".join(words), _confidence(lines, value, joins + restored))
     return None
 
 

@@ -174,3 +174,43 @@ def form_words(text: str) -> tuple[str, int]:
         words[index] = word.replace(core, restored, 1)
         repairs += 1
     return " ".join(words), repairs
+
+
+# The commonest Vietnamese surnames, each the only one its letters without marks spell: a surname
+# whose marks OCR misread ("Đăng", "Vữ") is put back. Words of company names likewise.
+_SURNAMES = {
+    fold(name).lower(): name
+    for name in (
+        "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ",
+        "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Trịnh", "Trương", "Lâm", "Đoàn", "Lương", "Vương",
+    )
+}  # fmt: skip
+_COMPANY_WORDS = {("cong", "ty"): ("công", "ty"), ("co", "phan"): ("cổ", "phần")}
+
+
+def name_words(words: list[str]) -> tuple[list[str], int]:
+    """A name's words with the marks of a common surname or of "Công ty Cổ phần" put back, keeping
+    the capitals read, and how many words were changed; a name written without any mark (a bank's
+    "NGUYEN VAN AN") is left as written."""
+    if unmarked(" ".join(words)):
+        return words, 0
+    fixed, repairs = list(words), 0
+
+    def put(index: int, word: str) -> None:
+        nonlocal repairs
+        read = fixed[index]
+        word = word.upper() if read.isupper() else word[:1].upper() + word[1:] if read[:1].isupper() else word
+        if word != read:
+            fixed[index], repairs = word, repairs + 1
+
+    folded = [fold(word) for word in words]
+    company = False
+    for index in range(len(words) - 1):
+        pair = _COMPANY_WORDS.get((folded[index], folded[index + 1]))
+        if pair:
+            company = True
+            put(index, pair[0])
+            put(index + 1, pair[1])
+    if not company and 2 <= len(words) <= 5 and folded[0] in _SURNAMES:
+        put(0, _SURNAMES[folded[0]])
+    return fixed, repairs
