@@ -298,3 +298,15 @@ def test_a_fee_is_not_the_amount_and_a_bilingual_amount_in_figures_is() -> None:
 )
 def test_a_common_surname_or_company_words_get_their_marks_back(read_as: str, name: str) -> None:
     assert extracted(read_as)["payer_name"] == name
+
+
+@pytest.mark.parametrize(
+    ("text", "reference"),
+    [
+        ("Mã giao dịch: FT2532 1206085.", "FT25321206085"),
+        ("Số tham chiếu: FT 25142921621", "FT25142921621"),
+        ("Số tham chiếu: FT25142921621 ngày 05/03/2026", "FT25142921621"),
+    ],
+)
+def test_a_reference_set_apart_by_a_space_is_one_reference(text: str, reference: str) -> None:
+    assert read(text, fields.bank_reference) == reference

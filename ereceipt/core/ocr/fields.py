@@ -471,9 +471,21 @@ def document_date(lines: list[Line]) -> Reading | None:
     return Reading(found[0], found[1] * REPAIR_FACTOR ** found[2]) if found else None
 
 
+MAX_REFERENCE = 20  # characters of a bank's transaction reference
+
+
 def bank_reference(lines: list[Line]) -> Reading | None:
+    """After its label: letters then digits, one token; digits OCR set apart by a space
+    ("FT2532 1206085") are one reference again."""
     for value in labelled(lines, "bank_reference"):
-        token = value.text.split()[0].strip(".,;")
+        tokens = [token.strip(".,;") for token in value.text.split()]
+        token = tokens[0]
+        for more in tokens[1:]:
+            prefix = re.fullmatch(r"[A-Z]{2,4}", token) is not None  # "FT 2514..."
+            started = prefix or any(char.isdigit() for char in token)
+            if not (more.isdigit() and started and len(token + more) <= MAX_REFERENCE):
+                break
+            token += more
         match = re.fullmatch(rf"([A-Z]{{0,4}})([{_LOOKALIKE}A-Z]{{4,}})", token)
         if match and len(token) >= 6:
             tail, repairs = digits(match.group(2))
