@@ -310,3 +310,36 @@ def test_a_common_surname_or_company_words_get_their_marks_back(read_as: str, na
 )
 def test_a_reference_set_apart_by_a_space_is_one_reference(text: str, reference: str) -> None:
     assert read(text, fields.bank_reference) == reference
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "address"),
+    [
+        ("Họ tên người nộp tiền: Nguyễn Văn An, CCCD số: 012345678901", "Nguyễn Văn An", None),
+        (
+            "Người nộp: Nguyễn Văn An; số CCCD 012345678901, địa chỉ: Số 5 phố Huế, Hà Nội; "
+            "điện thoại: 0912345678",
+            "Nguyễn Văn An",
+            "Số 5 phố Huế, Hà Nội",
+        ),
+        (
+            "Người nộp: Lê Thị Hoa\nĐịa chỉ: Số 5 phố Huế, Hà Nội. Ghi chú: nộp thay",
+            "Lê Thị Hoa",
+            "Số 5 phố Huế, Hà Nội",
+        ),
+        ("Người nộp: Công ty TNHH Minh Phát, mã số thuế 0101234567", "Công ty TNHH Minh Phát", None),
+    ],
+)
+def test_a_value_ends_where_a_clause_of_another_value_starts_on_its_line(
+    text: str, name: str, address: str | None
+) -> None:
+    read_fields = extracted(text)
+    assert read_fields["payer_name"] == name
+    assert read_fields.get("payer_address") == address
+
+
+def test_a_colon_misread_inside_a_street_name_is_no_clause() -> None:
+    assert (
+        extracted("Địa chỉ: Số 5 phố Trần Hưng: Đạo, Hà Nội")["payer_address"]
+        == "Số 5 phố Trần Hưng Đạo, Hà Nội"
+    )

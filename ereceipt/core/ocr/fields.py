@@ -113,9 +113,24 @@ def _confidence(lines: list[Line], value: Value, repairs: int = 0) -> float:
     return lines[value.line].confidence(value.start, value.end) * REPAIR_FACTOR**repairs
 
 
+# A clause of its own after a value on the same line: a comma, semicolon or full stop, then a few
+# words and a colon, or words naming another kind of value ("..., CCCD số ...", "; điện thoại ...").
+_CLAUSE = re.compile(
+    r"[,;.]\s+(?=[^\W\d_]+(?:[ /][^\W\d_]+){0,3}\s?:|(?:so )?(?:cccd|cmnd|can cuoc|dien thoai|sdt|dt|email|"
+    r"fax|ma so thue|mst|sinh nam|sinh ngay|nam sinh)\b)"
+)
+
+
+def _own_clause(text: str) -> str:
+    """``text`` up to where a clause of another value starts on its line."""
+    found = _CLAUSE.search(fold(text))
+    return text[: found.start()] if found else text
+
+
 def payer_name(lines: list[Line]) -> Reading | None:
     for value in labelled(lines, "payer_name"):
-        text = _NAME_TITLE.sub("", value.text.split("(")[0]).strip(" .:-,;")
+        name = _own_clause(value.text.split("(")[0])
+        text = _NAME_TITLE.sub("", name.split(",")[0].split(";")[0]).strip(" .:-,;")
         if not text or re.search(r"[\d:/@]", text) or len(text.split()) > 12 or not text[0].isupper():
             continue  # a name starts with a capital: "thi hành án" is a label's words
         wrapped = value.end >= len(lines[value.line].text.rstrip()) and len(lines[value.line].text) >= WRAPPED
@@ -235,7 +250,7 @@ def payer_address(lines: list[Line]) -> Reading | None:
 
 
 def _address_text(text: str) -> str:
-    text = _joined_parts(text)
+    text = _own_clause(_joined_parts(text))  # "..., Hà Nội; điện thoại: ..." ends at the semicolon
     text = re.sub(r",(?=[^\W\d_])", ", ", text.replace(":", ""))  # "Quận 1,TP." and "Hưng: Đạo" misread
     text = re.sub(r"\b([Ss]ố|[Nn]hà)(?=\d)", r"\1 ", text)  # "Số230"
     text = re.sub(r"(?<=[^\W\d_A-ZĐ]{2})\. (?=[A-ZĐ])", ", ", text)  # "Hoàn Kiếm. Hà Nội"; "TP. Hồ" stays
