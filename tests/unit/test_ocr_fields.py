@@ -272,13 +272,13 @@ def test_a_document_that_groups_with_dots_reads_1_000_as_a_thousand_without_a_wa
 
 
 def test_a_document_that_groups_with_commas_reads_1_000_as_a_thousand_without_a_warning() -> None:
-    read_fields = fields.extract_fields(lines_of_text("Amount: 12,500,000 VND\nSố tiền: 1,000 đ"))
+    read_fields = fields.extract_fields(lines_of_text("Số dư: 12,500,000 VND\nSố tiền: 1,000 đ"))
     assert read_fields.values["amount_vnd"] == 1000
     assert grouping_warnings(read_fields) == []
 
 
 def test_a_separator_the_document_uses_as_its_decimal_point_is_never_one_dong_silently() -> None:
-    read_fields = fields.extract_fields(lines_of_text("Số tiền: 1.000 đ\nAmount: 12,500,000 VND"))
+    read_fields = fields.extract_fields(lines_of_text("Số tiền: 1.000 đ\nSố dư: 12,500,000 VND"))
     assert read_fields.values["amount_vnd"] == 1
     (warning,) = grouping_warnings(read_fields)
     assert "groups thousands with ','" in warning

@@ -84,6 +84,13 @@ def test_similarity_is_diacritic_insensitive_and_refuses_other_words() -> None:
     assert vocabulary.similarity("so tai khoan", "so tien") < vocabulary.SIMILARITY
 
 
+def test_a_similarity_floor_cuts_off_only_pairs_below_it() -> None:
+    """The floor lets ``label_matches`` skip the full comparison; scores that reach it are unchanged."""
+    alike = vocabulary.similarity("ho ten nguoi nop", "ho ten nguoi nop tien")
+    assert vocabulary.similarity("ho ten nguoi nop", "ho ten nguoi nop tien", vocabulary.SIMILARITY) == alike
+    assert vocabulary.similarity("so tai khoan", "so tien bang so", vocabulary.SIMILARITY) == 0.0
+
+
 def test_the_longer_label_of_another_field_wins_where_they_overlap() -> None:
     matches = vocabulary.label_matches("Số tiền bằng chữ: Một nghìn đồng")
     assert [match.field for match in matches] == ["amount_in_words"]
@@ -140,8 +147,33 @@ def test_a_decision_number_read_with_a_fraction_slash() -> None:
 
 
 def test_an_address_is_read_by_its_shape_when_its_label_was_misread() -> None:
-    read = extracted("Đức\nSố 25 đường Điện Biên Phủ, Hải Châu, Đà Nẵng\n")
+    read = extracted("Người nộp tiền: Lê Văn Đức\nSố 25 đường Điện Biên Phủ, Hải Châu, Đà Nẵng\n")
     assert read["payer_address"] == "Số 25 đường Điện Biên Phủ, Hải Châu, Đà Nẵng"
+
+
+def test_an_address_shape_outside_the_payers_block_is_not_the_payers() -> None:
+    """The agency's address under its name in the heading, and an address far below the payer."""
+    heading = "CHI CỤC THI HÀNH ÁN DÂN SỰ QUẬN BA ĐÌNH\nSố 5 phố Huế, Hoàn Kiếm, Hà Nội\n"
+    assert "payer_address" not in extracted(heading + "Người nộp tiền: Lê Văn Đức\n")
+    far = "Người nộp tiền: Lê Văn Đức\nSố tiền: 100.000 đ\nNgày 05/03/2026\nKý tên\nGhi chú\n"
+    assert "payer_address" not in extracted(far + "Số 5 phố Huế, Hoàn Kiếm, Hà Nội\n")
+
+
+def test_an_address_below_the_payees_label_is_not_the_payers() -> None:
+    read = extracted(
+        "Người trả tiền: Trần Văn Bình\nSố tài khoản: 0123456789\n"
+        "Người hưởng: Chi cục Thi hành án dân sự quận Ba Đình\nĐịa chỉ: Số 5 phố Huế, Hà Nội\n"
+    )
+    assert read["payer_name"] == "Trần Văn Bình"
+    assert "payer_address" not in read
+
+
+def test_an_address_below_the_payers_label_after_the_payee_is_the_payers() -> None:
+    read = extracted(
+        "Đơn vị nhận tiền: Chi cục Thi hành án dân sự quận Ba Đình\n"
+        "Người nộp tiền: Trần Văn Bình\nĐịa chỉ: Số 5 phố Huế, Hà Nội\n"
+    )
+    assert read["payer_address"] == "Số 5 phố Huế, Hà Nội"
 
 
 # Inline fields ------------------------------------------------------------------------------------

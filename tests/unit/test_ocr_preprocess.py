@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image, ImageFilter
 
 from ereceipt.core.ocr.preprocess import median3
@@ -20,3 +21,11 @@ def test_the_fast_median_takes_out_a_lone_speck() -> None:
     page = np.full((9, 9), 255, dtype=np.uint8)
     page[4, 4] = 0
     assert np.asarray(median3(Image.fromarray(page))).min() == 255
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 7), (6, 1), (2, 2), (40, 57)])
+def test_the_fast_median_is_pillows_on_ink_and_paper_of_any_size(shape: tuple[int, int]) -> None:
+    rng = np.random.default_rng(sum(shape))
+    page = np.where(rng.random(shape) < 0.3, 0, 255).astype(np.uint8)  # black ink on white paper
+    image = Image.fromarray(page)
+    assert np.array_equal(np.asarray(median3(image)), np.asarray(image.filter(ImageFilter.MedianFilter(3))))

@@ -25,7 +25,8 @@ from ereceipt.core.ocr.amounts import (
 )
 from ereceipt.core.ocr.labels import Value, continued, has_label, labelled, solid_text, trimmed
 from ereceipt.core.ocr.layout import Line
-from ereceipt.core.ocr.repair import digits, fold, form_words, joined_syllables
+from ereceipt.core.ocr.repair import digits, fold, form_words, joined_syllables, name_words, unmarked
+from ereceipt.core.ocr.vocabulary import label_matches
 
 FIELDS = (
     "payer_name",
@@ -46,15 +47,28 @@ CHECK_CONFIDENCE = 0.3  # at most, for an amount a warning asks the officer to c
 SHAPE_FACTOR = 0.8  # a value found by its shape alone, without its label, is less sure
 WRAPPED = 36  # characters on a line before a name may have been carried on to the next
 
-_LOOKALIKE = "0-9OolI|"
+_LOOKALIKE = "0-9OolI|Øø"
 _YEAR = rf"[{_LOOKALIKE}]{{2}}\s?[{_LOOKALIKE}]{{2}}"
-_DECISION = re.compile(rf"\b([{_LOOKALIKE}]{{1,5}})\s?/\s?(?:({_YEAR})\s?/?\s?)?Q[ĐD]\s?-\s?([A-ZĐ]{{2,12}})")
+# A document number starts after a non-letter (a letter for a digit allowed: "l23/QĐ"), or right
+# after a word run into it ("Số123/QĐ") with a real digit.
+_NUMBER_START = rf"(?:(?<![\w/])[{_LOOKALIKE}]|(?<=[^\W\d_])[0-9])[{_LOOKALIKE}]{{0,4}}"
+_DASH = r"\s?[-–—]\s?"
+_DECISION = re.compile(rf"({_NUMBER_START})\s?/\s?(?:({_YEAR})\s?/?\s?)?Q[ĐD]{_DASH}([A-ZĐ]{{2,12}})")
+# The case kind and the instance with a dash ("DS-ST") or, in older numbers, run together ("DSST").
 _JUDGMENT = re.compile(
-    rf"\b([{_LOOKALIKE}]{{1,5}})\s?/\s?({_YEAR})\s?/\s?([A-ZĐ]{{1,6}})\s?-\s?([A-ZĐ]{{2,4}})\b"
+    rf"({_NUMBER_START})\s?/\s?({_YEAR})\s?/\s?([A-ZĐ]{{1,6}})(?:({_DASH})|(?=(?:ST|PT|GĐT|GDT)\b))([A-ZĐ]{{2,4}})\b"
 )
+# A court's judgment ends in its instance (sơ thẩm, phúc thẩm, giám đốc thẩm, tái thẩm); a court's
+# decision is "QĐST-DS", "QĐPT-HS". "123/2020/NĐ-CP" or "107/2017/TT-BTC" is a decree or a circular.
+_INSTANCES = {"ST", "PT", "GĐT", "GDT", "TT"}
+# A form's own header cites the act it was issued under ("Ban hành kèm theo Thông tư số ...").
+_FORM_HEADER = re.compile(r"ban hanh|thong tu|nghi dinh|mau so")
 _CITIZEN_ID = re.compile(r"(?<![\d.,])(0\d{11})(?![\d.,]\d|\d)")
-_CASE_CODE = re.compile(rf"\bTHA\s?([0-9][{_LOOKALIKE}]{{3,5}})\b")
-_OTHER_NUMBERS = re.compile(r"tai khoan|\bstk\b|\btk\b|dien thoai|\bsdt\b|\bdt\b|account|fax")
+_CASE_CODE = re.compile(rf"\bTHA\s?([0-9][{_LOOKALIKE}SBZ]{{3,5}})\b")
+_OTHER_NUMBERS = re.compile(
+    r"tai khoan|\bstk\b|\btk\b|dien thoai|\bsdt\b|\bdt\b|account|fax|ma so thue|\bmst\b|ma chuong|ndkt|"
+    r"tieu muc|qhns|so seri|serial"
+)
 _AMOUNT_SHAPE = re.compile(
     r"(?<![\w.,])([1-9][0-9]{0,2}(?:[., \u00a0][0-9]{3})+|[1-9][0-9]{3,})\s?(đồng|đ|VNĐ|VND)(?!\w)",
     re.IGNORECASE,
@@ -99,11 +113,26 @@ def _confidence(lines: list[Line], value: Value, repairs: int = 0) -> float:
     return lines[value.line].confidence(value.start, value.end) * REPAIR_FACTOR**repairs
 
 
+# A clause of its own after a value on the same line: a comma, semicolon or full stop, then a few
+# words and a colon, or words naming another kind of value ("..., CCCD số ...", "; điện thoại ...").
+_CLAUSE = re.compile(
+    r"[,;.]\s+(?=[^\W\d_]+(?:[ /][^\W\d_]+){0,3}\s?:|(?:so )?(?:cccd|cmnd|can cuoc|dien thoai|sdt|dt|email|"
+    r"fax|ma so thue|mst|sinh nam|sinh ngay|nam sinh)\b)"
+)
+
+
+def _own_clause(text: str) -> str:
+    """``text`` up to where a clause of another value starts on its line."""
+    found = _CLAUSE.search(fold(text))
+    return text[: found.start()] if found else text
+
+
 def payer_name(lines: list[Line]) -> Reading | None:
     for value in labelled(lines, "payer_name"):
-        text = _NAME_TITLE.sub("", value.text.split("(")[0]).strip(" .:-,;")
-        if not text or re.search(r"[\d:/@]", text) or len(text.split()) > 12:
-            continue
+        name = _own_clause(value.text.split("(")[0])
+        text = _NAME_TITLE.sub("", name.split(",")[0].split(";")[0]).strip(" .:-,;")
+        if not text or re.search(r"[\d:/@]", text) or len(text.split()) > 12 or not text[0].isupper():
+            continue  # a name starts with a capital: "thi hành án" is a label's words
         wrapped = value.end >= len(lines[value.line].text.rstrip()) and len(lines[value.line].text) >= WRAPPED
         if wrapped:  # a name carried on to the next line
             for index in continued(lines, value, most=1):
@@ -113,7 +142,8 @@ def payer_name(lines: list[Line]) -> Reading | None:
         words, joins = joined_syllables(text.split())
         if len(words) < 2 or not all(re.fullmatch(r"[\w.&-]+", word) for word in words):
             continue
-        return Reading(" ".join(words), _confidence(lines, value, joins))
+        words, restored = name_words(words)
+        return Reading(" ".join(words), _confidence(lines, value, joins + restored))
     return None
 
 
@@ -139,14 +169,16 @@ def _citizen_id(number: str) -> bool:
     return 1 <= int(number[:3]) <= 96 and number[3] in "0123"
 
 
-def _by_shape(lines: list[Line], field: str, pattern: re.Pattern[str], value_of) -> Reading | None:
-    """The one value of its own shape on the page, not on a line naming another number (an account,
-    a phone); None when there is none or several different ones, or when the page has a label of
-    the field whose value could not be read: nothing is guessed."""
+def _by_shape(
+    lines: list[Line], field: str, pattern: re.Pattern[str], value_of, among: range | None = None
+) -> Reading | None:
+    """The one value of its own shape on the page (or on the lines ``among``), not on a line naming
+    another number (an account, a phone); None when there is none or several different ones, or when
+    the page has a label of the field whose value could not be read: nothing is guessed."""
     if has_label(lines, field):
         return None
     found: dict[str, float] = {}
-    for line in lines:
+    for line in lines if among is None else [lines[index] for index in among if index < len(lines)]:
         if _OTHER_NUMBERS.search(fold(line.text)):
             continue
         for match in pattern.finditer(line.text):
@@ -175,18 +207,87 @@ def _with_continuation(lines: list[Line], value: Value, *, place: bool = False) 
     return " ".join(texts), confidence
 
 
+PAYEE_REACH = 4  # lines: an address this close below the payee's label is the payee's
+ADDRESS_REACH = 4  # lines from the payer's name where an address without its label is the payer's
+
+
+def _payees_address(lines: list[Line], value: Value) -> bool:
+    """Whether the party label nearest above ``value`` (or before it on its line) names the party
+    paid, not the payer: a bank order gives the beneficiary's address too. Of two parties side by
+    side (the payer's column and the beneficiary's) the one whose column the value stands in."""
+    x = lines[value.line].x(value.start) + 2 * lines[value.line].height
+    for index in range(value.line, max(-1, value.line - PAYEE_REACH - 1), -1):
+        line = lines[index]
+        parties = [
+            match
+            for match in label_matches(line.text)
+            if match.field in {"payer_name", "payee"} and (index < value.line or match.end <= value.start)
+        ]
+        if parties:
+            left = [match for match in parties if line.x(match.start) <= x]
+            return (left[-1] if left else parties[0]).field == "payee"
+    return False
+
+
 def payer_address(lines: list[Line]) -> Reading | None:
-    """The address after the payer's name (a bank order also has the beneficiary's)."""
+    """The address after the payer's name, not the payee's (a bank order has both); an address
+    written in its parts ("Số nhà: ... Phường/Xã: ... Quận: ... Tỉnh/TP: ...") is one, its parts
+    joined by commas."""
     name = next(labelled(lines, "payer_name"), None)
     for value in labelled(lines, "payer_address", first_line=name.line if name else 0):
+        if _payees_address(lines, value):
+            continue
         text, confidence = _with_continuation(lines, value, place=True)
-        text = re.sub(r",(?=[^\W\d_])", ", ", text.replace(":", ""))  # "Quận 1,TP." and "Hưng: Đạo" misread
-        text = re.sub(r"\b([Ss]ố|[Nn]hà)(?=\d)", r"\1 ", text)  # "Số230"
-        text = re.sub(r"(?<=[^\W\d_A-ZĐ]{2})\. (?=[A-ZĐ])", ", ", text)  # "Hoàn Kiếm. Hà Nội"; "TP. Hồ" stays
-        return Reading(" ".join(text.split()).rstrip(" .,;"), confidence)
-    return _by_shape(
-        lines, "payer_address", _ADDRESS, _address_shape
-    )  # a label OCR could not read: "Số 12 phố ..."
+        return Reading(_address_text(text), confidence)
+    if name is None:
+        return None
+    # A label OCR could not read: "Số 12 phố ..." in the payer's block (an agency's or a bank's own
+    # address in the heading is none).
+    in_parts = _address_in_parts(lines, range(name.line, len(lines)))
+    return in_parts or _by_shape(
+        lines, "payer_address", _ADDRESS, _address_shape, range(name.line, name.line + ADDRESS_REACH)
+    )
+
+
+def _address_text(text: str) -> str:
+    text = _own_clause(_joined_parts(text))  # "..., Hà Nội; điện thoại: ..." ends at the semicolon
+    text = re.sub(r",(?=[^\W\d_])", ", ", text.replace(":", ""))  # "Quận 1,TP." and "Hưng: Đạo" misread
+    text = re.sub(r"\b([Ss]ố|[Nn]hà)(?=\d)", r"\1 ", text)  # "Số230"
+    text = re.sub(r"(?<=[^\W\d_A-ZĐ]{2})\. (?=[A-ZĐ])", ", ", text)  # "Hoàn Kiếm. Hà Nội"; "TP. Hồ" stays
+    return " ".join(text.split()).rstrip(" .,;")
+
+
+_ADMIN = r"(?:phuong|xa|thi tran|quan|huyen|thi xa|tinh|thanh pho|tp|p|x|q|h|t)"
+# The label of a part of an address: "Phường/Xã:", "Quận:", "Tỉnh/TP:", "P/X:" (its slash read "I").
+_ADMIN_PART = re.compile(rf"\s*\b{_ADMIN}(?:\s*[/|i]\s*{_ADMIN})*\s*:\s*")
+
+
+def _joined_parts(text: str) -> str:
+    """``text`` with each label of an address's part made a comma, blank parts dropped."""
+    pieces, last = [], 0
+    for match in _ADMIN_PART.finditer(fold(text)):
+        pieces.append(text[last : match.start()])
+        last = match.end()
+    pieces.append(text[last:])
+    return ", ".join(piece.strip(" ,") for piece in pieces if any(char.isalnum() for char in piece))
+
+
+def _address_in_parts(lines: list[Line], block: range) -> Reading | None:
+    """An address written in labelled parts on one line of the payer's block, its first part a house
+    number ("Số nhà, đường: Số 12 phố Huế Phường/Xã: ... Quận/Huyện: ... Tỉnh/TP: ...")."""
+    for index in block:
+        if index >= len(lines):
+            break
+        line = lines[index]
+        for start, end in ((m.start(), m.end()) for m in re.finditer(r"[^\t]+", line.text)):
+            column = line.text[start:end]
+            if len(_ADMIN_PART.findall(fold(column))) < 2:
+                continue
+            house = re.search(r"(?:^|:\s*)((?:[Ss]ố|[Nn]hà)\s?\d.*)", column)
+            value = Value(index, start + house.start(1), end, house.group(1)) if house else None
+            if value is not None and not _payees_address(lines, value):
+                return Reading(_address_text(value.text), _confidence(lines, value) * SHAPE_FACTOR)
+    return None
 
 
 def _address_shape(match: re.Match[str]) -> str | None:
@@ -201,6 +302,7 @@ def amount_vnd(lines: list[Line], in_words: int | None = None) -> Reading | None
     """
     grouping = document_grouping(line.text for line in lines)
     first: Reading | None = None
+    first_said = ""
     for value in labelled(lines, "amount_vnd"):
         tokens = [digits(token) for token in value.text.split(" ")]
         text = " ".join(token for token, _ in tokens)
@@ -211,8 +313,20 @@ def amount_vnd(lines: list[Line], in_words: int | None = None) -> Reading | None
             reading = Reading(found.amount, confidence, doubt)
             if in_words is None or found.amount == in_words:
                 return reading
-            first = first or reading
+            if first is None:
+                first, first_said = reading, _digits_as_read(text)
     confirmed = _confirmed_by_words(lines, grouping, in_words) if in_words is not None else None
+    if (
+        confirmed is None
+        and first is not None
+        and in_words is not None
+        and _partly_read(first_said, in_words)
+    ):
+        doubt = (
+            f"{PARTLY_READ}: the digits were read as {first_said!r}, which agree with what the words say, "
+            f"{in_words} đồng, where they could be read; the words' amount is proposed; check it"
+        )
+        return Reading(in_words, min(first.confidence, CHECK_CONFIDENCE), doubt)
     if first is not None or confirmed is not None:
         return confirmed or first
 
@@ -222,6 +336,33 @@ def amount_vnd(lines: list[Line], in_words: int | None = None) -> Reading | None
 
     shaped = _by_shape(lines, "amount_vnd", _AMOUNT_SHAPE, amount)  # "... 1 015 000 đ" with no label
     return Reading(int(shaped.value), shaped.confidence) if shaped else None
+
+
+PARTLY_READ = "amount_digits_partly_read"
+
+
+def _digits_as_read(text: str) -> str:
+    """The digits of an amount as read, separators and currency left out, a misread glyph kept
+    (``"4ó, 109,000 đ"`` → ``"4ó109000"``)."""
+    number = re.split(r"\s(?=[^\W\d_]{2})|\s?(?:đ|VN[ĐD])\b", text, maxsplit=1, flags=re.IGNORECASE)[0]
+    return re.sub(r"[\s.,]", "", number)
+
+
+def _partly_read(said: str, words: int) -> bool:
+    """Whether digits read as ``said`` can only be the amount the words say with OCR's usual losses:
+    a glyph or two misread in place (``4ó109000``), or a group lost at either end (``3983000`` of
+    73 983 000, ``717534`` of 717 534 000)."""
+    written = str(words)
+    if len(said) == len(written) and any(char.isdigit() for char in said):
+        misread = [a for a, b in zip(said, written, strict=True) if a != b]
+        return len(misread) <= 2 and not any(char.isdigit() for char in misread)
+    lost = len(written) - len(said)
+    return (
+        said.isdigit()
+        and len(said) >= 3
+        and 1 <= lost <= 3
+        and (written.startswith(said) or written.endswith(said))
+    )
 
 
 def _confirmed_by_words(lines: list[Line], grouping: str | None, in_words: int) -> Reading | None:
@@ -265,9 +406,12 @@ def amount_in_words(lines: list[Line]) -> tuple[Reading, Reading | None] | None:
         amount = amount_of_words(text)
         if amount is None:
             return Reading(text, confidence), None
-        # The words as they are written, with the marks and letters OCR lost put back.
-        restored = " ".join(number_words(text)[0])
+        # The words as they are written, with the marks and letters OCR lost put back; words
+        # written without any mark ("Mot trieu dong") stay so.
         confidence *= REPAIR_FACTOR ** amount[1]
+        if unmarked(text):
+            return Reading(" ".join(text.split()), confidence), Reading(amount[0], confidence)
+        restored = " ".join(number_words(text)[0])
         written = restored[:1].upper() + restored[1:] if text[:1].isupper() else restored
         return Reading(written, confidence), Reading(amount[0], confidence)
     return None
@@ -280,6 +424,8 @@ def _numbers(*groups: str | None) -> tuple[list[str], int]:
 
 def _first(lines: list[Line], pattern: re.Pattern[str], build) -> Reading | None:
     for line in lines:
+        if _FORM_HEADER.search(fold(line.text)):
+            continue
         for match in pattern.finditer(line.text):
             made = build(match)
             if made is not None:
@@ -289,23 +435,31 @@ def _first(lines: list[Line], pattern: re.Pattern[str], build) -> Reading | None
 
 
 def decision_number(lines: list[Line]) -> Reading | None:
+    """An enforcement decision's number as printed ("05/QĐ-CCTHADS" keeps its zero), not one a form's
+    header cites."""
+
     def build(match: re.Match[str]):
         (number, year), repairs = _numbers(match.group(1), match.group(2))
         if not number.isdigit() or (year is not None and not year.isdigit()):
             return None
-        return f"{int(number)}/{year + '/' if year else ''}QĐ-{match.group(3)}", repairs
+        return f"{number}/{year + '/' if year else ''}QĐ-{match.group(3)}", repairs
 
     return _first(lines, _DECISION, build)
 
 
 def judgment_number(lines: list[Line]) -> Reading | None:
+    """A court's judgment or decision number as printed ("01/2024/DS-ST"); a decree's or a circular's
+    number of the same shape is none."""
+
     def build(match: re.Match[str]):
-        if match.group(3) in {"QĐ", "QD"}:
+        kind, instance = match.group(3).replace("QD", "QĐ"), match.group(5).replace("GDT", "GĐT")
+        court_decision = kind.startswith("QĐ") and len(kind) > 2
+        if kind == "QĐ" or not (instance in _INSTANCES or court_decision):
             return None
         (number, year), repairs = _numbers(match.group(1), match.group(2))
         if not (number.isdigit() and year.isdigit()):
             return None
-        return f"{int(number)}/{year}/{match.group(3)}-{match.group(4)}", repairs
+        return f"{number}/{year}/{match.group(3)}{'-' if match.group(4) else ''}{match.group(5)}", repairs
 
     return _first(lines, _JUDGMENT, build)
 
@@ -313,7 +467,8 @@ def judgment_number(lines: list[Line]) -> Reading | None:
 def case_payment_code(lines: list[Line]) -> Reading | None:
     """After its label; else by its shape anywhere, such as inside the content ("... mã THA6315")."""
     for value in labelled(lines, "case_payment_code"):
-        match = re.match(rf"([A-Z]{{2,6}}) ?([{_LOOKALIKE}]{{3,}})\b", value.text)  # "THA 3194" too
+        # "THA 3194" too; "THA778S" is THA7785
+        match = re.match(rf"([A-Z]{{2,6}}) ?([{_LOOKALIKE}][{_LOOKALIKE}SBZ]{{2,}})\b", value.text)
         if match:
             number, repairs = digits(match.group(2))
             if number.isdigit():
@@ -331,9 +486,21 @@ def document_date(lines: list[Line]) -> Reading | None:
     return Reading(found[0], found[1] * REPAIR_FACTOR ** found[2]) if found else None
 
 
+MAX_REFERENCE = 20  # characters of a bank's transaction reference
+
+
 def bank_reference(lines: list[Line]) -> Reading | None:
+    """After its label: letters then digits, one token; digits OCR set apart by a space
+    ("FT2532 1206085") are one reference again."""
     for value in labelled(lines, "bank_reference"):
-        token = value.text.split()[0].strip(".,;")
+        tokens = [token.strip(".,;") for token in value.text.split()]
+        token = tokens[0]
+        for more in tokens[1:]:
+            prefix = re.fullmatch(r"[A-Z]{2,4}", token) is not None  # "FT 2514..."
+            started = prefix or any(char.isdigit() for char in token)
+            if not (more.isdigit() and started and len(token + more) <= MAX_REFERENCE):
+                break
+            token += more
         match = re.fullmatch(rf"([A-Z]{{0,4}})([{_LOOKALIKE}A-Z]{{4,}})", token)
         if match and len(token) >= 6:
             tail, repairs = digits(match.group(2))
@@ -346,9 +513,25 @@ def purpose(lines: list[Line]) -> Reading | None:
         text, confidence = _with_continuation(lines, value)
         text = re.sub(r"(?<=[A-ZĐ])\s*-\s*(?=[A-ZĐ]{2})", "-", " ".join(text.split()))  # "QĐ - THADS"
         text = re.sub(r"\bTHA\s+(?=\d{4,6}\b)", "THA", text)  # a case code cut in two: "THA 3194"
+        text, numbered = _document_numbers(text)
         text, repairs = form_words(text)
-        return Reading(text.rstrip(" .,;"), confidence * REPAIR_FACTOR**repairs)
+        return Reading(text.rstrip(" .,;"), confidence * REPAIR_FACTOR ** (repairs + numbered))
     return None
+
+
+def _document_numbers(text: str) -> tuple[str, int]:
+    """``text`` with the number of each decision or judgment it cites, and each case code, read as
+    their fields read them ("QĐ số I8/QĐ-CCTHADS" is 18, "mã THA778S" is THA7785), and how many
+    letters were taken for digits."""
+    repairs = 0
+    for pattern in (_DECISION, _JUDGMENT, _CASE_CODE):
+        for match in reversed(list(pattern.finditer(text))):
+            years = (match.group(2),) if pattern is not _CASE_CODE else ()
+            (number, *year), changed = _numbers(match.group(1), *years)
+            if number.isdigit() and all(part is None or part.isdigit() for part in year) and changed:
+                text = text[: match.start(1)] + number + text[match.end(1) :]
+                repairs += changed
+    return text, repairs
 
 
 def _cross_check(fields: ExtractedFields) -> None:
@@ -392,7 +575,8 @@ def extract_fields(lines: list[Line]) -> ExtractedFields:
     ):
         fields.set(name, extractor(lines))
     _cross_check(fields)
-    if amount is not None and amount.doubt and "amount_words_vnd" not in fields.values:
+    partly = amount is not None and amount.doubt is not None and amount.doubt.startswith(PARTLY_READ)
+    if amount is not None and amount.doubt and ("amount_words_vnd" not in fields.values or partly):
         fields.warnings.append(amount.doubt)  # nothing confirms the reading: the officer must
         fields.confidences["amount_vnd"] = min(fields.confidences["amount_vnd"], CHECK_CONFIDENCE)
     return fields

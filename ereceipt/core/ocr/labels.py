@@ -58,9 +58,9 @@ def _value_after(line: Line, position: int) -> tuple[int, int]:
         position += 1
     end = text.find("\t", position)
     end = len(text) if end < 0 else end
-    if end == position and position < len(text):  # "Label:\t\tvalue", or a table's "Label\tvalue"
-        start = position + 1
-        while start < len(text) and text[start] in "\t ":
+    if end == position and position < len(text):  # "Label:\t\tvalue", a table's "Label\tvalue"
+        start = position + 1  # or a colon at a tab stop, "Label\t: value"
+        while start < len(text) and text[start] in "\t :":
             start += 1
         end = text.find("\t", start)
         return start, len(text) if end < 0 else end
@@ -125,7 +125,7 @@ def _below(lines: list[Line], index: int, label_start: int, label_end: int) -> V
     if nearest is None:
         return None
     start, end = trimmed(below, *nearest)
-    if start == end or starts_with_label(below.text[start:end]):
+    if start == end or starts_with_label(below.text[start:end], names_aside=True):
         return None
     return Value(index + 1, start, end, below.text[start:end])
 
@@ -140,10 +140,14 @@ def labelled(lines: list[Line], field: str, *, first_line: int = 0) -> Iterator[
     for index in range(first_line, len(lines)):
         line = lines[index]
         for match in labels_of(line.text, field):
-            start, end = _value_after(line, match.end)
-            start, end = trimmed(line, start, end)
+            raw_start, raw_end = _value_after(line, match.end)
+            start, end = trimmed(line, raw_start, raw_end)
             text = line.text[start:end]
-            right = bool(text.strip(",;")) and not starts_with_label(text)
+            # a cell that starts with a label is another box's label, even with its first word
+            # unsure ("QĐ thi hành án" beside "Người nộp"), not a value
+            cells = (text, line.text[raw_start:raw_end])
+            labelled_cell = any(starts_with_label(cell, names_aside=True) for cell in cells)
+            right = bool(text.strip(",;")) and not labelled_cell
             if right:
                 yield Value(index, start, end, text)
             # "CCCD số" above its box: a word that is no value does not hide the value below
@@ -165,20 +169,35 @@ def solid_text(line: Line) -> str:
     return "\t".join(part for part in line.text.split("\t") if any(char.isalnum() for char in part)).strip()
 
 
+# A line that stops on a word that wants a following one ("... khoản phải thi hành của") or a comma.
+_CARRIED = re.compile(r"(?:\b(?:cua|theo|va|cho|ve|tai|so|voi|la|do|bang|tu|den|doi)|[,\-–])\s*$")
+
+
+def _label_line_here(line: Line, carried: bool) -> bool:
+    """Whether ``line`` starts another labelled value: when the text above runs on into it, only a
+    label with its colon does ("... của" then "người phải thi hành án, mã ..." is one sentence)."""
+    if not carried:
+        return is_label_line(line)
+    return bool(_STARTS_WITH_LABEL.match(re.sub(r"^\W+", "", fold(line.text))))
+
+
 def continued(lines: list[Line], value: Value, *, most: int = 2) -> list[int]:
     """Indices of the lines right below ``value``'s line that carry its text on (up to ``most``)."""
     following: list[int] = []
     previous = lines[value.line]
+    text = previous.text[value.start : value.end]
     for index in range(value.line + 1, min(len(lines), value.line + 1 + most)):
         line = lines[index]
         # Forms put one line below the other at about twice the text's height; farther is another block.
         pitch = line.top - previous.top
         close = line.page == previous.page and pitch < 3.5 * max(previous.height, line.height)
-        if not close or is_label_line(line) or "\t" in solid_text(line):
+        carried = bool(_CARRIED.search(fold(text)))
+        if not close or _label_line_here(line, carried) or "\t" in solid_text(line):
             break
         start, end = trimmed(line, 0, len(line.text))
-        if start == end or line.confidence(start, end) < JUNK_CONFIDENCE:  # a row of specks
+        unsure = line.confidence(start, end) < JUNK_CONFIDENCE
+        if start == end or (unsure and not re.search(r"\w{4}", line.text[start:end])):  # a row of specks
             continue
         following.append(index)
-        previous = line
+        previous, text = line, line.text
     return following

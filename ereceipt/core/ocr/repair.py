@@ -2,7 +2,7 @@
 
 - ``fold``: lower case without diacritics, one character for one (``Đ`` → ``d``), so that a label
   is found even when its marks were misread and positions still match the original text;
-- ``digits``: letters read for digits inside a number (``O``/``o``/``D``/``Q`` → 0,
+- ``digits``: letters read for digits inside a number (``O``/``o``/``Ø``/``D``/``Q`` → 0,
   ``l``/``I``/``|``/``!`` → 1, ``S`` → 5, ``B`` → 8, ``Z`` → 2), only in a token with a digit that
   then is all digits and separators;
 - ``joined_syllables``: a name's syllable cut in two (``Nguy ễn``, ``Ph ạm``, ``Trầ n``) is joined
@@ -17,6 +17,8 @@ _DIGIT_LOOKALIKES = str.maketrans(
     {
         "O": "0",
         "o": "0",
+        "Ø": "0",
+        "ø": "0",
         "D": "0",
         "Q": "0",
         "l": "1",
@@ -123,17 +125,38 @@ _FORM_WORDS = {
     "nop": ("nộp", {"da", "phai"}, {"tien"}),
     "su": ("sự", {"dan"}, {"thi"}),
 }
+# Words of the names of agencies and court instances, put back with the capital they were read with
+# ("của Chỉ cục Thi hành án" is "của Chi cục Thi hành án"); "cục" after "Chi" is always small.
+_NAME_WORDS = {
+    "thi": ("thi", set(), {"hanh"}),
+    "hanh": ("hành", {"thi"}, {"an"}),
+    "an": ("án", {"hanh"}, set()),
+    "chi": ("chi", set(), {"cuc"}),
+    "cuc": ("cục", {"chi"}, set()),
+    "dan": ("dân", set(), {"su"}),
+    "tham": ("thẩm", {"so", "phuc", "doc", "tai"}, set()),
+}
+
+
+def unmarked(text: str) -> bool:
+    """Whether the words of ``text`` have no letter with a mark (written without diacritics, "Nop
+    tien THA theo QĐ-CCTHADS": codes in capitals do not count)."""
+    words = " ".join(word for word in text.split() if not word.isupper())
+    return fold(words) == words.lower()
 
 
 def form_words(text: str) -> tuple[str, int]:
     """``"Nộp tiên thi hành án dân Sự"`` → ``"Nộp tiền thi hành án dân sự"``, and how many words
     were put back: a word is restored only beside a neighbour that settles it, in lower case after
-    a lower-case word."""
+    a lower-case word; text written without any mark ("Nop tien thi hanh an") is left as written."""
+    if unmarked(text):
+        return text, 0
     words = text.split(" ")
     folded = [fold(word).strip(".,;:") for word in words]
     repairs = 0
     for index, word in enumerate(words):
-        known = _FORM_WORDS.get(folded[index])
+        key = folded[index]
+        known = _FORM_WORDS.get(key) or _NAME_WORDS.get(key)
         if known is None:
             continue
         before = folded[index - 1] if index else ""
@@ -141,10 +164,53 @@ def form_words(text: str) -> tuple[str, int]:
         if before not in known[1] and after not in known[2]:
             continue
         core = word.strip(".,;:")
-        upper = core[:1].isupper() and (index == 0 or words[index - 1][:1].isupper())
+        if key in _NAME_WORDS:
+            upper = core[:1].isupper() and key != "cuc"
+        else:
+            upper = core[:1].isupper() and (index == 0 or words[index - 1][:1].isupper())
         restored = known[0][:1].upper() + known[0][1:] if upper else known[0]
         if core == restored:
             continue
         words[index] = word.replace(core, restored, 1)
         repairs += 1
     return " ".join(words), repairs
+
+
+# The commonest Vietnamese surnames, each the only one its letters without marks spell: a surname
+# whose marks OCR misread ("Đăng", "Vữ") is put back. Words of company names likewise.
+_SURNAMES = {
+    fold(name).lower(): name
+    for name in (
+        "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ",
+        "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Trịnh", "Trương", "Lâm", "Đoàn", "Lương", "Vương",
+    )
+}  # fmt: skip
+_COMPANY_WORDS = {("cong", "ty"): ("công", "ty"), ("co", "phan"): ("cổ", "phần")}
+
+
+def name_words(words: list[str]) -> tuple[list[str], int]:
+    """A name's words with the marks of a common surname or of "Công ty Cổ phần" put back, keeping
+    the capitals read, and how many words were changed; a name written without any mark (a bank's
+    "NGUYEN VAN AN") is left as written."""
+    if unmarked(" ".join(words)):
+        return words, 0
+    fixed, repairs = list(words), 0
+
+    def put(index: int, word: str) -> None:
+        nonlocal repairs
+        read = fixed[index]
+        word = word.upper() if read.isupper() else word[:1].upper() + word[1:] if read[:1].isupper() else word
+        if word != read:
+            fixed[index], repairs = word, repairs + 1
+
+    folded = [fold(word) for word in words]
+    company = False
+    for index in range(len(words) - 1):
+        pair = _COMPANY_WORDS.get((folded[index], folded[index + 1]))
+        if pair:
+            company = True
+            put(index, pair[0])
+            put(index + 1, pair[1])
+    if not company and 2 <= len(words) <= 5 and folded[0] in _SURNAMES:
+        put(0, _SURNAMES[folded[0]])
+    return fixed, repairs

@@ -48,6 +48,17 @@ LABELS: dict[str, tuple[str, ...]] = {
         "khach hang",
         "ho va ten",
         "ho ten",
+        "nguoi gui tien",
+        "ten nguoi gui",
+        "nguoi gui",
+        "ben chuyen",
+        "nguoi chuyen",
+        "ben tra tien",
+        "payer name",
+        "payer",
+        "remitter",
+        "depositor",
+        "sender",
     ),
     "payer_id_number": (
         "so can cuoc cong dan",
@@ -64,6 +75,11 @@ LABELS: dict[str, tuple[str, ...]] = {
         "cmnd",
         "cmt",
         "ho chieu",
+        "ma dinh danh",
+        "gttt",
+        "id number",
+        "id no",
+        "passport",
     ),
     "payer_address": (
         "dia chi thuong tru",
@@ -79,8 +95,14 @@ LABELS: dict[str, tuple[str, ...]] = {
         "tru tai",
         "d c",
         "dc",
+        "cho o hien nay",
+        "noi o",
+        "tru quan",
+        "address",
     ),
     "amount_vnd": (
+        "amount in figures",
+        "in figures",
         "so tien bang so",
         "so tien nop",
         "so tien thu",
@@ -91,12 +113,15 @@ LABELS: dict[str, tuple[str, ...]] = {
         "thanh tien",
         "phai nop so tien",
         "so tien",
+        "amount",
     ),
     "amount_in_words": (
         "so tien bang chu",
         "so tien viet bang chu",
         "viet bang chu",
         "bang chu",
+        "amount in words",
+        "in words",
     ),
     "case_payment_code": (
         "ma thanh toan",
@@ -118,6 +143,9 @@ LABELS: dict[str, tuple[str, ...]] = {
         "reference no",
         "reference",
         "ref",
+        "transaction no",
+        "transaction id",
+        "trace no",
     ),
     "purpose": (
         "noi dung nop tien",
@@ -130,6 +158,12 @@ LABELS: dict[str, tuple[str, ...]] = {
         "ly do",
         "dien giai",
         "ve khoan",
+        "ly do thu",
+        "muc dich",
+        "payment details",
+        "details",
+        "remarks",
+        "description",
     ),
     "decision_number": (
         "theo quyet dinh so",
@@ -144,15 +178,36 @@ LABELS: dict[str, tuple[str, ...]] = {
         "qd so",
     ),
     "judgment_number": ("theo ban an so", "ban an so", "so ban an"),
+    # Not a field: the party paid (an agency, a treasury), whose address and account a form gives too.
+    "payee": (
+        "don vi nhan tien",
+        "ten don vi nhan tien",
+        "don vi nhan",
+        "nguoi nhan",
+        "nguoi nhan tien",
+        "ben nhan",
+        "nguoi huong",
+        "nguoi thu huong",
+        "don vi huong",
+        "don vi thu huong",
+        "ben huong",
+        "ben thu huong",
+        "beneficiary name",
+        "beneficiary",
+        "payee name",
+        "payee",
+    ),
     # Not fields, but labels whose values must not be taken for a field's.
     "other": (
+        "ngoai thuong",  # a bank's name ("Ngân hàng TMCP Ngoại thương"), not "người hưởng" misread
+        "payment order",  # a bilingual form's title, not a label
+        "so tien phi",
+        "phi giao dich",
+        "cong thuong",
         "so tai khoan",
         "tai khoan",
         "tai ngan hang",
         "ngan hang",
-        "don vi nhan tien",
-        "ten don vi nhan tien",
-        "nguoi nhan",
         "nguoi thu tien",
         "nguoi lap phieu",
         "thu quy",
@@ -180,13 +235,34 @@ class LabelMatch:
 _VARIANTS = [(field, tuple(variant.split())) for field, variants in LABELS.items() for variant in variants]
 
 
-def similarity(text: str, variant: str) -> float:
-    """How alike two folded labels are, 0..1 (1: the same)."""
+_PLAN = [(field, len(variant), " ".join(variant), variant[0][:1]) for field, variant in _VARIANTS]
+
+
+def _comparable(length: int, variant_length: int) -> bool:
+    """Whether a text of ``length`` characters can be a variant of ``variant_length``: as long, or
+    about as long when the variant is long enough to be matched loosely."""
+    if length == variant_length:
+        return True
+    return variant_length >= FUZZY_LENGTH and abs(length - variant_length) <= variant_length // 4 + 1
+
+
+def similarity(text: str, variant: str, at_least: float = 0.0) -> float:
+    """How alike two folded labels are, 0..1 (1: the same); 0 when they cannot be ``at_least`` alike
+    (difflib's cheap upper bounds settle most pairs of a line's words and the vocabulary)."""
     if text == variant:
         return 1.0
-    if len(variant) < FUZZY_LENGTH or abs(len(text) - len(variant)) > len(variant) // 4 + 1:
+    if not _comparable(len(text), len(variant)):
         return 0.0
-    return SequenceMatcher(None, text, variant, autojunk=False).ratio()
+    matcher = SequenceMatcher(None, text, variant, autojunk=False)
+    if matcher.quick_ratio() < at_least:
+        return 0.0
+    return matcher.ratio()
+
+
+@lru_cache(maxsize=65536)
+def _similar(text: str, variant: str) -> float:
+    """``similarity`` with the floor of a label; the same words recur on every page."""
+    return similarity(text, variant, SIMILARITY)
 
 
 @lru_cache(maxsize=4096)
@@ -195,16 +271,20 @@ def label_matches(text: str) -> tuple[LabelMatch, ...]:
     match wins, then the longer."""
     folded = fold(text)
     words = [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(folded)]
+    ends = [0]
+    for word, _, _ in words:
+        ends.append(ends[-1] + len(word))
     found: list[tuple[float, int, LabelMatch]] = []
-    for field, variant in _VARIANTS:
-        size, joined = len(variant), " ".join(variant)
+    for field, size, joined, first in _PLAN:
         for index in range(len(words) - size + 1):
             window = words[index : index + size]
-            if window[0][0][:1] != variant[0][:1]:
+            if window[0][0][:1] != first:
                 continue  # labels misread in their first letter are rare; this keeps the search cheap
+            if not _comparable(ends[index + size] - ends[index] + size - 1, len(joined)):
+                continue
             if any(mark in folded[window[0][1] : window[-1][2]] for mark in ":\t;"):
                 continue  # a label does not run past its colon or into another column
-            score = similarity(" ".join(word for word, _, _ in window), joined)
+            score = _similar(" ".join(word for word, _, _ in window), joined)
             if score >= SIMILARITY:
                 match = LabelMatch(field, window[0][1], window[-1][2], score)
                 found.append((score, len(joined), match))
@@ -219,7 +299,15 @@ def labels_of(text: str, field: str) -> list[LabelMatch]:
     return [match for match in label_matches(text) if match.field == field]
 
 
-def starts_with_label(text: str) -> bool:
-    """Whether ``text`` (a column of a line) begins with a label of any field or of the others."""
+def starts_with_label(text: str, *, names_aside: bool = False) -> bool:
+    """Whether ``text`` (a column of a line) begins with a label of any field or of the others.
+
+    With ``names_aside``, words each with a capital that are only like a label ("Hồ Văn Yến" is
+    like "họ và tên") are a name: forms write labels in sentence case or in capitals."""
     stripped = len(text) - len(text.lstrip(" .-–•*(\t"))
-    return any(match.start <= stripped + 1 for match in label_matches(text))
+    leading = [match for match in label_matches(text) if match.start <= stripped + 1]
+    if names_aside and leading and leading[0].score < 1:
+        words = text[leading[0].start : leading[0].end].split()
+        if len(words) >= 2 and all(word[:1].isupper() for word in words) and not text.isupper():
+            return False
+    return bool(leading)
