@@ -121,7 +121,8 @@ def test_an_in_memory_database_needs_no_turns() -> None:
 def test_the_turns_are_kept_in_a_file_beside_the_database(tmp_path: Path) -> None:
     path = tmp_path / "beside.sqlite"
     _table(path)
-    for name, extra in ((str(path), {}), (f"file:{path}?mode=rwc", {"uri": True})):
+    uris = (f"file:{path}?mode=rwc", f"file://{path}", f"file://localhost{path}#part")
+    for name, extra in ((str(path), {}), *((uri, {"uri": True}) for uri in uris)):
         connection = sqlite3.connect(name, factory=TurnTakingConnection, **extra)
         connection.isolation_level = None
         connection.begin_immediate()

@@ -21,7 +21,6 @@ import fcntl
 import os
 import sqlite3
 import threading
-import urllib.parse
 from collections import Counter
 
 _held = threading.local()  # per thread: Counter of lock-file paths this thread holds
@@ -42,8 +41,10 @@ class TurnTakingConnection(sqlite3.Connection):
         self._timeout = timeout
         path = os.fspath(database)
         in_memory = path in ("", ":memory:") or path.startswith("file::memory:") or "mode=memory" in path
-        if path.startswith("file:"):  # a URI: its path alone names the file
-            path = urllib.parse.urlsplit(path).path
+        if path.startswith("file:"):  # a URI (RFC 8089): its path alone names the file
+            path = path.removeprefix("file:").split("?", 1)[0].split("#", 1)[0]
+            if path.startswith("//"):  # an authority before the path: "file://localhost/..."
+                path = "/" + path[2:].partition("/")[2]
         self._lock_path = None if in_memory else os.path.abspath(path) + "-writers"
         self._lock_fd: int | None = None
         self._turn: Counter | None = None  # while this connection has the turn: its thread's holdings
