@@ -29,6 +29,7 @@ from ereceipt.core.signatures.report import Indication
 from ereceipt.core.signatures.verification import verify_signed_document
 from ereceipt.core.signatures.xades_lt import signer_validation_data, time_stamp_validation_data
 from ereceipt.core.storage.database import Database
+from ereceipt.core.xml.namespaces import XADES
 from ereceipt.core.xml.parser import parse_xml
 
 
@@ -123,5 +124,13 @@ def test_a_stopped_ca_delays_level_lt_and_a_started_one_brings_it(
         assert signer.certificates[1] == trust.anchors[0]  # the chain from the pinned root
         assert signer.revocation.crls and signer.revocation.ocsp_responses
         assert time_stamp_validation_data(document).certificates[0] == tsa_trust[0]
+        # The CA that issued both the signer's and the TSA's certificate, and its CRL, once each.
+        embedded = [
+            "".join((e.text or "").split())
+            for e in document.iter(
+                f"{{{XADES}}}EncapsulatedX509Certificate", f"{{{XADES}}}EncapsulatedCRLValue"
+            )
+        ]
+        assert embedded and len(embedded) == len(set(embedded))
         report = verify_signed_document(signed_xml, trust, expected_root=RECEIPT_TAG, tsa_trust=tsa_trust)
         assert (report.indication, report.level) == (Indication.TOTAL_PASSED, "LT"), report.message

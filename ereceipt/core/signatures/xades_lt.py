@@ -4,7 +4,9 @@ A receipt at level T gains, in xades:UnsignedSignatureProperties after its signa
 xades:CertificateValues (the signer's certificate and its chain), xades:RevocationValues (CRLs in
 xades:CRLValues, then OCSP responses in xades:OCSPValues, each an Encapsulated...Value in base64
 DER) for the signer's certificate, and xades141:TimeStampValidationData holding the same two for
-the TSA's certificate. With them the receipt verifies with no network. Like the time-stamp, these
+the TSA's certificate, less what the signer's already hold: a CA certificate or CRL common to both
+is embedded once (ten million receipts a year would otherwise store it twice each), and the TSA's
+data is read together with the signer's. With them the receipt verifies with no network. Like the time-stamp, these
 are unsigned properties: the signature value and the receipt's identity digest do not change. What
 is embedded is only ever read as candidates: the verifier trusts its pinned anchors, never these.
 """
@@ -89,8 +91,18 @@ def add_validation_data(
     stamp_data = etree.SubElement(properties, f"{{{XADES141}}}TimeStampValidationData")
     if stamp.get("Id"):
         stamp_data.set("URI", f"#{stamp.get('Id')}")
-    _values(stamp_data, tsa)
+    _values(stamp_data, _less(tsa, signer))
     return document
+
+
+def _less(data: ValidationData, present: ValidationData) -> ValidationData:
+    """``data`` without the certificates and revocation values ``present`` already holds."""
+    revocation = RevocationData(
+        tuple(crl for crl in data.revocation.crls if crl not in present.revocation.crls),
+        tuple(r for r in data.revocation.ocsp_responses if r not in present.revocation.ocsp_responses),
+    )
+    certificates = tuple(c for c in data.certificates if c not in present.certificates)
+    return ValidationData(certificates, revocation)
 
 
 def validation_data(
@@ -158,10 +170,18 @@ def signer_validation_data(document: etree._Element) -> ValidationData:
 
 
 def time_stamp_validation_data(document: etree._Element) -> ValidationData:
-    """The TSA's embedded certificates and revocation data (empty below level LT)."""
+    """The TSA's embedded certificates and revocation data (empty below level LT): those of its
+    xades141:TimeStampValidationData, then the signer's, which hold what both need only once."""
     properties = signature_of(document).find(UNSIGNED)
     found = properties.find(f"{{{XADES141}}}TimeStampValidationData") if properties is not None else None
-    return _read(found)
+    own, signer = _read(found), _read(properties)
+    return ValidationData(
+        own.certificates + signer.certificates,
+        RevocationData(
+            own.revocation.crls + signer.revocation.crls,
+            own.revocation.ocsp_responses + signer.revocation.ocsp_responses,
+        ),
+    )
 
 
 def signer_revocation_status(
