@@ -5,18 +5,19 @@
 ``--receipts``, all integrated into the log. Two kinds of request: the portal's SOAP
 ``getInclusionProof`` by lookup code (each with its own X-Road id: the server refuses replays, and
 every exchange goes to the message log, as in production) and full level-0 hash tiles
-(``GET /log/tile/0/N``, C2SP tlog-tiles). For each: the capacity, 64 clients in a closed loop (each
-sends its next request when answered); then an open loop at 70 % of that rate: request ``i`` is due
-at ``i / rate`` seconds and sent by client ``i mod 64`` (as soon as it is free), its latency counted
-from when it was due, so queueing counts. Target: p99 < 20 ms there. The clients are 4 processes
-(``--processes``) of 16 keep-alive connections each, every process one event loop writing raw
-HTTP/1.1 (no threads, so no interpreter lock between clients; a request costs a client a fraction
-of what it costs the server, so the closed loop finds the server's limit, not the clients'); each
-process runs its share of the timetable and the latencies are gathered at the end. CPU per request
-of the server, PostgreSQL and the clients is printed with the arithmetic against the machine's cores.
+(``GET /log/tile/0/N``, C2SP tlog-tiles). For each: the capacity, 64 clients in a closed loop (each sends
+its next request when answered); then an open loop at 70 % of that rate (``--share``): request ``i``
+is due at ``i / rate`` seconds and sent by client ``i mod 64`` (as soon as it is free), its latency
+counted from when it was due, so queueing counts. Target: p99 < 20 ms there. The clients are 4
+processes (``--processes``) of 16 keep-alive connections each, every process one event loop writing
+raw HTTP/1.1 (no threads, so no interpreter lock between clients; a request costs a client a
+fraction of what it costs the server, so the closed loop finds the server's limit, not the
+clients'); each process runs its share of the timetable and the latencies are gathered at the end.
+CPU per request of the server, PostgreSQL and the clients is printed with the arithmetic against the
+machine's cores.
 
-    .venv/bin/python bench/transparency_serving.py [--receipts 20000] [--seconds 10] [--processes 4]
-        [--kind 'inclusion proof' | --kind 'level-0 tile'] [--postgres URL]
+    .venv/bin/python bench/transparency_serving.py [--receipts 20000] [--seconds 10] [--share 0.7]
+        [--processes 4] [--kind 'inclusion proof' | --kind 'level-0 tile'] [--postgres URL]
 """
 
 from __future__ import annotations
@@ -231,7 +232,7 @@ def queueing_p99_ms(service_ms: float, rate: float, cores: int) -> float:
     return high * 1000
 
 
-def report(kind: str, capacity: dict, offered: dict, rate: float) -> None:
+def report(kind: str, capacity: dict, offered: dict, rate: float, share: float) -> None:
     cpu = capacity["server_ms"] + capacity["postgres_ms"]
     print(
         f"{kind}: capacity (64 clients, closed loop) {capacity['rate']:.0f} req/s, "
@@ -241,7 +242,7 @@ def report(kind: str, capacity: dict, offered: dict, rate: float) -> None:
     )
     verdict = "MET" if offered["p99"] < TARGET_P99_MS else "MISSED"
     print(
-        f"{kind}: 64 clients offering {rate:.0f} req/s (70 % of capacity), open loop: carried "
+        f"{kind}: 64 clients offering {rate:.0f} req/s ({share:.0%} of capacity), open loop: carried "
         f"{offered['rate']:.0f} req/s, p50 {offered['p50']:.1f} ms, p99 {offered['p99']:.1f} ms "
         f"(target p99 < {TARGET_P99_MS:.0f} ms) {verdict}; "
         f"non-200 answers: {capacity['errors'] + offered['errors']}"
@@ -250,7 +251,7 @@ def report(kind: str, capacity: dict, offered: dict, rate: float) -> None:
     whole = cpu + capacity["client_ms"]
     print(
         f"{kind}: arithmetic: ({cpu:.2f} ms server and PostgreSQL + {capacity['client_ms']:.2f} ms clients) "
-        f"x {rate:.0f} req/s = {whole * rate / 1000:.2f} of {cores} cores busy at 70 %; "
+        f"x {rate:.0f} req/s = {whole * rate / 1000:.2f} of {cores} cores busy at {share:.0%}; "
         f"the server alone could carry {cores * 1000 / cpu:.0f} req/s on {cores} idle cores; "
         f"load average (1 min) after the closed loop {capacity['load']:.1f}, after the open loop "
         f"{offered['load']:.1f} on {cores} cores (above {cores}: runnable processes wait for a core, "
@@ -270,6 +271,9 @@ def main() -> None:
     parser.add_argument(
         "--processes", type=int, default=PROCESSES, help=f"client processes ({CLIENTS} clients)"
     )
+    parser.add_argument(
+        "--share", type=float, default=SHARE, help="of the capacity, offered in the open loop"
+    )
     parser.add_argument("--kind", choices=KINDS, action="append", help="only these requests (default: both)")
     args = parser.parse_args()
     schema = f"bench_tlogserve_{uuid.uuid4().hex[:8]}"
@@ -287,15 +291,15 @@ def main() -> None:
         print(
             f"log of {size:,} entries ({args.receipts:,} receipts: 500 issued, the rest synthetic copies), "
             f"PostgreSQL; ereceipt serve, granian 2 workers; {CLIENTS} clients: "
-            f"{args.processes} processes of {CLIENTS // args.processes} threads"
+            f"{args.processes} processes of {CLIENTS // args.processes} connections"
         )
         server = Server(home, f"[database]\nurl = {url}\n" + ACCESS, 2)
         try:
             for kind in args.kind or KINDS:
                 capacity = measured(server, kind, codes, size, args.seconds, None, args.processes)
-                rate = SHARE * capacity["rate"]
+                rate = args.share * capacity["rate"]
                 offered = measured(server, kind, codes, size, args.seconds, rate, args.processes)
-                report(kind, capacity, offered, rate)
+                report(kind, capacity, offered, rate, args.share)
         finally:
             server.stop()
     finally:
