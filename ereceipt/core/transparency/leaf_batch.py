@@ -91,7 +91,7 @@ def _receipts(connection: Connection, events: Sequence[Event]) -> dict[int, tupl
         .outerjoin(original, and_(original.id == Receipt.replaces_id))
         .where(among(connection, Receipt.id, sorted({e.receipt_id for e in events})))
     )
-    return {row[0]: row for row in connection.execute(query)}
+    return {row[0]: row for row in connection.execute(query).all()}
 
 
 def _chunks(
