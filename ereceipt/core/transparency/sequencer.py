@@ -118,10 +118,11 @@ def integrate(
 def _cyclic_gc_paused() -> Iterator[None]:
     """Pauses Python's cyclic garbage collector for one run.
 
-    A run holds tens of thousands of fresh rows and entries, none in a reference cycle; while they
-    live, the collector would walk them, and every object of the process, several times (about a
-    third of the sequencer's CPU per leaf). What the run leaves behind is freed by reference
-    counting; the collector resumes after it (if it was running)."""
+    A run holds tens of thousands of fresh rows and entries (tuples, strings and bytes, in no
+    reference cycle); while they live, the collector would walk them, and every object of the
+    process, several times (about a third of the sequencer's CPU per leaf). They are freed by
+    reference counting; the collector resumes after the run (if it was running) and takes any cycle
+    made meanwhile."""
     enabled = gc.isenabled()
     gc.disable()
     try:
