@@ -6,9 +6,10 @@ xades:CRLValues, then OCSP responses in xades:OCSPValues, each an Encapsulated..
 DER) for the signer's certificate, and xades141:TimeStampValidationData holding the same two for
 the TSA's certificate, less what the signer's already hold: a CA certificate or CRL common to both
 is embedded once (ten million receipts a year would otherwise store it twice each), and the TSA's
-data is read together with the signer's. With them the receipt verifies with no network. Like the time-stamp, these
-are unsigned properties: the signature value and the receipt's identity digest do not change. What
-is embedded is only ever read as candidates: the verifier trusts its pinned anchors, never these.
+data is read together with the signer's. With them the receipt verifies with no network. Like the
+time-stamp, these are unsigned properties: the signature value and the receipt's identity digest
+do not change. What is embedded is only ever read as candidates: the verifier trusts its pinned
+anchors, never these.
 """
 
 from __future__ import annotations
