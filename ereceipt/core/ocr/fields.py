@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ereceipt.core.ocr import dates
+from ereceipt.core.ocr import dates, document_numbers
 from ereceipt.core.ocr.amounts import (
     DigitsAmount,
     amount_of_digits,
@@ -23,6 +23,7 @@ from ereceipt.core.ocr.amounts import (
     number_words,
     up_to_currency,
 )
+from ereceipt.core.ocr.document_numbers import CASE_CODE, LOOKALIKE
 from ereceipt.core.ocr.labels import Value, continued, has_label, labelled, solid_text, trimmed
 from ereceipt.core.ocr.layout import Line
 from ereceipt.core.ocr.repair import digits, fold, form_words, joined_syllables, name_words, unmarked
@@ -47,24 +48,7 @@ CHECK_CONFIDENCE = 0.3  # at most, for an amount a warning asks the officer to c
 SHAPE_FACTOR = 0.8  # a value found by its shape alone, without its label, is less sure
 WRAPPED = 36  # characters on a line before a name may have been carried on to the next
 
-_LOOKALIKE = "0-9OolI|Øø"
-_YEAR = rf"[{_LOOKALIKE}]{{2}}\s?[{_LOOKALIKE}]{{2}}"
-# A document number starts after a non-letter (a letter for a digit allowed: "l23/QĐ"), or right
-# after a word run into it ("Số123/QĐ") with a real digit.
-_NUMBER_START = rf"(?:(?<![\w/])[{_LOOKALIKE}]|(?<=[^\W\d_])[0-9])[{_LOOKALIKE}]{{0,4}}"
-_DASH = r"\s?[-–—]\s?"
-_DECISION = re.compile(rf"({_NUMBER_START})\s?/\s?(?:({_YEAR})\s?/?\s?)?Q[ĐD]{_DASH}([A-ZĐ]{{2,12}})")
-# The case kind and the instance with a dash ("DS-ST") or, in older numbers, run together ("DSST").
-_JUDGMENT = re.compile(
-    rf"({_NUMBER_START})\s?/\s?({_YEAR})\s?/\s?([A-ZĐ]{{1,6}})(?:({_DASH})|(?=(?:ST|PT|GĐT|GDT)\b))([A-ZĐ]{{2,4}})\b"
-)
-# A court's judgment ends in its instance (sơ thẩm, phúc thẩm, giám đốc thẩm, tái thẩm); a court's
-# decision is "QĐST-DS", "QĐPT-HS". "123/2020/NĐ-CP" or "107/2017/TT-BTC" is a decree or a circular.
-_INSTANCES = {"ST", "PT", "GĐT", "GDT", "TT"}
-# A form's own header cites the act it was issued under ("Ban hành kèm theo Thông tư số ...").
-_FORM_HEADER = re.compile(r"ban hanh|thong tu|nghi dinh|mau so")
 _CITIZEN_ID = re.compile(r"(?<![\d.,])(0\d{11})(?![\d.,]\d|\d)")
-_CASE_CODE = re.compile(rf"\bTHA\s?([0-9][{_LOOKALIKE}SBZ]{{3,5}})\b")
 _OTHER_NUMBERS = re.compile(
     r"tai khoan|\bstk\b|\btk\b|dien thoai|\bsdt\b|\bdt\b|account|fax|ma so thue|\bmst\b|ma chuong|ndkt|"
     r"tieu muc|qhns|so seri|serial"
@@ -151,7 +135,7 @@ def payer_id_number(lines: list[Line]) -> Reading | None:
     """After its label; else by its shape: the one 12-digit citizen ID number on the page."""
     for value in labelled(lines, "payer_id_number"):
         text = re.sub(r"^(?:số|so|no\.?)\s*:?\s*", "", value.text, flags=re.IGNORECASE)  # "CCCD số: ..."
-        match = re.match(rf"[{_LOOKALIKE}SBZ ]+", text)
+        match = re.match(rf"[{LOOKALIKE}SBZ ]+", text)
         if not match:
             continue
         fixed, repairs = digits(match.group(0).strip())
@@ -417,58 +401,11 @@ def amount_in_words(lines: list[Line]) -> tuple[Reading, Reading | None] | None:
     return None
 
 
-def _numbers(*groups: str | None) -> tuple[list[str], int]:
-    fixed = [digits(group.replace(" ", ""), in_number=True) if group else (group, 0) for group in groups]
-    return [text for text, _ in fixed], sum(n for _, n in fixed)
-
-
-def _first(lines: list[Line], pattern: re.Pattern[str], build) -> Reading | None:
-    for line in lines:
-        if _FORM_HEADER.search(fold(line.text)):
-            continue
-        for match in pattern.finditer(line.text):
-            made = build(match)
-            if made is not None:
-                text, repairs = made
-                return Reading(text, line.confidence(match.start(), match.end()) * REPAIR_FACTOR**repairs)
-    return None
-
-
-def decision_number(lines: list[Line]) -> Reading | None:
-    """An enforcement decision's number as printed ("05/QĐ-CCTHADS" keeps its zero), not one a form's
-    header cites."""
-
-    def build(match: re.Match[str]):
-        (number, year), repairs = _numbers(match.group(1), match.group(2))
-        if not number.isdigit() or (year is not None and not year.isdigit()):
-            return None
-        return f"{number}/{year + '/' if year else ''}QĐ-{match.group(3)}", repairs
-
-    return _first(lines, _DECISION, build)
-
-
-def judgment_number(lines: list[Line]) -> Reading | None:
-    """A court's judgment or decision number as printed ("01/2024/DS-ST"); a decree's or a circular's
-    number of the same shape is none."""
-
-    def build(match: re.Match[str]):
-        kind, instance = match.group(3).replace("QD", "QĐ"), match.group(5).replace("GDT", "GĐT")
-        court_decision = kind.startswith("QĐ") and len(kind) > 2
-        if kind == "QĐ" or not (instance in _INSTANCES or court_decision):
-            return None
-        (number, year), repairs = _numbers(match.group(1), match.group(2))
-        if not (number.isdigit() and year.isdigit()):
-            return None
-        return f"{number}/{year}/{match.group(3)}{'-' if match.group(4) else ''}{match.group(5)}", repairs
-
-    return _first(lines, _JUDGMENT, build)
-
-
 def case_payment_code(lines: list[Line]) -> Reading | None:
     """After its label; else by its shape anywhere, such as inside the content ("... mã THA6315")."""
     for value in labelled(lines, "case_payment_code"):
         # "THA 3194" too; "THA778S" is THA7785
-        match = re.match(rf"([A-Z]{{2,6}}) ?([{_LOOKALIKE}][{_LOOKALIKE}SBZ]{{2,}})\b", value.text)
+        match = re.match(rf"([A-Z]{{2,6}}) ?([{LOOKALIKE}][{LOOKALIKE}SBZ]{{2,}})\b", value.text)
         if match:
             number, repairs = digits(match.group(2))
             if number.isdigit():
@@ -478,12 +415,24 @@ def case_payment_code(lines: list[Line]) -> Reading | None:
         number, _ = digits(match.group(1))
         return f"THA{number}" if number.isdigit() else None
 
-    return _by_shape(lines, "case_payment_code", _CASE_CODE, code)
+    return _by_shape(lines, "case_payment_code", CASE_CODE, code)
+
+
+def _weighed(found: tuple[str, float, int] | None) -> Reading | None:
+    """A reader's (text, confidence, repairs) as a reading, its confidence lowered for each repair."""
+    return Reading(found[0], found[1] * REPAIR_FACTOR ** found[2]) if found else None
+
+
+def decision_number(lines: list[Line]) -> Reading | None:
+    return _weighed(document_numbers.decision(lines))
+
+
+def judgment_number(lines: list[Line]) -> Reading | None:
+    return _weighed(document_numbers.judgment(lines))
 
 
 def document_date(lines: list[Line]) -> Reading | None:
-    found = dates.document_date(lines)
-    return Reading(found[0], found[1] * REPAIR_FACTOR ** found[2]) if found else None
+    return _weighed(dates.document_date(lines))
 
 
 MAX_REFERENCE = 20  # characters of a bank's transaction reference
@@ -501,7 +450,7 @@ def bank_reference(lines: list[Line]) -> Reading | None:
             if not (more.isdigit() and started and len(token + more) <= MAX_REFERENCE):
                 break
             token += more
-        match = re.fullmatch(rf"([A-Z]{{0,4}})([{_LOOKALIKE}A-Z]{{4,}})", token)
+        match = re.fullmatch(rf"([A-Z]{{0,4}})([{LOOKALIKE}A-Z]{{4,}})", token)
         if match and len(token) >= 6:
             tail, repairs = digits(match.group(2))
             return Reading(match.group(1) + tail, _confidence(lines, value, repairs))
@@ -513,25 +462,10 @@ def purpose(lines: list[Line]) -> Reading | None:
         text, confidence = _with_continuation(lines, value)
         text = re.sub(r"(?<=[A-ZĐ])\s*-\s*(?=[A-ZĐ]{2})", "-", " ".join(text.split()))  # "QĐ - THADS"
         text = re.sub(r"\bTHA\s+(?=\d{4,6}\b)", "THA", text)  # a case code cut in two: "THA 3194"
-        text, numbered = _document_numbers(text)
+        text, numbered = document_numbers.cited_numbers(text)
         text, repairs = form_words(text)
         return Reading(text.rstrip(" .,;"), confidence * REPAIR_FACTOR ** (repairs + numbered))
     return None
-
-
-def _document_numbers(text: str) -> tuple[str, int]:
-    """``text`` with the number of each decision or judgment it cites, and each case code, read as
-    their fields read them ("QĐ số I8/QĐ-CCTHADS" is 18, "mã THA778S" is THA7785), and how many
-    letters were taken for digits."""
-    repairs = 0
-    for pattern in (_DECISION, _JUDGMENT, _CASE_CODE):
-        for match in reversed(list(pattern.finditer(text))):
-            years = (match.group(2),) if pattern is not _CASE_CODE else ()
-            (number, *year), changed = _numbers(match.group(1), *years)
-            if number.isdigit() and all(part is None or part.isdigit() for part in year) and changed:
-                text = text[: match.start(1)] + number + text[match.end(1) :]
-                repairs += changed
-    return text, repairs
 
 
 def _cross_check(fields: ExtractedFields) -> None:
