@@ -12,8 +12,8 @@ Stopping is the main process's business alone. A granian worker that receives SI
 moment apart never stops (seen with granian 2.8: its shutdown wake-up is lost), until the main
 process kills it after the 20 s. A Ctrl-C causes exactly that: the terminal sends SIGINT to every
 process of the group, and the main process then sends SIGTERM to each worker. So a worker blocks
-SIGINT for its whole life, from the fork on, and leaves SIGTERM, from its parent, as its one way
-to stop; until granian's own handler is in place SIGTERM ends it at once.
+SIGINT for its whole life and leaves SIGTERM, from its parent, as its one way to stop;
+while it loads the application (before granian's own handler is in place) SIGTERM ends it at once.
 """
 
 from __future__ import annotations
@@ -40,20 +40,16 @@ def _application(settings: Settings):
     SOAP endpoint before it takes a request (see ``warm_up``)."""
     from ereceipt.app.wiring import Services
 
-    _worker_signals()  # again, for a worker not forked by ``serve``'s process
+    # Before granian's threads start, so that they inherit the mask (see the module's note). The
+    # handler inherited from the main process would only set a flag in this process's copy of it.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
     services = Services(settings)
     application = services.web_application()
     warm_up(services)
     services.log_chainer().start()
     return application
-
-
-def _worker_signals() -> None:
-    """A worker's signals, set in the child the moment it is forked and before granian's threads
-    start, so that they inherit the mask (see the module's note). The SIGTERM handler inherited from
-    the main process would only set a flag in this process's copy of it."""
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def warm_up(services: Services) -> None:
@@ -134,7 +130,4 @@ def serve(
     logging.getLogger("ereceipt.web").info(
         "serving with %d workers x %d threads", granian.workers, server.threads
     )
-    # granian forks its workers (multiprocessing's fork): a Ctrl-C between the fork and the
-    # application's start must not reach one. The server's own children are started with exec.
-    os.register_at_fork(after_in_child=_worker_signals)
     granian.serve(target_loader=partial(_application, settings), wrap_loader=False)

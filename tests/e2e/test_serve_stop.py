@@ -98,8 +98,9 @@ def start(home: Path, broker, topology: Topology) -> tuple[Server, set[int]]:
     try:
         wait_for(lambda: queue_depth(broker, topology.payments_queue)[1] == 1, what="the worker consuming")
         wait_for(lambda: b"\nscheduler " in server.log.read_bytes(), what="the scheduler started")
-        # Both server workers are forked; each blocks SIGINT from its fork on.
-        wait_for(lambda: len(blocking_sigint(server.process.pid)) >= 2, what="the workers forked")
+        # Both server workers are in the application, which blocks SIGINT first thing: a stop before
+        # that is the last test's.
+        wait_for(lambda: len(blocking_sigint(server.process.pid)) >= 2, what="the workers in the application")
         started = descendants(server.process.pid)
         # two server workers, the bank worker and the scheduler, and any child added later
         assert len(started) >= 4, started
