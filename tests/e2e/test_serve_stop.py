@@ -83,6 +83,16 @@ def blocking_sigint(pid: int) -> set[int]:
     return blocking
 
 
+def seconds_running(pid: int) -> float:
+    """How long ``pid`` has run (its start time in /proc against the machine's uptime)."""
+    try:
+        started = int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return 0.0
+    uptime = float(Path("/proc/uptime").read_text().split()[0])
+    return uptime - started / os.sysconf("SC_CLK_TCK")
+
+
 def alive(pid: int) -> bool:
     try:
         return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
@@ -101,6 +111,11 @@ def start(home: Path, broker, topology: Topology) -> tuple[Server, set[int]]:
         # Both server workers are in the application, which blocks SIGINT first thing: a stop before
         # that is the last test's.
         wait_for(lambda: len(blocking_sigint(server.process.pid)) >= 2, what="the workers in the application")
+        # And a moment more: a granian worker that is sent its stop right after it reports
+        # "Started" may miss the wake-up and be killed after 20 s (seen in full runs); a stop while
+        # the server starts is the last test's.
+        workers = blocking_sigint(server.process.pid)
+        wait_for(lambda: all(seconds_running(pid) >= 1.5 for pid in workers), what="the workers settled")
         started = descendants(server.process.pid)
         # two server workers, the bank worker and the scheduler, and any child added later
         assert len(started) >= 4, started
